@@ -1,0 +1,2 @@
+DROP TABLE password_tokens;
+DROP TABLE notifications;

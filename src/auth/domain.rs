@@ -1,0 +1,304 @@
+//! Account rules, parsed once at the edge: roles, e-mail addresses, passwords, names, and the
+//! bearer tokens. Nothing here touches the database.
+
+use std::fmt;
+use std::str::FromStr;
+
+use rand::RngCore;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use utoipa::ToSchema;
+
+use crate::error::FieldError;
+
+pub const MIN_PASSWORD_CHARS: usize = 10;
+const MAX_PASSWORD_CHARS: usize = 256;
+const MAX_NAME_CHARS: usize = 200;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    Staff,
+    Tutor,
+    Founder,
+    Student,
+    Company,
+}
+
+impl Role {
+    pub const ALL: [Role; 5] = [
+        Role::Staff,
+        Role::Tutor,
+        Role::Founder,
+        Role::Student,
+        Role::Company,
+    ];
+    /// The roles anyone may give themselves by registering.
+    pub const SELF_SERVICE: [Role; 2] = [Role::Founder, Role::Company];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Staff => "staff",
+            Role::Tutor => "tutor",
+            Role::Founder => "founder",
+            Role::Student => "student",
+            Role::Company => "company",
+        }
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Role {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Role::ALL
+            .into_iter()
+            .find(|r| r.as_str() == s.trim())
+            .ok_or_else(|| format!("`{s}` is not a role: use {}", role_list(&Role::ALL)))
+    }
+}
+
+fn role_list(roles: &[Role]) -> String {
+    roles
+        .iter()
+        .map(|r| r.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// An e-mail address, trimmed and lower-cased so that one mailbox is one account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Email(String);
+
+impl Email {
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        let normalised = raw.trim().to_lowercase();
+        if normalised.is_empty() {
+            return Err("is required".into());
+        }
+        let valid = email_address::EmailAddress::from_str(&normalised).is_ok()
+            && normalised
+                .split_once('@')
+                .is_some_and(|(_, domain)| !domain.is_empty() && !domain.starts_with('['));
+        if !valid || normalised.chars().count() > 254 {
+            return Err(format!("`{}` is not a valid e-mail address", raw.trim()));
+        }
+        Ok(Self(normalised))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub fn into_inner(self) -> String {
+        self.0
+    }
+}
+
+/// A password good enough to keep: at least ten characters.
+pub struct Password(String);
+
+impl Password {
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        let chars = raw.chars().count();
+        if chars < MIN_PASSWORD_CHARS {
+            return Err(format!(
+                "must be at least {MIN_PASSWORD_CHARS} characters long"
+            ));
+        }
+        if chars > MAX_PASSWORD_CHARS {
+            return Err(format!(
+                "must be at most {MAX_PASSWORD_CHARS} characters long"
+            ));
+        }
+        Ok(Self(raw.to_owned()))
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+// Never printed, even by `{:?}` in a log line.
+impl fmt::Debug for Password {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Password(***)")
+    }
+}
+
+/// A person's or organisation's display name: trimmed, not empty, not a novel.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PersonName(String);
+
+impl PersonName {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        let trimmed = raw.trim();
+        if trimmed.is_empty() {
+            return Err("is required".into());
+        }
+        if trimmed.chars().count() > MAX_NAME_CHARS {
+            return Err(format!("must be at most {MAX_NAME_CHARS} characters long"));
+        }
+        if trimmed.chars().any(char::is_control) {
+            return Err("must not contain control characters".into());
+        }
+        Ok(Self(trimmed.to_owned()))
+    }
+
+    pub fn into_inner(self) -> String {
+        self.0
+    }
+}
+
+/// A validated request to create an account.
+#[derive(Debug)]
+pub struct NewAccount {
+    pub email: Email,
+    pub name: PersonName,
+    pub role: Role,
+    /// `None`: the account is created by staff and its owner chooses a password later.
+    pub password: Option<Password>,
+}
+
+impl NewAccount {
+    /// Parses every field and reports all the bad ones at once. `allowed` limits the roles.
+    pub fn parse(
+        email: &str,
+        name: &str,
+        role: &str,
+        password: Option<&str>,
+        allowed: &[Role],
+    ) -> Result<Self, Vec<FieldError>> {
+        let mut errors = Vec::new();
+        let email = Email::parse(email).map_err(|m| errors.push(FieldError::new("email", m)));
+        let name = PersonName::parse(name).map_err(|m| errors.push(FieldError::new("name", m)));
+        let role = parse_role(role, allowed).map_err(|m| errors.push(FieldError::new("role", m)));
+        let password = password
+            .map(Password::parse)
+            .transpose()
+            .map_err(|m| errors.push(FieldError::new("password", m)));
+        match (email, name, role, password) {
+            (Ok(email), Ok(name), Ok(role), Ok(password)) => Ok(Self {
+                email,
+                name,
+                role,
+                password,
+            }),
+            _ => Err(errors),
+        }
+    }
+}
+
+fn parse_role(raw: &str, allowed: &[Role]) -> Result<Role, String> {
+    if raw.trim().is_empty() {
+        return Err("is required".into());
+    }
+    let role: Role = raw.parse()?;
+    if allowed.contains(&role) {
+        Ok(role)
+    } else {
+        Err(format!("must be one of {}", role_list(allowed)))
+    }
+}
+
+/// A bearer token: 256 random bits shown once to its owner; only its SHA-256 is stored.
+pub struct SessionToken {
+    pub plain: String,
+    pub hash: String,
+}
+
+impl SessionToken {
+    pub fn generate() -> Self {
+        let mut bytes = [0u8; 32];
+        rand::rngs::OsRng.fill_bytes(&mut bytes);
+        let plain = hex::encode(bytes);
+        let hash = token_hash(&plain);
+        Self { plain, hash }
+    }
+}
+
+pub fn token_hash(plain: &str) -> String {
+    hex::encode(Sha256::digest(plain.as_bytes()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn emails_are_normalised() {
+        let e = Email::parse("  Alice.Martin@IMT-Mines-Ales.FR ").expect("valid");
+        assert_eq!(e.as_str(), "alice.martin@imt-mines-ales.fr");
+    }
+
+    #[test]
+    fn bad_emails_are_refused() {
+        for raw in ["", "   ", "alice", "alice@", "@ales.fr", "a b@ales.fr"] {
+            assert!(Email::parse(raw).is_err(), "{raw:?} should be refused");
+        }
+    }
+
+    #[test]
+    fn passwords_need_ten_characters() {
+        assert!(Password::parse("123456789").is_err());
+        assert!(Password::parse("1234567890").is_ok());
+        // Characters, not bytes: ten accented letters are enough.
+        assert!(Password::parse("éééééééééé").is_ok());
+        assert_eq!(
+            format!("{:?}", Password::parse("1234567890").ok()),
+            "Some(Password(***))"
+        );
+    }
+
+    #[test]
+    fn registration_roles_are_limited() {
+        let err = NewAccount::parse(
+            "a@b.fr",
+            "A",
+            "staff",
+            Some("longenough!"),
+            &Role::SELF_SERVICE,
+        )
+        .expect_err("staff cannot self-register");
+        assert_eq!(
+            err,
+            vec![FieldError::new("role", "must be one of founder, company")]
+        );
+        assert!(NewAccount::parse(
+            "a@b.fr",
+            "A",
+            "company",
+            Some("longenough!"),
+            &Role::SELF_SERVICE
+        )
+        .is_ok());
+    }
+
+    #[test]
+    fn every_bad_field_is_reported() {
+        let err = NewAccount::parse("nope", " ", "wizard", Some("short"), &Role::ALL)
+            .expect_err("all invalid");
+        let fields: Vec<_> = err.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, ["email", "name", "role", "password"]);
+    }
+
+    #[test]
+    fn tokens_are_random_and_hashed() {
+        let a = SessionToken::generate();
+        let b = SessionToken::generate();
+        assert_ne!(a.plain, b.plain);
+        assert_eq!(a.plain.len(), 64);
+        assert_eq!(token_hash(&a.plain), a.hash);
+        assert_ne!(a.plain, a.hash);
+    }
+}

@@ -1,0 +1,346 @@
+//! Account endpoints: register, login, logout, me, and staff's user management.
+
+use actix_web::http::header::CONTENT_TYPE;
+use actix_web::{web, HttpRequest, HttpResponse};
+use chrono::Duration;
+use diesel::Connection;
+
+use crate::auth::domain::{token_hash, NewAccount, Password, Role, SessionToken};
+use crate::auth::extract::{CurrentUser, Staff};
+use crate::auth::import::parse_accounts_csv;
+use crate::auth::views::{
+    CreateUserBody, ImportReport, LoginBody, LoginView, RegisterBody, UserFilter, UserView,
+};
+use crate::auth::views::{ForgotPasswordBody, ImportLineError, SetPasswordBody};
+use crate::auth::{accounts, models, password};
+use crate::db::{self, DbConnection};
+use crate::error::{ApiError, Problem};
+use crate::notifications::Outbox;
+use crate::paging::{Page, PageParams};
+use crate::startup::AppState;
+
+/// Create a founder or company account.
+#[utoipa::path(post, path = "/api/v1/auth/register", tag = "accounts", request_body = RegisterBody,
+    responses((status = 201, body = UserView), (status = 409, description = "`email_taken`", body = Problem),
+              (status = 422, description = "`validation_failed`", body = Problem)))]
+pub async fn register(
+    state: web::Data<AppState>,
+    body: web::Json<RegisterBody>,
+) -> Result<HttpResponse, ApiError> {
+    let account = NewAccount::parse(
+        &body.email,
+        &body.name,
+        &body.role,
+        Some(&body.password),
+        &Role::SELF_SERVICE,
+    )
+    .map_err(ApiError::validation)?;
+    let user = create_account(&state, account, None).await?;
+    Ok(HttpResponse::Created().json(UserView::from(user)))
+}
+
+/// Exchange an e-mail and password for a bearer token.
+#[utoipa::path(post, path = "/api/v1/auth/login", tag = "accounts", request_body = LoginBody,
+    responses((status = 200, body = LoginView),
+              (status = 401, description = "`invalid_credentials`, whether the e-mail or the password is wrong", body = Problem)))]
+pub async fn login(
+    state: web::Data<AppState>,
+    body: web::Json<LoginBody>,
+) -> Result<web::Json<LoginView>, ApiError> {
+    let LoginBody { email, password } = body.into_inner();
+    let email = email.trim().to_lowercase();
+    let user = state
+        .db(move |conn| Ok(models::find_user_by_email(conn, &email)?))
+        .await?;
+    let stored = user.as_ref().and_then(|u| u.password_hash.clone());
+    // argon2 is slow on purpose: keep it off the async workers.
+    let valid = web::block(move || password::verify(&password, stored.as_deref())).await?;
+    let user = match (valid, user) {
+        (true, Some(user)) => user,
+        _ => {
+            return Err(ApiError::new(
+                actix_web::http::StatusCode::UNAUTHORIZED,
+                "invalid_credentials",
+                "Wrong e-mail or password.",
+            ))
+        }
+    };
+    let token = SessionToken::generate();
+    let expires_at = db::now() + Duration::hours(state.settings.auth.token_hours);
+    let (hash, user_id) = (token.hash.clone(), user.id.clone());
+    state
+        .db(move |conn| {
+            models::purge_expired_sessions(conn)?;
+            Ok(models::insert_session(conn, &hash, &user_id, expires_at)?)
+        })
+        .await?;
+    tracing::info!(user_id = %user.id, "signed in");
+    Ok(web::Json(LoginView {
+        token: token.plain,
+        expires_at: db::utc(expires_at),
+        user: user.into(),
+    }))
+}
+
+/// Revoke the token this request carries.
+#[utoipa::path(post, path = "/api/v1/auth/logout", tag = "accounts", security(("bearer" = [])),
+    responses((status = 204, description = "The token no longer works"), (status = 401, body = Problem)))]
+pub async fn logout(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+) -> Result<HttpResponse, ApiError> {
+    state
+        .db(move |conn| Ok(models::delete_session(conn, &user.token_hash)?))
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// The signed-in user.
+#[utoipa::path(get, path = "/api/v1/me", tag = "accounts", security(("bearer" = [])),
+    responses((status = 200, body = UserView), (status = 401, body = Problem)))]
+pub async fn me(user: CurrentUser) -> web::Json<UserView> {
+    web::Json(UserView {
+        id: user.id,
+        email: user.email,
+        name: user.name,
+        role: user.role,
+    })
+}
+
+/// Create an account with any role (staff only).
+#[utoipa::path(post, path = "/api/v1/users", tag = "accounts", security(("bearer" = [])), request_body = CreateUserBody,
+    responses((status = 201, body = UserView), (status = 403, body = Problem), (status = 409, body = Problem),
+              (status = 422, body = Problem)))]
+pub async fn create_user(
+    state: web::Data<AppState>,
+    Staff(staff): Staff,
+    body: web::Json<CreateUserBody>,
+) -> Result<HttpResponse, ApiError> {
+    let account = NewAccount::parse(
+        &body.email,
+        &body.name,
+        &body.role,
+        body.password.as_deref(),
+        &Role::ALL,
+    )
+    .map_err(ApiError::validation)?;
+    let user = create_account(&state, account, Some(staff)).await?;
+    Ok(HttpResponse::Created().json(UserView::from(user)))
+}
+
+/// List users in e-mail order, optionally of one role (staff only).
+#[utoipa::path(get, path = "/api/v1/users", tag = "accounts", security(("bearer" = [])),
+    params(UserFilter, PageParams),
+    responses((status = 200, body = Page<UserView>), (status = 403, body = Problem)))]
+pub async fn list_users(
+    state: web::Data<AppState>,
+    _staff: Staff,
+    filter: web::Query<UserFilter>,
+    page: web::Query<PageParams>,
+) -> Result<web::Json<Page<UserView>>, ApiError> {
+    let page = page.parse()?;
+    let role = filter.role;
+    let request = page.clone();
+    let rows = state
+        .db(move |conn| Ok(models::list_users(conn, role, &request)?))
+        .await?;
+    Ok(web::Json(Page::from_rows(
+        rows,
+        &page,
+        |u| &u.email,
+        UserView::from,
+    )))
+}
+
+/// Import accounts from a CSV file with the header `email,name,role` (staff only). Each line
+/// is created whole or not at all; bad lines are reported with their number; e-mails that
+/// already have an account are skipped.
+#[utoipa::path(post, path = "/api/v1/users/import", tag = "accounts", security(("bearer" = [])),
+    request_body(content = String, content_type = "text/csv", example = "email,name,role\nana.lopez@etu.imt-mines-ales.fr,Ana Lopez,student\n"),
+    responses((status = 200, body = ImportReport), (status = 400, body = Problem), (status = 403, body = Problem)))]
+pub async fn import_users(
+    state: web::Data<AppState>,
+    Staff(staff): Staff,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> Result<web::Json<ImportReport>, ApiError> {
+    let is_csv = req
+        .headers()
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/csv") || v.starts_with("text/plain"));
+    if !is_csv {
+        return Err(ApiError::bad_request(
+            "Send the file with `Content-Type: text/csv`.",
+        ));
+    }
+    let text = std::str::from_utf8(&body)
+        .map_err(|_| ApiError::bad_request("The CSV file must be UTF-8 text."))?;
+    let parsed = parse_accounts_csv(text).map_err(ApiError::bad_request)?;
+    let outbox = state.outbox.clone();
+    let public_url = state.settings.server.public_url.clone();
+    let report = state
+        .db(move |conn| import_accounts(conn, &outbox, &public_url, parsed, &staff))
+        .await?;
+    tracing::info!(
+        created = report.created,
+        skipped = report.skipped,
+        errors = report.errors.len(),
+        "users imported"
+    );
+    Ok(web::Json(report))
+}
+
+/// One transaction for the file, one savepoint per line: a line that fails leaves nothing,
+/// neither the account nor its welcome e-mail.
+fn import_accounts(
+    conn: &mut DbConnection,
+    outbox: &Outbox,
+    public_url: &str,
+    parsed: crate::auth::import::ParsedImport,
+    staff: &CurrentUser,
+) -> Result<ImportReport, ApiError> {
+    let mut report = ImportReport {
+        errors: parsed.errors,
+        ..ImportReport::default()
+    };
+    conn.transaction::<_, ApiError, _>(|conn| {
+        for (line, account) in &parsed.accounts {
+            if models::email_exists(conn, account.email.as_str())? {
+                report.skipped += 1;
+                continue;
+            }
+            let created = conn.transaction::<_, ApiError, _>(|conn| {
+                let user = models::insert_user(conn, account, None, Some(&staff.id))?;
+                accounts::welcome(conn, outbox, public_url, &user, &staff.name)
+            });
+            match created {
+                Ok(()) => report.created += 1,
+                Err(e) => report.errors.push(ImportLineError {
+                    line: *line,
+                    message: format!("not created: {e}"),
+                }),
+            }
+        }
+        Ok(())
+    })?;
+    report.errors.sort_by_key(|e| e.line);
+    Ok(report)
+}
+
+/// Hashes the password (off the async workers), inserts the account and, when staff create
+/// it, queues its welcome e-mail in the same transaction. A taken e-mail is 409
+/// `email_taken`, whether seen first or caught by the unique index under a race.
+async fn create_account(
+    state: &AppState,
+    account: NewAccount,
+    created_by: Option<CurrentUser>,
+) -> Result<models::User, ApiError> {
+    let hash = match &account.password {
+        Some(p) => {
+            let plain = p.expose().to_owned();
+            Some(
+                web::block(move || password::hash(&plain))
+                    .await?
+                    .map_err(ApiError::internal)?,
+            )
+        }
+        None => None,
+    };
+    let taken = || {
+        ApiError::conflict(
+            "email_taken",
+            "An account already uses this e-mail address.",
+        )
+    };
+    let outbox = state.outbox.clone();
+    let public_url = state.settings.server.public_url.clone();
+    state
+        .db(move |conn| {
+            if models::email_exists(conn, account.email.as_str())? {
+                return Err(taken());
+            }
+            conn.transaction::<_, ApiError, _>(|conn| {
+                let staff = created_by.as_ref();
+                let user = models::insert_user(
+                    conn,
+                    &account,
+                    hash.as_deref(),
+                    staff.map(|s| s.id.as_str()),
+                )
+                .map_err(|e| match e {
+                    diesel::result::Error::DatabaseError(
+                        diesel::result::DatabaseErrorKind::UniqueViolation,
+                        _,
+                    ) => taken(),
+                    other => other.into(),
+                })?;
+                if let Some(staff) = staff {
+                    accounts::welcome(conn, &outbox, &public_url, &user, &staff.name)?;
+                }
+                Ok(user)
+            })
+        })
+        .await
+}
+
+/// Choose a password with the one-time token from a welcome or reset e-mail. Signs out every
+/// session of the account.
+#[utoipa::path(post, path = "/api/v1/auth/set-password", tag = "accounts", request_body = SetPasswordBody,
+    responses((status = 200, body = UserView),
+              (status = 422, description = "`invalid_token` (unknown, used or expired) or `validation_failed`", body = Problem)))]
+pub async fn set_password(
+    state: web::Data<AppState>,
+    body: web::Json<SetPasswordBody>,
+) -> Result<web::Json<UserView>, ApiError> {
+    let SetPasswordBody {
+        token,
+        password: plain,
+    } = body.into_inner();
+    let new_password = Password::parse(&plain)
+        .map_err(|m| ApiError::validation(vec![crate::error::FieldError::new("password", m)]))?;
+    let plain = new_password.expose().to_owned();
+    let hash = web::block(move || password::hash(&plain))
+        .await?
+        .map_err(ApiError::internal)?;
+    let lookup = token_hash(token.trim());
+    let user = state
+        .db(move |conn| {
+            conn.transaction::<_, ApiError, _>(|conn| {
+                let user = models::user_for_password_token(conn, &lookup)?.ok_or_else(|| {
+                    ApiError::unprocessable(
+                        "invalid_token",
+                        "This link is unknown, already used or expired: ask for a new one.",
+                    )
+                })?;
+                models::replace_password(conn, &user.id, &hash)?;
+                Ok(user)
+            })
+        })
+        .await?;
+    Ok(web::Json(user.into()))
+}
+
+/// Ask for a link to choose a new password. Always 202, whether or not the address has an
+/// account, so that the answer reveals nothing.
+#[utoipa::path(post, path = "/api/v1/auth/forgot-password", tag = "accounts", request_body = ForgotPasswordBody,
+    responses((status = 202, description = "If the address has an account, an e-mail is on its way")))]
+pub async fn forgot_password(
+    state: web::Data<AppState>,
+    body: web::Json<ForgotPasswordBody>,
+) -> Result<HttpResponse, ApiError> {
+    let email = body.into_inner().email.trim().to_lowercase();
+    let outbox = state.outbox.clone();
+    let public_url = state.settings.server.public_url.clone();
+    state
+        .db(move |conn| {
+            conn.transaction::<_, ApiError, _>(|conn| {
+                if let Some(user) = models::find_user_by_email(conn, &email)? {
+                    accounts::password_reset(conn, &outbox, &public_url, &user)?;
+                }
+                Ok(())
+            })
+        })
+        .await?;
+    Ok(HttpResponse::Accepted().finish())
+}

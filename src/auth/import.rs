@@ -1,0 +1,147 @@
+//! Reading a CSV of accounts (`email,name,role`): every line parsed on its own, a bad line
+//! reported with its line number without stopping the good ones. Pure: no database here.
+
+use std::collections::HashMap;
+
+use crate::auth::domain::{NewAccount, Role};
+use crate::auth::views::ImportLineError;
+
+const REQUIRED: [&str; 3] = ["email", "name", "role"];
+
+/// The accounts to create, each with its line number, and the lines that could not be read.
+#[derive(Debug, Default)]
+pub struct ParsedImport {
+    pub accounts: Vec<(u64, NewAccount)>,
+    pub errors: Vec<ImportLineError>,
+}
+
+/// Fails as a whole only when the header itself is wrong.
+pub fn parse_accounts_csv(text: &str) -> Result<ParsedImport, String> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text); // spreadsheets add a BOM
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(true)
+        .trim(csv::Trim::All)
+        .from_reader(text.as_bytes());
+    let header = reader
+        .headers()
+        .map_err(|e| format!("cannot read the CSV header: {e}"))?
+        .clone();
+    let column = |name: &str| {
+        header
+            .iter()
+            .position(|h| h.eq_ignore_ascii_case(name))
+            .ok_or_else(|| {
+                format!("the CSV header must name the columns email,name,role (missing `{name}`)")
+            })
+    };
+    let (email_col, name_col, role_col) = (
+        column(REQUIRED[0])?,
+        column(REQUIRED[1])?,
+        column(REQUIRED[2])?,
+    );
+
+    let mut parsed = ParsedImport::default();
+    let mut first_line_of: HashMap<String, u64> = HashMap::new();
+    for record in reader.records() {
+        let record = match record {
+            Ok(r) => r,
+            Err(e) => {
+                let line = e.position().map_or(0, |p| line_at(text, p.byte()));
+                parsed.errors.push(ImportLineError {
+                    line,
+                    message: format!("unreadable line: {e}"),
+                });
+                continue;
+            }
+        };
+        let line = record.position().map_or(0, |p| line_at(text, p.byte()));
+        if record.iter().all(str::is_empty) {
+            continue; // a blank line, often the last one
+        }
+        let field = |i: usize| record.get(i).unwrap_or("");
+        match NewAccount::parse(
+            field(email_col),
+            field(name_col),
+            field(role_col),
+            None,
+            &Role::ALL,
+        ) {
+            Ok(account) => {
+                let email = account.email.as_str().to_owned();
+                if let Some(first) = first_line_of.get(&email) {
+                    parsed.errors.push(ImportLineError {
+                        line,
+                        message: format!("{email} already appears on line {first}"),
+                    });
+                } else {
+                    first_line_of.insert(email, line);
+                    parsed.accounts.push((line, account));
+                }
+            }
+            Err(fields) => parsed.errors.push(ImportLineError {
+                line,
+                message: fields
+                    .iter()
+                    .map(|f| format!("{}: {}", f.field, f.message))
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            }),
+        }
+    }
+    Ok(parsed)
+}
+
+/// The 1-based line where the record starting at `byte` begins. The reader's own line count
+/// and offsets include blank lines skipped before a record, which would point staff at the
+/// wrong line of their file.
+fn line_at(text: &str, byte: u64) -> u64 {
+    let bytes = text.as_bytes();
+    let mut start = usize::try_from(byte).unwrap_or(usize::MAX).min(bytes.len());
+    while start < bytes.len() && matches!(bytes[start], b'\n' | b'\r') {
+        start += 1;
+    }
+    bytes[..start].iter().filter(|b| **b == b'\n').count() as u64 + 1
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn good_and_bad_lines_are_separated_with_line_numbers() {
+        let csv = "email,name,role\n\
+                   ana@ales.fr,Ana Lopez,student\n\
+                   not-an-email,Bob,student\n\
+                   carl@ales.fr,Carl,wizard\n\
+                   \n\
+                   dina@ales.fr,Dina,tutor\n\
+                   ANA@ales.fr,Ana again,student\n";
+        let parsed = parse_accounts_csv(csv).expect("header ok");
+        let lines: Vec<u64> = parsed.accounts.iter().map(|(l, _)| *l).collect();
+        assert_eq!(lines, [2, 6]);
+        let bad: Vec<u64> = parsed.errors.iter().map(|e| e.line).collect();
+        assert_eq!(bad, [3, 4, 7]);
+        assert!(parsed.errors[0].message.starts_with("email:"));
+        assert!(parsed.errors[2].message.contains("line 2"));
+    }
+
+    #[test]
+    fn columns_may_come_in_any_order_with_a_bom() {
+        let parsed =
+            parse_accounts_csv("\u{feff}Role,Email,Name\nstaff,x@ales.fr,X\n").expect("ok");
+        assert_eq!(parsed.accounts.len(), 1);
+        assert_eq!(parsed.accounts[0].1.role, Role::Staff);
+    }
+
+    #[test]
+    fn a_wrong_header_is_refused_whole() {
+        assert!(parse_accounts_csv("mail,nom\nx@y.fr,X\n").is_err());
+    }
+
+    #[test]
+    fn short_lines_are_errors_not_panics() {
+        let parsed = parse_accounts_csv("email,name,role\nx@ales.fr\n").expect("ok");
+        assert_eq!(parsed.errors.len(), 1);
+        assert_eq!(parsed.errors[0].line, 2);
+    }
+}

@@ -1,0 +1,132 @@
+//! Settings: `config/default.toml` (compiled in, so the binary runs from any folder), then an
+//! optional `--config FILE`, then `FIELDLAB__SECTION__KEY` environment variables.
+
+use std::path::Path;
+
+use config::{Config, Environment, File, FileFormat};
+use serde::Deserialize;
+
+const DEFAULTS: &str = include_str!("../config/default.toml");
+
+#[derive(Clone, Deserialize)]
+pub struct Settings {
+    pub server: ServerSettings,
+    pub database: DatabaseSettings,
+    pub auth: AuthSettings,
+    pub log: LogSettings,
+    pub mail: MailSettings,
+    pub incubator: IncubatorSettings,
+}
+
+#[derive(Clone, Deserialize)]
+pub struct ServerSettings {
+    pub host: String,
+    pub port: u16,
+    pub workers: usize,
+    pub max_body_bytes: usize,
+    pub public_url: String,
+}
+
+#[derive(Clone, Deserialize)]
+pub struct DatabaseSettings {
+    /// May hold a password: log it only through `DatabaseUrl::redacted`.
+    pub url: String,
+    pub pool_size: u32,
+    pub pool_timeout_seconds: u64,
+}
+
+#[derive(Clone, Deserialize)]
+pub struct AuthSettings {
+    pub token_hours: i64,
+}
+
+#[derive(Clone, Deserialize, PartialEq, Eq, Debug)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Clone, Deserialize)]
+pub struct LogSettings {
+    pub format: LogFormat,
+    pub level: String,
+}
+
+#[derive(Clone, Copy, Deserialize, PartialEq, Eq, Debug)]
+#[serde(rename_all = "lowercase")]
+pub enum MailTransport {
+    File,
+    Smtp,
+    Log,
+}
+
+#[derive(Clone, Copy, Deserialize, PartialEq, Eq, Debug)]
+#[serde(rename_all = "lowercase")]
+pub enum MailTls {
+    None,
+    Starttls,
+    Tls,
+}
+
+#[derive(Clone, Deserialize)]
+pub struct MailSettings {
+    pub transport: MailTransport,
+    pub dir: String,
+    pub from: String,
+    pub locale: String,
+    pub host: String,
+    pub port: u16,
+    pub tls: MailTls,
+    pub username: String,
+    /// Never logged.
+    pub password: String,
+    pub retry_base_seconds: u64,
+    pub max_attempts: i32,
+}
+
+#[derive(Clone, Deserialize)]
+pub struct IncubatorSettings {
+    pub capacity: i64,
+    pub months: u32,
+}
+
+impl Settings {
+    /// Loads the layers in order; a later layer overrides an earlier one key by key.
+    pub fn load(file: Option<&Path>) -> anyhow::Result<Self> {
+        let mut builder = Config::builder().add_source(File::from_str(DEFAULTS, FileFormat::Toml));
+        if let Some(path) = file {
+            if !path.exists() {
+                anyhow::bail!("config file {} does not exist", path.display());
+            }
+            builder = builder.add_source(File::from(path).required(true));
+        }
+        let settings = builder
+            .add_source(
+                Environment::with_prefix("FIELDLAB")
+                    .prefix_separator("__")
+                    .separator("__")
+                    .try_parsing(true),
+            )
+            .build()?
+            .try_deserialize::<Settings>()
+            .map_err(|e| anyhow::anyhow!("invalid configuration: {e}"))?;
+        Ok(settings)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_complete_and_sensible() {
+        let s = Settings::load(None).expect("defaults load");
+        assert_eq!(s.server.host, "127.0.0.1");
+        assert_eq!(s.server.port, 8080);
+        assert_eq!(s.database.url, "data/fieldlab.db");
+        assert_eq!(s.mail.transport, MailTransport::File);
+        assert_eq!(s.mail.locale, "fr");
+        assert_eq!(s.incubator.capacity, 25);
+    }
+}

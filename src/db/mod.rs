@@ -1,0 +1,238 @@
+//! The database: one diesel `MultiConnection` over SQLite and PostgreSQL, its r2d2 pool,
+//! the embedded migrations of each backend, and the helpers handlers use to reach it.
+
+pub mod schema;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::Context;
+use chrono::{DateTime, NaiveDateTime, SubsecRound, Utc};
+use diesel::connection::SimpleConnection;
+use diesel::pg::PgConnection;
+use diesel::sqlite::SqliteConnection;
+use diesel::Connection;
+use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+
+/// One connection to whichever backend `database.url` names. Queries are written once against
+/// this type; where SQL must differ, a small function matches on the variant.
+#[derive(diesel::MultiConnection)]
+pub enum DbConnection {
+    Postgresql(PgConnection),
+    Sqlite(SqliteConnection),
+}
+
+pub type Pool = r2d2::Pool<ConnectionManager>;
+pub type PooledConnection = r2d2::PooledConnection<ConnectionManager>;
+
+const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+
+/// Where the data lives, decided from the URL's scheme alone, so a PostgreSQL URL that fails
+/// to connect is reported as such and never silently becomes a SQLite file.
+#[derive(Clone, PartialEq, Eq)]
+pub enum DatabaseUrl {
+    Sqlite(PathBuf),
+    Postgres(String),
+}
+
+impl DatabaseUrl {
+    pub fn parse(url: &str) -> anyhow::Result<Self> {
+        let url = url.trim();
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            return Ok(Self::Postgres(url.to_owned()));
+        }
+        let path = url
+            .strip_prefix("sqlite://")
+            .or_else(|| url.strip_prefix("sqlite:"))
+            .unwrap_or(url);
+        if path.is_empty() {
+            anyhow::bail!("database.url is empty: give a SQLite path or a postgres:// URL");
+        }
+        if let Some((scheme, _)) = path.split_once("://") {
+            anyhow::bail!(
+                "database.url uses the unsupported scheme `{scheme}://`: give a SQLite path, \
+                 sqlite://PATH or postgres://USER:PASSWORD@HOST/DB"
+            );
+        }
+        Ok(Self::Sqlite(PathBuf::from(path)))
+    }
+
+    /// The URL with any password masked, for logs and error messages.
+    pub fn redacted(&self) -> String {
+        match self {
+            Self::Sqlite(path) => format!("sqlite://{}", path.display()),
+            Self::Postgres(url) => redact_password(url),
+        }
+    }
+
+    pub fn backend_name(&self) -> &'static str {
+        match self {
+            Self::Sqlite(_) => "sqlite",
+            Self::Postgres(_) => "postgres",
+        }
+    }
+}
+
+// Debug output may reach logs: it shows the URL with its password masked.
+impl std::fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.redacted())
+    }
+}
+
+fn redact_password(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    match rest.split_once('@') {
+        Some((userinfo, host)) => match userinfo.split_once(':') {
+            Some((user, _password)) => format!("{scheme}://{user}:***@{host}"),
+            None => url.to_owned(),
+        },
+        None => url.to_owned(),
+    }
+}
+
+/// An r2d2 manager that opens the backend the URL names and prepares each SQLite connection.
+pub struct ConnectionManager {
+    url: DatabaseUrl,
+}
+
+impl ConnectionManager {
+    pub fn new(url: DatabaseUrl) -> Self {
+        Self { url }
+    }
+}
+
+impl r2d2::ManageConnection for ConnectionManager {
+    type Connection = DbConnection;
+    type Error = diesel::ConnectionError;
+
+    fn connect(&self) -> Result<DbConnection, diesel::ConnectionError> {
+        match &self.url {
+            DatabaseUrl::Postgres(url) => {
+                PgConnection::establish(url).map(DbConnection::Postgresql)
+            }
+            DatabaseUrl::Sqlite(path) => {
+                let mut conn = SqliteConnection::establish(&path.to_string_lossy())?;
+                // busy_timeout first: opening WAL on a busy file would otherwise fail at once.
+                conn.batch_execute(
+                    "PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; \
+                     PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
+                )
+                .map_err(diesel::ConnectionError::CouldntSetupConfiguration)?;
+                Ok(DbConnection::Sqlite(conn))
+            }
+        }
+    }
+
+    fn is_valid(&self, conn: &mut DbConnection) -> Result<(), diesel::ConnectionError> {
+        conn.batch_execute("SELECT 1")
+            .map_err(diesel::ConnectionError::CouldntSetupConfiguration)
+    }
+
+    fn has_broken(&self, _conn: &mut DbConnection) -> bool {
+        false
+    }
+}
+
+/// Opens the pool. One connection is made first, outside r2d2, so that a wrong host or
+/// password is reported with the server's own words instead of a pool timeout.
+pub fn connect(url: &DatabaseUrl, size: u32, timeout: Duration) -> anyhow::Result<Pool> {
+    if let DatabaseUrl::Sqlite(path) = url {
+        create_parent_dir(path)?;
+    }
+    let manager = ConnectionManager::new(url.clone());
+    r2d2::ManageConnection::connect(&manager).map_err(|e| {
+        anyhow::anyhow!(
+            "cannot open the {} database {}: {}",
+            url.backend_name(),
+            url.redacted(),
+            e.to_string().trim()
+        )
+    })?;
+    r2d2::Pool::builder()
+        .error_handler(Box::new(LogPoolError))
+        .max_size(size.max(1))
+        .min_idle(Some(1))
+        .connection_timeout(timeout)
+        .build(manager)
+        .with_context(|| format!("cannot open a connection pool on {}", url.redacted()))
+}
+
+/// Connection failures the pool meets in the background (while refilling) are worth a warning,
+/// not an error: requests that need a connection report their own failure.
+#[derive(Debug)]
+struct LogPoolError;
+
+impl r2d2::HandleError<diesel::ConnectionError> for LogPoolError {
+    fn handle_error(&self, error: diesel::ConnectionError) {
+        tracing::warn!(error = %error.to_string().trim(), "database connection failed");
+    }
+}
+
+fn create_parent_dir(path: &Path) -> anyhow::Result<()> {
+    match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() && !dir.exists() => std::fs::create_dir_all(dir)
+            .with_context(|| format!("cannot create the database folder {}", dir.display())),
+        _ => Ok(()),
+    }
+}
+
+/// Applies the pending migrations of the connection's backend; returns the versions applied.
+pub fn run_migrations(conn: &mut DbConnection) -> anyhow::Result<Vec<String>> {
+    let applied = match conn {
+        DbConnection::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS),
+        DbConnection::Postgresql(c) => c.run_pending_migrations(POSTGRES_MIGRATIONS),
+    }
+    .map_err(|e| anyhow::anyhow!("migration failed: {e}"))?;
+    Ok(applied.iter().map(ToString::to_string).collect())
+}
+
+/// Now, in UTC, to the second: every stored instant goes through here so that SQLite, which
+/// compares timestamps as text, always sees one format.
+pub fn now() -> NaiveDateTime {
+    Utc::now().naive_utc().trunc_subsecs(0)
+}
+
+/// A stored UTC instant as the API shows it.
+pub fn utc(at: NaiveDateTime) -> DateTime<Utc> {
+    at.and_utc()
+}
+
+/// A fresh identifier. Version 7 UUIDs sort by creation time, so `ORDER BY id` is creation
+/// order and one column serves as a paging key.
+pub fn new_id() -> String {
+    uuid::Uuid::now_v7().to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_choose_the_backend_from_the_scheme() {
+        assert_eq!(
+            DatabaseUrl::parse("data/x.db").ok(),
+            Some(DatabaseUrl::Sqlite("data/x.db".into()))
+        );
+        assert_eq!(
+            DatabaseUrl::parse("sqlite:///tmp/x.db").ok(),
+            Some(DatabaseUrl::Sqlite("/tmp/x.db".into()))
+        );
+        assert!(matches!(
+            DatabaseUrl::parse("postgres://u:p@h/db"),
+            Ok(DatabaseUrl::Postgres(_))
+        ));
+        assert!(DatabaseUrl::parse("mysql://h/db").is_err());
+        assert!(DatabaseUrl::parse("  ").is_err());
+    }
+
+    #[test]
+    fn passwords_are_masked() {
+        let url = DatabaseUrl::Postgres("postgres://app:s3cret@db:5432/fieldlab".into());
+        assert_eq!(url.redacted(), "postgres://app:***@db:5432/fieldlab");
+        assert!(!url.redacted().contains("s3cret"));
+    }
+}

@@ -1,0 +1,12 @@
+//! fieldlab: the back office of an engineering school's incubator, labs and field missions.
+
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod notifications;
+pub mod paging;
+pub mod service;
+pub mod startup;
+pub mod telemetry;

@@ -1,0 +1,72 @@
+//! Staff endpoints over the outbox: see what was sent, what waits, what failed; re-queue.
+
+use actix_web::web;
+
+use crate::auth::Staff;
+use crate::error::{ApiError, Problem};
+use crate::notifications::models;
+use crate::notifications::views::{NotificationFilter, NotificationView};
+use crate::paging::{Page, PageParams};
+use crate::startup::AppState;
+
+/// Outbox messages, newest first (staff only).
+#[utoipa::path(get, path = "/api/v1/notifications", tag = "notifications", security(("bearer" = [])),
+    params(NotificationFilter, PageParams),
+    responses((status = 200, body = Page<NotificationView>), (status = 403, body = Problem)))]
+pub async fn list(
+    state: web::Data<AppState>,
+    _staff: Staff,
+    filter: web::Query<NotificationFilter>,
+    page: web::Query<PageParams>,
+) -> Result<web::Json<Page<NotificationView>>, ApiError> {
+    let page = page.parse()?;
+    let NotificationFilter { status, to } = filter.into_inner();
+    let to = to.map(|t| t.trim().to_lowercase());
+    let request = page.clone();
+    let rows = state
+        .db(move |conn| {
+            Ok(models::list(
+                conn,
+                status.map(|s| s.as_str()),
+                to.as_deref(),
+                &request,
+            )?)
+        })
+        .await?;
+    Ok(web::Json(Page::from_rows(
+        rows,
+        &page,
+        |n| &n.id,
+        NotificationView::from,
+    )))
+}
+
+/// Put a `failed` message back in the queue (staff only); anything else is 409.
+#[utoipa::path(post, path = "/api/v1/notifications/{id}/retry", tag = "notifications", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Notification id")),
+    responses((status = 200, body = NotificationView), (status = 404, body = Problem),
+              (status = 409, description = "`invalid_transition`: only failed messages are retried", body = Problem)))]
+pub async fn retry(
+    state: web::Data<AppState>,
+    _staff: Staff,
+    id: web::Path<String>,
+) -> Result<web::Json<NotificationView>, ApiError> {
+    let id = id.into_inner();
+    let row = state
+        .db(move |conn| {
+            let current = models::find(conn, &id)?;
+            if models::requeue_failed(conn, &id)? == 0 {
+                return Err(ApiError::conflict(
+                    "invalid_transition",
+                    format!(
+                        "Only failed messages can be retried; this one is {}.",
+                        current.status
+                    ),
+                ));
+            }
+            Ok(models::find(conn, &id)?)
+        })
+        .await?;
+    state.outbox.wake();
+    Ok(web::Json(row.into()))
+}

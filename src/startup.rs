@@ -1,0 +1,213 @@
+//! Builds the application: database pool and migrations, shared state, middleware, and the
+//! one route table every domain adds its routes to.
+
+use std::net::TcpListener;
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix_web::dev::Server;
+use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::middleware::{ErrorHandlers, NormalizePath, TrailingSlash};
+use actix_web::{web, App, HttpMessage, HttpResponse, HttpServer};
+use actix_web_prom::PrometheusMetricsBuilder;
+use anyhow::Context;
+use tracing_actix_web::{RequestId, TracingLogger};
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::config::Settings;
+use crate::db::{self, DatabaseUrl, DbConnection, Pool};
+use crate::error::{self, ApiError};
+use crate::notifications::domain::Locale;
+use crate::notifications::mailer::Mailer;
+use crate::notifications::outbox::{self, Outbox};
+use crate::notifications::worker::Worker;
+use crate::service::{self, Metrics};
+
+/// What every handler can reach.
+pub struct AppState {
+    pub pool: Pool,
+    pub settings: Arc<Settings>,
+    pub metrics: Metrics,
+    pub outbox: Arc<Outbox>,
+}
+
+impl AppState {
+    /// Runs blocking diesel work on the blocking thread pool with a pooled connection.
+    pub async fn db<T, F>(&self, work: F) -> Result<T, ApiError>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
+        T: Send + 'static,
+    {
+        let (pool, outbox) = (self.pool.clone(), self.outbox.clone());
+        web::block(move || {
+            let mut conn = pool.get()?;
+            let result = work(&mut conn);
+            // The work (and its transaction) is over: a message it queued can go now.
+            if outbox::take_queued() {
+                outbox.wake();
+            }
+            result
+        })
+        .await?
+    }
+}
+
+/// Opens the database named in the settings and applies pending migrations.
+pub fn open_database(settings: &Settings) -> anyhow::Result<Pool> {
+    let url = DatabaseUrl::parse(&settings.database.url)?;
+    let pool = db::connect(
+        &url,
+        settings.database.pool_size,
+        Duration::from_secs(settings.database.pool_timeout_seconds),
+    )?;
+    let mut conn = pool
+        .get()
+        .context("no database connection for migrations")?;
+    let applied = db::run_migrations(&mut conn)?;
+    if !applied.is_empty() {
+        tracing::info!(count = applied.len(), database = %url.redacted(), "migrations applied");
+    }
+    Ok(pool)
+}
+
+pub struct Application {
+    port: u16,
+    server: Server,
+    worker: tokio::task::JoinHandle<()>,
+}
+
+impl Application {
+    /// Binds the listener (port 0 picks a free one) and prepares the server without running it.
+    pub fn build(settings: Settings) -> anyhow::Result<Self> {
+        let pool = open_database(&settings)?;
+        let address = (settings.server.host.as_str(), settings.server.port);
+        let listener = TcpListener::bind(address).with_context(|| {
+            format!(
+                "cannot listen on {}:{}",
+                settings.server.host, settings.server.port
+            )
+        })?;
+        let port = listener.local_addr()?.port();
+        let mailer = Mailer::new(&settings.mail)?;
+        let locale = Locale::parse(&settings.mail.locale).ok_or_else(|| {
+            anyhow::anyhow!(
+                "mail.locale must be `fr` or `en`, not `{}`",
+                settings.mail.locale
+            )
+        })?;
+        let outbox = Arc::new(Outbox::new(locale, mailer.domain()));
+        let worker = Worker {
+            pool: pool.clone(),
+            mailer: Arc::new(mailer),
+            wake: outbox.wake_handle(),
+            retry_base: Duration::from_secs(settings.mail.retry_base_seconds.max(1)),
+            max_attempts: settings.mail.max_attempts.max(1),
+            id: db::new_id(),
+        }
+        .spawn();
+        let server = run(listener, pool, outbox, settings)?;
+        Ok(Self {
+            port,
+            server,
+            worker,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Serves until SIGINT/SIGTERM, then lets in-flight requests finish.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let result = self.server.await;
+        // Messages claimed but not yet recorded are re-sent after their lease, never lost.
+        self.worker.abort();
+        result
+    }
+}
+
+fn run(
+    listener: TcpListener,
+    pool: Pool,
+    outbox: Arc<Outbox>,
+    settings: Settings,
+) -> anyhow::Result<Server> {
+    let registry = prometheus::Registry::new();
+    let http_metrics = PrometheusMetricsBuilder::new("fieldlab")
+        .registry(registry.clone())
+        .mask_unmatched_patterns("UNKNOWN")
+        // Swagger UI's catch-all route cannot be turned back into a label; its files are not worth counting.
+        .exclude_regex("^/docs")
+        .build()
+        .map_err(|e| anyhow::anyhow!("metrics set-up failed: {e}"))?;
+    let state = web::Data::new(AppState {
+        pool,
+        metrics: Metrics::new(registry)?,
+        settings: Arc::new(settings.clone()),
+        outbox,
+    });
+    let openapi = service::openapi();
+    let max_body = settings.server.max_body_bytes;
+    let mut server = HttpServer::new(move || {
+        App::new()
+            .wrap(ErrorHandlers::new().default_handler(error::problem_for_framework_errors))
+            .wrap(http_metrics.clone())
+            .wrap_fn(|req, srv| {
+                use actix_web::dev::Service;
+                let request_id = req.extensions().get::<RequestId>().map(ToString::to_string);
+                let response = srv.call(req);
+                async move {
+                    let mut response = response.await?;
+                    if let Some(id) = request_id.and_then(|id| HeaderValue::from_str(&id).ok()) {
+                        response
+                            .headers_mut()
+                            .insert(HeaderName::from_static("x-request-id"), id);
+                    }
+                    Ok(response)
+                }
+            })
+            .wrap(TracingLogger::default())
+            .wrap(NormalizePath::new(TrailingSlash::MergeOnly))
+            .app_data(state.clone())
+            .app_data(
+                web::JsonConfig::default()
+                    .limit(max_body)
+                    .error_handler(|err, _| error::json_error(err).into()),
+            )
+            .app_data(web::PayloadConfig::new(max_body))
+            .app_data(
+                web::QueryConfig::default().error_handler(|err, _| error::query_error(err).into()),
+            )
+            .app_data(
+                web::PathConfig::default().error_handler(|err, _| error::path_error(err).into()),
+            )
+            .route("/health/live", web::get().to(service::live))
+            .route("/health/ready", web::get().to(service::ready))
+            .route("/metrics", web::get().to(service::metrics))
+            .route(
+                "/docs",
+                web::get().to(|| async {
+                    HttpResponse::Found()
+                        .insert_header(("Location", "/docs/"))
+                        .finish()
+                }),
+            )
+            .service(SwaggerUi::new("/docs/{_:.*}").url("/api/v1/openapi.json", openapi.clone()))
+            .service(web::scope("/api/v1").configure(routes))
+            .default_service(web::to(|| async {
+                Err::<HttpResponse, _>(ApiError::not_found())
+            }))
+    })
+    .shutdown_timeout(30)
+    .listen(listener)?;
+    if settings.server.workers > 0 {
+        server = server.workers(settings.server.workers);
+    }
+    Ok(server.run())
+}
+
+/// The one route table under `/api/v1`: each domain adds its own.
+fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.configure(crate::auth::routes)
+        .configure(crate::notifications::routes);
+}

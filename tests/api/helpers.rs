@@ -1,0 +1,221 @@
+//! `spawn_app()`: the real server on a random port with its own database (a SQLite file, or a
+//! fresh PostgreSQL database when `TEST_DATABASE_URL` is set), and a typed HTTP client for it.
+
+use std::path::PathBuf;
+
+use diesel::{Connection, PgConnection, RunQueryDsl};
+use fieldlab::auth::domain::NewAccount;
+use fieldlab::auth::{models, password, Role};
+use fieldlab::config::Settings;
+use fieldlab::startup::{open_database, Application};
+use reqwest::{Response, StatusCode};
+use serde_json::{json, Value};
+
+pub const STAFF_EMAIL: &str = "admin@imt-mines-ales.fr";
+pub const PASSWORD: &str = "correct-horse-battery";
+
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    pub staff_token: String,
+    pub settings: Settings,
+    pub mail_dir: PathBuf,
+    _database: TestDatabase,
+    _dir: tempfile::TempDir,
+}
+
+/// A database of this test's own, dropped at the end on PostgreSQL.
+enum TestDatabase {
+    Sqlite,
+    Postgres { admin_url: String, name: String },
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        if let TestDatabase::Postgres { admin_url, name } = self {
+            if let Ok(mut conn) = PgConnection::establish(admin_url) {
+                let _ =
+                    diesel::sql_query(format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+                        .execute(&mut conn);
+            }
+        }
+    }
+}
+
+fn database_for_test(dir: &std::path::Path) -> (String, TestDatabase) {
+    match std::env::var("TEST_DATABASE_URL") {
+        Ok(admin_url) if !admin_url.trim().is_empty() => {
+            let name = format!("fieldlab_test_{}", uuid::Uuid::new_v4().simple());
+            let mut conn = PgConnection::establish(&admin_url).unwrap_or_else(|e| {
+                panic!("TEST_DATABASE_URL is set but PostgreSQL cannot be reached: {e}")
+            });
+            diesel::sql_query(format!("CREATE DATABASE \"{name}\""))
+                .execute(&mut conn)
+                .expect("create the test database");
+            let (base, query) = admin_url
+                .split_once('?')
+                .map_or((admin_url.as_str(), ""), |(b, q)| (b, q));
+            let prefix = base.rsplit_once('/').map_or(base, |(p, _)| p);
+            let mut url = format!("{prefix}/{name}");
+            if !query.is_empty() {
+                url = format!("{url}?{query}");
+            }
+            (url, TestDatabase::Postgres { admin_url, name })
+        }
+        _ => (
+            dir.join("fieldlab.db").to_string_lossy().into_owned(),
+            TestDatabase::Sqlite,
+        ),
+    }
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+/// Starts a server whose settings the test may adjust first.
+pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (url, database) = database_for_test(dir.path());
+    let mut settings = Settings::load(None).expect("default settings");
+    settings.server.port = 0;
+    settings.server.workers = 2;
+    settings.database.url = url;
+    settings.database.pool_size = 8;
+    settings.mail.dir = dir.path().join("mail").to_string_lossy().into_owned();
+    settings.log.level = "error".into();
+    adjust(&mut settings);
+    fieldlab::telemetry::init(&settings.log);
+
+    seed_staff(&settings);
+    let app = Application::build(settings.clone()).expect("server starts");
+    let address = format!("http://127.0.0.1:{}", app.port());
+    tokio::spawn(app.run_until_stopped());
+
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::limited(3))
+        .build()
+        .expect("client");
+    let mut app = TestApp {
+        address,
+        client,
+        staff_token: String::new(),
+        mail_dir: PathBuf::from(&settings.mail.dir),
+        settings,
+        _database: database,
+        _dir: dir,
+    };
+    app.staff_token = app.login(STAFF_EMAIL, PASSWORD).await;
+    app
+}
+
+/// The first staff account, created the way `fieldlab create-admin` does.
+fn seed_staff(settings: &Settings) {
+    let pool = open_database(settings).expect("database opens");
+    let mut conn = pool.get().expect("connection");
+    let account = NewAccount::parse(
+        STAFF_EMAIL,
+        "Admin Staff",
+        "staff",
+        Some(PASSWORD),
+        &[Role::Staff],
+    )
+    .expect("valid account");
+    let hash = password::hash(PASSWORD).expect("hash");
+    models::insert_user(&mut conn, &account, Some(&hash), None).expect("staff inserted");
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.address, path)
+    }
+
+    pub async fn get(&self, path: &str, token: Option<&str>) -> Response {
+        let mut req = self.client.get(self.url(path));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        req.send().await.expect("request sent")
+    }
+
+    pub async fn post(&self, path: &str, token: Option<&str>, body: &Value) -> Response {
+        let mut req = self.client.post(self.url(path)).json(body);
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        req.send().await.expect("request sent")
+    }
+
+    pub async fn post_raw(
+        &self,
+        path: &str,
+        token: Option<&str>,
+        content_type: &str,
+        body: impl Into<reqwest::Body>,
+    ) -> Response {
+        let mut req = self
+            .client
+            .post(self.url(path))
+            .header("Content-Type", content_type)
+            .body(body);
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        req.send().await.expect("request sent")
+    }
+
+    /// Signs in and returns the bearer token; panics if the credentials are refused.
+    pub async fn login(&self, email: &str, password: &str) -> String {
+        let res = self
+            .post(
+                "/api/v1/auth/login",
+                None,
+                &json!({"email": email, "password": password}),
+            )
+            .await;
+        let body = expect_status(res, StatusCode::OK).await;
+        body["token"].as_str().expect("token").to_owned()
+    }
+
+    /// A new account of `role`, created by staff, and its token.
+    pub async fn user_with_role(&self, role: &str, email: &str) -> (Value, String) {
+        let res = self
+            .post(
+                "/api/v1/users",
+                Some(&self.staff_token),
+                &json!({"email": email, "name": format!("Test {role}"), "role": role, "password": PASSWORD}),
+            )
+            .await;
+        let user = expect_status(res, StatusCode::CREATED).await;
+        let token = self.login(email, PASSWORD).await;
+        (user, token)
+    }
+}
+
+/// Asserts the status and returns the JSON body (or Null for an empty one).
+pub async fn expect_status(res: Response, status: StatusCode) -> Value {
+    let actual = res.status();
+    let text = res.text().await.expect("body");
+    assert_eq!(actual, status, "unexpected status; body: {text}");
+    if text.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_str(&text).unwrap_or(Value::String(text))
+    }
+}
+
+/// Asserts a problem+json answer with this status and code; returns the body.
+pub async fn expect_problem(res: Response, status: StatusCode, code: &str) -> Value {
+    let content_type = res
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_owned();
+    let body = expect_status(res, status).await;
+    assert_eq!(content_type, "application/problem+json", "body: {body}");
+    assert_eq!(body["code"], code, "body: {body}");
+    assert_eq!(body["status"], status.as_u16(), "body: {body}");
+    assert!(body["title"].is_string() && body["detail"].is_string() && body["type"].is_string());
+    body
+}

@@ -1,0 +1,8 @@
+//! The integration tests: one binary, every test against a real server and database.
+
+mod accounts;
+mod errors;
+mod helpers;
+mod notifications;
+mod service;
+mod smtp;

@@ -1,0 +1,72 @@
+//! Health, metrics, the OpenAPI document and the offline docs.
+
+use reqwest::StatusCode;
+
+use crate::helpers::{expect_status, spawn_app};
+
+#[tokio::test(flavor = "multi_thread")]
+async fn health_endpoints_answer() {
+    let app = spawn_app().await;
+    let live = expect_status(app.get("/health/live", None).await, StatusCode::OK).await;
+    assert_eq!(live["status"], "ok");
+    let ready = expect_status(app.get("/health/ready", None).await, StatusCode::OK).await;
+    assert_eq!(ready["status"], "ok");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_openapi_document_describes_every_endpoint() {
+    let app = spawn_app().await;
+    let doc = expect_status(app.get("/api/v1/openapi.json", None).await, StatusCode::OK).await;
+    assert!(doc["openapi"].as_str().unwrap_or("").starts_with("3."));
+    let paths = doc["paths"].as_object().expect("paths");
+    for (path, method) in [
+        ("/api/v1/auth/register", "post"),
+        ("/api/v1/auth/login", "post"),
+        ("/api/v1/auth/logout", "post"),
+        ("/api/v1/me", "get"),
+        ("/api/v1/users", "post"),
+        ("/api/v1/users", "get"),
+        ("/api/v1/users/import", "post"),
+        ("/health/live", "get"),
+        ("/health/ready", "get"),
+        ("/metrics", "get"),
+    ] {
+        assert!(
+            paths.get(path).and_then(|p| p.get(method)).is_some(),
+            "{method} {path} missing"
+        );
+    }
+    assert!(doc["components"]["securitySchemes"]["bearer"].is_object());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_docs_are_served_from_the_binary() {
+    let app = spawn_app().await;
+    let res = app.get("/docs", None).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let html = res.text().await.expect("html");
+    assert!(html.contains("swagger-ui"), "{html}");
+    // Its script and style come from this server, not a CDN.
+    assert!(!html.contains("cdn.") && !html.contains("unpkg"), "{html}");
+    let js = app.get("/docs/swagger-ui-bundle.js", None).await;
+    assert_eq!(js.status(), StatusCode::OK);
+    let config = app.get("/docs/swagger-initializer.js", None).await;
+    let config = config.text().await.expect("js");
+    assert!(config.contains("/api/v1/openapi.json"), "{config}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn metrics_count_requests_by_route_and_show_the_pool() {
+    let app = spawn_app().await;
+    app.get("/api/v1/me", Some(&app.staff_token)).await;
+    let res = app.get("/metrics", None).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let text = res.text().await.expect("text");
+    assert!(text.contains("fieldlab_http_requests_total"), "{text}");
+    assert!(text.contains("endpoint=\"/api/v1/me\""), "{text}");
+    assert!(
+        text.contains("fieldlab_http_requests_duration_seconds"),
+        "{text}"
+    );
+    assert!(text.contains("fieldlab_db_pool_connections"), "{text}");
+}
