@@ -1,10 +1,11 @@
-//! The command line: `serve`, `migrate`, `create-admin`.
+//! The command line: `serve`, `migrate`, `create-admin`, `allocate`.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::{Parser, Subcommand};
 use diesel::Connection;
 
+use crate::allocation::{offline, Objective};
 use crate::auth::domain::{NewAccount, Role};
 use crate::auth::{models, password};
 use crate::config::Settings;
@@ -43,6 +44,18 @@ pub enum Command {
         #[arg(long)]
         password: String,
     },
+    /// Solve an allocation of teams to problems offline and print it as JSON.
+    ///
+    /// Input: {"teams":[{"id":"t1","prefs":["p3","p1"]}], "problems":[{"id":"p1","capacity":1}],
+    /// "forbidden":[["t1","p3"]], "pinned":[["t2","p1"]]}. Malformed input exits with code 2.
+    Allocate {
+        /// The instance, as JSON (`-` reads standard input).
+        #[arg(long, value_name = "FILE")]
+        input: PathBuf,
+        /// fair (default), rank_sum, rank_maximal or generous.
+        #[arg(long, default_value = "fair")]
+        objective: String,
+    },
 }
 
 impl Cli {
@@ -66,8 +79,35 @@ impl Cli {
     }
 }
 
+/// `fieldlab allocate`: needs no database nor server; bad input is exit code 2.
+pub fn allocate(input: &Path, objective: &str) -> ! {
+    let outcome = objective
+        .parse::<Objective>()
+        .map_err(|e| e.to_string())
+        .and_then(|objective| {
+            let text = if input == Path::new("-") {
+                std::io::read_to_string(std::io::stdin())
+            } else {
+                std::fs::read_to_string(input)
+            }
+            .map_err(|e| format!("cannot read {}: {e}", input.display()))?;
+            offline::run(&text, objective).map_err(|e| e.to_string())
+        });
+    match outcome {
+        Ok(json) => {
+            println!("{json}");
+            std::process::exit(0)
+        }
+        Err(message) => {
+            eprintln!("error: {message}");
+            std::process::exit(2)
+        }
+    }
+}
+
 pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
     match cli.command {
+        Command::Allocate { input, objective } => allocate(&input, &objective),
         Command::Serve => {
             let app = Application::build(settings.clone())?;
             tracing::info!(

@@ -1,5 +1,6 @@
 //! fieldlab: the back office of an engineering school's incubator, labs and field missions.
 
+pub mod allocation;
 pub mod auth;
 pub mod cli;
 pub mod config;

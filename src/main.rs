@@ -5,6 +5,10 @@ use fieldlab::config::Settings;
 
 fn main() {
     let cli = Cli::parse_or_exit();
+    // The offline solver needs neither settings nor a database.
+    if let fieldlab::cli::Command::Allocate { input, objective } = &cli.command {
+        fieldlab::cli::allocate(input, objective);
+    }
     let settings = match Settings::load(cli.config.as_deref()) {
         Ok(s) => s,
         Err(e) => fail(&e),

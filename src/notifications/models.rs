@@ -69,14 +69,19 @@ pub struct NewNotification<'a> {
 /// Inserts the row unless one with the same dedupe key exists. Runs in a savepoint so that a
 /// concurrent duplicate (unique violation) leaves the caller's transaction usable.
 pub fn insert_once(conn: &mut DbConnection, row: &NewNotification) -> QueryResult<bool> {
-    if let Some(key) = row.dedupe_key {
-        let exists: bool = diesel::select(diesel::dsl::exists(
-            notifications::table.filter(notifications::dedupe_key.eq(key)),
-        ))
-        .get_result(conn)?;
-        if exists {
-            return Ok(false);
-        }
+    let Some(key) = row.dedupe_key else {
+        // Nothing to dedupe: one plain INSERT, no extra round trips.
+        return diesel::insert_into(notifications::table)
+            .values(row)
+            .execute(conn)
+            .map(|_| true);
+    };
+    let exists: bool = diesel::select(diesel::dsl::exists(
+        notifications::table.filter(notifications::dedupe_key.eq(key)),
+    ))
+    .get_result(conn)?;
+    if exists {
+        return Ok(false);
     }
     let inserted = conn.transaction(|conn| {
         diesel::insert_into(notifications::table)
@@ -88,7 +93,7 @@ pub fn insert_once(conn: &mut DbConnection, row: &NewNotification) -> QueryResul
         Err(diesel::result::Error::DatabaseError(
             diesel::result::DatabaseErrorKind::UniqueViolation,
             _,
-        )) if row.dedupe_key.is_some() => Ok(false),
+        )) => Ok(false),
         Err(e) => Err(e),
     }
 }

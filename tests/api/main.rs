@@ -1,6 +1,7 @@
 //! The integration tests: one binary, every test against a real server and database.
 
 mod accounts;
+mod cli;
 mod errors;
 mod helpers;
 mod notifications;
