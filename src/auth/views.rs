@@ -29,7 +29,8 @@ impl From<User> for UserView {
 }
 
 /// Missing fields read as empty, so they are reported field by field (422), not as bad JSON.
-#[derive(Debug, Default, Deserialize, ToSchema)]
+// No Debug: it carries a password, which must never reach a log line.
+#[derive(Default, Deserialize, ToSchema)]
 #[serde(default)]
 pub struct RegisterBody {
     #[schema(example = "claire.dupont@example.fr")]
@@ -43,7 +44,8 @@ pub struct RegisterBody {
     pub role: String,
 }
 
-#[derive(Debug, Default, Deserialize, ToSchema)]
+// No Debug: it carries a password, which must never reach a log line.
+#[derive(Default, Deserialize, ToSchema)]
 #[serde(default)]
 pub struct LoginBody {
     pub email: String,
@@ -58,7 +60,8 @@ pub struct LoginView {
     pub user: UserView,
 }
 
-#[derive(Debug, Default, Deserialize, ToSchema)]
+// No Debug: it carries a password, which must never reach a log line.
+#[derive(Default, Deserialize, ToSchema)]
 #[serde(default)]
 pub struct CreateUserBody {
     pub email: String,
@@ -92,7 +95,8 @@ pub struct ImportReport {
     pub errors: Vec<ImportLineError>,
 }
 
-#[derive(Debug, Default, Deserialize, ToSchema)]
+// No Debug: it carries a password, which must never reach a log line.
+#[derive(Default, Deserialize, ToSchema)]
 #[serde(default)]
 pub struct SetPasswordBody {
     /// The token from the e-mail's link.
