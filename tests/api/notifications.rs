@@ -379,3 +379,56 @@ async fn two_servers_on_one_database_deliver_a_backlog_exactly_once() {
     assert_eq!(unique.len(), 500);
     assert_eq!(ids.len(), 500, "no message sent twice");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn messages_claimed_by_a_worker_that_died_are_sent_after_its_lease() {
+    let port = free_port();
+    let inbox = start_sink(port, false);
+    let app = spawn_app_with(|s| {
+        s.mail.transport = fieldlab::config::MailTransport::Smtp;
+        s.mail.port = port;
+    })
+    .await;
+    let url = fieldlab::db::DatabaseUrl::parse(&app.settings.database.url).expect("url");
+    let pool = fieldlab::db::connect(&url, 1, Duration::from_secs(5)).expect("pool");
+    let mut conn = pool.get().expect("conn");
+    let outbox = Outbox::new(Locale::Fr, "fieldlab.test".into());
+    let values = json!({"name": "N", "email": "e", "role": "student", "created_by": "T",
+        "set_password_url": "u", "sign_in_url": "u", "expires_on": "2027-03-01"});
+    // Queue and claim in one go, as a process killed with -9 mid-delivery would have left them.
+    let claimed = conn
+        .transaction(|conn| {
+            for i in 0..5 {
+                outbox.enqueue(
+                    conn,
+                    Email::new(
+                        &format!("orphan{i}@etu.fr"),
+                        "account_created",
+                        values.clone(),
+                    ),
+                )?;
+            }
+            Ok::<_, fieldlab::error::ApiError>(())
+        })
+        .and_then(|()| {
+            Ok(fieldlab::notifications::models::claim_due(
+                &mut conn,
+                "dead-worker",
+                100,
+                Duration::from_secs(2),
+            )?)
+        })
+        .expect("claimed by the dead worker");
+    assert_eq!(claimed.len(), 5);
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    assert_eq!(
+        inbox.len(),
+        0,
+        "nobody else may take them while the lease holds"
+    );
+    assert!(
+        eventually(Duration::from_secs(15), || async { inbox.len() == 5 }).await,
+        "orphans were not re-sent"
+    );
+    assert_eq!(notifications(&app, "?status=sent").await.len(), 5);
+}

@@ -69,4 +69,12 @@ async fn metrics_count_requests_by_route_and_show_the_pool() {
         "{text}"
     );
     assert!(text.contains("fieldlab_db_pool_connections"), "{text}");
+    assert!(
+        text.contains("fieldlab_notifications{status=\"pending\"}"),
+        "{text}"
+    );
+    assert!(
+        text.contains("fieldlab_notifications_oldest_pending_seconds"),
+        "{text}"
+    );
 }
