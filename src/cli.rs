@@ -1,4 +1,4 @@
-//! The command line: `serve`, `migrate`, `create-admin`.
+//! The command line: `serve`, `migrate`, `create-admin`, `seed-demo`.
 
 use std::path::PathBuf;
 
@@ -43,6 +43,9 @@ pub enum Command {
         #[arg(long)]
         password: String,
     },
+    /// Fill the database with a realistic demo (tutors, founders, applications); does
+    /// nothing if the demo is already there.
+    SeedDemo,
 }
 
 impl Cli {
@@ -106,6 +109,16 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
             let user =
                 conn.transaction(|conn| models::insert_user(conn, &account, Some(&hash), None))?;
             println!("staff account created: {} ({})", user.email, user.id);
+            Ok(())
+        }
+        Command::SeedDemo => {
+            let pool = open_database(&settings)?;
+            let mut conn = pool.get()?;
+            crate::demo::seed_demo(&mut conn, None)?;
+            println!(
+                "demo data ready; every demo account's password is `{}`",
+                crate::demo::DEMO_PASSWORD
+            );
             Ok(())
         }
     }

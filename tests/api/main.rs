@@ -3,6 +3,8 @@
 mod accounts;
 mod errors;
 mod helpers;
+mod incubator;
 mod notifications;
 mod service;
 mod smtp;
+mod tutors;
