@@ -247,6 +247,19 @@ mod tests {
     }
 
     #[test]
+    fn no_domain_name_is_part_of_another() {
+        // The tutor list's `?domain=` filter relies on it (a substring match on the stored list).
+        for a in Domain::ALL {
+            for b in Domain::ALL {
+                assert!(
+                    a == b || !a.as_str().contains(b.as_str()),
+                    "{a} contains {b}"
+                );
+            }
+        }
+    }
+
+    #[test]
     fn limits_are_integers_of_zero_or_more() {
         assert_eq!(parse_limit("max_projects", Some(3)).ok(), Some(3));
         assert_eq!(parse_limit("max_projects", Some(0)).ok(), Some(0));

@@ -257,3 +257,49 @@ async fn staff_patch_domains_and_limits() {
         .await;
     expect_problem(res, StatusCode::NOT_FOUND, "not_found").await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_demo_seeds_tutors_and_applications_once() {
+    let app = spawn_app().await;
+    let pool = fieldlab::startup::open_database(&app.settings).expect("database");
+    let mut conn = pool.get().expect("connection");
+    fieldlab::demo::seed_demo(&mut conn, None).expect("seeded");
+    fieldlab::demo::seed_demo(&mut conn, None).expect("seeded again, changing nothing");
+    let tutors = expect_status(
+        app.get("/api/v1/tutors?limit=200", Some(&app.staff_token))
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+    let items = tutors["items"].as_array().cloned().unwrap_or_default();
+    assert_eq!(items.len(), 20);
+    assert!(items.iter().any(|t| t["load"]["projects"] == 1));
+    let applications = expect_status(
+        app.get("/api/v1/applications?limit=200", Some(&app.staff_token))
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+    let statuses: Vec<&str> = applications["items"]
+        .as_array()
+        .map(|a| a.iter().filter_map(|x| x["status"].as_str()).collect())
+        .unwrap_or_default();
+    for status in ["submitted", "incubating", "rejected", "graduated"] {
+        assert!(
+            statuses.contains(&status),
+            "{status} missing from {statuses:?}"
+        );
+    }
+    let places = expect_status(
+        app.get("/api/v1/incubator", Some(&app.staff_token)).await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(places["incubating"], 2);
+    // Demo accounts can sign in.
+    app.login(
+        "helene.fabre@demo.mines-ales.fr",
+        fieldlab::demo::DEMO_PASSWORD,
+    )
+    .await;
+}
