@@ -1,4 +1,4 @@
-//! The command line: `serve`, `migrate`, `create-admin`, `allocate`.
+//! The command line: `serve`, `migrate`, `create-admin`, `seed-demo`, `allocate`.
 
 use std::path::{Path, PathBuf};
 
@@ -44,6 +44,9 @@ pub enum Command {
         #[arg(long)]
         password: String,
     },
+    /// Fill the database with a realistic demo (tutors, founders, applications); does
+    /// nothing if the demo is already there.
+    SeedDemo,
     /// Solve an allocation of teams to problems offline and print it as JSON.
     ///
     /// Input: {"teams":[{"id":"t1","prefs":["p3","p1"]}], "problems":[{"id":"p1","capacity":1}],
@@ -146,6 +149,16 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
             let user =
                 conn.transaction(|conn| models::insert_user(conn, &account, Some(&hash), None))?;
             println!("staff account created: {} ({})", user.email, user.id);
+            Ok(())
+        }
+        Command::SeedDemo => {
+            let pool = open_database(&settings)?;
+            let mut conn = pool.get()?;
+            crate::demo::seed_demo(&mut conn, None)?;
+            println!(
+                "demo data ready; every demo account's password is `{}`",
+                crate::demo::DEMO_PASSWORD
+            );
             Ok(())
         }
     }

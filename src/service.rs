@@ -158,5 +158,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     let mut doc = ServiceDoc::openapi();
     doc.merge(crate::auth::ApiDoc::openapi());
     doc.merge(crate::notifications::ApiDoc::openapi());
+    doc.merge(crate::tutors::ApiDoc::openapi());
+    doc.merge(crate::incubator::ApiDoc::openapi());
     doc
 }

@@ -1,14 +1,20 @@
 //! Account e-mails: the welcome message for accounts staff create, and password resets. Both
-//! carry a one-time link to choose a password (never the password itself).
+//! carry a one-time link to choose a password (never the password itself). And the one path
+//! that creates an account, which other domains reuse (a tutor is an account plus a profile).
 
+use actix_web::web;
 use chrono::Duration;
+use diesel::Connection;
 use serde::Serialize;
 
-use crate::auth::domain::SessionToken;
+use crate::auth::domain::{NewAccount, SessionToken};
+use crate::auth::extract::CurrentUser;
 use crate::auth::models::{self, User};
+use crate::auth::password;
 use crate::db::{now, DbConnection};
 use crate::error::ApiError;
 use crate::notifications::{Email, Outbox};
+use crate::startup::AppState;
 
 /// How long a link to choose a password stays valid.
 pub const PASSWORD_LINK_DAYS: i64 = 7;
@@ -72,4 +78,68 @@ pub fn password_reset(
     let values = password_link(conn, public_url, user, "")?;
     outbox.enqueue(conn, Email::new(&user.email, "password_reset", values))?;
     Ok(())
+}
+
+/// Hashes the password (off the async workers), inserts the account and, when staff create
+/// it, queues its welcome e-mail in the same transaction. A taken e-mail is 409
+/// `email_taken`, whether seen first or caught by the unique index under a race. `then` runs
+/// in the same transaction with the new user (e.g. to add a tutor's profile): if it fails,
+/// nothing is created and no e-mail leaves.
+pub async fn create_account<T, F>(
+    state: &AppState,
+    account: NewAccount,
+    created_by: Option<CurrentUser>,
+    then: F,
+) -> Result<(User, T), ApiError>
+where
+    F: FnOnce(&mut DbConnection, &User) -> Result<T, ApiError> + Send + 'static,
+    T: Send + 'static,
+{
+    let hash = match &account.password {
+        Some(p) => {
+            let plain = p.expose().to_owned();
+            Some(
+                web::block(move || password::hash(&plain))
+                    .await?
+                    .map_err(ApiError::internal)?,
+            )
+        }
+        None => None,
+    };
+    let taken = || {
+        ApiError::conflict(
+            "email_taken",
+            "An account already uses this e-mail address.",
+        )
+    };
+    let outbox = state.outbox.clone();
+    let public_url = state.settings.server.public_url.clone();
+    state
+        .db(move |conn| {
+            if models::email_exists(conn, account.email.as_str())? {
+                return Err(taken());
+            }
+            conn.transaction::<_, ApiError, _>(|conn| {
+                let staff = created_by.as_ref();
+                let user = models::insert_user(
+                    conn,
+                    &account,
+                    hash.as_deref(),
+                    staff.map(|s| s.id.as_str()),
+                )
+                .map_err(|e| match e {
+                    diesel::result::Error::DatabaseError(
+                        diesel::result::DatabaseErrorKind::UniqueViolation,
+                        _,
+                    ) => taken(),
+                    other => other.into(),
+                })?;
+                let extra = then(conn, &user)?;
+                if let Some(staff) = staff {
+                    welcome(conn, &outbox, &public_url, &user, &staff.name)?;
+                }
+                Ok((user, extra))
+            })
+        })
+        .await
 }

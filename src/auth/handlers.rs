@@ -35,7 +35,7 @@ pub async fn register(
         &Role::SELF_SERVICE,
     )
     .map_err(ApiError::validation)?;
-    let user = create_account(&state, account, None).await?;
+    let (user, ()) = accounts::create_account(&state, account, None, |_, _| Ok(())).await?;
     Ok(HttpResponse::Created().json(UserView::from(user)))
 }
 
@@ -124,7 +124,7 @@ pub async fn create_user(
         &Role::ALL,
     )
     .map_err(ApiError::validation)?;
-    let user = create_account(&state, account, Some(staff)).await?;
+    let (user, ()) = accounts::create_account(&state, account, Some(staff), |_, _| Ok(())).await?;
     Ok(HttpResponse::Created().json(UserView::from(user)))
 }
 
@@ -226,62 +226,6 @@ fn import_accounts(
     })?;
     report.errors.sort_by_key(|e| e.line);
     Ok(report)
-}
-
-/// Hashes the password (off the async workers), inserts the account and, when staff create
-/// it, queues its welcome e-mail in the same transaction. A taken e-mail is 409
-/// `email_taken`, whether seen first or caught by the unique index under a race.
-async fn create_account(
-    state: &AppState,
-    account: NewAccount,
-    created_by: Option<CurrentUser>,
-) -> Result<models::User, ApiError> {
-    let hash = match &account.password {
-        Some(p) => {
-            let plain = p.expose().to_owned();
-            Some(
-                web::block(move || password::hash(&plain))
-                    .await?
-                    .map_err(ApiError::internal)?,
-            )
-        }
-        None => None,
-    };
-    let taken = || {
-        ApiError::conflict(
-            "email_taken",
-            "An account already uses this e-mail address.",
-        )
-    };
-    let outbox = state.outbox.clone();
-    let public_url = state.settings.server.public_url.clone();
-    state
-        .db(move |conn| {
-            if models::email_exists(conn, account.email.as_str())? {
-                return Err(taken());
-            }
-            conn.transaction::<_, ApiError, _>(|conn| {
-                let staff = created_by.as_ref();
-                let user = models::insert_user(
-                    conn,
-                    &account,
-                    hash.as_deref(),
-                    staff.map(|s| s.id.as_str()),
-                )
-                .map_err(|e| match e {
-                    diesel::result::Error::DatabaseError(
-                        diesel::result::DatabaseErrorKind::UniqueViolation,
-                        _,
-                    ) => taken(),
-                    other => other.into(),
-                })?;
-                if let Some(staff) = staff {
-                    accounts::welcome(conn, &outbox, &public_url, &user, &staff.name)?;
-                }
-                Ok(user)
-            })
-        })
-        .await
 }
 
 /// Choose a password with the one-time token from a welcome or reset e-mail. Signs out every

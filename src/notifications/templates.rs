@@ -175,4 +175,50 @@ mod tests {
             .expect("renders");
         assert!(fr.subject.contains("Bienvenue"), "{}", fr.subject);
     }
+
+    #[test]
+    fn incubator_kinds_render_in_both_locales() {
+        let templates = Templates::new();
+        let values = json!({
+            "name": "Zoé", "title": "<Béton> de chanvre", "summary": "Un bloc préfabriqué.",
+            "starts_on": "2027-03-01", "ends_on": "2029-03-01", "reason": "Projet solide",
+            "domain": {"fr": "bâtiment", "en": "building"}, "manufactured_product": true,
+            "founder_name": "Luc Martin", "founder_email": "luc@example.fr",
+            "previous_tutor": "Anne Roux", "new_tutor_name": "Paul Durand",
+            "new_tutor_email": "paul@mines-ales.fr",
+        });
+        for kind in [
+            "application_admitted",
+            "application_rejected",
+            "tutor_assigned",
+            "tutor_replaced",
+        ] {
+            for locale in [Locale::Fr, Locale::En] {
+                let r = templates.render(kind, locale, &values).expect(kind);
+                assert!(
+                    r.subject.contains("<Béton> de chanvre"),
+                    "{kind}: {}",
+                    r.subject
+                );
+                assert!(r.html.contains("&lt;Béton&gt;"), "{kind}: {}", r.html);
+            }
+        }
+        let admitted = templates
+            .render("application_admitted", Locale::Fr, &values)
+            .expect("renders");
+        assert!(
+            admitted.text.contains("lundi 1 mars 2027"),
+            "{}",
+            admitted.text
+        );
+        let assigned = templates
+            .render("tutor_assigned", Locale::Fr, &values)
+            .expect("renders");
+        assert!(assigned.text.contains("bâtiment") && assigned.text.contains("luc@example.fr"));
+        let none = json!({"name": "Zoé", "title": "T", "starts_on": null, "ends_on": null, "reason": null});
+        let rejected = templates
+            .render("application_rejected", Locale::Fr, &none)
+            .expect("renders without a reason");
+        assert!(!rejected.text.contains("Motif"));
+    }
 }

@@ -4,6 +4,8 @@ mod accounts;
 mod cli;
 mod errors;
 mod helpers;
+mod incubator;
 mod notifications;
 mod service;
 mod smtp;
+mod tutors;
