@@ -193,14 +193,24 @@ async fn notifications_are_staff_only_and_only_failed_ones_retry() {
     .await;
 }
 
+/// A pool of its own on the app's database, to act as another process would.
+fn app_pool(app: &TestApp) -> fieldlab::db::Pool {
+    let url = fieldlab::db::DatabaseUrl::parse(&app.settings.database.url).expect("url");
+    fieldlab::db::connect(&url, 1, Duration::from_secs(5)).expect("pool")
+}
+
+/// What the `account_created` template needs.
+fn welcome_values() -> Value {
+    json!({"name": "Zoé", "email": "zoe@etu.fr", "role": "student", "created_by": "Test",
+        "set_password_url": "http://x/set-password?token=t", "sign_in_url": "http://x", "expires_on": "2027-03-01"})
+}
+
 /// Queues a message with an `.ics` attachment straight into the app's database, as a domain would.
 fn enqueue_direct(app: &TestApp, to: &str, ics: Option<&str>) {
-    let url = fieldlab::db::DatabaseUrl::parse(&app.settings.database.url).expect("url");
-    let pool = fieldlab::db::connect(&url, 1, Duration::from_secs(5)).expect("pool");
+    let pool = app_pool(app);
     let mut conn = pool.get().expect("conn");
     let outbox = Outbox::new(Locale::Fr, "fieldlab.test".into());
-    let values = json!({"name": "Zoé", "email": to, "role": "student", "created_by": "Test",
-        "set_password_url": "http://x/set-password?token=t", "sign_in_url": "http://x", "expires_on": "2027-03-01"});
+    let values = welcome_values();
     let mut email = Email::new(to, "account_created", values);
     if let Some(ics) = ics {
         email = email.attach(Attachment {
@@ -339,13 +349,11 @@ async fn two_servers_on_one_database_deliver_a_backlog_exactly_once() {
     };
     // The first server is already draining when the backlog lands; the second joins it.
     let first = spawn_app_with(smtp).await;
-    let url = fieldlab::db::DatabaseUrl::parse(&first.settings.database.url).expect("url");
-    let pool = fieldlab::db::connect(&url, 1, Duration::from_secs(5)).expect("pool");
+    let pool = app_pool(&first);
     {
         let mut conn = pool.get().expect("conn");
         let outbox = Outbox::new(Locale::Fr, "fieldlab.test".into());
-        let values = json!({"name": "N", "email": "e", "role": "student", "created_by": "T",
-            "set_password_url": "u", "sign_in_url": "u", "expires_on": "2027-03-01"});
+        let values = welcome_values();
         conn.transaction(|conn| {
             for i in 0..500 {
                 outbox.enqueue(
@@ -389,12 +397,10 @@ async fn messages_claimed_by_a_worker_that_died_are_sent_after_its_lease() {
         s.mail.port = port;
     })
     .await;
-    let url = fieldlab::db::DatabaseUrl::parse(&app.settings.database.url).expect("url");
-    let pool = fieldlab::db::connect(&url, 1, Duration::from_secs(5)).expect("pool");
+    let pool = app_pool(&app);
     let mut conn = pool.get().expect("conn");
     let outbox = Outbox::new(Locale::Fr, "fieldlab.test".into());
-    let values = json!({"name": "N", "email": "e", "role": "student", "created_by": "T",
-        "set_password_url": "u", "sign_in_url": "u", "expires_on": "2027-03-01"});
+    let values = welcome_values();
     // Queue and claim in one go, as a process killed with -9 mid-delivery would have left them.
     let claimed = conn
         .transaction(|conn| {
