@@ -6,7 +6,11 @@
 //! with the stage's optimal node potentials π, the flows that are optimal for the stage are
 //! exactly those that keep every arc of non-zero reduced cost at its current flow
 //! (complementary slackness). Freezing those arcs restricts later stages to the optimal face,
-//! so after the last stage the flow is optimal for the whole lexicographic order.
+//! so after the last stage the flow is optimal for the whole lexicographic order. Among the
+//! arcs left, an optimal flow differs from the current one only by circulations of zero
+//! reduced cost, which stay inside strongly connected components of the residual arcs: the
+//! arcs between components are frozen too. Frozen arcs are dropped from the adjacency, so
+//! each stage searches only what can still move, and the network shrinks quickly.
 //!
 //! Every stage is a min-cost circulation on the unfrozen arcs, started from the current flow:
 //! arcs of negative cost are saturated, which leaves excesses and deficits with all residual
@@ -17,205 +21,357 @@
 
 use super::solver::{maximum_matching, Graph, Matching, MonotoneQueue, NONE};
 
-const INF: u32 = u32::MAX;
+/// One direction of an arc pair. Pair 0 is the return arc sink → source; pair `1 + u` is
+/// source → team `u`; pair `1 + nt + e` is graph edge `e`; then problem → sink.
+#[derive(Debug, Clone, Copy)]
+struct Arc {
+    head: u32,
+    /// Index of the reverse arc in `Network::arcs`.
+    rev: u32,
+    /// `2 * pair` for the forward direction, `2 * pair + 1` for the reverse one.
+    id: u32,
+    /// Rank of the graph edge the pair stands for, 0 for the other pairs.
+    rank: u32,
+    /// Residual capacity (the two directions of a pair add up to its capacity, a `u32`).
+    residual: u32,
+    /// The current stage's cost, in {-1, 0, 1}, or `FROZEN` once the pair is to be dropped.
+    cost: i32,
+}
 
-/// Source → team → problem → sink, plus a return arc sink → source. Arcs come in pairs:
-/// `2i` forward, `2i + 1` its reverse, with residual capacities.
+/// Marks both arcs of a frozen pair until the adjacency drops them.
+const FROZEN: i32 = i32::MIN;
+
+impl Arc {
+    fn is_forward(&self) -> bool {
+        self.id.is_multiple_of(2)
+    }
+
+    fn pair(&self) -> usize {
+        (self.id / 2) as usize
+    }
+
+    /// This direction's cost for per-rank `costs` (of the forward direction).
+    fn cost_for(&self, costs: &[i32]) -> i32 {
+        let c = costs[self.rank as usize];
+        if self.is_forward() {
+            c
+        } else {
+            -c
+        }
+    }
+}
+
+/// Source → team → problem → sink, plus a return arc sink → source, with residual
+/// capacities. Only unfrozen pairs are kept in the adjacency: a frozen pair's flow never
+/// changes again, so it is recorded in `flow` and the pair dropped (arcs of a node are
+/// contiguous, so searches read them in order).
 struct Network {
-    head: Vec<u32>,
-    residual: Vec<i64>,
-    cost: Vec<i64>,
-    frozen: Vec<bool>,
-    /// Outgoing arcs of each node (`out_start[v]..out_start[v + 1]` in `out`).
-    out_start: Vec<u32>,
-    out: Vec<u32>,
+    /// `start[v]..start[v + 1]` are node `v`'s arcs in `arcs`.
+    start: Vec<u32>,
+    arcs: Vec<Arc>,
+    /// Per pair: its flow (final once the pair is frozen).
+    flow: Vec<u32>,
     excess: Vec<i64>,
     pot: Vec<i64>,
-    /// Scratch for the searches.
+    /// Scratch for the searches, reused by every stage.
     dist: Vec<i64>,
     seen: Vec<u32>,
     done: Vec<u32>,
-    level: Vec<u32>,
     next_arc: Vec<u32>,
     stamp: u32,
     settled: Vec<u32>,
     heap: MonotoneQueue,
     queue: Vec<u32>,
     stack: Vec<u32>,
+    remap: Vec<u32>,
+    order: Vec<u32>,
+    low: Vec<u32>,
+    comp: Vec<u32>,
 }
 
 impl Network {
-    fn new(g: &Graph) -> (Network, usize) {
+    /// The network carrying matching `m` (maximum), with stage 0 solved and frozen: as many
+    /// teams as possible (as if the return arc paid -1 per unit).
+    ///
+    /// With the return arc paying -1, optimal potentials are 0 on the source's side of the
+    /// minimum cut (what the source reaches in the residual network) and 1 on the sink's, so
+    /// the arcs across the cut are the ones with non-zero reduced cost.
+    fn new(g: &Graph, m: &Matching) -> Network {
         let (nt, np) = (g.n_teams(), g.n_problems());
         let (source, sink) = (nt + np, nt + np + 1);
         let nodes = nt + np + 2;
-        let mut tail = Vec::new();
-        let mut head = Vec::new();
-        let mut residual = Vec::new();
-        let mut add = |from: usize, to: usize, cap: i64| {
-            tail.extend([from as u32, to as u32]);
-            head.extend([to as u32, from as u32]);
-            residual.extend([cap, 0]);
-        };
-        add(sink, source, nt as i64);
+        // (tail, head, rank, capacity, flow) per pair.
+        let mut pairs: Vec<(u32, u32, u32, u32, u32)> =
+            Vec::with_capacity(1 + nt + g.problem.len() + np);
+        let placed = m.size as u32;
+        pairs.push((sink as u32, source as u32, 0, nt as u32, placed));
         for u in 0..nt {
-            add(source, u, 1);
+            pairs.push((source as u32, u as u32, 0, 1, u32::from(m.mate[u] != NONE)));
         }
         for u in 0..nt {
             for e in g.edges(u) {
-                add(u, nt + g.problem[e] as usize, 1);
+                let p = nt + g.problem[e] as usize;
+                let used = u32::from(m.mate[u] == e as u32);
+                pairs.push((u as u32, p as u32, g.rank[e], 1, used));
             }
         }
         for p in 0..np {
-            add(nt + p, sink, i64::from(g.cap[p]));
+            let load = m.holders(p).len() as u32;
+            pairs.push(((nt + p) as u32, sink as u32, 0, g.cap[p], load));
         }
-        let arcs = head.len();
-        let mut out_start = vec![0u32; nodes + 1];
-        for &t in &tail {
-            out_start[t as usize + 1] += 1;
+        let mut start = vec![0u32; nodes + 1];
+        for &(t, h, ..) in &pairs {
+            start[t as usize + 1] += 1;
+            start[h as usize + 1] += 1;
         }
         for v in 0..nodes {
-            out_start[v + 1] += out_start[v];
+            start[v + 1] += start[v];
         }
-        let mut fill = out_start.clone();
-        let mut out = vec![0u32; arcs];
-        for (a, &t) in tail.iter().enumerate() {
-            out[fill[t as usize] as usize] = a as u32;
+        let mut fill = start.clone();
+        let blank = Arc {
+            head: 0,
+            rev: 0,
+            id: 0,
+            rank: 0,
+            residual: 0,
+            cost: 0,
+        };
+        let mut arcs = vec![blank; 2 * pairs.len()];
+        for (pair, &(t, h, rank, cap, flow)) in pairs.iter().enumerate() {
+            let f = fill[t as usize];
             fill[t as usize] += 1;
+            let b = fill[h as usize];
+            fill[h as usize] += 1;
+            arcs[f as usize] = Arc {
+                head: h,
+                rev: b,
+                id: 2 * pair as u32,
+                rank,
+                residual: cap - flow,
+                cost: 0,
+            };
+            arcs[b as usize] = Arc {
+                head: t,
+                rev: f,
+                id: 2 * pair as u32 + 1,
+                rank,
+                residual: flow,
+                cost: 0,
+            };
         }
-        let network = Network {
-            head,
-            residual,
-            cost: vec![0; arcs],
-            frozen: vec![false; arcs / 2],
-            out_start,
-            out,
+        let mut net = Network {
+            start,
+            arcs,
+            flow: vec![0; pairs.len()],
             excess: vec![0; nodes],
-            pot: vec![0; nodes],
+            pot: vec![1; nodes],
             dist: vec![0; nodes],
             seen: vec![0; nodes],
             done: vec![0; nodes],
-            level: vec![INF; nodes],
             next_arc: vec![0; nodes],
             stamp: 0,
             settled: Vec::new(),
             heap: MonotoneQueue::default(),
             queue: Vec::new(),
             stack: Vec::new(),
+            remap: Vec::new(),
+            order: vec![NONE; nodes],
+            low: vec![0; nodes],
+            comp: vec![NONE; nodes],
         };
-        // Edge e of the graph is arc pair 1 + nt + e.
-        (network, 1 + nt)
-    }
-
-    /// Stage 0 from a maximum matching: the flow it stands for, and the arcs to freeze.
-    ///
-    /// With the return arc paying -1, optimal potentials are 0 on the source's side of the
-    /// minimum cut (what the source reaches in the residual network) and 1 on the sink's, so
-    /// the arcs across the cut are the ones with non-zero reduced cost.
-    fn start_from(&mut self, g: &Graph, m: &Matching, first_edge_pair: usize) {
-        let (nt, np) = (g.n_teams(), g.n_problems());
-        let (source, sink) = (nt + np, nt + np + 1);
-        let set = |net: &mut Network, pair: usize, flow: i64| {
-            let total = net.residual[2 * pair] + net.residual[2 * pair + 1];
-            net.residual[2 * pair] = total - flow;
-            net.residual[2 * pair + 1] = flow;
-        };
-        set(self, 0, m.size as i64);
-        for u in 0..nt {
-            let placed = m.mate[u] != NONE;
-            set(self, 1 + u, i64::from(placed));
-            for e in g.edges(u) {
-                set(self, first_edge_pair + e, i64::from(m.mate[u] == e as u32));
-            }
-        }
-        for p in 0..np {
-            set(
-                self,
-                first_edge_pair + g.problem.len() + p,
-                m.holders(p).len() as i64,
-            );
-        }
         // The source's side, without the return arc.
-        self.pot.fill(1);
-        self.pot[source] = 0;
-        self.stack.clear();
-        self.stack.push(source as u32);
-        while let Some(x) = self.stack.pop() {
-            for i in self.out_start[x as usize]..self.out_start[x as usize + 1] {
-                let a = self.out[i as usize] as usize;
-                let y = self.head[a] as usize;
-                if a / 2 != 0 && self.residual[a] > 0 && self.pot[y] == 1 {
+        net.pot[source] = 0;
+        net.stack.push(source as u32);
+        while let Some(x) = net.stack.pop() {
+            let x = x as usize;
+            for a in net.start[x]..net.start[x + 1] {
+                let arc = net.arcs[a as usize];
+                let y = arc.head as usize;
+                if arc.pair() != 0 && arc.residual > 0 && net.pot[y] == 1 {
                     debug_assert_ne!(y, sink, "the matching is maximum");
-                    self.pot[y] = 0;
-                    self.stack.push(y as u32);
+                    net.pot[y] = 0;
+                    net.stack.push(y as u32);
                 }
             }
         }
-        for pair in 1..self.frozen.len() {
-            self.frozen[pair] = self.pot[self.head[2 * pair] as usize]
-                != self.pot[self.head[2 * pair + 1] as usize];
+        for v in 0..nodes {
+            for a in net.start[v] as usize..net.start[v + 1] as usize {
+                let arc = &mut net.arcs[a];
+                if arc.pair() != 0 && net.pot[v] != net.pot[arc.head as usize] {
+                    arc.cost = FROZEN;
+                }
+            }
+        }
+        net.freeze_rigid();
+        net
+    }
+
+    /// Freezes, besides the pairs already marked, every pair whose flow is the same in all
+    /// optimal flows of the stage just solved, then drops them all from the adjacency.
+    ///
+    /// With optimal potentials, an optimal flow differs from the current one by a circulation
+    /// on residual arcs of zero reduced cost (every unfrozen arc has it), and a circulation
+    /// stays inside the strongly connected components of those arcs: a pair between two
+    /// components never moves again. (Tarjan's algorithm, without recursion.)
+    fn freeze_rigid(&mut self) {
+        let nodes = self.start.len() - 1;
+        self.order.fill(NONE);
+        self.comp.fill(NONE);
+        let mut counter = 0u32;
+        let mut components = 0u32;
+        // `stack`: the depth-first path; `queue`: the nodes not yet in a component.
+        self.stack.clear();
+        self.queue.clear();
+        for s in 0..nodes {
+            if self.order[s] != NONE {
+                continue;
+            }
+            self.order[s] = counter;
+            self.low[s] = counter;
+            counter += 1;
+            self.next_arc[s] = self.start[s];
+            self.stack.push(s as u32);
+            self.queue.push(s as u32);
+            while let Some(&x) = self.stack.last() {
+                let x = x as usize;
+                if self.next_arc[x] < self.start[x + 1] {
+                    let arc = self.arcs[self.next_arc[x] as usize];
+                    self.next_arc[x] += 1;
+                    if arc.residual == 0 || arc.cost == FROZEN {
+                        continue;
+                    }
+                    let y = arc.head as usize;
+                    if self.order[y] == NONE {
+                        self.order[y] = counter;
+                        self.low[y] = counter;
+                        counter += 1;
+                        self.next_arc[y] = self.start[y];
+                        self.stack.push(y as u32);
+                        self.queue.push(y as u32);
+                    } else if self.comp[y] == NONE {
+                        self.low[x] = self.low[x].min(self.order[y]);
+                    }
+                    continue;
+                }
+                self.stack.pop();
+                if let Some(&parent) = self.stack.last() {
+                    let parent = parent as usize;
+                    self.low[parent] = self.low[parent].min(self.low[x]);
+                }
+                if self.low[x] == self.order[x] {
+                    while let Some(y) = self.queue.pop() {
+                        self.comp[y as usize] = components;
+                        if y as usize == x {
+                            break;
+                        }
+                    }
+                    components += 1;
+                }
+            }
+        }
+        for v in 0..nodes {
+            for a in self.start[v] as usize..self.start[v + 1] as usize {
+                let arc = &mut self.arcs[a];
+                if self.comp[v] != self.comp[arc.head as usize] {
+                    arc.cost = FROZEN;
+                }
+            }
+        }
+        self.compact();
+    }
+
+    /// Records the flow of frozen pairs and drops them from the adjacency (both arcs of a pair
+    /// are marked alike: the tests that mark them are symmetric).
+    fn compact(&mut self) {
+        let nodes = self.start.len() - 1;
+        self.remap.clear();
+        self.remap.resize(self.arcs.len(), NONE);
+        let mut kept = 0u32;
+        let mut begin = 0;
+        for v in 0..nodes {
+            let end = self.start[v + 1] as usize;
+            self.start[v] = kept;
+            for a in begin..end {
+                let arc = self.arcs[a];
+                if arc.cost != FROZEN {
+                    self.remap[a] = kept;
+                    kept += 1;
+                } else if arc.is_forward() {
+                    self.flow[arc.pair()] = self.arcs[arc.rev as usize].residual;
+                }
+            }
+            begin = end;
+        }
+        self.start[nodes] = kept;
+        let mut w = 0;
+        for a in 0..self.arcs.len() {
+            if self.remap[a] != NONE {
+                let mut arc = self.arcs[a];
+                arc.rev = self.remap[arc.rev as usize];
+                self.arcs[w] = arc;
+                w += 1;
+            }
+        }
+        self.arcs.truncate(w);
+    }
+
+    /// Each pair's current flow (in `flow`), frozen or not.
+    fn record_flows(&mut self) {
+        for arc in &self.arcs {
+            if arc.is_forward() {
+                self.flow[arc.pair()] = self.arcs[arc.rev as usize].residual;
+            }
         }
     }
 
-    fn tail(&self, a: usize) -> usize {
-        self.head[a ^ 1] as usize
-    }
-
-    fn usable(&self, a: usize) -> bool {
-        self.residual[a] > 0 && !self.frozen[a / 2]
-    }
-
-    fn reduced(&self, a: usize) -> i64 {
-        self.cost[a] + self.pot[self.tail(a)] - self.pot[self.head[a] as usize]
-    }
-
-    /// How many units a stage with `pair_cost` would saturate at its start.
-    fn saturated_by(&self, pair_cost: impl Fn(usize) -> i64) -> i64 {
-        (0..self.frozen.len())
-            .filter(|&pair| !self.frozen[pair])
-            .map(|pair| match pair_cost(pair) {
-                c if c < 0 => self.residual[2 * pair],
-                c if c > 0 => self.residual[2 * pair + 1],
-                _ => 0,
-            })
+    /// How many units a stage with per-rank `costs` would saturate at its start.
+    fn saturated_by(&self, costs: &[i32]) -> u64 {
+        self.arcs
+            .iter()
+            .filter(|arc| arc.residual > 0 && arc.cost_for(costs) < 0)
+            .map(|arc| u64::from(arc.residual))
             .sum()
     }
 
-    /// Optimises the circulation for `pair_cost` (per arc pair, forward direction) over the
-    /// unfrozen arcs, then freezes the arcs whose reduced cost is not zero.
-    fn stage(&mut self, pair_cost: impl Fn(usize) -> i64) {
-        for pair in 0..self.frozen.len() {
-            let c = if self.frozen[pair] {
-                0
-            } else {
-                pair_cost(pair)
-            };
-            self.cost[2 * pair] = c;
-            self.cost[2 * pair + 1] = -c;
-        }
-        for a in 0..self.head.len() {
-            if self.cost[a] < 0 && self.usable(a) {
-                let x = self.residual[a];
-                self.residual[a] = 0;
-                self.residual[a ^ 1] += x;
-                let from = self.tail(a);
-                self.excess[from] -= x;
-                self.excess[self.head[a] as usize] += x;
+    /// Optimises the circulation for per-rank `costs` (of graph edges, forward direction; the
+    /// other pairs cost 0) over the unfrozen arcs, then freezes what can no longer move.
+    fn stage(&mut self, costs: &[i32]) {
+        let nodes = self.start.len() - 1;
+        let mut saturated = false;
+        for v in 0..nodes {
+            for a in self.start[v] as usize..self.start[v + 1] as usize {
+                let arc = &mut self.arcs[a];
+                arc.cost = arc.cost_for(costs);
+                if arc.cost < 0 && arc.residual > 0 {
+                    saturated = true;
+                    let x = arc.residual;
+                    arc.residual = 0;
+                    let (rev, head) = (arc.rev as usize, arc.head as usize);
+                    self.arcs[rev].residual += x;
+                    self.excess[v] -= i64::from(x);
+                    self.excess[head] += i64::from(x);
+                }
             }
         }
         self.pot.fill(0);
-        while self.phase() {
-            self.blocking_flow();
+        if saturated {
+            while self.phase() {
+                self.augment_all();
+            }
         }
         debug_assert!(
             self.excess.iter().all(|&x| x == 0),
             "a circulation is feasible"
         );
-        for pair in 0..self.frozen.len() {
-            if !self.frozen[pair] && self.reduced(2 * pair) != 0 {
-                self.frozen[pair] = true;
+        for v in 0..nodes {
+            for a in self.start[v] as usize..self.start[v + 1] as usize {
+                let arc = &mut self.arcs[a];
+                if i64::from(arc.cost) + self.pot[v] != self.pot[arc.head as usize] {
+                    arc.cost = FROZEN;
+                }
             }
         }
+        self.freeze_rigid();
     }
 
     /// Dijkstra from every node with excess on reduced costs, stopped at the first node with a
@@ -259,16 +415,16 @@ impl Network {
                     self.heap.push(nd, target);
                 }
             }
-            for i in self.out_start[x]..self.out_start[x + 1] {
-                let a = self.out[i as usize] as usize;
-                if !self.usable(a) {
+            let px = self.pot[x];
+            for arc in &self.arcs[self.start[x] as usize..self.start[x + 1] as usize] {
+                if arc.residual == 0 {
                     continue;
                 }
-                let y = self.head[a] as usize;
+                let y = arc.head as usize;
                 if self.done[y] == stamp {
                     continue;
                 }
-                let reduced = self.reduced(a);
+                let reduced = i64::from(arc.cost) + px - self.pot[y];
                 debug_assert!(reduced >= 0, "negative reduced cost");
                 let nd = d + reduced;
                 if self.seen[y] != stamp || nd < self.dist[y] {
@@ -292,102 +448,94 @@ impl Network {
         true
     }
 
-    fn admissible(&self, a: usize) -> bool {
-        self.usable(a) && self.reduced(a) == 0
-    }
-
-    /// Moves excess to deficits along zero-reduced-cost arcs until no such path is left
-    /// (Dinic: breadth-first levels, then depth-first paths along increasing levels).
-    fn blocking_flow(&mut self) {
+    /// Moves excess to deficits along zero-reduced-cost arcs until no such path is left:
+    /// passes of depth-first searches from every node with excess, where a node that leads
+    /// nowhere stays dead for the rest of the pass. A pass that moves nothing has searched
+    /// everything reachable, so it proves no path is left.
+    fn augment_all(&mut self) {
         loop {
-            self.level.fill(INF);
+            self.stamp += 1;
+            let pass = self.stamp;
             self.queue.clear();
             for v in 0..self.excess.len() {
+                self.next_arc[v] = self.start[v];
                 if self.excess[v] > 0 {
-                    self.level[v] = 0;
                     self.queue.push(v as u32);
                 }
             }
-            // Levels past the first deficit reached are of no use to this round.
-            let mut found = INF;
-            let mut head = 0;
-            while head < self.queue.len() {
-                let x = self.queue[head] as usize;
-                head += 1;
-                if self.level[x] >= found {
-                    break;
-                }
-                for i in self.out_start[x]..self.out_start[x + 1] {
-                    let a = self.out[i as usize] as usize;
-                    let y = self.head[a] as usize;
-                    if self.level[y] == INF && self.admissible(a) {
-                        self.level[y] = self.level[x] + 1;
-                        self.queue.push(y as u32);
-                        if self.excess[y] < 0 && self.pot[y] == 0 {
-                            found = found.min(self.level[y]);
-                        }
-                    }
+            let mut moved = false;
+            for r in 0..self.queue.len() {
+                let root = self.queue[r] as usize;
+                while self.excess[root] > 0 && self.search_from(root, pass) {
+                    moved = true;
                 }
             }
-            if found == INF {
+            if !moved {
                 return;
-            }
-            for &v in &self.queue {
-                self.next_arc[v as usize] = self.out_start[v as usize];
-            }
-            let roots: Vec<u32> = self
-                .queue
-                .iter()
-                .copied()
-                .take_while(|&v| self.level[v as usize] == 0)
-                .collect();
-            for root in roots {
-                while self.excess[root as usize] > 0 && self.path_from(root as usize) {}
             }
         }
     }
 
-    /// One augmenting path from `root` along increasing levels to a deficit node with zero
-    /// potential, pushed by its bottleneck. False when none is left.
-    fn path_from(&mut self, root: usize) -> bool {
+    /// One path of zero reduced cost from `root` to a deficit node with zero potential,
+    /// pushed by its bottleneck; false when none is found. The nodes of the path may be
+    /// visited again in this pass; the others seen stay dead.
+    fn search_from(&mut self, root: usize, pass: u32) -> bool {
+        if self.seen[root] == pass {
+            return false;
+        }
+        self.seen[root] = pass;
         self.stack.clear();
         let mut x = root;
         loop {
             if self.excess[x] < 0 && self.pot[x] == 0 && x != root {
                 break;
             }
-            let mut advanced = false;
-            while self.next_arc[x] < self.out_start[x + 1] {
-                let a = self.out[self.next_arc[x] as usize] as usize;
-                let y = self.head[a] as usize;
-                if self.level[y] == self.level[x] + 1 && self.admissible(a) {
-                    self.stack.push(a as u32);
-                    x = y;
-                    advanced = true;
+            let end = self.start[x + 1];
+            let px = self.pot[x];
+            let mut i = self.next_arc[x];
+            let mut next = NONE;
+            while i < end {
+                let arc = &self.arcs[i as usize];
+                let y = arc.head as usize;
+                if arc.residual > 0
+                    && self.seen[y] != pass
+                    && i64::from(arc.cost) + px == self.pot[y]
+                {
+                    next = y as u32;
                     break;
                 }
-                self.next_arc[x] += 1;
+                i += 1;
             }
-            if !advanced {
-                // Dead end: retreat and skip the arc that led here.
-                self.level[x] = INF;
-                match self.stack.pop() {
-                    None => return false,
-                    Some(a) => {
-                        x = self.tail(a as usize);
-                        self.next_arc[x] += 1;
-                    }
+            self.next_arc[x] = i;
+            if next != NONE {
+                self.stack.push(i);
+                self.seen[next as usize] = pass;
+                x = next as usize;
+                continue;
+            }
+            // Dead end: retreat and skip the arc that led here.
+            match self.stack.pop() {
+                None => return false,
+                Some(a) => {
+                    let rev = self.arcs[a as usize].rev as usize;
+                    x = self.arcs[rev].head as usize;
+                    self.next_arc[x] += 1;
                 }
             }
         }
         let mut amount = self.excess[root].min(-self.excess[x]);
         for &a in &self.stack {
-            amount = amount.min(self.residual[a as usize]);
+            amount = amount.min(i64::from(self.arcs[a as usize].residual));
         }
+        // `amount` is positive and at most a residual capacity, so it fits.
+        let units = amount as u32;
+        self.seen[root] = 0;
         for &a in &self.stack {
             let a = a as usize;
-            self.residual[a] -= amount;
-            self.residual[a ^ 1] += amount;
+            let (rev, head) = (self.arcs[a].rev as usize, self.arcs[a].head as usize);
+            self.arcs[a].residual -= units;
+            self.arcs[rev].residual += units;
+            self.seen[head] = 0;
         }
         self.excess[root] -= amount;
         self.excess[x] += amount;
@@ -399,32 +547,26 @@ impl Network {
 /// two equivalent per-rank costs for one stage (-1 to reward a rank, 1 to penalise it, 0 to
 /// ignore it): equivalent because the number of placed teams and the counts settled by earlier
 /// stages no longer change. The stage uses whichever saturates fewer arcs at its start.
-fn lexicographic(g: &Graph, criteria: &[[Vec<i64>; 2]]) -> Matching {
-    let (mut net, first_edge_pair) = Network::new(g);
-    let edge_pairs = first_edge_pair..first_edge_pair + g.problem.len();
-    // Stage 0: as many teams as possible (as if the return arc paid -1 per unit).
-    net.start_from(g, &maximum_matching(g), first_edge_pair);
-    for alternatives in criteria {
-        let cost = |costs: &[i64], pair: usize| {
-            if edge_pairs.contains(&pair) {
-                costs[g.rank[pair - first_edge_pair] as usize]
-            } else {
-                0
-            }
+fn lexicographic(g: &Graph, criteria: &[[Vec<i32>; 2]]) -> Matching {
+    let mut net = Network::new(g, &maximum_matching(g));
+    for [a, b] in criteria {
+        if net.arcs.is_empty() {
+            // Everything is frozen: no later stage can change anything.
+            break;
+        }
+        let costs = if net.saturated_by(a) <= net.saturated_by(b) {
+            a
+        } else {
+            b
         };
-        let [a, b] = alternatives;
-        let costs =
-            if net.saturated_by(|pair| cost(a, pair)) <= net.saturated_by(|pair| cost(b, pair)) {
-                a
-            } else {
-                b
-            };
-        net.stage(|pair| cost(costs, pair));
+        net.stage(costs);
     }
+    net.record_flows();
+    let first_edge_pair = 1 + g.n_teams();
     let mate: Vec<u32> = (0..g.n_teams())
         .map(|u| {
             g.edges(u)
-                .find(|&e| net.residual[2 * (first_edge_pair + e)] == 0)
+                .find(|&e| net.flow[first_edge_pair + e] > 0)
                 .map_or(NONE, |e| e as u32)
         })
         .collect();
@@ -436,11 +578,11 @@ pub(crate) fn rank_maximal(g: &Graph) -> Matching {
     let max_rank = g.max_rank() as usize;
     // Reward rank k, or penalise every rank after it. The count at the last rank follows from
     // the others once the size is fixed.
-    let criteria: Vec<[Vec<i64>; 2]> = (1..max_rank)
+    let criteria: Vec<[Vec<i32>; 2]> = (1..max_rank)
         .map(|k| {
             [
-                (0..=max_rank).map(|r| -i64::from(r == k)).collect(),
-                (0..=max_rank).map(|r| i64::from(r > k)).collect(),
+                (0..=max_rank).map(|r| -i32::from(r == k)).collect(),
+                (0..=max_rank).map(|r| i32::from(r > k)).collect(),
             ]
         })
         .collect();
@@ -451,13 +593,13 @@ pub(crate) fn rank_maximal(g: &Graph) -> Matching {
 pub(crate) fn generous(g: &Graph) -> Matching {
     let max_rank = g.max_rank() as usize;
     // Penalise rank k, or reward every rank before it (rank 1 follows from the others).
-    let criteria: Vec<[Vec<i64>; 2]> = (2..=max_rank)
+    let criteria: Vec<[Vec<i32>; 2]> = (2..=max_rank)
         .rev()
         .map(|k| {
             [
-                (0..=max_rank).map(|r| i64::from(r == k)).collect(),
+                (0..=max_rank).map(|r| i32::from(r == k)).collect(),
                 (0..=max_rank)
-                    .map(|r| -i64::from(r >= 1 && r < k))
+                    .map(|r| -i32::from(r >= 1 && r < k))
                     .collect(),
             ]
         })
