@@ -5,6 +5,7 @@ pub mod cli;
 pub mod config;
 pub mod db;
 pub mod error;
+pub mod labs;
 pub mod notifications;
 pub mod paging;
 pub mod service;

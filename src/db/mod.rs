@@ -207,6 +207,43 @@ pub fn new_id() -> String {
     uuid::Uuid::now_v7().to_string()
 }
 
+/// A transaction for check-and-write work that must serialise. On SQLite it starts with
+/// `BEGIN IMMEDIATE`, so it holds the write lock from the first read and never fails with
+/// BUSY_SNAPSHOT when it writes; on PostgreSQL it is a normal transaction, and the caller
+/// takes row (or advisory) locks with a per-backend `lock_*` function.
+pub fn write_transaction<T, F>(conn: &mut DbConnection, f: F) -> Result<T, crate::error::ApiError>
+where
+    F: FnOnce(&mut DbConnection) -> Result<T, crate::error::ApiError>,
+{
+    use diesel::connection::{AnsiTransactionManager, TransactionManager};
+    let DbConnection::Sqlite(lite) = conn else {
+        return conn.transaction(f);
+    };
+    let depth = AnsiTransactionManager::transaction_manager_status_mut(lite).transaction_depth()?;
+    if depth.is_some() {
+        // Already inside a transaction (which holds whatever lock it took): a savepoint.
+        return conn.transaction(f);
+    }
+    AnsiTransactionManager::begin_transaction_sql(lite, "BEGIN IMMEDIATE")?;
+    let result = f(conn);
+    let DbConnection::Sqlite(lite) = conn else {
+        return result; // the backend does not change
+    };
+    match result {
+        Ok(value) => match AnsiTransactionManager::commit_transaction(lite) {
+            Ok(()) => Ok(value),
+            Err(e) => {
+                let _ = AnsiTransactionManager::rollback_transaction(lite);
+                Err(e.into())
+            }
+        },
+        Err(e) => {
+            let _ = AnsiTransactionManager::rollback_transaction(lite);
+            Err(e)
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

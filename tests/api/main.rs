@@ -3,6 +3,7 @@
 mod accounts;
 mod errors;
 mod helpers;
+mod labs;
 mod notifications;
 mod service;
 mod smtp;
