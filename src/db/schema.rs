@@ -1,6 +1,39 @@
 // @generated automatically by Diesel CLI.
 
 diesel::table! {
+    application_events (id) {
+        id -> Text,
+        application_id -> Text,
+        actor_id -> Text,
+        action -> Text,
+        from_status -> Nullable<Text>,
+        to_status -> Nullable<Text>,
+        tutor_id -> Nullable<Text>,
+        previous_tutor_id -> Nullable<Text>,
+        reason -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    applications (id) {
+        id -> Text,
+        founder_id -> Text,
+        title -> Text,
+        summary -> Text,
+        domain -> Text,
+        manufactured_product -> Bool,
+        status -> Text,
+        tutor_id -> Nullable<Text>,
+        starts_on -> Nullable<Date>,
+        ends_on -> Nullable<Date>,
+        decision_reason -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     bookings (id) {
         id -> Text,
         equipment_id -> Text,
@@ -40,6 +73,12 @@ diesel::table! {
         expires_on -> Nullable<Date>,
         granted_by -> Text,
         created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    incubator_lock (id) {
+        id -> Int4,
     }
 }
 
@@ -117,6 +156,17 @@ diesel::table! {
 }
 
 diesel::table! {
+    tutors (user_id) {
+        user_id -> Text,
+        domains -> Text,
+        max_projects -> Int4,
+        max_missions -> Int4,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     users (id) {
         id -> Text,
         email -> Text,
@@ -128,6 +178,8 @@ diesel::table! {
     }
 }
 
+diesel::joinable!(application_events -> applications (application_id));
+diesel::joinable!(bookings -> applications (application_id));
 diesel::joinable!(bookings -> equipment (equipment_id));
 diesel::joinable!(equipment -> labs (lab_id));
 diesel::joinable!(equipment_authorizations -> equipment (equipment_id));
@@ -136,16 +188,21 @@ diesel::joinable!(lab_closures -> users (created_by));
 diesel::joinable!(lab_opening_hours -> labs (lab_id));
 diesel::joinable!(password_tokens -> users (user_id));
 diesel::joinable!(sessions -> users (user_id));
+diesel::joinable!(tutors -> users (user_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    application_events,
+    applications,
     bookings,
     equipment,
     equipment_authorizations,
+    incubator_lock,
     lab_closures,
     lab_opening_hours,
     labs,
     notifications,
     password_tokens,
     sessions,
+    tutors,
     users,
 );

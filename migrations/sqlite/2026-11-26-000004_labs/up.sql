@@ -57,8 +57,7 @@ CREATE TABLE equipment_authorizations (
 );
 CREATE INDEX equipment_authorizations_user ON equipment_authorizations (equipment_id, user_id);
 
--- application_id references applications once the incubator's tables exist; mission_id will
--- reference missions (a later migration).
+-- mission_id will reference missions (a later migration): stored as given for now.
 CREATE TABLE bookings (
     id TEXT PRIMARY KEY NOT NULL,
     equipment_id TEXT NOT NULL REFERENCES equipment (id) ON DELETE CASCADE,
@@ -67,7 +66,7 @@ CREATE TABLE bookings (
     ends_at TIMESTAMP NOT NULL,
     status TEXT NOT NULL CHECK (status IN ('confirmed', 'cancelled')),
     purpose TEXT,
-    application_id TEXT,
+    application_id TEXT REFERENCES applications (id),
     mission_id TEXT,
     cancelled_at TIMESTAMP,
     cancelled_by TEXT REFERENCES users (id),
