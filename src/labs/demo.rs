@@ -80,7 +80,8 @@ const LABS: &[DemoLab] = &[
         equipment: &[
             DemoEquipment {
                 name: "Robot d'assemblage 6 axes",
-                description: "Bras collaboratif, charge utile 10 kg, pour assembler des séries courtes.",
+                description:
+                    "Bras collaboratif, charge utile 10 kg, pour assembler des séries courtes.",
                 min_minutes: 60,
                 max_minutes: 480,
                 requires_training: true,

@@ -4,8 +4,7 @@
 //! book, and the contract's booking rules in the contract's order.
 
 use chrono::{
-    DateTime, Datelike, Duration, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, TimeZone,
-    Utc,
+    DateTime, Datelike, Duration, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc,
 };
 use chrono_tz::Tz;
 
@@ -289,7 +288,9 @@ impl From<Refusal> for ApiError {
             Refusal::InvalidInterval => {
                 ApiError::unprocessable(code, "`ends_at` must be after `starts_at`.")
             }
-            Refusal::InPast => ApiError::unprocessable(code, "The booking would start in the past."),
+            Refusal::InPast => {
+                ApiError::unprocessable(code, "The booking would start in the past.")
+            }
             Refusal::InvalidDuration => ApiError::unprocessable(
                 code,
                 "The duration is outside this equipment's minimum and maximum.",
@@ -493,23 +494,40 @@ mod tests {
     fn opening_hours_follow_daylight_saving_time() {
         let hours = weekdays_8_to_18();
         // 2027: summer time starts on Sunday 28 March.
-        let winter = open_on(PARIS, &hours, NaiveDate::from_ymd_opt(2027, 3, 22).expect("d"));
+        let winter = open_on(
+            PARIS,
+            &hours,
+            NaiveDate::from_ymd_opt(2027, 3, 22).expect("d"),
+        );
         assert_eq!(
             winter,
             vec![iv("2027-03-22T07:00:00Z", "2027-03-22T17:00:00Z")]
         );
-        let summer = open_on(PARIS, &hours, NaiveDate::from_ymd_opt(2027, 3, 29).expect("d"));
+        let summer = open_on(
+            PARIS,
+            &hours,
+            NaiveDate::from_ymd_opt(2027, 3, 29).expect("d"),
+        );
         assert_eq!(
             summer,
             vec![iv("2027-03-29T06:00:00Z", "2027-03-29T16:00:00Z")]
         );
         // and back on Sunday 31 October 2027.
-        let autumn = open_on(PARIS, &hours, NaiveDate::from_ymd_opt(2027, 11, 1).expect("d"));
+        let autumn = open_on(
+            PARIS,
+            &hours,
+            NaiveDate::from_ymd_opt(2027, 11, 1).expect("d"),
+        );
         assert_eq!(
             autumn,
             vec![iv("2027-11-01T07:00:00Z", "2027-11-01T17:00:00Z")]
         );
-        assert!(open_on(PARIS, &hours, NaiveDate::from_ymd_opt(2027, 3, 28).expect("d")).is_empty());
+        assert!(open_on(
+            PARIS,
+            &hours,
+            NaiveDate::from_ymd_opt(2027, 3, 28).expect("d")
+        )
+        .is_empty());
     }
 
     #[test]
@@ -581,10 +599,7 @@ mod tests {
             assert_eq!(may_book(role, claim), Err(Refusal::Forbidden), "{role:?}");
         }
         assert_eq!(
-            may_book(
-                Role::Student,
-                &ProjectClaim::Mission { held_by_team: true }
-            ),
+            may_book(Role::Student, &ProjectClaim::Mission { held_by_team: true }),
             Ok(())
         );
     }
@@ -617,8 +632,14 @@ mod tests {
             check("2027-03-01T06:30:00Z", "2027-03-01T07:30:00Z"),
             Err(Refusal::OutsideOpeningHours)
         );
-        assert_eq!(check("2027-03-01T07:00:00Z", "2027-03-01T09:00:00Z"), Ok(()));
-        assert_eq!(check("2027-03-01T16:30:00Z", "2027-03-01T17:00:00Z"), Ok(()));
+        assert_eq!(
+            check("2027-03-01T07:00:00Z", "2027-03-01T09:00:00Z"),
+            Ok(())
+        );
+        assert_eq!(
+            check("2027-03-01T16:30:00Z", "2027-03-01T17:00:00Z"),
+            Ok(())
+        );
         // Saturday is closed.
         assert_eq!(
             check("2027-03-06T09:00:00Z", "2027-03-06T10:00:00Z"),

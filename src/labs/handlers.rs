@@ -16,9 +16,7 @@ use crate::paging::{Page, PageParams};
 use crate::startup::AppState;
 
 fn not_blank(value: Option<String>) -> Option<String> {
-    value
-        .map(|v| v.trim().to_owned())
-        .filter(|v| !v.is_empty())
+    value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
 }
 
 /// Create a lab with its weekly opening hours (staff).
@@ -97,9 +95,12 @@ pub async fn list_labs(
             Ok((rows, models::opening_hours(conn, &ids)?))
         })
         .await?;
-    Ok(web::Json(Page::from_rows(rows, &page, |l| &l.id, |l| {
-        LabView::new(l, &hours)
-    })))
+    Ok(web::Json(Page::from_rows(
+        rows,
+        &page,
+        |l| &l.id,
+        |l| LabView::new(l, &hours),
+    )))
 }
 
 /// One lab.
@@ -151,7 +152,11 @@ pub async fn create_equipment(
     };
     let min_minutes = count("min_minutes", body.min_minutes, Some(DEFAULT_MIN_MINUTES));
     let max_minutes = count("max_minutes", body.max_minutes, Some(DEFAULT_MAX_MINUTES));
-    let weekly = count("weekly_hours_per_project", body.weekly_hours_per_project, None);
+    let weekly = count(
+        "weekly_hours_per_project",
+        body.weekly_hours_per_project,
+        None,
+    );
     let (min_minutes, max_minutes) = (
         min_minutes.unwrap_or(DEFAULT_MIN_MINUTES),
         max_minutes.unwrap_or(DEFAULT_MAX_MINUTES),
@@ -241,7 +246,10 @@ pub async fn create_authorization(
     let expires_on = match not_blank(body.expires_on) {
         None => None,
         Some(text) => Some(domain::parse_date(&text).ok_or_else(|| {
-            ApiError::validation(vec![FieldError::new("expires_on", "must be a date YYYY-MM-DD")])
+            ApiError::validation(vec![FieldError::new(
+                "expires_on",
+                "must be a date YYYY-MM-DD",
+            )])
         })?),
     };
     let row = Authorization {
@@ -369,7 +377,10 @@ pub async fn availability(
     }))
 }
 
-fn parse_date_range(from: Option<&str>, to: Option<&str>) -> Result<(NaiveDate, NaiveDate), ApiError> {
+fn parse_date_range(
+    from: Option<&str>,
+    to: Option<&str>,
+) -> Result<(NaiveDate, NaiveDate), ApiError> {
     let from_date = from.and_then(domain::parse_date);
     let to_date = to.and_then(domain::parse_date);
     let mut errors = Vec::new();
@@ -391,10 +402,7 @@ fn parse_date_range(from: Option<&str>, to: Option<&str>) -> Result<(NaiveDate, 
     if (to - from).num_days() >= domain::MAX_AVAILABILITY_DAYS {
         return Err(ApiError::validation(vec![FieldError::new(
             "to",
-            format!(
-                "at most {} days per request",
-                domain::MAX_AVAILABILITY_DAYS
-            ),
+            format!("at most {} days per request", domain::MAX_AVAILABILITY_DAYS),
         )]));
     }
     Ok((from, to))
@@ -446,7 +454,9 @@ fn parse_bound(text: Option<&str>, end_of_day: bool) -> Result<Option<NaiveDateT
         return Ok(Some(at));
     }
     match domain::parse_date(text) {
-        Some(d) if end_of_day => Ok(Some((d + Duration::days(1)).and_time(chrono::NaiveTime::MIN))),
+        Some(d) if end_of_day => Ok(Some(
+            (d + Duration::days(1)).and_time(chrono::NaiveTime::MIN),
+        )),
         Some(d) => Ok(Some(d.and_time(chrono::NaiveTime::MIN))),
         None => Err(ApiError::validation(vec![FieldError::new(
             if end_of_day { "to" } else { "from" },

@@ -92,7 +92,7 @@ fn format_offset(seconds: i32) -> String {
 }
 
 /// The zone's rules from 1 January of `first` to 31 December of `last`: the offset in force
-/// at the start, then each change (found day by day, then to the minute), as observances.
+/// at the start, then each change (found day by day, then to the second), as observances.
 fn vtimezone(tz: Tz, first: i32, last: i32) -> String {
     let start = NaiveDateTime::new(
         chrono::NaiveDate::from_ymd_opt(first, 1, 1).unwrap_or_default(),
@@ -109,9 +109,9 @@ fn vtimezone(tz: Tz, first: i32, last: i32) -> String {
     while day < end {
         let next = day + Duration::days(1);
         if offset_seconds(tz, next) != offset_seconds(tz, day) {
-            // The change lies in (day, next]: narrow it to the minute.
+            // The change lies in (day, next]: narrow it to the second.
             let (mut lo, mut hi) = (day, next);
-            while hi - lo > Duration::minutes(1) {
+            while hi - lo > Duration::seconds(1) {
                 let mid = lo + (hi - lo) / 2;
                 if offset_seconds(tz, mid) == offset_seconds(tz, day) {
                     lo = mid;

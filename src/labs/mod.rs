@@ -17,9 +17,18 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/labs", web::post().to(handlers::create_lab))
         .route("/labs", web::get().to(handlers::list_labs))
         .route("/labs/{id}", web::get().to(handlers::get_lab))
-        .route("/labs/{id}/equipment", web::post().to(handlers::create_equipment))
-        .route("/labs/{id}/equipment", web::get().to(handlers::list_equipment))
-        .route("/labs/{id}/closures", web::post().to(handlers::create_closure))
+        .route(
+            "/labs/{id}/equipment",
+            web::post().to(handlers::create_equipment),
+        )
+        .route(
+            "/labs/{id}/equipment",
+            web::get().to(handlers::list_equipment),
+        )
+        .route(
+            "/labs/{id}/closures",
+            web::post().to(handlers::create_closure),
+        )
         .route("/equipment/{id}", web::get().to(handlers::get_equipment))
         .route(
             "/equipment/{id}/authorizations",
@@ -36,7 +45,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/bookings", web::post().to(handlers::create_booking))
         .route("/bookings", web::get().to(handlers::list_bookings))
         .route("/bookings/{id}", web::get().to(handlers::get_booking))
-        .route("/bookings/{id}/cancel", web::post().to(handlers::cancel_booking))
+        .route(
+            "/bookings/{id}/cancel",
+            web::post().to(handlers::cancel_booking),
+        )
         .route(
             "/bookings/{id}/calendar.ics",
             web::get().to(handlers::booking_calendar),

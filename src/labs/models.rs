@@ -6,7 +6,8 @@ use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 
 use crate::db::schema::{
-    bookings, equipment, equipment_authorizations, lab_closures, lab_opening_hours, labs, users,
+    applications, bookings, equipment, equipment_authorizations, lab_closures, lab_opening_hours,
+    labs, users,
 };
 use crate::db::DbConnection;
 use crate::labs::domain::{Interval, OpeningPeriod};
@@ -474,10 +475,10 @@ pub fn list_bookings(
 }
 
 /// `(founder_id, status)` of an incubator application.
-pub fn application_of(
-    _conn: &mut DbConnection,
-    _id: &str,
-) -> QueryResult<Option<(String, String)>> {
-    // Completed once the incubator's tables are merged.
-    Ok(None)
+pub fn application_of(conn: &mut DbConnection, id: &str) -> QueryResult<Option<(String, String)>> {
+    applications::table
+        .find(id)
+        .select((applications::founder_id, applications::status))
+        .first(conn)
+        .optional()
 }

@@ -124,7 +124,10 @@ async fn staff_create_labs_and_equipment_with_defaults() {
     let lab = lab_with_equipment(&app, json!({})).await;
     let (_, student) = app.user_with_role("student", "s@etu.fr").await;
     let res = app
-        .get(&format!("/api/v1/labs/{}/equipment", lab.id), Some(&student))
+        .get(
+            &format!("/api/v1/labs/{}/equipment", lab.id),
+            Some(&student),
+        )
         .await;
     let list = expect_status(res, StatusCode::OK).await;
     let e = &list["items"][0];
@@ -152,7 +155,10 @@ async fn staff_create_labs_and_equipment_with_defaults() {
         )
         .await;
     let problem = expect_problem(res, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
-    assert!(problem["errors"].as_array().map_or(0, Vec::len) >= 3, "{problem}");
+    assert!(
+        problem["errors"].as_array().map_or(0, Vec::len) >= 3,
+        "{problem}"
+    );
     let res = app
         .post(
             &format!("/api/v1/labs/{}/equipment", lab.id),
@@ -196,12 +202,27 @@ async fn every_rule_answers_its_code_in_the_contracts_order() {
     expect_problem(res, StatusCode::UNPROCESSABLE_ENTITY, "invalid_duration").await;
     // Across the lunch break, or before opening: outside the hours.
     let res = book(&app, &staff, slot(e, day, "11:30", "13:30")).await;
-    expect_problem(res, StatusCode::UNPROCESSABLE_ENTITY, "outside_opening_hours").await;
+    expect_problem(
+        res,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "outside_opening_hours",
+    )
+    .await;
     let res = book(&app, &staff, slot(e, day, "07:30", "08:30")).await;
-    expect_problem(res, StatusCode::UNPROCESSABLE_ENTITY, "outside_opening_hours").await;
+    expect_problem(
+        res,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "outside_opening_hours",
+    )
+    .await;
     let saturday = day + chrono::Duration::days(5);
     let res = book(&app, &staff, slot(e, saturday, "09:00", "10:00")).await;
-    expect_problem(res, StatusCode::UNPROCESSABLE_ENTITY, "outside_opening_hours").await;
+    expect_problem(
+        res,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "outside_opening_hours",
+    )
+    .await;
 
     // A booking, in another offset: answered in UTC.
     let first = book(&app, &staff, slot(e, day, "08:00", "10:00")).await;
@@ -234,7 +255,12 @@ async fn every_rule_answers_its_code_in_the_contracts_order() {
     expect_problem(res, StatusCode::CONFLICT, "lab_closed").await;
 
     // Malformed bodies never reach the rules.
-    let res = book(&app, &staff, json!({"equipment_id": e, "starts_at": "tomorrow"})).await;
+    let res = book(
+        &app,
+        &staff,
+        json!({"equipment_id": e, "starts_at": "tomorrow"}),
+    )
+    .await;
     let problem = expect_problem(res, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
     assert_eq!(problem["errors"].as_array().map(Vec::len), Some(2));
     let res = book(&app, &staff, slot("no-such-id", day, "08:00", "09:00")).await;
@@ -274,10 +300,25 @@ async fn opening_hours_follow_the_labs_clock_across_daylight_saving() {
             "{body}"
         );
         // 08:00 local is bookable; 07:00 local (the other side's 08:00 UTC+1) is not.
-        let ok = book(&app, &app.staff_token, slot(&lab.press, day, "08:00", "09:00")).await;
+        let ok = book(
+            &app,
+            &app.staff_token,
+            slot(&lab.press, day, "08:00", "09:00"),
+        )
+        .await;
         expect_status(ok, StatusCode::CREATED).await;
-        let early = book(&app, &app.staff_token, slot(&lab.press, day, "07:00", "08:00")).await;
-        expect_problem(early, StatusCode::UNPROCESSABLE_ENTITY, "outside_opening_hours").await;
+        let early = book(
+            &app,
+            &app.staff_token,
+            slot(&lab.press, day, "07:00", "08:00"),
+        )
+        .await;
+        expect_problem(
+            early,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "outside_opening_hours",
+        )
+        .await;
     }
 }
 
@@ -370,7 +411,12 @@ async fn closure_cancels_overlapping_bookings_and_writes_one_email_per_booker() 
     let kept = book(
         &app,
         &staff,
-        slot(&lab.press, day + chrono::Duration::days(1), "08:00", "09:00"),
+        slot(
+            &lab.press,
+            day + chrono::Duration::days(1),
+            "08:00",
+            "09:00",
+        ),
     )
     .await;
     let kept = expect_status(kept, StatusCode::CREATED).await;
@@ -383,7 +429,10 @@ async fn closure_cancels_overlapping_bookings_and_writes_one_email_per_booker() 
         )
         .await;
     let closure = expect_status(res, StatusCode::CREATED).await;
-    assert_eq!(closure["cancelled_booking_ids"].as_array().map(Vec::len), Some(3));
+    assert_eq!(
+        closure["cancelled_booking_ids"].as_array().map(Vec::len),
+        Some(3)
+    );
 
     let res = app.get("/api/v1/bookings", Some(&staff)).await;
     let all = expect_status(res, StatusCode::OK).await;
@@ -426,7 +475,12 @@ async fn training_is_required_and_expires() {
     let (tutor, tutor_token) = app.user_with_role("tutor", "tutor@imt.fr").await;
     let day = monday_in(1);
     // Staff need no training.
-    let res = book(&app, &app.staff_token, slot(&lab.press, day, "08:00", "09:00")).await;
+    let res = book(
+        &app,
+        &app.staff_token,
+        slot(&lab.press, day, "08:00", "09:00"),
+    )
+    .await;
     expect_status(res, StatusCode::CREATED).await;
     // Others may not book at all (forbidden comes before training).
     let res = book(&app, &tutor_token, slot(&lab.press, day, "09:00", "10:00")).await;
@@ -437,7 +491,11 @@ async fn training_is_required_and_expires() {
     // Authorizations: staff only; listed; an unknown user is refused.
     let path = format!("/api/v1/equipment/{}/authorizations", lab.press);
     let res = app
-        .post(&path, Some(&app.staff_token), &json!({"user_id": tutor["id"], "expires_on": "2020-01-01"}))
+        .post(
+            &path,
+            Some(&app.staff_token),
+            &json!({"user_id": tutor["id"], "expires_on": "2020-01-01"}),
+        )
         .await;
     let auth = expect_status(res, StatusCode::CREATED).await;
     assert_eq!(auth["expires_on"], "2020-01-01");
@@ -445,7 +503,9 @@ async fn training_is_required_and_expires() {
         .post(&path, Some(&app.staff_token), &json!({"user_id": "nobody"}))
         .await;
     expect_problem(res, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
-    let res = app.post(&path, Some(&student), &json!({"user_id": tutor["id"]})).await;
+    let res = app
+        .post(&path, Some(&student), &json!({"user_id": tutor["id"]}))
+        .await;
     expect_problem(res, StatusCode::FORBIDDEN, "forbidden").await;
     let res = app.get(&path, Some(&app.staff_token)).await;
     let list = expect_status(res, StatusCode::OK).await;
@@ -482,7 +542,11 @@ async fn bookers_see_cancel_and_download_their_own_bookings_only() {
         expect_problem(res, StatusCode::NOT_FOUND, "not_found").await;
     }
     let res = app
-        .post(&format!("/api/v1/bookings/{id}/cancel"), Some(&student), &json!({}))
+        .post(
+            &format!("/api/v1/bookings/{id}/cancel"),
+            Some(&student),
+            &json!({}),
+        )
         .await;
     expect_problem(res, StatusCode::NOT_FOUND, "not_found").await;
 
@@ -498,32 +562,49 @@ async fn bookers_see_cancel_and_download_their_own_bookings_only() {
         .is_some_and(|v| v.starts_with("text/calendar")));
     let ics = res.text().await.expect("body");
     let local = day.format("%Y%m%d").to_string();
-    assert!(ics.contains(&format!("DTSTART;TZID=Europe/Paris:{local}T140000")), "{ics}");
+    assert!(
+        ics.contains(&format!("DTSTART;TZID=Europe/Paris:{local}T140000")),
+        "{ics}"
+    );
     assert!(ics.contains(&format!("UID:booking-{id}@fieldlab")));
     assert!(ics.contains("BEGIN:VTIMEZONE"));
 
     // Confirmation e-mail with the .ics attached.
     assert!(
         eventually(Duration::from_secs(10), || async {
-            mails_to(&app, "tech2@imt.fr")
-                .await
-                .iter()
-                .any(|m| m["subject"].as_str().is_some_and(|s| s.starts_with("Réservation confirmée")))
+            mails_to(&app, "tech2@imt.fr").await.iter().any(|m| {
+                m["subject"]
+                    .as_str()
+                    .is_some_and(|s| s.starts_with("Réservation confirmée"))
+            })
         })
         .await
     );
 
     // Cancel: 200, then the slot is free again, then a second cancel is refused.
     let res = app
-        .post(&format!("/api/v1/bookings/{id}/cancel"), Some(&tech), &json!({}))
+        .post(
+            &format!("/api/v1/bookings/{id}/cancel"),
+            Some(&tech),
+            &json!({}),
+        )
         .await;
     let cancelled = expect_status(res, StatusCode::OK).await;
     assert_eq!(cancelled["status"], "cancelled");
     let res = app
-        .post(&format!("/api/v1/bookings/{id}/cancel"), Some(&app.staff_token), &json!({}))
+        .post(
+            &format!("/api/v1/bookings/{id}/cancel"),
+            Some(&app.staff_token),
+            &json!({}),
+        )
         .await;
     expect_problem(res, StatusCode::CONFLICT, "invalid_transition").await;
-    let res = book(&app, &app.staff_token, slot(&lab.press, day, "14:00", "16:00")).await;
+    let res = book(
+        &app,
+        &app.staff_token,
+        slot(&lab.press, day, "14:00", "16:00"),
+    )
+    .await;
     expect_status(res, StatusCode::CREATED).await;
     let res = app
         .get(&format!("/api/v1/bookings/{id}/calendar.ics"), Some(&tech))
@@ -533,12 +614,17 @@ async fn bookers_see_cancel_and_download_their_own_bookings_only() {
     assert!(mails_to(&app, "tech2@imt.fr")
         .await
         .iter()
-        .any(|m| m["subject"].as_str().is_some_and(|s| s.starts_with("Réservation annulée"))));
+        .any(|m| m["subject"]
+            .as_str()
+            .is_some_and(|s| s.starts_with("Réservation annulée"))));
 
     // The list shows cancelled bookings with their status, and filters.
     let res = app
         .get(
-            &format!("/api/v1/bookings?equipment_id={}&from={day}&to={day}", lab.press),
+            &format!(
+                "/api/v1/bookings?equipment_id={}&from={day}&to={day}",
+                lab.press
+            ),
             Some(&app.staff_token),
         )
         .await;
@@ -557,9 +643,17 @@ async fn the_confirmation_carries_the_event() {
     let app = spawn_app().await;
     let lab = lab_with_equipment(&app, json!({})).await;
     let day = monday_in(1);
-    let res = book(&app, &app.staff_token, slot(&lab.press, day, "08:00", "09:00")).await;
+    let res = book(
+        &app,
+        &app.staff_token,
+        slot(&lab.press, day, "08:00", "09:00"),
+    )
+    .await;
     let booking = expect_status(res, StatusCode::CREATED).await;
-    let uid = format!("UID:booking-{}@fieldlab", booking["id"].as_str().expect("id"));
+    let uid = format!(
+        "UID:booking-{}@fieldlab",
+        booking["id"].as_str().expect("id")
+    );
     let found = eventually(Duration::from_secs(10), || async {
         std::fs::read_dir(&app.mail_dir)
             .map(|dir| {
@@ -599,15 +693,229 @@ async fn forty_simultaneous_requests_for_one_slot_give_one_booking() {
         }
     });
     let answers = futures_util::future::join_all(requests).await;
-    let created = answers.iter().filter(|(s, _)| *s == StatusCode::CREATED).count();
+    let created = answers
+        .iter()
+        .filter(|(s, _)| *s == StatusCode::CREATED)
+        .count();
     let overlaps = answers
         .iter()
         .filter(|(s, b)| *s == StatusCode::CONFLICT && b["code"] == "booking_overlap")
         .count();
     assert_eq!((created, overlaps), (1, 39), "{answers:?}");
     let res = app
-        .get(&format!("/api/v1/bookings?equipment_id={}", lab.press), Some(&app.staff_token))
+        .get(
+            &format!("/api/v1/bookings?equipment_id={}", lab.press),
+            Some(&app.staff_token),
+        )
         .await;
     let list = expect_status(res, StatusCode::OK).await;
     assert_eq!(list["items"].as_array().map(Vec::len), Some(1));
+}
+
+/// An application of `founder_id` in `status`, written straight to the database (the
+/// incubator's endpoints live on another branch).
+fn insert_application(app: &TestApp, founder_id: &str, status: &str) -> String {
+    use diesel::prelude::*;
+    use fieldlab::db::schema::applications;
+    let pool = fieldlab::startup::open_database(&app.settings).expect("database");
+    let mut conn = pool.get().expect("connection");
+    let id = fieldlab::db::new_id();
+    diesel::insert_into(applications::table)
+        .values((
+            applications::id.eq(&id),
+            applications::founder_id.eq(founder_id),
+            applications::title.eq("Béton de chanvre"),
+            applications::summary.eq("Blocs isolants"),
+            applications::domain.eq("materials"),
+            applications::manufactured_product.eq(true),
+            applications::status.eq(status),
+            applications::created_at.eq(fieldlab::db::now()),
+            applications::updated_at.eq(fieldlab::db::now()),
+        ))
+        .execute(&mut conn)
+        .expect("application inserted");
+    id
+}
+
+fn with_project(mut body: Value, key: &str, id: &str) -> Value {
+    body[key] = json!(id);
+    body
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_trained_founder_books_for_their_incubating_project() {
+    let app = spawn_app().await;
+    let lab = lab_with_equipment(&app, json!({"requires_training": true})).await;
+    let (founder, token) = app.user_with_role("founder", "claire@startup.fr").await;
+    let (other, _) = app.user_with_role("founder", "paul@startup.fr").await;
+    let (_, student) = app.user_with_role("student", "zoe@etu.fr").await;
+    let founder_id = founder["id"].as_str().expect("id");
+    let own = insert_application(&app, founder_id, "incubating");
+    let submitted = insert_application(&app, founder_id, "submitted");
+    let others = insert_application(&app, other["id"].as_str().expect("id"), "incubating");
+    let day = monday_in(1);
+    let base = slot(&lab.press, day, "08:00", "09:00");
+
+    for body in [
+        base.clone(),
+        with_project(base.clone(), "application_id", &submitted),
+        with_project(base.clone(), "application_id", &others),
+        with_project(base.clone(), "application_id", "no-such-application"),
+        with_project(base.clone(), "mission_id", "some-mission"),
+    ] {
+        let res = book(&app, &token, body).await;
+        expect_problem(res, StatusCode::FORBIDDEN, "forbidden").await;
+    }
+    // Students: missions come later; until then, forbidden.
+    let res = book(
+        &app,
+        &student,
+        with_project(base.clone(), "mission_id", "m1"),
+    )
+    .await;
+    expect_problem(res, StatusCode::FORBIDDEN, "forbidden").await;
+
+    // Own incubating project, not trained yet, or trained with an expired authorization.
+    let mine = with_project(base.clone(), "application_id", &own);
+    let res = book(&app, &token, mine.clone()).await;
+    expect_problem(res, StatusCode::FORBIDDEN, "training_required").await;
+    let path = format!("/api/v1/equipment/{}/authorizations", lab.press);
+    let yesterday = (Utc::now().date_naive() - chrono::Duration::days(1)).to_string();
+    let res = app
+        .post(
+            &path,
+            Some(&app.staff_token),
+            &json!({"user_id": founder_id, "expires_on": yesterday}),
+        )
+        .await;
+    expect_status(res, StatusCode::CREATED).await;
+    let res = book(&app, &token, mine.clone()).await;
+    expect_problem(res, StatusCode::FORBIDDEN, "training_required").await;
+    // Trained until the day of the booking: enough.
+    let res = app
+        .post(
+            &path,
+            Some(&app.staff_token),
+            &json!({"user_id": founder_id, "expires_on": day.to_string()}),
+        )
+        .await;
+    expect_status(res, StatusCode::CREATED).await;
+    let res = book(&app, &token, mine.clone()).await;
+    let booking = expect_status(res, StatusCode::CREATED).await;
+    assert_eq!(booking["application_id"], own.as_str());
+    assert_eq!(booking["user_id"], founder_id);
+    assert_eq!(booking["mission_id"], Value::Null);
+    // Not trained for the week after the expiry.
+    let later = with_project(
+        slot(
+            &lab.press,
+            day + chrono::Duration::weeks(1),
+            "08:00",
+            "09:00",
+        ),
+        "application_id",
+        &own,
+    );
+    let res = book(&app, &token, later).await;
+    expect_problem(res, StatusCode::FORBIDDEN, "training_required").await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_weekly_quota_counts_confirmed_hours_per_project_and_iso_week() {
+    let app = spawn_app().await;
+    let lab = lab_with_equipment(&app, json!({"weekly_hours_per_project": 3})).await;
+    let (founder, token) = app.user_with_role("founder", "quota@startup.fr").await;
+    let project = insert_application(&app, founder["id"].as_str().expect("id"), "incubating");
+    let monday = monday_in(1);
+    let friday = monday + chrono::Duration::days(4);
+    let at = |d: NaiveDate, a: &str, b: &str| {
+        with_project(slot(&lab.press, d, a, b), "application_id", &project)
+    };
+    let res = book(&app, &token, at(monday, "08:00", "10:00")).await;
+    let first = expect_status(res, StatusCode::CREATED).await;
+    // 2 h + 1 h reaches the quota exactly: allowed.
+    let res = book(&app, &token, at(friday, "08:00", "09:00")).await;
+    expect_status(res, StatusCode::CREATED).await;
+    // Any more in that week: refused, even overlapping (the quota comes first).
+    let res = book(&app, &token, at(friday, "13:00", "13:30")).await;
+    expect_problem(res, StatusCode::CONFLICT, "quota_exceeded").await;
+    let res = book(&app, &token, at(monday, "08:00", "09:00")).await;
+    expect_problem(res, StatusCode::CONFLICT, "quota_exceeded").await;
+    // The next ISO week is a new week.
+    let res = book(
+        &app,
+        &token,
+        at(monday + chrono::Duration::weeks(1), "08:00", "11:00"),
+    )
+    .await;
+    expect_status(res, StatusCode::CREATED).await;
+    // Staff booking without a project: no quota.
+    let res = book(
+        &app,
+        &app.staff_token,
+        slot(&lab.press, friday, "13:00", "18:00"),
+    )
+    .await;
+    expect_status(res, StatusCode::CREATED).await;
+    // Cancelled hours no longer count.
+    let id = first["id"].as_str().expect("id");
+    let res = app
+        .post(
+            &format!("/api/v1/bookings/{id}/cancel"),
+            Some(&token),
+            &json!({}),
+        )
+        .await;
+    expect_status(res, StatusCode::OK).await;
+    let res = book(&app, &token, at(monday, "13:00", "15:00")).await;
+    expect_status(res, StatusCode::CREATED).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn parallel_requests_cannot_pass_the_quota() {
+    let app = spawn_app().await;
+    let lab = lab_with_equipment(&app, json!({"weekly_hours_per_project": 3})).await;
+    let project = {
+        let me = expect_status(
+            app.get("/api/v1/me", Some(&app.staff_token)).await,
+            StatusCode::OK,
+        )
+        .await;
+        insert_application(&app, me["id"].as_str().expect("id"), "incubating")
+    };
+    let monday = monday_in(2);
+    // Ten one-hour bookings that do not overlap, all in one week, for one project.
+    let bodies: Vec<Value> = (0..10)
+        .map(|i| {
+            let day = monday + chrono::Duration::days(i / 2);
+            let (a, b) = if i % 2 == 0 {
+                ("08:00", "09:00")
+            } else {
+                ("14:00", "15:00")
+            };
+            with_project(slot(&lab.press, day, a, b), "application_id", &project)
+        })
+        .collect();
+    let requests = bodies.iter().map(|body| {
+        let req = app
+            .client
+            .post(app.url("/api/v1/bookings"))
+            .bearer_auth(&app.staff_token)
+            .json(body);
+        async move {
+            let res = req.send().await.expect("sent");
+            let status = res.status();
+            (status, res.json::<Value>().await.unwrap_or(Value::Null))
+        }
+    });
+    let answers = futures_util::future::join_all(requests).await;
+    let created = answers
+        .iter()
+        .filter(|(s, _)| *s == StatusCode::CREATED)
+        .count();
+    let refused = answers
+        .iter()
+        .filter(|(s, b)| *s == StatusCode::CONFLICT && b["code"] == "quota_exceeded")
+        .count();
+    assert_eq!((created, refused), (3, 7), "{answers:?}");
 }
