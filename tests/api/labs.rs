@@ -919,3 +919,68 @@ async fn parallel_requests_cannot_pass_the_quota() {
         .count();
     assert_eq!((created, refused), (3, 7), "{answers:?}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_database_itself_refuses_overlapping_confirmed_bookings() {
+    use diesel::prelude::*;
+    use fieldlab::db::schema::bookings;
+    let app = spawn_app().await;
+    let lab = lab_with_equipment(&app, json!({})).await;
+    let day = monday_in(1);
+    let res = book(
+        &app,
+        &app.staff_token,
+        slot(&lab.press, day, "08:00", "10:00"),
+    )
+    .await;
+    let first = expect_status(res, StatusCode::CREATED).await;
+    let me = expect_status(
+        app.get("/api/v1/me", Some(&app.staff_token)).await,
+        StatusCode::OK,
+    )
+    .await;
+    let pool = fieldlab::startup::open_database(&app.settings).expect("database");
+    let mut conn = pool.get().expect("connection");
+    let instant = |t: &str| fieldlab::labs::domain::parse_instant(&paris(day, t)).expect("instant");
+    let mut insert = |from: &str, to: &str, status: &str| {
+        diesel::insert_into(bookings::table)
+            .values((
+                bookings::id.eq(fieldlab::db::new_id()),
+                bookings::equipment_id.eq(&lab.press),
+                bookings::user_id.eq(me["id"].as_str().expect("id")),
+                bookings::starts_at.eq(instant(from)),
+                bookings::ends_at.eq(instant(to)),
+                bookings::status.eq(status),
+                bookings::created_at.eq(fieldlab::db::now()),
+            ))
+            .execute(&mut conn)
+    };
+    // Bypassing every check in the code: the database says no.
+    let err = insert("09:00", "11:00", "confirmed").expect_err("overlap refused");
+    assert!(
+        fieldlab::labs::models::is_overlap_violation(&err),
+        "{err:?}"
+    );
+    // Touching is fine; a cancelled overlapping row is fine.
+    insert("10:00", "11:00", "confirmed").expect("touching accepted");
+    insert("08:30", "09:30", "cancelled").expect("cancelled rows do not count");
+    // Re-confirming a cancelled booking over a confirmed one is refused too.
+    let id = first["id"].as_str().expect("id");
+    let res = app
+        .post(
+            &format!("/api/v1/bookings/{id}/cancel"),
+            Some(&app.staff_token),
+            &json!({}),
+        )
+        .await;
+    expect_status(res, StatusCode::OK).await;
+    insert("08:00", "09:00", "confirmed").expect("the slot is free again");
+    let err = diesel::update(bookings::table.find(id))
+        .set(bookings::status.eq("confirmed"))
+        .execute(&mut conn)
+        .expect_err("re-confirming refused");
+    assert!(
+        fieldlab::labs::models::is_overlap_violation(&err),
+        "{err:?}"
+    );
+}
