@@ -356,6 +356,31 @@ pub async fn create_closure(
     Ok(HttpResponse::Created().json(view))
 }
 
+/// A lab's closures, in creation order.
+#[utoipa::path(get, path = "/api/v1/labs/{id}/closures", tag = "labs", security(("bearer" = [])),
+    params(PageParams), responses((status = 200, body = Page<ClosureView>), (status = 404, body = Problem)))]
+pub async fn list_closures(
+    state: web::Data<AppState>,
+    _user: CurrentUser,
+    lab_id: web::Path<String>,
+    page: web::Query<PageParams>,
+) -> Result<web::Json<Page<ClosureView>>, ApiError> {
+    let page = page.parse()?;
+    let (lab_id, request) = (lab_id.into_inner(), page.clone());
+    let rows = state
+        .db(move |conn| {
+            models::find_lab(conn, &lab_id)?.ok_or_else(ApiError::not_found)?;
+            Ok(models::list_closures(conn, &lab_id, &request)?)
+        })
+        .await?;
+    Ok(web::Json(Page::from_rows(
+        rows,
+        &page,
+        |c| &c.id,
+        |c| ClosureView::new(c, Vec::new()),
+    )))
+}
+
 /// Free intervals of one equipment: opening hours − closures − confirmed bookings, in UTC,
 /// merged and sorted, over the lab's local dates `from..=to`.
 #[utoipa::path(get, path = "/api/v1/equipment/{id}/availability", tag = "labs", security(("bearer" = [])),

@@ -29,6 +29,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             "/labs/{id}/closures",
             web::post().to(handlers::create_closure),
         )
+        .route(
+            "/labs/{id}/closures",
+            web::get().to(handlers::list_closures),
+        )
         .route("/equipment/{id}", web::get().to(handlers::get_equipment))
         .route(
             "/equipment/{id}/authorizations",
@@ -67,6 +71,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         handlers::create_authorization,
         handlers::list_authorizations,
         handlers::create_closure,
+        handlers::list_closures,
         handlers::availability,
         handlers::create_booking,
         handlers::list_bookings,

@@ -306,6 +306,24 @@ pub fn confirmed_in_lab(
         .load(conn)
 }
 
+pub fn list_closures(
+    conn: &mut DbConnection,
+    lab_id: &str,
+    page: &PageRequest,
+) -> QueryResult<Vec<Closure>> {
+    let mut query = lab_closures::table
+        .filter(lab_closures::lab_id.eq(lab_id))
+        .select(Closure::as_select())
+        .into_boxed();
+    if let Some(after) = &page.after {
+        query = query.filter(lab_closures::id.gt(after.clone()));
+    }
+    query
+        .order(lab_closures::id.asc())
+        .limit(page.fetch_limit())
+        .load(conn)
+}
+
 // ---- bookings -----------------------------------------------------------------------------
 
 /// Confirmed bookings of one equipment overlapping `span`, in time order.

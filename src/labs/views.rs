@@ -172,7 +172,7 @@ pub struct ClosureView {
     pub ends_at: DateTime<Utc>,
     pub reason: String,
     pub created_at: DateTime<Utc>,
-    /// The confirmed bookings this closure cancelled.
+    /// The confirmed bookings this closure cancelled (in the answer to its creation).
     pub cancelled_booking_ids: Vec<String>,
 }
 

@@ -462,7 +462,15 @@ async fn closure_cancels_overlapping_bookings_and_writes_one_email_per_booker() 
             .count(),
         1
     );
-    // The freed slot can be booked again once the lab reopens? No: it is closed.
+    let res = app
+        .get(
+            &format!("/api/v1/labs/{}/closures", lab.id),
+            Some(&other_token),
+        )
+        .await;
+    let listed = expect_status(res, StatusCode::OK).await;
+    assert_eq!(listed["items"][0]["reason"], "Coupure électrique");
+    // The slot stays closed.
     let again = book(&app, &staff, slot(&lab.press, day, "08:00", "09:00")).await;
     expect_problem(again, StatusCode::CONFLICT, "lab_closed").await;
 }
