@@ -8,6 +8,7 @@ pub mod db;
 pub mod demo;
 pub mod error;
 pub mod incubator;
+pub mod labs;
 pub mod notifications;
 pub mod paging;
 pub mod service;

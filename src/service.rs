@@ -160,5 +160,6 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     doc.merge(crate::notifications::ApiDoc::openapi());
     doc.merge(crate::tutors::ApiDoc::openapi());
     doc.merge(crate::incubator::ApiDoc::openapi());
+    doc.merge(crate::labs::ApiDoc::openapi());
     doc
 }

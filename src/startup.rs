@@ -211,5 +211,6 @@ fn routes(cfg: &mut web::ServiceConfig) {
     cfg.configure(crate::auth::routes)
         .configure(crate::notifications::routes)
         .configure(crate::tutors::routes)
-        .configure(crate::incubator::routes);
+        .configure(crate::incubator::routes)
+        .configure(crate::labs::routes);
 }

@@ -190,34 +190,6 @@ pub fn run_migrations(conn: &mut DbConnection) -> anyhow::Result<Vec<String>> {
     Ok(applied.iter().map(ToString::to_string).collect())
 }
 
-/// Runs `f` in a transaction that writers take one at a time where it matters: on SQLite it
-/// starts with `BEGIN IMMEDIATE` (the write lock is taken first, so a check-then-write never
-/// fails on a stale snapshot); on PostgreSQL it is a normal transaction and the caller takes
-/// row locks (`FOR UPDATE`) with a per-backend `lock_*` function before checking.
-pub fn write_transaction<T, F>(conn: &mut DbConnection, f: F) -> Result<T, crate::error::ApiError>
-where
-    F: FnOnce(&mut DbConnection) -> Result<T, crate::error::ApiError>,
-{
-    use diesel::connection::{AnsiTransactionManager, TransactionManager};
-    type Manager = <DbConnection as Connection>::TransactionManager;
-    match conn {
-        DbConnection::Postgresql(_) => conn.transaction(f),
-        DbConnection::Sqlite(lite) => {
-            AnsiTransactionManager::begin_transaction_sql(lite, "BEGIN IMMEDIATE")?;
-            match f(conn) {
-                Ok(value) => {
-                    Manager::commit_transaction(conn)?;
-                    Ok(value)
-                }
-                Err(error) => match Manager::rollback_transaction(conn) {
-                    Ok(()) | Err(diesel::result::Error::BrokenTransactionManager) => Err(error),
-                    Err(rollback) => Err(rollback.into()),
-                },
-            }
-        }
-    }
-}
-
 /// Now, in UTC, to the second: every stored instant goes through here so that SQLite, which
 /// compares timestamps as text, always sees one format.
 pub fn now() -> NaiveDateTime {
@@ -233,6 +205,43 @@ pub fn utc(at: NaiveDateTime) -> DateTime<Utc> {
 /// order and one column serves as a paging key.
 pub fn new_id() -> String {
     uuid::Uuid::now_v7().to_string()
+}
+
+/// A transaction for check-and-write work that must serialise. On SQLite it starts with
+/// `BEGIN IMMEDIATE`, so it holds the write lock from the first read and never fails with
+/// BUSY_SNAPSHOT when it writes; on PostgreSQL it is a normal transaction, and the caller
+/// takes row (or advisory) locks with a per-backend `lock_*` function.
+pub fn write_transaction<T, F>(conn: &mut DbConnection, f: F) -> Result<T, crate::error::ApiError>
+where
+    F: FnOnce(&mut DbConnection) -> Result<T, crate::error::ApiError>,
+{
+    use diesel::connection::{AnsiTransactionManager, TransactionManager};
+    let DbConnection::Sqlite(lite) = conn else {
+        return conn.transaction(f);
+    };
+    let depth = AnsiTransactionManager::transaction_manager_status_mut(lite).transaction_depth()?;
+    if depth.is_some() {
+        // Already inside a transaction (which holds whatever lock it took): a savepoint.
+        return conn.transaction(f);
+    }
+    AnsiTransactionManager::begin_transaction_sql(lite, "BEGIN IMMEDIATE")?;
+    let result = f(conn);
+    let DbConnection::Sqlite(lite) = conn else {
+        return result; // the backend does not change
+    };
+    match result {
+        Ok(value) => match AnsiTransactionManager::commit_transaction(lite) {
+            Ok(()) => Ok(value),
+            Err(e) => {
+                let _ = AnsiTransactionManager::rollback_transaction(lite);
+                Err(e.into())
+            }
+        },
+        Err(e) => {
+            let _ = AnsiTransactionManager::rollback_transaction(lite);
+            Err(e)
+        }
+    }
 }
 
 #[cfg(test)]

@@ -34,8 +34,83 @@ diesel::table! {
 }
 
 diesel::table! {
+    bookings (id) {
+        id -> Text,
+        equipment_id -> Text,
+        user_id -> Text,
+        starts_at -> Timestamp,
+        ends_at -> Timestamp,
+        status -> Text,
+        purpose -> Nullable<Text>,
+        application_id -> Nullable<Text>,
+        mission_id -> Nullable<Text>,
+        cancelled_at -> Nullable<Timestamp>,
+        cancelled_by -> Nullable<Text>,
+        cancel_reason -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    equipment (id) {
+        id -> Text,
+        lab_id -> Text,
+        name -> Text,
+        description -> Text,
+        min_minutes -> Int4,
+        max_minutes -> Int4,
+        requires_training -> Bool,
+        weekly_hours_per_project -> Nullable<Int4>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    equipment_authorizations (id) {
+        id -> Text,
+        equipment_id -> Text,
+        user_id -> Text,
+        expires_on -> Nullable<Date>,
+        granted_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     incubator_lock (id) {
         id -> Int4,
+    }
+}
+
+diesel::table! {
+    lab_closures (id) {
+        id -> Text,
+        lab_id -> Text,
+        starts_at -> Timestamp,
+        ends_at -> Timestamp,
+        reason -> Text,
+        created_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    lab_opening_hours (id) {
+        id -> Text,
+        lab_id -> Text,
+        weekday -> Int4,
+        opens_minute -> Int4,
+        closes_minute -> Int4,
+    }
+}
+
+diesel::table! {
+    labs (id) {
+        id -> Text,
+        name -> Text,
+        description -> Text,
+        timezone -> Text,
+        created_at -> Timestamp,
     }
 }
 
@@ -104,6 +179,13 @@ diesel::table! {
 }
 
 diesel::joinable!(application_events -> applications (application_id));
+diesel::joinable!(bookings -> applications (application_id));
+diesel::joinable!(bookings -> equipment (equipment_id));
+diesel::joinable!(equipment -> labs (lab_id));
+diesel::joinable!(equipment_authorizations -> equipment (equipment_id));
+diesel::joinable!(lab_closures -> labs (lab_id));
+diesel::joinable!(lab_closures -> users (created_by));
+diesel::joinable!(lab_opening_hours -> labs (lab_id));
 diesel::joinable!(password_tokens -> users (user_id));
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(tutors -> users (user_id));
@@ -111,7 +193,13 @@ diesel::joinable!(tutors -> users (user_id));
 diesel::allow_tables_to_appear_in_same_query!(
     application_events,
     applications,
+    bookings,
+    equipment,
+    equipment_authorizations,
     incubator_lock,
+    lab_closures,
+    lab_opening_hours,
+    labs,
     notifications,
     password_tokens,
     sessions,

@@ -170,6 +170,37 @@ mod tests {
             assert!(r.html.contains("&lt;b&gt;Zoé&lt;"), "{}", r.html);
             assert!(r.text.contains("<b>Zoé</b>"));
         }
+        let booking = json!({
+            "name": "<b>Zoé</b>", "booking_id": "b1", "equipment": "Presse 3 000 kN",
+            "lab": "Hall d'essais", "timezone": "Europe/Paris",
+            "starts_at": "2027-03-29T06:00:00Z", "ends_at": "2027-03-29T08:00:00Z",
+            "purpose": "Fluage", "cancelled_by": "Marie Curie", "by_booker": false,
+            "reason": "Maintenance", "closure_starts_at": "2027-03-29T00:00:00Z",
+            "closure_ends_at": "2027-03-30T00:00:00Z",
+            "bookings": [{"booking_id": "b1", "equipment": "Presse 3 000 kN",
+                          "starts_at": "2027-03-29T06:00:00Z", "ends_at": "2027-03-29T08:00:00Z"}],
+        });
+        for kind in [
+            "booking_confirmed",
+            "booking_cancelled",
+            "bookings_cancelled_by_closure",
+        ] {
+            for locale in [Locale::Fr, Locale::En] {
+                let r = templates.render(kind, locale, &booking).expect("renders");
+                assert!(!r.subject.contains('\n'), "{kind}");
+                assert!(r.html.contains("&lt;b&gt;Zoé&lt;"), "{kind}: {}", r.html);
+                assert!(r.text.contains("Presse 3 000 kN"), "{kind}");
+            }
+        }
+        let confirmed = templates
+            .render("booking_confirmed", Locale::Fr, &booking)
+            .expect("renders");
+        // 06:00 UTC on the Monday after the change is 08:00 in Paris.
+        assert!(
+            confirmed.subject.contains("lundi 29 mars 2027 à 08:00"),
+            "{}",
+            confirmed.subject
+        );
         let fr = templates
             .render("account_created", Locale::Fr, &values)
             .expect("renders");

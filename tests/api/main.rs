@@ -5,6 +5,7 @@ mod cli;
 mod errors;
 mod helpers;
 mod incubator;
+mod labs;
 mod notifications;
 mod service;
 mod smtp;

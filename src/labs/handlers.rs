@@ -1,0 +1,573 @@
+//! Lab endpoints: labs, equipment, training authorizations, closures, availability, and
+//! bookings (create, list, cancel, calendar).
+
+use actix_web::{web, HttpResponse};
+use chrono::{Duration, NaiveDate, NaiveDateTime};
+use diesel::Connection;
+
+use crate::auth::{CurrentUser, Role, Staff};
+use crate::db::{new_id, now};
+use crate::error::{ApiError, FieldError, Problem};
+use crate::labs::bookings::{self as booking_flow, NewBooking};
+use crate::labs::domain::{self, DEFAULT_MAX_MINUTES, DEFAULT_MIN_MINUTES, DEFAULT_TIMEZONE};
+use crate::labs::models::{self, Authorization, BookingFilter, Closure, Equipment, Lab};
+use crate::labs::views::*;
+use crate::paging::{Page, PageParams};
+use crate::startup::AppState;
+
+fn not_blank(value: Option<String>) -> Option<String> {
+    value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
+}
+
+/// Create a lab with its weekly opening hours (staff).
+#[utoipa::path(post, path = "/api/v1/labs", tag = "labs", security(("bearer" = [])), request_body = LabBody,
+    responses((status = 201, body = LabView), (status = 403, body = Problem), (status = 422, body = Problem)))]
+pub async fn create_lab(
+    state: web::Data<AppState>,
+    _staff: Staff,
+    body: web::Json<LabBody>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner();
+    let mut errors = Vec::new();
+    let name = body.name.trim().to_owned();
+    if name.is_empty() {
+        errors.push(FieldError::new("name", "is required"));
+    }
+    let timezone = not_blank(body.timezone).unwrap_or_else(|| DEFAULT_TIMEZONE.to_owned());
+    if domain::parse_timezone(&timezone).is_none() {
+        errors.push(FieldError::new(
+            "timezone",
+            "must be an IANA time zone such as Europe/Paris",
+        ));
+    }
+    let entries: Vec<_> = body
+        .opening_hours
+        .iter()
+        .map(|h| (h.weekday, h.opens.clone(), h.closes.clone()))
+        .collect();
+    let periods = domain::parse_opening_hours(&entries).unwrap_or_else(|e| {
+        errors.extend(e);
+        Vec::new()
+    });
+    if !errors.is_empty() {
+        return Err(ApiError::validation(errors));
+    }
+    let lab = Lab {
+        id: new_id(),
+        name,
+        description: not_blank(body.description).unwrap_or_default(),
+        timezone,
+        created_at: now(),
+    };
+    let hours: Vec<_> = periods
+        .iter()
+        .map(|p| models::OpeningHourRow {
+            id: new_id(),
+            lab_id: lab.id.clone(),
+            weekday: i32::from(p.weekday),
+            opens_minute: i32::from(p.opens),
+            closes_minute: i32::from(p.closes),
+        })
+        .collect();
+    let view = state
+        .db(move |conn| {
+            conn.transaction::<_, ApiError, _>(|conn| Ok(models::insert_lab(conn, &lab, &hours)?))?;
+            Ok(LabView::new(lab, &hours))
+        })
+        .await?;
+    Ok(HttpResponse::Created().json(view))
+}
+
+/// Labs with their opening hours.
+#[utoipa::path(get, path = "/api/v1/labs", tag = "labs", security(("bearer" = [])), params(PageParams),
+    responses((status = 200, body = Page<LabView>), (status = 401, body = Problem)))]
+pub async fn list_labs(
+    state: web::Data<AppState>,
+    _user: CurrentUser,
+    page: web::Query<PageParams>,
+) -> Result<web::Json<Page<LabView>>, ApiError> {
+    let page = page.parse()?;
+    let request = page.clone();
+    let (rows, hours) = state
+        .db(move |conn| {
+            let rows = models::list_labs(conn, &request)?;
+            let ids: Vec<String> = rows.iter().map(|l| l.id.clone()).collect();
+            Ok((rows, models::opening_hours(conn, &ids)?))
+        })
+        .await?;
+    Ok(web::Json(Page::from_rows(
+        rows,
+        &page,
+        |l| &l.id,
+        |l| LabView::new(l, &hours),
+    )))
+}
+
+/// One lab.
+#[utoipa::path(get, path = "/api/v1/labs/{id}", tag = "labs", security(("bearer" = [])),
+    responses((status = 200, body = LabView), (status = 404, body = Problem)))]
+pub async fn get_lab(
+    state: web::Data<AppState>,
+    _user: CurrentUser,
+    id: web::Path<String>,
+) -> Result<web::Json<LabView>, ApiError> {
+    let id = id.into_inner();
+    let view = state
+        .db(move |conn| {
+            let lab = models::find_lab(conn, &id)?.ok_or_else(ApiError::not_found)?;
+            let hours = models::opening_hours(conn, std::slice::from_ref(&lab.id))?;
+            Ok(LabView::new(lab, &hours))
+        })
+        .await?;
+    Ok(web::Json(view))
+}
+
+/// Add equipment to a lab (staff).
+#[utoipa::path(post, path = "/api/v1/labs/{id}/equipment", tag = "labs", security(("bearer" = [])),
+    request_body = EquipmentBody,
+    responses((status = 201, body = EquipmentView), (status = 404, body = Problem), (status = 422, body = Problem)))]
+pub async fn create_equipment(
+    state: web::Data<AppState>,
+    _staff: Staff,
+    lab_id: web::Path<String>,
+    body: web::Json<EquipmentBody>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner();
+    let mut errors = Vec::new();
+    let name = body.name.trim().to_owned();
+    if name.is_empty() {
+        errors.push(FieldError::new("name", "is required"));
+    }
+    let mut count = |field: &str, value: Option<i64>, default: Option<i32>| -> Option<i32> {
+        match value {
+            None => default,
+            Some(v) => match i32::try_from(v).ok().filter(|v| *v >= 0) {
+                Some(v) => Some(v),
+                None => {
+                    errors.push(FieldError::new(field, "must be an integer ≥ 0"));
+                    default
+                }
+            },
+        }
+    };
+    let min_minutes = count("min_minutes", body.min_minutes, Some(DEFAULT_MIN_MINUTES));
+    let max_minutes = count("max_minutes", body.max_minutes, Some(DEFAULT_MAX_MINUTES));
+    let weekly = count(
+        "weekly_hours_per_project",
+        body.weekly_hours_per_project,
+        None,
+    );
+    let (min_minutes, max_minutes) = (
+        min_minutes.unwrap_or(DEFAULT_MIN_MINUTES),
+        max_minutes.unwrap_or(DEFAULT_MAX_MINUTES),
+    );
+    if min_minutes > max_minutes {
+        errors.push(FieldError::new(
+            "max_minutes",
+            "must be at least `min_minutes`",
+        ));
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::validation(errors));
+    }
+    let row = Equipment {
+        id: new_id(),
+        lab_id: lab_id.into_inner(),
+        name,
+        description: not_blank(body.description).unwrap_or_default(),
+        min_minutes,
+        max_minutes,
+        requires_training: body.requires_training.unwrap_or(false),
+        weekly_hours_per_project: weekly,
+        created_at: now(),
+    };
+    let view = state
+        .db(move |conn| {
+            models::find_lab(conn, &row.lab_id)?.ok_or_else(ApiError::not_found)?;
+            models::insert_equipment(conn, &row)?;
+            Ok(EquipmentView::from(row))
+        })
+        .await?;
+    Ok(HttpResponse::Created().json(view))
+}
+
+/// A lab's equipment.
+#[utoipa::path(get, path = "/api/v1/labs/{id}/equipment", tag = "labs", security(("bearer" = [])),
+    params(PageParams), responses((status = 200, body = Page<EquipmentView>), (status = 404, body = Problem)))]
+pub async fn list_equipment(
+    state: web::Data<AppState>,
+    _user: CurrentUser,
+    lab_id: web::Path<String>,
+    page: web::Query<PageParams>,
+) -> Result<web::Json<Page<EquipmentView>>, ApiError> {
+    let page = page.parse()?;
+    let (lab_id, request) = (lab_id.into_inner(), page.clone());
+    let rows = state
+        .db(move |conn| {
+            models::find_lab(conn, &lab_id)?.ok_or_else(ApiError::not_found)?;
+            Ok(models::list_equipment(conn, &lab_id, &request)?)
+        })
+        .await?;
+    Ok(web::Json(Page::from_rows(
+        rows,
+        &page,
+        |e| &e.id,
+        EquipmentView::from,
+    )))
+}
+
+/// One piece of equipment.
+#[utoipa::path(get, path = "/api/v1/equipment/{id}", tag = "labs", security(("bearer" = [])),
+    responses((status = 200, body = EquipmentView), (status = 404, body = Problem)))]
+pub async fn get_equipment(
+    state: web::Data<AppState>,
+    _user: CurrentUser,
+    id: web::Path<String>,
+) -> Result<web::Json<EquipmentView>, ApiError> {
+    let id = id.into_inner();
+    let row = state
+        .db(move |conn| models::find_equipment(conn, &id)?.ok_or_else(ApiError::not_found))
+        .await?;
+    Ok(web::Json(row.into()))
+}
+
+/// Record that a user is trained on this equipment, until `expires_on` if given (staff).
+#[utoipa::path(post, path = "/api/v1/equipment/{id}/authorizations", tag = "labs", security(("bearer" = [])),
+    request_body = AuthorizationBody,
+    responses((status = 201, body = AuthorizationView), (status = 404, body = Problem), (status = 422, body = Problem)))]
+pub async fn create_authorization(
+    state: web::Data<AppState>,
+    Staff(staff): Staff,
+    equipment_id: web::Path<String>,
+    body: web::Json<AuthorizationBody>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner();
+    let user_id = body.user_id.trim().to_owned();
+    let expires_on = match not_blank(body.expires_on) {
+        None => None,
+        Some(text) => Some(domain::parse_date(&text).ok_or_else(|| {
+            ApiError::validation(vec![FieldError::new(
+                "expires_on",
+                "must be a date YYYY-MM-DD",
+            )])
+        })?),
+    };
+    let row = Authorization {
+        id: new_id(),
+        equipment_id: equipment_id.into_inner(),
+        user_id,
+        expires_on,
+        granted_by: staff.id,
+        created_at: now(),
+    };
+    let view = state
+        .db(move |conn| {
+            models::find_equipment(conn, &row.equipment_id)?.ok_or_else(ApiError::not_found)?;
+            if !models::user_exists(conn, &row.user_id)? {
+                return Err(ApiError::validation(vec![FieldError::new(
+                    "user_id",
+                    "no such user",
+                )]));
+            }
+            models::insert_authorization(conn, &row)?;
+            Ok(AuthorizationView::from(row))
+        })
+        .await?;
+    Ok(HttpResponse::Created().json(view))
+}
+
+/// Who is trained on this equipment (staff).
+#[utoipa::path(get, path = "/api/v1/equipment/{id}/authorizations", tag = "labs", security(("bearer" = [])),
+    params(PageParams), responses((status = 200, body = Page<AuthorizationView>), (status = 404, body = Problem)))]
+pub async fn list_authorizations(
+    state: web::Data<AppState>,
+    _staff: Staff,
+    equipment_id: web::Path<String>,
+    page: web::Query<PageParams>,
+) -> Result<web::Json<Page<AuthorizationView>>, ApiError> {
+    let page = page.parse()?;
+    let (id, request) = (equipment_id.into_inner(), page.clone());
+    let rows = state
+        .db(move |conn| {
+            models::find_equipment(conn, &id)?.ok_or_else(ApiError::not_found)?;
+            Ok(models::list_authorizations(conn, &id, &request)?)
+        })
+        .await?;
+    Ok(web::Json(Page::from_rows(
+        rows,
+        &page,
+        |a| &a.id,
+        AuthorizationView::from,
+    )))
+}
+
+fn parse_span(starts_at: &str, ends_at: &str) -> Result<(NaiveDateTime, NaiveDateTime), ApiError> {
+    let start = domain::parse_instant(starts_at);
+    let end = domain::parse_instant(ends_at);
+    let mut errors = Vec::new();
+    if start.is_none() {
+        errors.push(FieldError::new("starts_at", "must be an RFC 3339 instant"));
+    }
+    if end.is_none() {
+        errors.push(FieldError::new("ends_at", "must be an RFC 3339 instant"));
+    }
+    match (start, end) {
+        (Some(s), Some(e)) => Ok((s, e)),
+        _ => Err(ApiError::validation(errors)),
+    }
+}
+
+/// Close a lab for a while (staff). Confirmed bookings it overlaps are cancelled and each
+/// booker gets one e-mail listing theirs.
+#[utoipa::path(post, path = "/api/v1/labs/{id}/closures", tag = "labs", security(("bearer" = [])),
+    request_body = ClosureBody,
+    responses((status = 201, body = ClosureView), (status = 404, body = Problem), (status = 422, body = Problem)))]
+pub async fn create_closure(
+    state: web::Data<AppState>,
+    Staff(staff): Staff,
+    lab_id: web::Path<String>,
+    body: web::Json<ClosureBody>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner();
+    let (starts_at, ends_at) = parse_span(&body.starts_at, &body.ends_at)?;
+    let reason = body.reason.trim().to_owned();
+    if reason.is_empty() {
+        return Err(ApiError::validation(vec![FieldError::new(
+            "reason",
+            "is required",
+        )]));
+    }
+    if ends_at <= starts_at {
+        return Err(domain::Refusal::InvalidInterval.into());
+    }
+    let closure = Closure {
+        id: new_id(),
+        lab_id: lab_id.into_inner(),
+        starts_at,
+        ends_at,
+        reason,
+        created_by: staff.id.clone(),
+        created_at: now(),
+    };
+    let outbox = state.outbox.clone();
+    let view = state
+        .db(move |conn| booking_flow::close_lab(conn, &outbox, closure, &staff))
+        .await?;
+    Ok(HttpResponse::Created().json(view))
+}
+
+/// A lab's closures, in creation order.
+#[utoipa::path(get, path = "/api/v1/labs/{id}/closures", tag = "labs", security(("bearer" = [])),
+    params(PageParams), responses((status = 200, body = Page<ClosureView>), (status = 404, body = Problem)))]
+pub async fn list_closures(
+    state: web::Data<AppState>,
+    _user: CurrentUser,
+    lab_id: web::Path<String>,
+    page: web::Query<PageParams>,
+) -> Result<web::Json<Page<ClosureView>>, ApiError> {
+    let page = page.parse()?;
+    let (lab_id, request) = (lab_id.into_inner(), page.clone());
+    let rows = state
+        .db(move |conn| {
+            models::find_lab(conn, &lab_id)?.ok_or_else(ApiError::not_found)?;
+            Ok(models::list_closures(conn, &lab_id, &request)?)
+        })
+        .await?;
+    Ok(web::Json(Page::from_rows(
+        rows,
+        &page,
+        |c| &c.id,
+        |c| ClosureView::new(c, Vec::new()),
+    )))
+}
+
+/// Free intervals of one equipment: opening hours − closures − confirmed bookings, in UTC,
+/// merged and sorted, over the lab's local dates `from..=to`.
+#[utoipa::path(get, path = "/api/v1/equipment/{id}/availability", tag = "labs", security(("bearer" = [])),
+    params(AvailabilityQuery),
+    responses((status = 200, body = AvailabilityView), (status = 404, body = Problem), (status = 422, body = Problem)))]
+pub async fn availability(
+    state: web::Data<AppState>,
+    _user: CurrentUser,
+    equipment_id: web::Path<String>,
+    query: web::Query<AvailabilityQuery>,
+) -> Result<web::Json<AvailabilityView>, ApiError> {
+    let (from, to) = parse_date_range(query.from.as_deref(), query.to.as_deref())?;
+    let id = equipment_id.into_inner();
+    let items = state
+        .db(move |conn| booking_flow::availability(conn, &id, from, to))
+        .await?;
+    Ok(web::Json(AvailabilityView {
+        items: items.into_iter().map(FreeInterval::from).collect(),
+    }))
+}
+
+fn parse_date_range(
+    from: Option<&str>,
+    to: Option<&str>,
+) -> Result<(NaiveDate, NaiveDate), ApiError> {
+    let from_date = from.and_then(domain::parse_date);
+    let to_date = to.and_then(domain::parse_date);
+    let mut errors = Vec::new();
+    if from_date.is_none() {
+        errors.push(FieldError::new("from", "must be a date YYYY-MM-DD"));
+    }
+    if to_date.is_none() {
+        errors.push(FieldError::new("to", "must be a date YYYY-MM-DD"));
+    }
+    let (Some(from), Some(to)) = (from_date, to_date) else {
+        return Err(ApiError::validation(errors));
+    };
+    if to < from {
+        return Err(ApiError::validation(vec![FieldError::new(
+            "to",
+            "must not be before `from`",
+        )]));
+    }
+    if (to - from).num_days() >= domain::MAX_AVAILABILITY_DAYS {
+        return Err(ApiError::validation(vec![FieldError::new(
+            "to",
+            format!("at most {} days per request", domain::MAX_AVAILABILITY_DAYS),
+        )]));
+    }
+    Ok((from, to))
+}
+
+/// Book equipment. Who may book, then training, then the contract's rules in order:
+/// `invalid_interval`, `in_past`, `invalid_duration`, `outside_opening_hours`, `lab_closed`,
+/// `quota_exceeded`, `booking_overlap`. The database refuses overlaps whatever the concurrency.
+#[utoipa::path(post, path = "/api/v1/bookings", tag = "labs", security(("bearer" = [])), request_body = BookingBody,
+    responses((status = 201, body = BookingView),
+              (status = 403, description = "`forbidden`, `training_required`", body = Problem),
+              (status = 404, description = "No such equipment", body = Problem),
+              (status = 409, description = "`lab_closed`, `quota_exceeded`, `booking_overlap`", body = Problem),
+              (status = 422, description = "`validation_failed`, `invalid_interval`, `in_past`, `invalid_duration`, `outside_opening_hours`", body = Problem)))]
+pub async fn create_booking(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    body: web::Json<BookingBody>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner();
+    let equipment_id = body.equipment_id.trim().to_owned();
+    if equipment_id.is_empty() {
+        return Err(ApiError::validation(vec![FieldError::new(
+            "equipment_id",
+            "is required",
+        )]));
+    }
+    let (starts_at, ends_at) = parse_span(&body.starts_at, &body.ends_at)?;
+    let request = NewBooking {
+        equipment_id,
+        starts_at,
+        ends_at,
+        purpose: not_blank(body.purpose),
+        application_id: not_blank(body.application_id),
+        mission_id: not_blank(body.mission_id),
+    };
+    let outbox = state.outbox.clone();
+    let booking = state
+        .db(move |conn| booking_flow::book(conn, &outbox, &user, request))
+        .await?;
+    Ok(HttpResponse::Created().json(BookingView::from(booking)))
+}
+
+fn parse_bound(text: Option<&str>, end_of_day: bool) -> Result<Option<NaiveDateTime>, ApiError> {
+    let Some(text) = text.map(str::trim).filter(|t| !t.is_empty()) else {
+        return Ok(None);
+    };
+    if let Some(at) = domain::parse_instant(text) {
+        return Ok(Some(at));
+    }
+    match domain::parse_date(text) {
+        Some(d) if end_of_day => Ok(Some(
+            (d + Duration::days(1)).and_time(chrono::NaiveTime::MIN),
+        )),
+        Some(d) => Ok(Some(d.and_time(chrono::NaiveTime::MIN))),
+        None => Err(ApiError::validation(vec![FieldError::new(
+            if end_of_day { "to" } else { "from" },
+            "must be a date YYYY-MM-DD or an RFC 3339 instant",
+        )])),
+    }
+}
+
+/// Bookings, cancelled ones included: staff see all, others their own.
+#[utoipa::path(get, path = "/api/v1/bookings", tag = "labs", security(("bearer" = [])),
+    params(BookingQuery, PageParams), responses((status = 200, body = Page<BookingView>), (status = 401, body = Problem)))]
+pub async fn list_bookings(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    query: web::Query<BookingQuery>,
+    page: web::Query<PageParams>,
+) -> Result<web::Json<Page<BookingView>>, ApiError> {
+    let page = page.parse()?;
+    let filter = BookingFilter {
+        user_id: (!user.is(Role::Staff)).then(|| user.id.clone()),
+        equipment_id: not_blank(query.equipment_id.clone()),
+        from: parse_bound(query.from.as_deref(), false)?,
+        to: parse_bound(query.to.as_deref(), true)?,
+    };
+    let request = page.clone();
+    let rows = state
+        .db(move |conn| Ok(models::list_bookings(conn, &filter, &request)?))
+        .await?;
+    Ok(web::Json(Page::from_rows(
+        rows,
+        &page,
+        |b| &b.id,
+        BookingView::from,
+    )))
+}
+
+/// One booking (its booker, staff).
+#[utoipa::path(get, path = "/api/v1/bookings/{id}", tag = "labs", security(("bearer" = [])),
+    responses((status = 200, body = BookingView), (status = 404, body = Problem)))]
+pub async fn get_booking(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    id: web::Path<String>,
+) -> Result<web::Json<BookingView>, ApiError> {
+    let id = id.into_inner();
+    let booking = state
+        .db(move |conn| booking_flow::visible_booking(conn, &user, &id))
+        .await?;
+    Ok(web::Json(booking.into()))
+}
+
+/// Cancel a booking (its booker, staff): the slot is free again and the booker gets the
+/// cancellation for their calendar.
+#[utoipa::path(post, path = "/api/v1/bookings/{id}/cancel", tag = "labs", security(("bearer" = [])),
+    responses((status = 200, body = BookingView), (status = 404, body = Problem),
+              (status = 409, description = "`invalid_transition`: already cancelled", body = Problem)))]
+pub async fn cancel_booking(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    id: web::Path<String>,
+) -> Result<web::Json<BookingView>, ApiError> {
+    let id = id.into_inner();
+    let outbox = state.outbox.clone();
+    let booking = state
+        .db(move |conn| booking_flow::cancel(conn, &outbox, &user, &id))
+        .await?;
+    Ok(web::Json(booking.into()))
+}
+
+/// The booking as an iCalendar event (its booker, staff); a cancelled one as a cancellation.
+#[utoipa::path(get, path = "/api/v1/bookings/{id}/calendar.ics", tag = "labs", security(("bearer" = [])),
+    responses((status = 200, content_type = "text/calendar", body = String), (status = 404, body = Problem)))]
+pub async fn booking_calendar(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let ics = state
+        .db(move |conn| booking_flow::calendar_of(conn, &user, &id))
+        .await?;
+    Ok(HttpResponse::Ok()
+        .content_type(crate::labs::ics::CONTENT_TYPE)
+        .insert_header((
+            "Content-Disposition",
+            "attachment; filename=\"booking.ics\"",
+        ))
+        .body(ics))
+}

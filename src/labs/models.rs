@@ -1,0 +1,502 @@
+//! Rows of labs, opening hours, equipment, closures, training authorizations and bookings,
+//! their queries, and the per-backend locks that serialise quota checks.
+
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
+
+use crate::db::schema::{
+    applications, bookings, equipment, equipment_authorizations, lab_closures, lab_opening_hours,
+    labs, users,
+};
+use crate::db::DbConnection;
+use crate::labs::domain::{Interval, OpeningPeriod};
+use crate::paging::PageRequest;
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = labs)]
+pub struct Lab {
+    pub id: String,
+    pub name: String,
+    pub description: String,
+    pub timezone: String,
+    pub created_at: NaiveDateTime,
+}
+
+impl Lab {
+    pub fn tz(&self) -> chrono_tz::Tz {
+        crate::labs::domain::parse_timezone(&self.timezone).unwrap_or(chrono_tz::Europe::Paris)
+    }
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = lab_opening_hours)]
+pub struct OpeningHourRow {
+    pub id: String,
+    pub lab_id: String,
+    pub weekday: i32,
+    pub opens_minute: i32,
+    pub closes_minute: i32,
+}
+
+impl OpeningHourRow {
+    pub fn period(&self) -> OpeningPeriod {
+        OpeningPeriod {
+            weekday: self.weekday.clamp(1, 7) as u8,
+            opens: self.opens_minute.clamp(0, 1440) as u16,
+            closes: self.closes_minute.clamp(0, 1440) as u16,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = equipment)]
+pub struct Equipment {
+    pub id: String,
+    pub lab_id: String,
+    pub name: String,
+    pub description: String,
+    pub min_minutes: i32,
+    pub max_minutes: i32,
+    pub requires_training: bool,
+    pub weekly_hours_per_project: Option<i32>,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = lab_closures)]
+pub struct Closure {
+    pub id: String,
+    pub lab_id: String,
+    pub starts_at: NaiveDateTime,
+    pub ends_at: NaiveDateTime,
+    pub reason: String,
+    pub created_by: String,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = equipment_authorizations)]
+pub struct Authorization {
+    pub id: String,
+    pub equipment_id: String,
+    pub user_id: String,
+    pub expires_on: Option<NaiveDate>,
+    pub granted_by: String,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = bookings)]
+pub struct Booking {
+    pub id: String,
+    pub equipment_id: String,
+    pub user_id: String,
+    pub starts_at: NaiveDateTime,
+    pub ends_at: NaiveDateTime,
+    pub status: String,
+    pub purpose: Option<String>,
+    pub application_id: Option<String>,
+    pub mission_id: Option<String>,
+    pub cancelled_at: Option<NaiveDateTime>,
+    pub cancelled_by: Option<String>,
+    pub cancel_reason: Option<String>,
+    pub created_at: NaiveDateTime,
+}
+
+pub const CONFIRMED: &str = "confirmed";
+pub const CANCELLED: &str = "cancelled";
+
+impl Booking {
+    pub fn interval(&self) -> Interval {
+        Interval::new(self.starts_at, self.ends_at)
+    }
+
+    pub fn is_confirmed(&self) -> bool {
+        self.status == CONFIRMED
+    }
+}
+
+// ---- labs -------------------------------------------------------------------------------
+
+pub fn insert_lab(conn: &mut DbConnection, lab: &Lab, hours: &[OpeningHourRow]) -> QueryResult<()> {
+    diesel::insert_into(labs::table).values(lab).execute(conn)?;
+    for row in hours {
+        diesel::insert_into(lab_opening_hours::table)
+            .values(row)
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+pub fn find_lab(conn: &mut DbConnection, id: &str) -> QueryResult<Option<Lab>> {
+    labs::table
+        .find(id)
+        .select(Lab::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn list_labs(conn: &mut DbConnection, page: &PageRequest) -> QueryResult<Vec<Lab>> {
+    let mut query = labs::table.select(Lab::as_select()).into_boxed();
+    if let Some(after) = &page.after {
+        query = query.filter(labs::id.gt(after.clone()));
+    }
+    query
+        .order(labs::id.asc())
+        .limit(page.fetch_limit())
+        .load(conn)
+}
+
+/// Opening hours of these labs, in weekday and time order.
+pub fn opening_hours(
+    conn: &mut DbConnection,
+    lab_ids: &[String],
+) -> QueryResult<Vec<OpeningHourRow>> {
+    lab_opening_hours::table
+        .filter(lab_opening_hours::lab_id.eq_any(lab_ids))
+        .order((
+            lab_opening_hours::weekday.asc(),
+            lab_opening_hours::opens_minute.asc(),
+        ))
+        .select(OpeningHourRow::as_select())
+        .load(conn)
+}
+
+pub fn periods_of(conn: &mut DbConnection, lab_id: &str) -> QueryResult<Vec<OpeningPeriod>> {
+    Ok(opening_hours(conn, &[lab_id.to_owned()])?
+        .iter()
+        .map(OpeningHourRow::period)
+        .collect())
+}
+
+// ---- equipment and training ---------------------------------------------------------------
+
+pub fn insert_equipment(conn: &mut DbConnection, row: &Equipment) -> QueryResult<()> {
+    diesel::insert_into(equipment::table)
+        .values(row)
+        .execute(conn)
+        .map(drop)
+}
+
+pub fn find_equipment(conn: &mut DbConnection, id: &str) -> QueryResult<Option<Equipment>> {
+    equipment::table
+        .find(id)
+        .select(Equipment::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn list_equipment(
+    conn: &mut DbConnection,
+    lab_id: &str,
+    page: &PageRequest,
+) -> QueryResult<Vec<Equipment>> {
+    let mut query = equipment::table
+        .filter(equipment::lab_id.eq(lab_id))
+        .select(Equipment::as_select())
+        .into_boxed();
+    if let Some(after) = &page.after {
+        query = query.filter(equipment::id.gt(after.clone()));
+    }
+    query
+        .order(equipment::id.asc())
+        .limit(page.fetch_limit())
+        .load(conn)
+}
+
+pub fn insert_authorization(conn: &mut DbConnection, row: &Authorization) -> QueryResult<()> {
+    diesel::insert_into(equipment_authorizations::table)
+        .values(row)
+        .execute(conn)
+        .map(drop)
+}
+
+pub fn list_authorizations(
+    conn: &mut DbConnection,
+    equipment_id: &str,
+    page: &PageRequest,
+) -> QueryResult<Vec<Authorization>> {
+    let mut query = equipment_authorizations::table
+        .filter(equipment_authorizations::equipment_id.eq(equipment_id))
+        .select(Authorization::as_select())
+        .into_boxed();
+    if let Some(after) = &page.after {
+        query = query.filter(equipment_authorizations::id.gt(after.clone()));
+    }
+    query
+        .order(equipment_authorizations::id.asc())
+        .limit(page.fetch_limit())
+        .load(conn)
+}
+
+/// Whether `user_id` holds an authorization on this equipment valid on `today` (an expiry
+/// date is the last valid day).
+pub fn is_trained(
+    conn: &mut DbConnection,
+    equipment_id: &str,
+    user_id: &str,
+    today: NaiveDate,
+) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        equipment_authorizations::table
+            .filter(equipment_authorizations::equipment_id.eq(equipment_id))
+            .filter(equipment_authorizations::user_id.eq(user_id))
+            .filter(
+                equipment_authorizations::expires_on
+                    .is_null()
+                    .or(equipment_authorizations::expires_on.ge(today)),
+            ),
+    ))
+    .get_result(conn)
+}
+
+pub fn user_exists(conn: &mut DbConnection, id: &str) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(users::table.find(id))).get_result(conn)
+}
+
+/// `(email, name)` of these users.
+pub fn contacts(
+    conn: &mut DbConnection,
+    ids: &[String],
+) -> QueryResult<Vec<(String, String, String)>> {
+    users::table
+        .filter(users::id.eq_any(ids))
+        .select((users::id, users::email, users::name))
+        .load(conn)
+}
+
+// ---- closures -----------------------------------------------------------------------------
+
+pub fn insert_closure(conn: &mut DbConnection, row: &Closure) -> QueryResult<()> {
+    diesel::insert_into(lab_closures::table)
+        .values(row)
+        .execute(conn)
+        .map(drop)
+}
+
+pub fn closures_overlapping(
+    conn: &mut DbConnection,
+    lab_id: &str,
+    span: Interval,
+) -> QueryResult<Vec<Closure>> {
+    lab_closures::table
+        .filter(lab_closures::lab_id.eq(lab_id))
+        .filter(lab_closures::starts_at.lt(span.end))
+        .filter(lab_closures::ends_at.gt(span.start))
+        .order(lab_closures::starts_at.asc())
+        .select(Closure::as_select())
+        .load(conn)
+}
+
+/// Confirmed bookings of the lab's equipment that overlap `span`, with their equipment.
+pub fn confirmed_in_lab(
+    conn: &mut DbConnection,
+    lab_id: &str,
+    span: Interval,
+) -> QueryResult<Vec<(Booking, Equipment)>> {
+    bookings::table
+        .inner_join(equipment::table)
+        .filter(equipment::lab_id.eq(lab_id))
+        .filter(bookings::status.eq(CONFIRMED))
+        .filter(bookings::starts_at.lt(span.end))
+        .filter(bookings::ends_at.gt(span.start))
+        .order(bookings::starts_at.asc())
+        .select((Booking::as_select(), Equipment::as_select()))
+        .load(conn)
+}
+
+pub fn list_closures(
+    conn: &mut DbConnection,
+    lab_id: &str,
+    page: &PageRequest,
+) -> QueryResult<Vec<Closure>> {
+    let mut query = lab_closures::table
+        .filter(lab_closures::lab_id.eq(lab_id))
+        .select(Closure::as_select())
+        .into_boxed();
+    if let Some(after) = &page.after {
+        query = query.filter(lab_closures::id.gt(after.clone()));
+    }
+    query
+        .order(lab_closures::id.asc())
+        .limit(page.fetch_limit())
+        .load(conn)
+}
+
+// ---- bookings -----------------------------------------------------------------------------
+
+/// Confirmed bookings of one equipment overlapping `span`, in time order.
+pub fn confirmed_overlapping(
+    conn: &mut DbConnection,
+    equipment_id: &str,
+    span: Interval,
+) -> QueryResult<Vec<Booking>> {
+    bookings::table
+        .filter(bookings::equipment_id.eq(equipment_id))
+        .filter(bookings::status.eq(CONFIRMED))
+        .filter(bookings::starts_at.lt(span.end))
+        .filter(bookings::ends_at.gt(span.start))
+        .order(bookings::starts_at.asc())
+        .select(Booking::as_select())
+        .load(conn)
+}
+
+/// The project a booking counts against: an application or a mission.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Project {
+    Application(String),
+    Mission(String),
+}
+
+impl Project {
+    /// A key naming the project across both kinds, for locks.
+    pub fn key(&self) -> String {
+        match self {
+            Self::Application(id) => format!("application:{id}"),
+            Self::Mission(id) => format!("mission:{id}"),
+        }
+    }
+}
+
+/// Seconds of confirmed bookings of `project` on this equipment starting within `week`.
+pub fn project_seconds(
+    conn: &mut DbConnection,
+    equipment_id: &str,
+    project: &Project,
+    week: Interval,
+) -> QueryResult<i64> {
+    let mut query = bookings::table
+        .filter(bookings::equipment_id.eq(equipment_id))
+        .filter(bookings::status.eq(CONFIRMED))
+        .filter(bookings::starts_at.ge(week.start))
+        .filter(bookings::starts_at.lt(week.end))
+        .select((bookings::starts_at, bookings::ends_at))
+        .into_boxed();
+    query = match project {
+        Project::Application(id) => query.filter(bookings::application_id.eq(id.clone())),
+        Project::Mission(id) => query.filter(bookings::mission_id.eq(id.clone())),
+    };
+    let rows: Vec<(NaiveDateTime, NaiveDateTime)> = query.load(conn)?;
+    Ok(rows.iter().map(|(s, e)| (*e - *s).num_seconds()).sum())
+}
+
+/// Serialises quota checks of one project. PostgreSQL: a transaction-scoped advisory lock on
+/// the project's key (works for applications and missions alike, with no lock row to create).
+/// SQLite: nothing to do, the caller's `write_transaction` already holds the write lock.
+pub fn lock_project(conn: &mut DbConnection, project: &Project) -> QueryResult<()> {
+    if let DbConnection::Postgresql(pg) = conn {
+        diesel::sql_query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
+            .bind::<diesel::sql_types::Text, _>(project.key())
+            .execute(pg)?;
+    }
+    Ok(())
+}
+
+/// A booking holds this lock shared and a closure holds it exclusively, so that on PostgreSQL
+/// no booking commits into a closure created at the same moment (SQLite: the write lock).
+pub fn lock_lab(conn: &mut DbConnection, lab_id: &str, exclusive: bool) -> QueryResult<()> {
+    if let DbConnection::Postgresql(pg) = conn {
+        let sql = if exclusive {
+            "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))"
+        } else {
+            "SELECT pg_advisory_xact_lock_shared(hashtextextended($1, 0))"
+        };
+        diesel::sql_query(sql)
+            .bind::<diesel::sql_types::Text, _>(format!("lab:{lab_id}"))
+            .execute(pg)?;
+    }
+    Ok(())
+}
+
+/// Whether a database error is the overlap guard refusing a write: PostgreSQL's exclusion
+/// constraint or SQLite's trigger.
+pub fn is_overlap_violation(error: &DieselError) -> bool {
+    match error {
+        DieselError::DatabaseError(DatabaseErrorKind::ExclusionViolation, _) => true,
+        DieselError::DatabaseError(_, info) => info.message().contains("booking_overlap"),
+        _ => false,
+    }
+}
+
+pub fn insert_booking(conn: &mut DbConnection, row: &Booking) -> QueryResult<()> {
+    diesel::insert_into(bookings::table)
+        .values(row)
+        .execute(conn)
+        .map(drop)
+}
+
+pub fn find_booking(conn: &mut DbConnection, id: &str) -> QueryResult<Option<Booking>> {
+    bookings::table
+        .find(id)
+        .select(Booking::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Marks confirmed bookings cancelled; returns how many changed.
+pub fn cancel_bookings(
+    conn: &mut DbConnection,
+    ids: &[String],
+    by: &str,
+    reason: Option<&str>,
+    at: NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(
+        bookings::table
+            .filter(bookings::id.eq_any(ids))
+            .filter(bookings::status.eq(CONFIRMED)),
+    )
+    .set((
+        bookings::status.eq(CANCELLED),
+        bookings::cancelled_at.eq(at),
+        bookings::cancelled_by.eq(by),
+        bookings::cancel_reason.eq(reason),
+    ))
+    .execute(conn)
+}
+
+/// What `GET /bookings` filters on.
+#[derive(Debug, Clone, Default)]
+pub struct BookingFilter {
+    pub user_id: Option<String>,
+    pub equipment_id: Option<String>,
+    pub from: Option<NaiveDateTime>,
+    pub to: Option<NaiveDateTime>,
+}
+
+pub fn list_bookings(
+    conn: &mut DbConnection,
+    filter: &BookingFilter,
+    page: &PageRequest,
+) -> QueryResult<Vec<Booking>> {
+    let mut query = bookings::table.select(Booking::as_select()).into_boxed();
+    if let Some(user) = &filter.user_id {
+        query = query.filter(bookings::user_id.eq(user.clone()));
+    }
+    if let Some(equipment) = &filter.equipment_id {
+        query = query.filter(bookings::equipment_id.eq(equipment.clone()));
+    }
+    if let Some(from) = filter.from {
+        query = query.filter(bookings::ends_at.gt(from));
+    }
+    if let Some(to) = filter.to {
+        query = query.filter(bookings::starts_at.lt(to));
+    }
+    if let Some(after) = &page.after {
+        query = query.filter(bookings::id.gt(after.clone()));
+    }
+    query
+        .order(bookings::id.asc())
+        .limit(page.fetch_limit())
+        .load(conn)
+}
+
+/// `(founder_id, status)` of an incubator application.
+pub fn application_of(conn: &mut DbConnection, id: &str) -> QueryResult<Option<(String, String)>> {
+    applications::table
+        .find(id)
+        .select((applications::founder_id, applications::status))
+        .first(conn)
+        .optional()
+}
