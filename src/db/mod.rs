@@ -207,6 +207,8 @@ pub fn new_id() -> String {
     uuid::Uuid::now_v7().to_string()
 }
 
+static SQLITE_WRITER: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 /// A transaction for check-and-write work that must serialise. On SQLite it starts with
 /// `BEGIN IMMEDIATE`, so it holds the write lock from the first read and never fails with
 /// BUSY_SNAPSHOT when it writes; on PostgreSQL it is a normal transaction, and the caller
@@ -224,6 +226,12 @@ where
         // Already inside a transaction (which holds whatever lock it took): a savepoint.
         return conn.transaction(f);
     }
+    // Writers of this process queue here, in turn, instead of polling SQLite's lock with
+    // busy_timeout sleeps (which starves some of them for seconds under load); other processes
+    // (the CLI) still meet the file lock and its busy_timeout.
+    let _turn = SQLITE_WRITER
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     AnsiTransactionManager::begin_transaction_sql(lite, "BEGIN IMMEDIATE")?;
     let result = f(conn);
     let DbConnection::Sqlite(lite) = conn else {
