@@ -6,6 +6,7 @@ pub mod cli;
 pub mod config;
 pub mod db;
 pub mod error;
+pub mod missions;
 pub mod notifications;
 pub mod paging;
 pub mod service;

@@ -158,5 +158,6 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     let mut doc = ServiceDoc::openapi();
     doc.merge(crate::auth::ApiDoc::openapi());
     doc.merge(crate::notifications::ApiDoc::openapi());
+    doc.merge(crate::missions::ApiDoc::openapi());
     doc
 }

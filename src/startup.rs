@@ -209,5 +209,6 @@ fn run(
 /// The one route table under `/api/v1`: each domain adds its own.
 fn routes(cfg: &mut web::ServiceConfig) {
     cfg.configure(crate::auth::routes)
-        .configure(crate::notifications::routes);
+        .configure(crate::notifications::routes)
+        .configure(crate::missions::routes);
 }

@@ -190,6 +190,34 @@ pub fn run_migrations(conn: &mut DbConnection) -> anyhow::Result<Vec<String>> {
     Ok(applied.iter().map(ToString::to_string).collect())
 }
 
+/// Runs `f` in a transaction that writers take one at a time where it matters: on SQLite it
+/// starts with `BEGIN IMMEDIATE` (the write lock is taken first, so a check-then-write never
+/// fails on a stale snapshot); on PostgreSQL it is a normal transaction and the caller takes
+/// row locks (`FOR UPDATE`) with a per-backend `lock_*` function before checking.
+pub fn write_transaction<T, F>(conn: &mut DbConnection, f: F) -> Result<T, crate::error::ApiError>
+where
+    F: FnOnce(&mut DbConnection) -> Result<T, crate::error::ApiError>,
+{
+    use diesel::connection::{AnsiTransactionManager, TransactionManager};
+    type Manager = <DbConnection as Connection>::TransactionManager;
+    match conn {
+        DbConnection::Postgresql(_) => conn.transaction(f),
+        DbConnection::Sqlite(lite) => {
+            AnsiTransactionManager::begin_transaction_sql(lite, "BEGIN IMMEDIATE")?;
+            match f(conn) {
+                Ok(value) => {
+                    Manager::commit_transaction(conn)?;
+                    Ok(value)
+                }
+                Err(error) => match Manager::rollback_transaction(conn) {
+                    Ok(()) | Err(diesel::result::Error::BrokenTransactionManager) => Err(error),
+                    Err(rollback) => Err(rollback.into()),
+                },
+            }
+        }
+    }
+}
+
 /// Now, in UTC, to the second: every stored instant goes through here so that SQLite, which
 /// compares timestamps as text, always sees one format.
 pub fn now() -> NaiveDateTime {

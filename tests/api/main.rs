@@ -4,6 +4,7 @@ mod accounts;
 mod cli;
 mod errors;
 mod helpers;
+mod missions;
 mod notifications;
 mod service;
 mod smtp;
