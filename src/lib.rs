@@ -9,6 +9,7 @@ pub mod demo;
 pub mod error;
 pub mod incubator;
 pub mod labs;
+pub mod missions;
 pub mod notifications;
 pub mod paging;
 pub mod service;

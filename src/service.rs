@@ -161,5 +161,6 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     doc.merge(crate::tutors::ApiDoc::openapi());
     doc.merge(crate::incubator::ApiDoc::openapi());
     doc.merge(crate::labs::ApiDoc::openapi());
+    doc.merge(crate::missions::ApiDoc::openapi());
     doc
 }

@@ -212,5 +212,6 @@ fn routes(cfg: &mut web::ServiceConfig) {
         .configure(crate::notifications::routes)
         .configure(crate::tutors::routes)
         .configure(crate::incubator::routes)
-        .configure(crate::labs::routes);
+        .configure(crate::labs::routes)
+        .configure(crate::missions::routes);
 }

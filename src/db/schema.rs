@@ -1,6 +1,15 @@
 // @generated automatically by Diesel CLI.
 
 diesel::table! {
+    allocations (campaign_id) {
+        campaign_id -> Text,
+        objective -> Text,
+        result -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     application_events (id) {
         id -> Text,
         application_id -> Text,
@@ -47,6 +56,43 @@ diesel::table! {
         cancelled_at -> Nullable<Timestamp>,
         cancelled_by -> Nullable<Text>,
         cancel_reason -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    campaign_constraints (id) {
+        id -> Text,
+        campaign_id -> Text,
+        team_id -> Text,
+        problem_id -> Text,
+        kind -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    campaigns (id) {
+        id -> Text,
+        name -> Text,
+        starts_on -> Date,
+        ends_on -> Date,
+        weeks -> Int4,
+        team_size -> Int4,
+        max_problems -> Int4,
+        max_choices -> Int4,
+        status -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    companies (id) {
+        id -> Text,
+        contact_id -> Nullable<Text>,
+        name -> Text,
+        city -> Text,
+        local -> Bool,
         created_at -> Timestamp,
     }
 }
@@ -115,6 +161,20 @@ diesel::table! {
 }
 
 diesel::table! {
+    missions (id) {
+        id -> Text,
+        campaign_id -> Text,
+        team_id -> Text,
+        problem_id -> Text,
+        company_id -> Text,
+        tutor_id -> Nullable<Text>,
+        starts_on -> Date,
+        ends_on -> Date,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     notifications (id) {
         id -> Text,
         recipient -> Text,
@@ -147,11 +207,51 @@ diesel::table! {
 }
 
 diesel::table! {
+    preferences (team_id, rank) {
+        team_id -> Text,
+        rank -> Int4,
+        problem_id -> Text,
+    }
+}
+
+diesel::table! {
+    problems (id) {
+        id -> Text,
+        campaign_id -> Text,
+        company_id -> Text,
+        title -> Text,
+        description -> Text,
+        domain -> Text,
+        status -> Text,
+        reason -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     sessions (token_hash) {
         token_hash -> Text,
         user_id -> Text,
         created_at -> Timestamp,
         expires_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    team_members (team_id, student_id) {
+        team_id -> Text,
+        campaign_id -> Text,
+        student_id -> Text,
+        position -> Int4,
+    }
+}
+
+diesel::table! {
+    teams (id) {
+        id -> Text,
+        campaign_id -> Text,
+        name -> Text,
+        created_at -> Timestamp,
     }
 }
 
@@ -178,31 +278,58 @@ diesel::table! {
     }
 }
 
+diesel::joinable!(allocations -> campaigns (campaign_id));
 diesel::joinable!(application_events -> applications (application_id));
 diesel::joinable!(bookings -> applications (application_id));
 diesel::joinable!(bookings -> equipment (equipment_id));
+diesel::joinable!(campaign_constraints -> campaigns (campaign_id));
+diesel::joinable!(campaign_constraints -> problems (problem_id));
+diesel::joinable!(campaign_constraints -> teams (team_id));
+diesel::joinable!(companies -> users (contact_id));
 diesel::joinable!(equipment -> labs (lab_id));
 diesel::joinable!(equipment_authorizations -> equipment (equipment_id));
 diesel::joinable!(lab_closures -> labs (lab_id));
 diesel::joinable!(lab_closures -> users (created_by));
 diesel::joinable!(lab_opening_hours -> labs (lab_id));
+diesel::joinable!(missions -> campaigns (campaign_id));
+diesel::joinable!(missions -> companies (company_id));
+diesel::joinable!(missions -> problems (problem_id));
+diesel::joinable!(missions -> teams (team_id));
+diesel::joinable!(missions -> users (tutor_id));
 diesel::joinable!(password_tokens -> users (user_id));
+diesel::joinable!(preferences -> problems (problem_id));
+diesel::joinable!(preferences -> teams (team_id));
+diesel::joinable!(problems -> campaigns (campaign_id));
+diesel::joinable!(problems -> companies (company_id));
 diesel::joinable!(sessions -> users (user_id));
+diesel::joinable!(team_members -> campaigns (campaign_id));
+diesel::joinable!(team_members -> teams (team_id));
+diesel::joinable!(team_members -> users (student_id));
+diesel::joinable!(teams -> campaigns (campaign_id));
 diesel::joinable!(tutors -> users (user_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    allocations,
     application_events,
     applications,
     bookings,
+    campaign_constraints,
+    campaigns,
+    companies,
     equipment,
     equipment_authorizations,
     incubator_lock,
     lab_closures,
     lab_opening_hours,
     labs,
+    missions,
     notifications,
     password_tokens,
+    preferences,
+    problems,
     sessions,
+    team_members,
+    teams,
     tutors,
     users,
 );

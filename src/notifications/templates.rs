@@ -252,4 +252,53 @@ mod tests {
             .expect("renders without a reason");
         assert!(!rejected.text.contains("Motif"));
     }
+
+    #[test]
+    fn mission_kinds_render_in_both_locales_and_name_their_problem() {
+        let templates = Templates::new();
+        let person = json!({"name": "Léo <Roux>", "email": "leo@etu.fr"});
+        let mission = json!({
+            "mission_id": "m1", "campaign": "Printemps 2027", "problem": "Réduire les chutes",
+            "domain": "materials", "company": "Découpes Cévenoles", "city": "Alès",
+            "team": "Les Gardons", "starts_on": "2027-03-01", "ends_on": "2027-04-04",
+            "members": [person],
+        });
+        let cases = [
+            (
+                "problem_reviewed",
+                json!({"name": "Anne", "company": "Découpes Cévenoles",
+                "campaign": "Printemps 2027", "problem": "Réduire les chutes", "accepted": false,
+                "reason": "Hors périmètre"}),
+            ),
+            (
+                "mission_published_student",
+                json!({"name": "Zoé", "mission": mission, "teammates": [person]}),
+            ),
+            (
+                "mission_published_company",
+                json!({"name": "Anne", "mission": mission}),
+            ),
+        ];
+        for (kind, values) in &cases {
+            for locale in [Locale::Fr, Locale::En] {
+                let r = templates.render(kind, locale, &values).expect(kind);
+                assert!(
+                    r.subject.contains("Réduire les chutes"),
+                    "{kind}: {}",
+                    r.subject
+                );
+                assert!(!r.html.contains("<Roux>"), "{kind}: html must escape");
+            }
+        }
+        let fr = templates
+            .render("mission_published_student", Locale::Fr, &cases[1].1)
+            .expect("renders");
+        assert!(
+            fr.text
+                .contains("du lundi 1 mars 2027 au dimanche 4 avril 2027"),
+            "{}",
+            fr.text
+        );
+        assert!(fr.text.contains("leo@etu.fr"));
+    }
 }

@@ -6,6 +6,7 @@ mod errors;
 mod helpers;
 mod incubator;
 mod labs;
+mod missions;
 mod notifications;
 mod service;
 mod smtp;

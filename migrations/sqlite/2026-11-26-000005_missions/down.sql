@@ -1,0 +1,9 @@
+DROP TABLE missions;
+DROP TABLE allocations;
+DROP TABLE campaign_constraints;
+DROP TABLE preferences;
+DROP TABLE team_members;
+DROP TABLE teams;
+DROP TABLE problems;
+DROP TABLE companies;
+DROP TABLE campaigns;

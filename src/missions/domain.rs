@@ -1,0 +1,569 @@
+//! The rules of field missions, as pure functions: the campaign state machine, a campaign's
+//! dates and limits, what makes a team and a preference list valid, review decisions and
+//! allocation constraints.
+
+use std::collections::HashSet;
+use std::fmt;
+use std::str::FromStr;
+
+use chrono::{Days, NaiveDate};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::error::FieldError;
+
+/// Where a campaign is in its year: problems are collected, then teams sign up and rank
+/// them, then an allocation is computed (and may be recomputed), then it is published.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum CampaignStatus {
+    ProblemsOpen,
+    SignupOpen,
+    Allocated,
+    Published,
+}
+
+impl CampaignStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::ProblemsOpen => "problems_open",
+            Self::SignupOpen => "signup_open",
+            Self::Allocated => "allocated",
+            Self::Published => "published",
+        }
+    }
+}
+
+impl FromStr for CampaignStatus {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        [
+            Self::ProblemsOpen,
+            Self::SignupOpen,
+            Self::Allocated,
+            Self::Published,
+        ]
+        .into_iter()
+        .find(|c| c.as_str() == s)
+        .ok_or_else(|| format!("unknown campaign status {s:?}"))
+    }
+}
+
+impl fmt::Display for CampaignStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What can be done to a campaign; each is allowed in some states only.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CampaignAction {
+    SubmitProblem,
+    ReviewProblem,
+    OpenSignup,
+    FormTeam,
+    EditPreferences,
+    SetConstraint,
+    Allocate,
+    Publish,
+    AssignTutors,
+}
+
+impl CampaignAction {
+    /// The states the action is allowed in.
+    pub fn allowed_in(self) -> &'static [CampaignStatus] {
+        use CampaignStatus::*;
+        match self {
+            Self::SubmitProblem => &[ProblemsOpen],
+            Self::ReviewProblem => &[ProblemsOpen, SignupOpen],
+            Self::OpenSignup => &[ProblemsOpen],
+            Self::FormTeam | Self::EditPreferences => &[SignupOpen],
+            Self::SetConstraint => &[ProblemsOpen, SignupOpen, Allocated],
+            Self::Allocate => &[SignupOpen, Allocated],
+            Self::Publish => &[Allocated],
+            Self::AssignTutors => &[Published],
+        }
+    }
+
+    /// The state the campaign is in after the action, or why it cannot be done now.
+    pub fn apply(self, from: CampaignStatus) -> Result<CampaignStatus, String> {
+        if !self.allowed_in().contains(&from) {
+            let allowed: Vec<&str> = self.allowed_in().iter().map(|s| s.as_str()).collect();
+            return Err(format!(
+                "The campaign is `{from}`; this is only possible while it is {}.",
+                allowed
+                    .iter()
+                    .map(|s| format!("`{s}`"))
+                    .collect::<Vec<_>>()
+                    .join(" or ")
+            ));
+        }
+        Ok(match self {
+            Self::OpenSignup => CampaignStatus::SignupOpen,
+            Self::Allocate => CampaignStatus::Allocated,
+            Self::Publish => CampaignStatus::Published,
+            _ => from,
+        })
+    }
+}
+
+/// The last day of a campaign of `weeks` weeks starting on `starts_on` (inclusive).
+pub fn ends_on(starts_on: NaiveDate, weeks: u32) -> Option<NaiveDate> {
+    let days = u64::from(weeks).checked_mul(7)?.checked_sub(1)?;
+    starts_on.checked_add_days(Days::new(days))
+}
+
+pub const DEFAULT_WEEKS: i64 = 5;
+pub const DEFAULT_TEAM_SIZE: i64 = 3;
+pub const DEFAULT_MAX_PROBLEMS: i64 = 80;
+pub const DEFAULT_MAX_CHOICES: i64 = 10;
+
+/// A campaign as staff describe it, checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewCampaign {
+    pub name: String,
+    pub starts_on: NaiveDate,
+    pub ends_on: NaiveDate,
+    pub weeks: i32,
+    pub team_size: i32,
+    pub max_problems: i32,
+    pub max_choices: i32,
+}
+
+fn count(
+    errors: &mut Vec<FieldError>,
+    field: &str,
+    value: Option<i64>,
+    default: i64,
+    min: i64,
+    max: i64,
+) -> i32 {
+    let value = value.unwrap_or(default);
+    if value < min || value > max {
+        errors.push(FieldError::new(
+            field,
+            format!("must be an integer from {min} to {max}"),
+        ));
+        return 0;
+    }
+    i32::try_from(value).unwrap_or(0)
+}
+
+impl NewCampaign {
+    pub fn parse(
+        name: &str,
+        starts_on: Option<&str>,
+        weeks: Option<i64>,
+        team_size: Option<i64>,
+        max_problems: Option<i64>,
+        max_choices: Option<i64>,
+    ) -> Result<Self, Vec<FieldError>> {
+        let mut errors = Vec::new();
+        let name = name.trim().to_owned();
+        if name.is_empty() || name.chars().count() > 200 {
+            errors.push(FieldError::new("name", "must be 1 to 200 characters"));
+        }
+        let starts = match starts_on.map(str::trim) {
+            None | Some("") => {
+                errors.push(FieldError::new("starts_on", "is required (YYYY-MM-DD)"));
+                None
+            }
+            Some(s) => match NaiveDate::parse_from_str(s, "%Y-%m-%d") {
+                Ok(d) => Some(d),
+                Err(_) => {
+                    errors.push(FieldError::new("starts_on", "must be a date YYYY-MM-DD"));
+                    None
+                }
+            },
+        };
+        let weeks = count(&mut errors, "weeks", weeks, DEFAULT_WEEKS, 1, 52);
+        let team_size = count(
+            &mut errors,
+            "team_size",
+            team_size,
+            DEFAULT_TEAM_SIZE,
+            1,
+            20,
+        );
+        let max_problems = count(
+            &mut errors,
+            "max_problems",
+            max_problems,
+            DEFAULT_MAX_PROBLEMS,
+            0,
+            100_000,
+        );
+        let max_choices = count(
+            &mut errors,
+            "max_choices",
+            max_choices,
+            DEFAULT_MAX_CHOICES,
+            1,
+            1_000,
+        );
+        let ends = match starts {
+            Some(s) if weeks > 0 => ends_on(s, weeks.unsigned_abs()),
+            _ => None,
+        };
+        if starts.is_some() && weeks > 0 && ends.is_none() {
+            errors.push(FieldError::new("starts_on", "is too far in the future"));
+        }
+        match (starts, ends) {
+            (Some(starts_on), Some(ends_on)) if errors.is_empty() => Ok(Self {
+                name,
+                starts_on,
+                ends_on,
+                weeks,
+                team_size,
+                max_problems,
+                max_choices,
+            }),
+            _ => Err(errors),
+        }
+    }
+}
+
+/// The expertise domains of problems and tutors (the contract's list).
+pub const DOMAINS: [&str; 10] = [
+    "civil_engineering",
+    "building",
+    "materials",
+    "mineral_resources",
+    "land_planning",
+    "environment",
+    "digital",
+    "mechatronics",
+    "industrial_engineering",
+    "agrifood",
+];
+
+/// Trimmed text of 1..=max characters, else a field error.
+pub fn required_text(errors: &mut Vec<FieldError>, field: &str, value: &str, max: usize) -> String {
+    let value = value.trim();
+    if value.is_empty() || value.chars().count() > max {
+        errors.push(FieldError::new(
+            field,
+            format!("must be 1 to {max} characters"),
+        ));
+    }
+    value.to_owned()
+}
+
+/// A company as its contact (or staff) describes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewCompany {
+    pub name: String,
+    pub city: String,
+    pub local: bool,
+}
+
+impl NewCompany {
+    pub fn parse(name: &str, city: &str, local: Option<bool>) -> Result<Self, Vec<FieldError>> {
+        let mut errors = Vec::new();
+        let name = required_text(&mut errors, "name", name, 200);
+        let city = required_text(&mut errors, "city", city, 200);
+        if local.is_none() {
+            errors.push(FieldError::new(
+                "local",
+                "is required: true when the company is inside the school's territory",
+            ));
+        }
+        match local {
+            Some(local) if errors.is_empty() => Ok(Self { name, city, local }),
+            _ => Err(errors),
+        }
+    }
+}
+
+/// A problem a company submits.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewProblem {
+    pub title: String,
+    pub description: String,
+    pub domain: String,
+}
+
+impl NewProblem {
+    pub fn parse(title: &str, description: &str, domain: &str) -> Result<Self, Vec<FieldError>> {
+        let mut errors = Vec::new();
+        let title = required_text(&mut errors, "title", title, 300);
+        let description = required_text(&mut errors, "description", description, 20_000);
+        let domain = domain.trim().to_owned();
+        if !DOMAINS.contains(&domain.as_str()) {
+            errors.push(FieldError::new(
+                "domain",
+                format!("must be one of {}", DOMAINS.join(", ")),
+            ));
+        }
+        if errors.is_empty() {
+            Ok(Self {
+                title,
+                description,
+                domain,
+            })
+        } else {
+            Err(errors)
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ProblemStatus {
+    Submitted,
+    Accepted,
+    Rejected,
+}
+
+impl ProblemStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Submitted => "submitted",
+            Self::Accepted => "accepted",
+            Self::Rejected => "rejected",
+        }
+    }
+
+    pub fn parse(s: &str) -> Self {
+        match s {
+            "accepted" => Self::Accepted,
+            "rejected" => Self::Rejected,
+            _ => Self::Submitted,
+        }
+    }
+}
+
+/// Staff's decision on a problem.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    Accept,
+    Reject,
+}
+
+impl Decision {
+    pub fn parse(s: &str) -> Result<Self, Vec<FieldError>> {
+        match s.trim() {
+            "accept" => Ok(Self::Accept),
+            "reject" => Ok(Self::Reject),
+            _ => Err(vec![FieldError::new(
+                "decision",
+                "must be `accept` or `reject`",
+            )]),
+        }
+    }
+
+    pub fn outcome(self) -> ProblemStatus {
+        match self {
+            Self::Accept => ProblemStatus::Accepted,
+            Self::Reject => ProblemStatus::Rejected,
+        }
+    }
+}
+
+/// Why a team cannot be formed as asked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvalidTeam(pub String);
+
+/// Checks a team's name and members' e-mails: the creator's own address included, exactly
+/// `team_size` distinct addresses. Returns the trimmed name and the normalised addresses,
+/// the creator's first. Whether each address is a student is checked against the database.
+pub fn team_members(
+    name: &str,
+    member_emails: &[String],
+    own_email: &str,
+    team_size: usize,
+) -> Result<(String, Vec<String>), InvalidTeam> {
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 200 {
+        return Err(InvalidTeam(
+            "A team needs a name of 1 to 200 characters.".into(),
+        ));
+    }
+    let own = own_email.trim().to_lowercase();
+    let mut seen = HashSet::new();
+    let mut emails = vec![own.clone()];
+    for email in member_emails {
+        let email = email.trim().to_lowercase();
+        if !seen.insert(email.clone()) {
+            return Err(InvalidTeam(format!("{email} is listed twice.")));
+        }
+        if email != own {
+            emails.push(email);
+        }
+    }
+    if !seen.contains(&own) {
+        return Err(InvalidTeam(format!(
+            "Include your own address ({own}) in `member_emails`."
+        )));
+    }
+    if seen.len() != team_size {
+        return Err(InvalidTeam(format!(
+            "A team has exactly {team_size} students; {} were given.",
+            seen.len()
+        )));
+    }
+    Ok((name.to_owned(), emails))
+}
+
+/// Checks a ranked list: 1..=`max_choices` distinct problems, each one of `accepted`.
+pub fn preferences(
+    problem_ids: &[String],
+    accepted: &HashSet<String>,
+    max_choices: usize,
+) -> Result<Vec<String>, String> {
+    if problem_ids.is_empty() || problem_ids.len() > max_choices {
+        return Err(format!(
+            "Rank from 1 to {max_choices} problems; {} were given.",
+            problem_ids.len()
+        ));
+    }
+    let mut seen = HashSet::new();
+    for id in problem_ids {
+        if !seen.insert(id.as_str()) {
+            return Err(format!("Problem {id} is ranked twice."));
+        }
+        if !accepted.contains(id) {
+            return Err(format!(
+                "Problem {id} is not an accepted problem of this campaign."
+            ));
+        }
+    }
+    Ok(problem_ids.to_vec())
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ConstraintKind {
+    Forbid,
+    Pin,
+}
+
+impl ConstraintKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Forbid => "forbid",
+            Self::Pin => "pin",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s.trim() {
+            "forbid" => Some(Self::Forbid),
+            "pin" => Some(Self::Pin),
+            _ => None,
+        }
+    }
+}
+
+/// How well a tutor fits a mission: a domain match costs nothing, a mismatch costs more than
+/// any difference of load can, so the assignment prefers matches first, then balances load.
+pub fn tutor_cost(domain_match: bool, load_after: u32, tutors: usize) -> i64 {
+    let mismatch = if domain_match { 0 } else { 1 };
+    let tutors = i64::try_from(tutors).unwrap_or(i64::MAX / 4).max(1);
+    // Load costs are convex (the k-th mission of a tutor costs k), which balances loads; a
+    // mismatch outweighs the whole load term.
+    mismatch * 1_000_000 * tutors + i64::from(load_after)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn date(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("date")
+    }
+
+    #[test]
+    fn a_campaign_ends_on_the_sunday_of_its_last_week() {
+        assert_eq!(ends_on(date("2027-03-01"), 5), Some(date("2027-04-04")));
+        assert_eq!(ends_on(date("2027-03-01"), 1), Some(date("2027-03-07")));
+        assert_eq!(ends_on(date("2027-12-27"), 2), Some(date("2028-01-09")));
+        assert_eq!(ends_on(date("2027-03-01"), 0), None);
+    }
+
+    #[test]
+    fn campaign_defaults_and_errors() {
+        let c = NewCampaign::parse("Printemps 2027", Some("2027-03-01"), None, None, None, None)
+            .expect("valid");
+        assert_eq!(
+            (c.weeks, c.team_size, c.max_problems, c.max_choices),
+            (5, 3, 80, 10)
+        );
+        assert_eq!(c.ends_on, date("2027-04-04"));
+        let errors = NewCampaign::parse(" ", Some("01/03/2027"), Some(0), Some(-1), None, None)
+            .expect_err("invalid");
+        let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, ["name", "starts_on", "weeks", "team_size"]);
+        assert!(NewCampaign::parse("x", None, None, None, None, None).is_err());
+    }
+
+    #[test]
+    fn the_state_machine_moves_forward_only() {
+        use CampaignAction::*;
+        use CampaignStatus::*;
+        assert_eq!(OpenSignup.apply(ProblemsOpen), Ok(SignupOpen));
+        assert!(OpenSignup.apply(SignupOpen).is_err());
+        assert_eq!(Allocate.apply(SignupOpen), Ok(Allocated));
+        assert_eq!(Allocate.apply(Allocated), Ok(Allocated));
+        assert!(Allocate.apply(ProblemsOpen).is_err());
+        assert!(Allocate.apply(Published).is_err());
+        assert_eq!(Publish.apply(Allocated), Ok(Published));
+        assert!(Publish.apply(SignupOpen).is_err());
+        assert!(SubmitProblem.apply(SignupOpen).is_err());
+        assert!(FormTeam.apply(ProblemsOpen).is_err());
+        assert!(EditPreferences.apply(Allocated).is_err());
+        assert_eq!(AssignTutors.apply(Published), Ok(Published));
+        assert!(AssignTutors.apply(Allocated).is_err());
+        for s in ["problems_open", "signup_open", "allocated", "published"] {
+            assert_eq!(s.parse::<CampaignStatus>().map(|c| c.as_str()), Ok(s));
+        }
+    }
+
+    #[test]
+    fn teams_have_exactly_team_size_distinct_members_including_the_creator() {
+        let emails = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let (name, members) = team_members(
+            " Les Cévennes ",
+            &emails(&["B@x.fr", "a@x.fr", "c@x.fr"]),
+            "a@x.fr",
+            3,
+        )
+        .expect("valid");
+        assert_eq!(name, "Les Cévennes");
+        assert_eq!(members, ["a@x.fr", "b@x.fr", "c@x.fr"]);
+        assert!(team_members("t", &emails(&["b@x.fr", "c@x.fr", "d@x.fr"]), "a@x.fr", 3).is_err());
+        assert!(team_members("t", &emails(&["a@x.fr", "b@x.fr"]), "a@x.fr", 3).is_err());
+        assert!(team_members("t", &emails(&["a@x.fr", "b@x.fr", "B@x.fr"]), "a@x.fr", 3).is_err());
+        assert!(team_members("", &emails(&["a@x.fr", "b@x.fr", "c@x.fr"]), "a@x.fr", 3).is_err());
+    }
+
+    #[test]
+    fn preferences_are_distinct_accepted_and_bounded() {
+        let accepted: HashSet<String> = ["p1", "p2", "p3"].iter().map(|s| s.to_string()).collect();
+        let ids = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert!(preferences(&ids(&["p2", "p1"]), &accepted, 2).is_ok());
+        assert!(preferences(&ids(&[]), &accepted, 2).is_err());
+        assert!(preferences(&ids(&["p1", "p2", "p3"]), &accepted, 2).is_err());
+        assert!(preferences(&ids(&["p1", "p1"]), &accepted, 2).is_err());
+        assert!(preferences(&ids(&["p9"]), &accepted, 2).is_err());
+    }
+
+    #[test]
+    fn inputs_parse() {
+        assert!(NewProblem::parse("Chutes", "Réduire les chutes", "materials").is_ok());
+        assert!(NewProblem::parse("Chutes", "x", "cooking").is_err());
+        assert!(NewCompany::parse("Découpes Cévenoles", "Alès", None).is_err());
+        assert!(NewCompany::parse("Découpes Cévenoles", "Alès", Some(true)).is_ok());
+        assert_eq!(Decision::parse("accept"), Ok(Decision::Accept));
+        assert!(Decision::parse("maybe").is_err());
+        assert_eq!(ConstraintKind::parse("pin"), Some(ConstraintKind::Pin));
+        assert_eq!(ConstraintKind::parse("prefer"), None);
+    }
+
+    #[test]
+    fn a_domain_match_outweighs_any_load() {
+        assert!(tutor_cost(true, 20, 20) < tutor_cost(false, 1, 20));
+        assert!(tutor_cost(true, 1, 20) < tutor_cost(true, 2, 20));
+    }
+}

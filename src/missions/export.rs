@@ -1,0 +1,158 @@
+//! The allocation as a CSV file that opens cleanly in a French spreadsheet: `;` between
+//! fields (`,` is the decimal separator there) and a UTF-8 byte-order mark so accents show.
+
+use std::collections::HashMap;
+
+use crate::db::DbConnection;
+use crate::error::ApiError;
+use crate::missions::models;
+use crate::missions::views::AllocationView;
+
+/// One line of the export: a team and where it was placed (empty when unplaced).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Line {
+    pub team: String,
+    pub members: String,
+    pub problem: String,
+    pub company: String,
+    pub rank: Option<u32>,
+}
+
+/// The lines of an allocation, placed teams first (in allocation order), then unplaced ones.
+pub fn lines(
+    conn: &mut DbConnection,
+    campaign_id: &str,
+    view: &AllocationView,
+) -> Result<Vec<Line>, ApiError> {
+    let teams: HashMap<String, String> = models::all_teams(conn, campaign_id)?
+        .into_iter()
+        .map(|t| (t.id, t.name))
+        .collect();
+    let mut members: HashMap<String, Vec<String>> = HashMap::new();
+    for m in models::campaign_members(conn, campaign_id)? {
+        members
+            .entry(m.team_id)
+            .or_default()
+            .push(format!("{} <{}>", m.name, m.email));
+    }
+    let problems: HashMap<String, models::Problem> = models::accepted_problems(conn, campaign_id)?
+        .into_iter()
+        .map(|p| (p.id.clone(), p))
+        .collect();
+    let mut companies: HashMap<String, String> = HashMap::new();
+    let mut out = Vec::new();
+    let team_line = |team_id: &str, members: &HashMap<String, Vec<String>>| Line {
+        team: teams.get(team_id).cloned().unwrap_or_default(),
+        members: members
+            .get(team_id)
+            .map(|m| m.join(", "))
+            .unwrap_or_default(),
+        problem: String::new(),
+        company: String::new(),
+        rank: None,
+    };
+    for a in &view.assignments {
+        let mut line = team_line(&a.team_id, &members);
+        if let Some(problem) = problems.get(&a.problem_id) {
+            if !companies.contains_key(&problem.company_id) {
+                let company = models::find_company(conn, &problem.company_id)?;
+                companies.insert(company.id, company.name);
+            }
+            line.problem = problem.title.clone();
+            line.company = companies[&problem.company_id].clone();
+        }
+        line.rank = Some(a.rank);
+        out.push(line);
+    }
+    for team in &view.unassigned_team_ids {
+        out.push(team_line(team, &members));
+    }
+    Ok(out)
+}
+
+/// The CSV text: BOM, a header, `;`-separated, quoted where needed.
+pub fn to_csv(lines: &[Line]) -> Result<String, ApiError> {
+    let mut writer = csv::WriterBuilder::new()
+        .delimiter(b';')
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(Vec::new());
+    writer
+        .write_record(["team", "members", "problem", "company", "rank"])
+        .map_err(ApiError::internal)?;
+    for l in lines {
+        let rank = l.rank.map(|r| r.to_string()).unwrap_or_default();
+        writer
+            .write_record([&l.team, &l.members, &l.problem, &l.company, &rank])
+            .map_err(ApiError::internal)?;
+    }
+    let bytes = writer.into_inner().map_err(ApiError::internal)?;
+    let text = String::from_utf8(bytes).map_err(ApiError::internal)?;
+    Ok(format!("\u{feff}{text}"))
+}
+
+/// A download name from the campaign's name: ASCII letters and digits, the rest as `-`.
+pub fn file_name(campaign: &str, suffix: &str) -> String {
+    let stem: String = campaign
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    let stem = stem
+        .split('-')
+        .filter(|s| !s.is_empty())
+        .collect::<Vec<_>>()
+        .join("-");
+    if stem.is_empty() {
+        suffix.to_owned()
+    } else {
+        format!("{stem}-{suffix}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn french_spreadsheets_get_semicolons_a_bom_and_quotes() {
+        let csv = to_csv(&[
+            Line {
+                team: "Les Gardons".into(),
+                members: "Zoé Martin <zoe@x.fr>, Léo Roux <leo@x.fr>".into(),
+                problem: "Réduire les chutes; vite".into(),
+                company: "Découpes Cévenoles".into(),
+                rank: Some(2),
+            },
+            Line {
+                team: "Seuls".into(),
+                members: String::new(),
+                problem: String::new(),
+                company: String::new(),
+                rank: None,
+            },
+        ])
+        .expect("csv");
+        assert!(csv.starts_with('\u{feff}'));
+        let lines: Vec<&str> = csv.trim_start_matches('\u{feff}').lines().collect();
+        assert_eq!(lines[0], "team;members;problem;company;rank");
+        assert_eq!(
+            lines[1],
+            "Les Gardons;Zoé Martin <zoe@x.fr>, Léo Roux <leo@x.fr>;\"Réduire les chutes; vite\";Découpes Cévenoles;2"
+        );
+        assert_eq!(lines[2], "Seuls;;;;");
+    }
+
+    #[test]
+    fn file_names_are_plain() {
+        assert_eq!(
+            file_name("Missions terrain — printemps 2027", "allocation.csv"),
+            "missions-terrain-printemps-2027-allocation.csv"
+        );
+        assert_eq!(file_name("éé", "allocation.csv"), "allocation.csv");
+    }
+}

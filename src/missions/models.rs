@@ -1,0 +1,657 @@
+//! Rows of field missions and the queries on them. Functions return diesel's `QueryResult`;
+//! the one place SQL differs per backend is `lock_campaign`.
+
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+
+use crate::db::schema::{
+    allocations, campaign_constraints, campaigns, companies, missions, preferences, problems,
+    team_members, teams, users,
+};
+use crate::db::{new_id, now, DbConnection};
+use crate::missions::domain::{
+    CampaignStatus, ConstraintKind, NewCampaign, NewCompany, NewProblem, ProblemStatus,
+};
+use crate::paging::PageRequest;
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = campaigns)]
+pub struct Campaign {
+    pub id: String,
+    pub name: String,
+    pub starts_on: NaiveDate,
+    pub ends_on: NaiveDate,
+    pub weeks: i32,
+    pub team_size: i32,
+    pub max_problems: i32,
+    pub max_choices: i32,
+    pub status: String,
+    pub created_at: NaiveDateTime,
+}
+
+impl Campaign {
+    /// The stored status; the CHECK constraint keeps it one of the four.
+    pub fn status(&self) -> CampaignStatus {
+        self.status.parse().unwrap_or(CampaignStatus::Published)
+    }
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = companies)]
+pub struct Company {
+    pub id: String,
+    pub contact_id: Option<String>,
+    pub name: String,
+    pub city: String,
+    pub local: bool,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = problems)]
+pub struct Problem {
+    pub id: String,
+    pub campaign_id: String,
+    pub company_id: String,
+    pub title: String,
+    pub description: String,
+    pub domain: String,
+    pub status: String,
+    pub reason: Option<String>,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = teams)]
+pub struct Team {
+    pub id: String,
+    pub campaign_id: String,
+    pub name: String,
+    pub created_at: NaiveDateTime,
+}
+
+/// A team member as the API shows one.
+#[derive(Debug, Clone, Queryable)]
+pub struct Member {
+    pub team_id: String,
+    pub id: String,
+    pub email: String,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = campaign_constraints)]
+pub struct Constraint {
+    pub id: String,
+    pub campaign_id: String,
+    pub team_id: String,
+    pub problem_id: String,
+    pub kind: String,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = missions)]
+pub struct Mission {
+    pub id: String,
+    pub campaign_id: String,
+    pub team_id: String,
+    pub problem_id: String,
+    pub company_id: String,
+    pub tutor_id: Option<String>,
+    pub starts_on: NaiveDate,
+    pub ends_on: NaiveDate,
+    pub created_at: NaiveDateTime,
+}
+
+// ---- campaigns ----
+
+pub fn insert_campaign(conn: &mut DbConnection, new: &NewCampaign) -> QueryResult<Campaign> {
+    let row = Campaign {
+        id: new_id(),
+        name: new.name.clone(),
+        starts_on: new.starts_on,
+        ends_on: new.ends_on,
+        weeks: new.weeks,
+        team_size: new.team_size,
+        max_problems: new.max_problems,
+        max_choices: new.max_choices,
+        status: CampaignStatus::ProblemsOpen.as_str().to_owned(),
+        created_at: now(),
+    };
+    diesel::insert_into(campaigns::table)
+        .values(&row)
+        .execute(conn)?;
+    Ok(row)
+}
+
+pub fn find_campaign(conn: &mut DbConnection, id: &str) -> QueryResult<Campaign> {
+    campaigns::table
+        .find(id)
+        .select(Campaign::as_select())
+        .first(conn)
+}
+
+/// Reads the campaign and, on PostgreSQL, locks its row until the transaction ends, so that
+/// checks against its limits (problems accepted, tutors' loads) and state moves serialise.
+/// SQLite needs no row lock: the caller runs in `write_transaction` (BEGIN IMMEDIATE).
+pub fn lock_campaign(conn: &mut DbConnection, id: &str) -> QueryResult<Campaign> {
+    match conn {
+        DbConnection::Postgresql(pg) => campaigns::table
+            .find(id)
+            .select(Campaign::as_select())
+            .for_update()
+            .first(pg),
+        DbConnection::Sqlite(lite) => campaigns::table
+            .find(id)
+            .select(Campaign::as_select())
+            .first(lite),
+    }
+}
+
+pub fn list_campaigns(conn: &mut DbConnection, page: &PageRequest) -> QueryResult<Vec<Campaign>> {
+    let mut query = campaigns::table
+        .select(Campaign::as_select())
+        .order(campaigns::id.asc())
+        .limit(page.fetch_limit())
+        .into_boxed();
+    if let Some(after) = &page.after {
+        query = query.filter(campaigns::id.gt(after.clone()));
+    }
+    query.load(conn)
+}
+
+pub fn set_campaign_status(
+    conn: &mut DbConnection,
+    id: &str,
+    status: CampaignStatus,
+) -> QueryResult<()> {
+    diesel::update(campaigns::table.find(id))
+        .set(campaigns::status.eq(status.as_str()))
+        .execute(conn)
+        .map(drop)
+}
+
+// ---- companies ----
+
+pub fn insert_company(
+    conn: &mut DbConnection,
+    new: &NewCompany,
+    contact_id: Option<&str>,
+) -> QueryResult<Company> {
+    let row = Company {
+        id: new_id(),
+        contact_id: contact_id.map(str::to_owned),
+        name: new.name.clone(),
+        city: new.city.clone(),
+        local: new.local,
+        created_at: now(),
+    };
+    diesel::insert_into(companies::table)
+        .values(&row)
+        .execute(conn)?;
+    Ok(row)
+}
+
+pub fn company_of_contact(conn: &mut DbConnection, user_id: &str) -> QueryResult<Option<Company>> {
+    companies::table
+        .filter(companies::contact_id.eq(user_id))
+        .select(Company::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn find_company(conn: &mut DbConnection, id: &str) -> QueryResult<Company> {
+    companies::table
+        .find(id)
+        .select(Company::as_select())
+        .first(conn)
+}
+
+pub fn list_companies(conn: &mut DbConnection, page: &PageRequest) -> QueryResult<Vec<Company>> {
+    let mut query = companies::table
+        .select(Company::as_select())
+        .order(companies::id.asc())
+        .limit(page.fetch_limit())
+        .into_boxed();
+    if let Some(after) = &page.after {
+        query = query.filter(companies::id.gt(after.clone()));
+    }
+    query.load(conn)
+}
+
+/// The contact's e-mail and name of a company, if it has one.
+pub fn company_contact(
+    conn: &mut DbConnection,
+    company_id: &str,
+) -> QueryResult<Option<(String, String)>> {
+    companies::table
+        .inner_join(users::table.on(companies::contact_id.eq(users::id.nullable())))
+        .filter(companies::id.eq(company_id))
+        .select((users::email, users::name))
+        .first(conn)
+        .optional()
+}
+
+// ---- problems ----
+
+pub fn insert_problem(
+    conn: &mut DbConnection,
+    campaign_id: &str,
+    company_id: &str,
+    new: &NewProblem,
+) -> QueryResult<Problem> {
+    let row = Problem {
+        id: new_id(),
+        campaign_id: campaign_id.to_owned(),
+        company_id: company_id.to_owned(),
+        title: new.title.clone(),
+        description: new.description.clone(),
+        domain: new.domain.clone(),
+        status: ProblemStatus::Submitted.as_str().to_owned(),
+        reason: None,
+        created_at: now(),
+    };
+    diesel::insert_into(problems::table)
+        .values(&row)
+        .execute(conn)?;
+    Ok(row)
+}
+
+pub fn find_problem(conn: &mut DbConnection, id: &str) -> QueryResult<Problem> {
+    problems::table
+        .find(id)
+        .select(Problem::as_select())
+        .first(conn)
+}
+
+pub fn count_accepted(conn: &mut DbConnection, campaign_id: &str) -> QueryResult<i64> {
+    problems::table
+        .filter(problems::campaign_id.eq(campaign_id))
+        .filter(problems::status.eq(ProblemStatus::Accepted.as_str()))
+        .count()
+        .get_result(conn)
+}
+
+pub fn decide_problem(
+    conn: &mut DbConnection,
+    id: &str,
+    status: ProblemStatus,
+    reason: Option<&str>,
+) -> QueryResult<()> {
+    diesel::update(problems::table.find(id))
+        .set((
+            problems::status.eq(status.as_str()),
+            problems::reason.eq(reason),
+        ))
+        .execute(conn)
+        .map(drop)
+}
+
+/// Which of a campaign's problems a list shows.
+pub enum ProblemScope<'a> {
+    All,
+    OfCompany(&'a str),
+    Accepted,
+}
+
+pub fn list_problems(
+    conn: &mut DbConnection,
+    campaign_id: &str,
+    scope: ProblemScope<'_>,
+    page: &PageRequest,
+) -> QueryResult<Vec<Problem>> {
+    let mut query = problems::table
+        .filter(problems::campaign_id.eq(campaign_id))
+        .select(Problem::as_select())
+        .order(problems::id.asc())
+        .limit(page.fetch_limit())
+        .into_boxed();
+    match scope {
+        ProblemScope::All => {}
+        ProblemScope::OfCompany(company) => {
+            query = query.filter(problems::company_id.eq(company.to_owned()));
+        }
+        ProblemScope::Accepted => {
+            query = query.filter(problems::status.eq(ProblemStatus::Accepted.as_str()));
+        }
+    }
+    if let Some(after) = &page.after {
+        query = query.filter(problems::id.gt(after.clone()));
+    }
+    query.load(conn)
+}
+
+pub fn accepted_problems(conn: &mut DbConnection, campaign_id: &str) -> QueryResult<Vec<Problem>> {
+    problems::table
+        .filter(problems::campaign_id.eq(campaign_id))
+        .filter(problems::status.eq(ProblemStatus::Accepted.as_str()))
+        .select(Problem::as_select())
+        .order(problems::id.asc())
+        .load(conn)
+}
+
+// ---- teams ----
+
+/// Students among these addresses: `(id, email)`.
+pub fn students_by_email(
+    conn: &mut DbConnection,
+    emails: &[String],
+) -> QueryResult<Vec<(String, String)>> {
+    users::table
+        .filter(users::email.eq_any(emails))
+        .filter(users::role.eq("student"))
+        .select((users::id, users::email))
+        .load(conn)
+}
+
+/// The e-mails of those of `student_ids` already in a team of the campaign.
+pub fn already_in_team(
+    conn: &mut DbConnection,
+    campaign_id: &str,
+    student_ids: &[String],
+) -> QueryResult<Vec<String>> {
+    team_members::table
+        .inner_join(users::table)
+        .filter(team_members::campaign_id.eq(campaign_id))
+        .filter(team_members::student_id.eq_any(student_ids))
+        .select(users::email)
+        .load(conn)
+}
+
+/// Inserts the team and its members (in the given order).
+pub fn insert_team(
+    conn: &mut DbConnection,
+    campaign_id: &str,
+    name: &str,
+    student_ids: &[String],
+) -> QueryResult<Team> {
+    let team = Team {
+        id: new_id(),
+        campaign_id: campaign_id.to_owned(),
+        name: name.to_owned(),
+        created_at: now(),
+    };
+    diesel::insert_into(teams::table)
+        .values(&team)
+        .execute(conn)?;
+    // One row per statement: the MultiConnection has no batch insert.
+    for (i, id) in student_ids.iter().enumerate() {
+        diesel::insert_into(team_members::table)
+            .values((
+                team_members::team_id.eq(&team.id),
+                team_members::campaign_id.eq(campaign_id),
+                team_members::student_id.eq(id),
+                team_members::position.eq(i32::try_from(i).unwrap_or(i32::MAX)),
+            ))
+            .execute(conn)?;
+    }
+    Ok(team)
+}
+
+pub fn find_team(conn: &mut DbConnection, id: &str) -> QueryResult<Team> {
+    teams::table.find(id).select(Team::as_select()).first(conn)
+}
+
+pub fn list_teams(
+    conn: &mut DbConnection,
+    campaign_id: &str,
+    page: &PageRequest,
+) -> QueryResult<Vec<Team>> {
+    let mut query = teams::table
+        .filter(teams::campaign_id.eq(campaign_id))
+        .select(Team::as_select())
+        .order(teams::id.asc())
+        .limit(page.fetch_limit())
+        .into_boxed();
+    if let Some(after) = &page.after {
+        query = query.filter(teams::id.gt(after.clone()));
+    }
+    query.load(conn)
+}
+
+pub fn all_teams(conn: &mut DbConnection, campaign_id: &str) -> QueryResult<Vec<Team>> {
+    teams::table
+        .filter(teams::campaign_id.eq(campaign_id))
+        .select(Team::as_select())
+        .order(teams::id.asc())
+        .load(conn)
+}
+
+/// Members of the given teams, in each team's order.
+pub fn members_of(conn: &mut DbConnection, team_ids: &[String]) -> QueryResult<Vec<Member>> {
+    team_members::table
+        .inner_join(users::table)
+        .filter(team_members::team_id.eq_any(team_ids))
+        .order((team_members::team_id.asc(), team_members::position.asc()))
+        .select((team_members::team_id, users::id, users::email, users::name))
+        .load(conn)
+}
+
+/// Every member of every team of a campaign (one query, for exports and e-mails).
+pub fn campaign_members(conn: &mut DbConnection, campaign_id: &str) -> QueryResult<Vec<Member>> {
+    team_members::table
+        .inner_join(users::table)
+        .filter(team_members::campaign_id.eq(campaign_id))
+        .order((team_members::team_id.asc(), team_members::position.asc()))
+        .select((team_members::team_id, users::id, users::email, users::name))
+        .load(conn)
+}
+
+pub fn is_member(conn: &mut DbConnection, team_id: &str, user_id: &str) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        team_members::table
+            .filter(team_members::team_id.eq(team_id))
+            .filter(team_members::student_id.eq(user_id)),
+    ))
+    .get_result(conn)
+}
+
+pub fn team_of_student(
+    conn: &mut DbConnection,
+    campaign_id: &str,
+    user_id: &str,
+) -> QueryResult<Option<String>> {
+    team_members::table
+        .filter(team_members::campaign_id.eq(campaign_id))
+        .filter(team_members::student_id.eq(user_id))
+        .select(team_members::team_id)
+        .first(conn)
+        .optional()
+}
+
+// ---- preferences ----
+
+pub fn replace_preferences(
+    conn: &mut DbConnection,
+    team_id: &str,
+    problem_ids: &[String],
+) -> QueryResult<()> {
+    diesel::delete(preferences::table.filter(preferences::team_id.eq(team_id))).execute(conn)?;
+    for (i, p) in problem_ids.iter().enumerate() {
+        diesel::insert_into(preferences::table)
+            .values((
+                preferences::team_id.eq(team_id),
+                preferences::rank.eq(i32::try_from(i + 1).unwrap_or(i32::MAX)),
+                preferences::problem_id.eq(p),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+pub fn team_preferences(conn: &mut DbConnection, team_id: &str) -> QueryResult<Vec<String>> {
+    preferences::table
+        .filter(preferences::team_id.eq(team_id))
+        .order(preferences::rank.asc())
+        .select(preferences::problem_id)
+        .load(conn)
+}
+
+/// `(team_id, problem_id)` of every preference of a campaign, in rank order per team.
+pub fn campaign_preferences(
+    conn: &mut DbConnection,
+    campaign_id: &str,
+) -> QueryResult<Vec<(String, String)>> {
+    preferences::table
+        .inner_join(teams::table)
+        .filter(teams::campaign_id.eq(campaign_id))
+        .order((preferences::team_id.asc(), preferences::rank.asc()))
+        .select((preferences::team_id, preferences::problem_id))
+        .load(conn)
+}
+
+// ---- constraints ----
+
+pub fn insert_constraint(
+    conn: &mut DbConnection,
+    campaign_id: &str,
+    team_id: &str,
+    problem_id: &str,
+    kind: ConstraintKind,
+) -> QueryResult<Constraint> {
+    let row = Constraint {
+        id: new_id(),
+        campaign_id: campaign_id.to_owned(),
+        team_id: team_id.to_owned(),
+        problem_id: problem_id.to_owned(),
+        kind: kind.as_str().to_owned(),
+        created_at: now(),
+    };
+    diesel::insert_into(campaign_constraints::table)
+        .values(&row)
+        .execute(conn)?;
+    Ok(row)
+}
+
+pub fn campaign_constraints(
+    conn: &mut DbConnection,
+    campaign_id: &str,
+) -> QueryResult<Vec<Constraint>> {
+    campaign_constraints::table
+        .filter(campaign_constraints::campaign_id.eq(campaign_id))
+        .order(campaign_constraints::id.asc())
+        .select(Constraint::as_select())
+        .load(conn)
+}
+
+// ---- allocations ----
+
+pub fn store_allocation(
+    conn: &mut DbConnection,
+    campaign_id: &str,
+    objective: &str,
+    result: &str,
+) -> QueryResult<()> {
+    diesel::delete(allocations::table.find(campaign_id)).execute(conn)?;
+    diesel::insert_into(allocations::table)
+        .values((
+            allocations::campaign_id.eq(campaign_id),
+            allocations::objective.eq(objective),
+            allocations::result.eq(result),
+            allocations::created_at.eq(now()),
+        ))
+        .execute(conn)
+        .map(drop)
+}
+
+pub fn latest_allocation(conn: &mut DbConnection, campaign_id: &str) -> QueryResult<String> {
+    allocations::table
+        .find(campaign_id)
+        .select(allocations::result)
+        .first(conn)
+}
+
+// ---- missions ----
+
+pub fn insert_missions(conn: &mut DbConnection, rows: &[Mission]) -> QueryResult<()> {
+    for row in rows {
+        diesel::insert_into(missions::table)
+            .values(row)
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+pub fn find_mission(conn: &mut DbConnection, id: &str) -> QueryResult<Mission> {
+    missions::table
+        .find(id)
+        .select(Mission::as_select())
+        .first(conn)
+}
+
+/// Whose missions a list shows.
+pub enum MissionScope<'a> {
+    All,
+    Company(&'a str),
+    Student(&'a str),
+    Tutor(&'a str),
+}
+
+pub fn list_missions(
+    conn: &mut DbConnection,
+    campaign_id: &str,
+    scope: MissionScope<'_>,
+    page: &PageRequest,
+) -> QueryResult<Vec<Mission>> {
+    let mut query = missions::table
+        .filter(missions::campaign_id.eq(campaign_id))
+        .select(Mission::as_select())
+        .order(missions::id.asc())
+        .limit(page.fetch_limit())
+        .into_boxed();
+    match scope {
+        MissionScope::All => {}
+        MissionScope::Company(user_id) => {
+            let own = companies::table
+                .filter(companies::contact_id.eq(user_id.to_owned()))
+                .select(companies::id);
+            query = query.filter(missions::company_id.eq_any(own));
+        }
+        MissionScope::Student(user_id) => {
+            let own = team_members::table
+                .filter(team_members::student_id.eq(user_id.to_owned()))
+                .select(team_members::team_id);
+            query = query.filter(missions::team_id.eq_any(own));
+        }
+        MissionScope::Tutor(user_id) => {
+            query = query.filter(missions::tutor_id.eq(user_id.to_owned()));
+        }
+    }
+    if let Some(after) = &page.after {
+        query = query.filter(missions::id.gt(after.clone()));
+    }
+    query.load(conn)
+}
+
+pub fn campaign_missions(conn: &mut DbConnection, campaign_id: &str) -> QueryResult<Vec<Mission>> {
+    missions::table
+        .filter(missions::campaign_id.eq(campaign_id))
+        .select(Mission::as_select())
+        .order(missions::id.asc())
+        .load(conn)
+}
+
+pub fn set_mission_tutor(
+    conn: &mut DbConnection,
+    mission_id: &str,
+    tutor_id: &str,
+) -> QueryResult<()> {
+    diesel::update(missions::table.find(mission_id))
+        .set(missions::tutor_id.eq(Some(tutor_id)))
+        .execute(conn)
+        .map(drop)
+}
+
+/// Missions a tutor follows in a campaign.
+pub fn tutor_missions_in_campaign(
+    conn: &mut DbConnection,
+    campaign_id: &str,
+    tutor_id: &str,
+) -> QueryResult<i64> {
+    missions::table
+        .filter(missions::campaign_id.eq(campaign_id))
+        .filter(missions::tutor_id.eq(tutor_id))
+        .count()
+        .get_result(conn)
+}

@@ -1,0 +1,314 @@
+//! Request and response bodies of the field-mission endpoints.
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::allocation::Allocation;
+use crate::missions::domain::{CampaignStatus, ProblemStatus};
+use crate::missions::models::{Campaign, Company, Constraint, Member, Mission, Problem, Team};
+
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(default)]
+pub struct CampaignBody {
+    #[schema(example = "Missions terrain printemps 2027")]
+    pub name: String,
+    #[schema(example = "2027-03-01")]
+    pub starts_on: Option<String>,
+    /// Default 5.
+    pub weeks: Option<i64>,
+    /// Default 3.
+    pub team_size: Option<i64>,
+    /// Default 80.
+    pub max_problems: Option<i64>,
+    /// Default 10.
+    pub max_choices: Option<i64>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CampaignView {
+    #[schema(format = Uuid)]
+    pub id: String,
+    pub name: String,
+    pub starts_on: NaiveDate,
+    /// `starts_on` + 7 × weeks − 1 day (the last day of the missions).
+    pub ends_on: NaiveDate,
+    pub weeks: i32,
+    pub team_size: i32,
+    pub max_problems: i32,
+    pub max_choices: i32,
+    pub status: CampaignStatus,
+}
+
+impl From<Campaign> for CampaignView {
+    fn from(c: Campaign) -> Self {
+        Self {
+            status: c.status(),
+            id: c.id,
+            name: c.name,
+            starts_on: c.starts_on,
+            ends_on: c.ends_on,
+            weeks: c.weeks,
+            team_size: c.team_size,
+            max_problems: c.max_problems,
+            max_choices: c.max_choices,
+        }
+    }
+}
+
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(default)]
+pub struct CompanyBody {
+    pub name: String,
+    pub city: String,
+    /// Inside the school's territory.
+    pub local: Option<bool>,
+    /// Staff only: the id of a `company` account to make its contact.
+    pub contact_id: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CompanyView {
+    #[schema(format = Uuid)]
+    pub id: String,
+    pub name: String,
+    pub city: String,
+    pub local: bool,
+    pub contact_id: Option<String>,
+}
+
+impl From<Company> for CompanyView {
+    fn from(c: Company) -> Self {
+        Self {
+            id: c.id,
+            name: c.name,
+            city: c.city,
+            local: c.local,
+            contact_id: c.contact_id,
+        }
+    }
+}
+
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(default)]
+pub struct ProblemBody {
+    pub title: String,
+    pub description: String,
+    /// One of the tutors' domains, e.g. `materials`.
+    pub domain: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ProblemView {
+    #[schema(format = Uuid)]
+    pub id: String,
+    pub campaign_id: String,
+    pub company_id: String,
+    pub title: String,
+    pub description: String,
+    pub domain: String,
+    pub status: ProblemStatus,
+    /// The reason staff gave with their decision, if any.
+    pub reason: Option<String>,
+}
+
+impl From<Problem> for ProblemView {
+    fn from(p: Problem) -> Self {
+        Self {
+            status: ProblemStatus::parse(&p.status),
+            id: p.id,
+            campaign_id: p.campaign_id,
+            company_id: p.company_id,
+            title: p.title,
+            description: p.description,
+            domain: p.domain,
+            reason: p.reason,
+        }
+    }
+}
+
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(default)]
+pub struct ReviewBody {
+    /// `accept` or `reject`.
+    pub decision: String,
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(default)]
+pub struct TeamBody {
+    pub name: String,
+    /// Every member's e-mail, the creator's included.
+    pub member_emails: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct MemberView {
+    pub id: String,
+    pub email: String,
+    pub name: String,
+}
+
+impl From<Member> for MemberView {
+    fn from(m: Member) -> Self {
+        Self {
+            id: m.id,
+            email: m.email,
+            name: m.name,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TeamView {
+    #[schema(format = Uuid)]
+    pub id: String,
+    pub campaign_id: String,
+    pub name: String,
+    pub members: Vec<MemberView>,
+}
+
+impl TeamView {
+    pub fn new(team: Team, members: Vec<MemberView>) -> Self {
+        Self {
+            id: team.id,
+            campaign_id: team.campaign_id,
+            name: team.name,
+            members,
+        }
+    }
+}
+
+#[derive(Debug, Default, Deserialize, Serialize, ToSchema)]
+#[serde(default)]
+pub struct PreferencesBody {
+    /// Accepted problems of the campaign, best first.
+    pub problem_ids: Vec<String>,
+}
+
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(default)]
+pub struct ConstraintBody {
+    pub team_id: String,
+    pub problem_id: String,
+    /// `forbid` or `pin`.
+    pub kind: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ConstraintView {
+    pub id: String,
+    pub campaign_id: String,
+    pub team_id: String,
+    pub problem_id: String,
+    pub kind: String,
+}
+
+impl From<Constraint> for ConstraintView {
+    fn from(c: Constraint) -> Self {
+        Self {
+            id: c.id,
+            campaign_id: c.campaign_id,
+            team_id: c.team_id,
+            problem_id: c.problem_id,
+            kind: c.kind,
+        }
+    }
+}
+
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(default)]
+pub struct AllocateBody {
+    /// `fair` (default), `rank_sum`, `rank_maximal` or `generous`.
+    pub objective: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct AssignmentView {
+    pub team_id: String,
+    pub problem_id: String,
+    /// 1 = the team's first choice.
+    pub rank: u32,
+    /// Placed by a `pin` constraint.
+    pub pinned: bool,
+}
+
+/// The allocation as stored and shown.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct AllocationView {
+    pub campaign_id: String,
+    pub objective: String,
+    pub assigned: usize,
+    pub total_rank: u64,
+    /// The largest rank of a placed team; `null` when no team is placed.
+    pub worst_rank: Option<u32>,
+    /// `rank_profile[k]` counts teams placed on their (k+1)-th choice.
+    pub rank_profile: Vec<usize>,
+    pub assignments: Vec<AssignmentView>,
+    pub unassigned_team_ids: Vec<String>,
+}
+
+impl AllocationView {
+    pub fn new(campaign_id: &str, a: Allocation) -> Self {
+        Self {
+            campaign_id: campaign_id.to_owned(),
+            objective: a.objective.as_str().to_owned(),
+            assigned: a.assigned,
+            total_rank: a.total_rank,
+            worst_rank: a.worst_rank,
+            rank_profile: a.rank_profile,
+            assignments: a
+                .assignments
+                .into_iter()
+                .map(|x| AssignmentView {
+                    team_id: x.team,
+                    problem_id: x.problem,
+                    rank: x.rank,
+                    pinned: x.pinned,
+                })
+                .collect(),
+            unassigned_team_ids: a.unassigned,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MissionView {
+    #[schema(format = Uuid)]
+    pub id: String,
+    pub campaign_id: String,
+    pub team_id: String,
+    pub problem_id: String,
+    pub company_id: String,
+    pub tutor_id: Option<String>,
+    pub starts_on: NaiveDate,
+    pub ends_on: NaiveDate,
+}
+
+impl From<Mission> for MissionView {
+    fn from(m: Mission) -> Self {
+        Self {
+            id: m.id,
+            campaign_id: m.campaign_id,
+            team_id: m.team_id,
+            problem_id: m.problem_id,
+            company_id: m.company_id,
+            tutor_id: m.tutor_id,
+            starts_on: m.starts_on,
+            ends_on: m.ends_on,
+        }
+    }
+}
+
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(default)]
+pub struct TutorBody {
+    pub tutor_id: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TutorAssignmentView {
+    pub mission_id: String,
+    pub tutor_id: String,
+}
