@@ -112,6 +112,10 @@ const APPLICATIONS: [(&str, &str, &str, Domain, bool, Status); 6] = [
 pub fn seed_demo(conn: &mut DbConnection, outbox: Option<&Outbox>) -> anyhow::Result<()> {
     // Each part is idempotent on its own, so a demo seeded before a part existed gains it.
     crate::labs::demo::seed_demo(conn)?;
+    // The campaign seeding is not idempotent itself: its first company contact marks it done.
+    if !accounts::email_exists(conn, "contact01@entreprise01.example.fr")? {
+        crate::missions::demo::seed_demo(conn)?;
+    }
     let first_tutor = demo_email(TUTORS[0].0);
     if accounts::email_exists(conn, &first_tutor)? {
         return Ok(());
