@@ -987,3 +987,83 @@ pub async fn get_mission(
         .await?;
     Ok(web::Json(mission.into()))
 }
+
+/// `{tutor_id}` for `PUT /missions/{id}/tutor`.
+#[derive(Debug, Default, serde::Deserialize, utoipa::ToSchema)]
+#[serde(default)]
+pub struct MissionTutorBody {
+    pub tutor_id: String,
+}
+
+/// Give a mission its tutor (staff). A tutor already following `max_missions` missions of this
+/// campaign: 409 `tutor_overloaded`, checked and written under the tutor's lock so parallel
+/// requests cannot pass the limit. The tutor is e-mailed, naming the mission.
+#[utoipa::path(put, path = "/api/v1/missions/{id}/tutor", tag = "missions", security(("bearer" = [])),
+    request_body = MissionTutorBody,
+    responses((status = 200, body = MissionView), (status = 404, body = Problem),
+              (status = 409, description = "`tutor_overloaded`", body = Problem),
+              (status = 422, description = "`validation_failed`: not a tutor", body = Problem)))]
+pub async fn put_mission_tutor(
+    state: web::Data<AppState>,
+    _staff: Staff,
+    id: web::Path<String>,
+    body: web::Json<MissionTutorBody>,
+) -> Result<web::Json<MissionView>, ApiError> {
+    let mission_id = id.into_inner();
+    let tutor_id = body.into_inner().tutor_id.trim().to_owned();
+    let outbox = state.outbox.clone();
+    let mission = state
+        .db(move |conn| {
+            write_transaction(conn, |conn| {
+                assign_mission_tutor(conn, &outbox, &mission_id, &tutor_id)
+            })
+        })
+        .await?;
+    Ok(web::Json(mission.into()))
+}
+
+fn assign_mission_tutor(
+    conn: &mut DbConnection,
+    outbox: &Outbox,
+    mission_id: &str,
+    tutor_id: &str,
+) -> Result<Mission, ApiError> {
+    let mut mission = models::find_mission(conn, mission_id)?;
+    let not_a_tutor = || {
+        ApiError::validation(vec![FieldError::new(
+            "tutor_id",
+            "must be the id of a tutor",
+        )])
+    };
+    if tutor_id.is_empty() {
+        return Err(not_a_tutor());
+    }
+    let tutor = crate::tutors::models::lock_tutor(conn, tutor_id)?.ok_or_else(not_a_tutor)?;
+    if mission.tutor_id.as_deref() == Some(tutor_id) {
+        return Ok(mission); // already theirs: nothing changes, nobody is e-mailed again
+    }
+    let followed = models::tutor_missions_in_campaign(conn, &mission.campaign_id, tutor_id)?;
+    if followed >= i64::from(tutor.profile.max_missions) {
+        return Err(ApiError::conflict(
+            "tutor_overloaded",
+            format!(
+                "This tutor already follows {followed} mission(s) of this campaign, their limit."
+            ),
+        ));
+    }
+    models::set_mission_tutor(conn, &mission.id, tutor_id)?;
+    mission.tutor_id = Some(tutor_id.to_owned());
+    let campaign = models::find_campaign(conn, &mission.campaign_id)?;
+    let facts = mission_facts(conn, &campaign, std::slice::from_ref(&mission))?;
+    let values = mail::TutorMissions {
+        name: &tutor.name,
+        campaign: &campaign.name,
+        missions: facts.iter().collect(),
+    };
+    outbox.enqueue(
+        conn,
+        Email::new(&tutor.email, "missions_tutored", values)
+            .dedupe(format!("missions_tutored:{}:{tutor_id}", mission.id)),
+    )?;
+    Ok(mission)
+}

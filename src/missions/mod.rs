@@ -73,7 +73,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             "/teams/{id}/preferences",
             web::get().to(handlers::get_preferences),
         )
-        .route("/missions/{id}", web::get().to(handlers::get_mission));
+        .route("/missions/{id}", web::get().to(handlers::get_mission))
+        .route(
+            "/missions/{id}/tutor",
+            web::put().to(handlers::put_mission_tutor),
+        );
 }
 
 #[derive(utoipa::OpenApi)]
@@ -100,7 +104,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         handlers::allocation_csv,
         handlers::publish,
         handlers::list_missions,
-        handlers::get_mission
+        handlers::get_mission,
+        handlers::put_mission_tutor
     ),
     tags((name = "missions", description = "Field-mission campaigns: problems, teams, allocation, missions"))
 )]

@@ -278,6 +278,10 @@ mod tests {
                 "mission_published_company",
                 json!({"name": "Anne", "mission": mission}),
             ),
+            (
+                "missions_tutored",
+                json!({"name": "Marc", "campaign": "Printemps 2027", "missions": [mission]}),
+            ),
         ];
         for (kind, values) in &cases {
             for locale in [Locale::Fr, Locale::En] {

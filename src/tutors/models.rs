@@ -1,5 +1,5 @@
 //! Tutor profile rows, joined with their accounts, and the load query: what a tutor follows
-//! is counted from the projects (and, later, missions) themselves, never stored twice.
+//! is counted from the projects and missions themselves, never stored twice.
 
 use std::collections::HashMap;
 
@@ -178,7 +178,19 @@ pub fn tutor_loads(conn: &mut DbConnection, ids: &[String]) -> QueryResult<HashM
             load.projects = n;
         }
     }
-    // Missions: counted here the same way once field missions exist.
+    let missions: Vec<(Option<String>, i64)> = crate::db::schema::missions::table
+        .filter(crate::db::schema::missions::tutor_id.eq_any(ids))
+        .group_by(crate::db::schema::missions::tutor_id)
+        .select((
+            crate::db::schema::missions::tutor_id,
+            diesel::dsl::count_star(),
+        ))
+        .load(conn)?;
+    for (id, n) in missions {
+        if let Some(load) = id.and_then(|id| loads.get_mut(&id)) {
+            load.missions = n;
+        }
+    }
     Ok(loads)
 }
 

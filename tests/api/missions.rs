@@ -755,6 +755,113 @@ async fn a_whole_campaign_from_problems_to_published_missions() {
         student_mail.contains("DTEND;VALUE=DATE:20270405"),
         "{student_mail}"
     );
+
+    // Mission tutors: staff give a mission its tutor, within the tutor's max_missions.
+    let res = app
+        .post(
+            "/api/v1/tutors",
+            Some(&app.staff_token),
+            &json!({"email": "mt@mines-ales.fr", "name": "Marc Tuteur", "password": crate::helpers::PASSWORD,
+                    "domains": ["materials"], "max_projects": 2, "max_missions": 1}),
+        )
+        .await;
+    let mission_tutor = expect_status(res, StatusCode::CREATED).await;
+    let tutor_id = mission_tutor["id"].as_str().expect("tutor id");
+    let first = all[0]["id"].as_str().expect("mission id");
+    let second = all[1]["id"].as_str().expect("mission id");
+    let tutor_path = |m: &str| format!("/api/v1/missions/{m}/tutor");
+    let given = expect_status(
+        put(
+            &app,
+            &tutor_path(first),
+            &app.staff_token,
+            &json!({"tutor_id": tutor_id}),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(given["tutor_id"], tutor_id);
+    expect_problem(
+        put(
+            &app,
+            &tutor_path(second),
+            &app.staff_token,
+            &json!({"tutor_id": tutor_id}),
+        )
+        .await,
+        StatusCode::CONFLICT,
+        "tutor_overloaded",
+    )
+    .await;
+    expect_problem(
+        put(
+            &app,
+            &tutor_path(second),
+            &app.staff_token,
+            &json!({"tutor_id": founder_id(&app).await}),
+        )
+        .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_failed",
+    )
+    .await;
+    expect_problem(
+        put(
+            &app,
+            &tutor_path("no-such-mission"),
+            &app.staff_token,
+            &json!({"tutor_id": tutor_id}),
+        )
+        .await,
+        StatusCode::NOT_FOUND,
+        "not_found",
+    )
+    .await;
+    expect_problem(
+        put(
+            &app,
+            &tutor_path(first),
+            &tutor,
+            &json!({"tutor_id": tutor_id}),
+        )
+        .await,
+        StatusCode::FORBIDDEN,
+        "forbidden",
+    )
+    .await;
+    let marc = app
+        .login("mt@mines-ales.fr", crate::helpers::PASSWORD)
+        .await;
+    let followed = expect_status(app.get(&missions_path, Some(&marc)).await, StatusCode::OK).await;
+    assert_eq!(followed["items"].as_array().map(Vec::len), Some(1));
+    assert_eq!(followed["items"][0]["id"], first);
+    let profile = expect_status(
+        app.get(
+            &format!("/api/v1/tutors/{tutor_id}"),
+            Some(&app.staff_token),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(profile["load"]["missions"], 1);
+    let mails = notifications_to(&app, "mt@mines-ales.fr").await;
+    let subjects: Vec<&str> = mails.iter().filter_map(|m| m["subject"].as_str()).collect();
+    assert!(
+        subjects
+            .iter()
+            .any(|s| s.contains("vous suivez la mission")),
+        "{subjects:?}"
+    );
+}
+
+/// The id of a signed-in founder: someone who is not a tutor.
+async fn founder_id(app: &TestApp) -> String {
+    let (founder, _) = app
+        .user_with_role("founder", "not-a-tutor@startup.fr")
+        .await;
+    founder["id"].as_str().expect("id").to_owned()
 }
 
 /// The decoded text of the mission `.eml` file addressed to `to`, waiting for the worker.
