@@ -567,3 +567,145 @@ mod tests {
         assert!(tutor_cost(true, 1, 20) < tutor_cost(true, 2, 20));
     }
 }
+
+/// A tutor as the assignment sees them: their domains, and how many more missions of this
+/// campaign they may take (`taken` already, `max` at most).
+#[derive(Debug, Clone)]
+pub struct TutorRoom {
+    pub domains: Vec<String>,
+    pub taken: u32,
+    pub max: u32,
+}
+
+/// Gives missions (by their problem's domain) tutors, exactly: as many missions as the tutors'
+/// room allows, then the least total [`tutor_cost`] — domain matches first, then balanced loads
+/// (the k-th mission of a tutor costs k, a convex cost, so loads even out). A min-cost flow by
+/// successive shortest paths (Bellman–Ford: the graph is a few thousand arcs). Deterministic:
+/// ties go to the earlier tutor in input order. Returns `(mission index, tutor index)` pairs.
+pub fn assign_tutors(mission_domains: &[String], tutors: &[TutorRoom]) -> Vec<(usize, usize)> {
+    struct Arc {
+        to: usize,
+        cap: i32,
+        cost: i64,
+    }
+    let (m, t) = (mission_domains.len(), tutors.len());
+    let (source, sink) = (0, m + t + 1);
+    let mut arcs: Vec<Arc> = Vec::new();
+    let mut out: Vec<Vec<usize>> = vec![Vec::new(); m + t + 2];
+    let mut add = |from: usize, to: usize, cost: i64| {
+        out[from].push(arcs.len());
+        arcs.push(Arc { to, cap: 1, cost });
+        out[to].push(arcs.len());
+        arcs.push(Arc {
+            to: from,
+            cap: 0,
+            cost: -cost,
+        });
+    };
+    for (i, domain) in mission_domains.iter().enumerate() {
+        add(source, 1 + i, 0);
+        for (j, tutor) in tutors.iter().enumerate() {
+            if tutor.taken < tutor.max {
+                let matches = tutor.domains.iter().any(|d| d == domain);
+                add(1 + i, 1 + m + j, tutor_cost(matches, 0, t));
+            }
+        }
+    }
+    for (j, tutor) in tutors.iter().enumerate() {
+        for load_after in tutor.taken + 1..=tutor.max {
+            add(1 + m + j, sink, tutor_cost(true, load_after, t));
+        }
+    }
+    let n = m + t + 2;
+    loop {
+        // Bellman–Ford from the source on the residual graph (costs may be negative).
+        let mut dist = vec![i64::MAX; n];
+        let mut via: Vec<Option<usize>> = vec![None; n];
+        dist[source] = 0;
+        for _ in 0..n {
+            let mut changed = false;
+            for u in 0..n {
+                if dist[u] == i64::MAX {
+                    continue;
+                }
+                for &a in &out[u] {
+                    let arc = &arcs[a];
+                    if arc.cap > 0 && dist[u] + arc.cost < dist[arc.to] {
+                        dist[arc.to] = dist[u] + arc.cost;
+                        via[arc.to] = Some(a);
+                        changed = true;
+                    }
+                }
+            }
+            if !changed {
+                break;
+            }
+        }
+        if dist[sink] == i64::MAX {
+            break;
+        }
+        let mut node = sink;
+        while let Some(a) = via[node] {
+            arcs[a].cap -= 1;
+            arcs[a ^ 1].cap += 1;
+            node = arcs[a ^ 1].to;
+        }
+    }
+    (0..m)
+        .filter_map(|i| {
+            out[1 + i]
+                .iter()
+                .map(|&a| &arcs[a])
+                .find(|arc| arc.to > m && arc.to <= m + t && arc.cap == 0 && arc.cost >= 0)
+                .map(|arc| (i, arc.to - 1 - m))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod assignment_tests {
+    use super::*;
+
+    fn room(domains: &[&str], taken: u32, max: u32) -> TutorRoom {
+        TutorRoom {
+            domains: domains.iter().map(|d| (*d).to_owned()).collect(),
+            taken,
+            max,
+        }
+    }
+
+    #[test]
+    fn domain_matches_come_first_then_loads_balance() {
+        let missions: Vec<String> = ["materials", "materials", "digital", "materials"]
+            .iter()
+            .map(|d| (*d).to_owned())
+            .collect();
+        let tutors = [
+            room(&["materials"], 0, 2),
+            room(&["digital"], 0, 3),
+            room(&["materials"], 1, 3),
+        ];
+        let pairs = assign_tutors(&missions, &tutors);
+        assert_eq!(pairs.len(), 4);
+        let load = |j: usize| pairs.iter().filter(|(_, t)| *t == j).count();
+        // The digital mission goes to the digital tutor; the three materials missions share the
+        // two materials tutors, the one already following a mission taking fewer.
+        assert!(pairs.contains(&(2, 1)));
+        assert_eq!(load(1), 1);
+        assert_eq!(load(0), 2);
+        assert_eq!(load(2), 1);
+    }
+
+    #[test]
+    fn no_tutor_takes_more_than_their_room_and_as_many_missions_as_possible_are_placed() {
+        let missions: Vec<String> = vec!["agrifood".into(); 5];
+        let tutors = [room(&["digital"], 1, 2), room(&["materials"], 0, 1)];
+        let pairs = assign_tutors(&missions, &tutors);
+        assert_eq!(
+            pairs.len(),
+            2,
+            "both tutors' room is used even without a domain match"
+        );
+        assert!(assign_tutors(&missions, &[room(&["agrifood"], 3, 3)]).is_empty());
+    }
+}

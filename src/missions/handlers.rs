@@ -1067,3 +1067,118 @@ fn assign_mission_tutor(
     )?;
     Ok(mission)
 }
+
+/// One mission and the tutor `assign-tutors` gave it.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct TutorAssignmentView {
+    pub mission_id: String,
+    pub tutor_id: String,
+}
+
+/// Give every mission without a tutor one (staff, once `published`): an exact min-cost
+/// assignment, domain matches first, loads balanced, within each tutor's `max_missions` for
+/// the campaign. Each tutor gets one e-mail listing all their new missions.
+#[utoipa::path(post, path = "/api/v1/campaigns/{id}/assign-tutors", tag = "missions", security(("bearer" = [])),
+    responses((status = 200, body = Page<TutorAssignmentView>), (status = 404, body = Problem),
+              (status = 409, description = "`invalid_transition`: not published", body = Problem)))]
+pub async fn assign_tutors(
+    state: web::Data<AppState>,
+    _staff: Staff,
+    id: web::Path<String>,
+) -> Result<web::Json<Page<TutorAssignmentView>>, ApiError> {
+    let campaign_id = id.into_inner();
+    let outbox = state.outbox.clone();
+    let items = state
+        .db(move |conn| {
+            write_transaction(conn, |conn| {
+                assign_campaign_tutors(conn, &outbox, &campaign_id)
+            })
+        })
+        .await?;
+    Ok(web::Json(Page::all(items)))
+}
+
+fn assign_campaign_tutors(
+    conn: &mut DbConnection,
+    outbox: &Outbox,
+    campaign_id: &str,
+) -> Result<Vec<TutorAssignmentView>, ApiError> {
+    let campaign = models::lock_campaign(conn, campaign_id)?;
+    if campaign.status() != CampaignStatus::Published {
+        return Err(ApiError::conflict(
+            "invalid_transition",
+            "Tutors are assigned once the campaign is published.",
+        ));
+    }
+    let mut tutors = crate::tutors::models::all(conn)?;
+    tutors.sort_by(|a, b| a.id.cmp(&b.id));
+    for tutor in &tutors {
+        // Locked in one order (by id) so that concurrent PUTs on a tutor wait, never deadlock.
+        crate::tutors::models::lock_tutor(conn, &tutor.id)?;
+    }
+    let mut rooms = Vec::with_capacity(tutors.len());
+    for tutor in &tutors {
+        let taken = models::tutor_missions_in_campaign(conn, &campaign.id, &tutor.id)?;
+        rooms.push(domain::TutorRoom {
+            domains: tutor
+                .profile
+                .domains
+                .split(',')
+                .map(|d| d.trim().to_owned())
+                .collect(),
+            taken: u32::try_from(taken).unwrap_or(u32::MAX),
+            max: u32::try_from(tutor.profile.max_missions).unwrap_or(0),
+        });
+    }
+    let open: Vec<Mission> = models::campaign_missions(conn, &campaign.id)?
+        .into_iter()
+        .filter(|m| m.tutor_id.is_none())
+        .collect();
+    let problem_domains: HashMap<String, String> = models::accepted_problems(conn, &campaign.id)?
+        .into_iter()
+        .map(|p| (p.id, p.domain))
+        .collect();
+    let wanted: Vec<String> = open
+        .iter()
+        .map(|m| {
+            problem_domains
+                .get(&m.problem_id)
+                .cloned()
+                .unwrap_or_default()
+        })
+        .collect();
+    let pairs = domain::assign_tutors(&wanted, &rooms);
+    let mut given: Vec<Mission> = Vec::with_capacity(pairs.len());
+    let mut items = Vec::with_capacity(pairs.len());
+    for (mission_index, tutor_index) in pairs {
+        let mut mission = open[mission_index].clone();
+        let tutor_id = tutors[tutor_index].id.clone();
+        models::set_mission_tutor(conn, &mission.id, &tutor_id)?;
+        items.push(TutorAssignmentView {
+            mission_id: mission.id.clone(),
+            tutor_id: tutor_id.clone(),
+        });
+        mission.tutor_id = Some(tutor_id);
+        given.push(mission);
+    }
+    let facts = mission_facts(conn, &campaign, &given)?;
+    for tutor in &tutors {
+        let theirs: Vec<&MissionFacts> = given
+            .iter()
+            .zip(&facts)
+            .filter(|(m, _)| m.tutor_id.as_deref() == Some(tutor.id.as_str()))
+            .map(|(_, f)| f)
+            .collect();
+        if theirs.is_empty() {
+            continue;
+        }
+        let values = mail::TutorMissions {
+            name: &tutor.name,
+            campaign: &campaign.name,
+            missions: theirs,
+        };
+        outbox.enqueue(conn, Email::new(&tutor.email, "missions_tutored", values))?;
+    }
+    tracing::info!(campaign_id = %campaign.id, assigned = items.len(), "tutors assigned");
+    Ok(items)
+}

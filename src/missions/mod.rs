@@ -77,6 +77,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route(
             "/missions/{id}/tutor",
             web::put().to(handlers::put_mission_tutor),
+        )
+        .route(
+            "/campaigns/{id}/assign-tutors",
+            web::post().to(handlers::assign_tutors),
         );
 }
 
@@ -105,7 +109,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         handlers::publish,
         handlers::list_missions,
         handlers::get_mission,
-        handlers::put_mission_tutor
+        handlers::put_mission_tutor,
+        handlers::assign_tutors
     ),
     tags((name = "missions", description = "Field-mission campaigns: problems, teams, allocation, missions"))
 )]

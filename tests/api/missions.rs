@@ -854,6 +854,78 @@ async fn a_whole_campaign_from_problems_to_published_missions() {
             .any(|s| s.contains("vous suivez la mission")),
         "{subjects:?}"
     );
+
+    // assign-tutors gives the two missions left to the tutor with room, in one e-mail.
+    let res = app
+        .post(
+            "/api/v1/tutors",
+            Some(&app.staff_token),
+            &json!({"email": "anne@mines-ales.fr", "name": "Anne Roux", "password": crate::helpers::PASSWORD,
+                    "domains": ["materials", "digital"], "max_projects": 2, "max_missions": 2}),
+        )
+        .await;
+    let anne = expect_status(res, StatusCode::CREATED).await;
+    let assigned = expect_status(
+        app.post(
+            &format!("/api/v1/campaigns/{cid}/assign-tutors"),
+            Some(&app.staff_token),
+            &json!({}),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    let items = assigned["items"].as_array().expect("items");
+    assert_eq!(items.len(), 2, "{assigned}");
+    assert!(
+        items.iter().all(|i| i["tutor_id"] == anne["id"]),
+        "{assigned}"
+    );
+    assert!(items.iter().all(|i| i["mission_id"] != first));
+    let anne_mails = notifications_to(&app, "anne@mines-ales.fr").await;
+    let tutored: Vec<&Value> = anne_mails
+        .iter()
+        .filter(|m| {
+            m["subject"]
+                .as_str()
+                .unwrap_or("")
+                .contains("vous suivez 2 missions")
+        })
+        .collect();
+    assert_eq!(
+        tutored.len(),
+        1,
+        "one e-mail for both missions: {anne_mails:?}"
+    );
+    // Nothing is left: a second run assigns nothing and e-mails nobody.
+    let again = expect_status(
+        app.post(
+            &format!("/api/v1/campaigns/{cid}/assign-tutors"),
+            Some(&app.staff_token),
+            &json!({}),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(again["items"], json!([]));
+    let draft = campaign(
+        &app,
+        json!({"name": "Automne 2027", "starts_on": "2027-09-06"}),
+    )
+    .await;
+    let draft_id = draft["id"].as_str().expect("id");
+    expect_problem(
+        app.post(
+            &format!("/api/v1/campaigns/{draft_id}/assign-tutors"),
+            Some(&app.staff_token),
+            &json!({}),
+        )
+        .await,
+        StatusCode::CONFLICT,
+        "invalid_transition",
+    )
+    .await;
 }
 
 /// The id of a signed-in founder: someone who is not a tutor.
