@@ -145,16 +145,22 @@ fn project_claim(
     }
 }
 
-/// Whether the mission is held by a team `user` belongs to. Missions and teams do not exist
-/// yet: until the missions domain completes this function, no student's team holds a
-/// mission, so a student's booking answers 403 `forbidden` (staff may still book with a
-/// `mission_id`, stored as given).
+/// Whether the mission is held by a team `user` belongs to (an unknown mission is held by
+/// nobody, so the booking answers 403 as for anyone else's).
 fn mission_held_by_team_of(
-    _conn: &mut DbConnection,
-    _user: &CurrentUser,
-    _mission_id: &str,
+    conn: &mut DbConnection,
+    user: &CurrentUser,
+    mission_id: &str,
 ) -> Result<bool, ApiError> {
-    Ok(false)
+    use diesel::OptionalExtension;
+    let Some(mission) = crate::missions::models::find_mission(conn, mission_id).optional()? else {
+        return Ok(false);
+    };
+    Ok(crate::missions::models::is_member(
+        conn,
+        &mission.team_id,
+        &user.id,
+    )?)
 }
 
 fn lab_of(conn: &mut DbConnection, equipment: &Equipment) -> Result<Lab, ApiError> {

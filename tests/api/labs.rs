@@ -774,7 +774,7 @@ async fn a_trained_founder_books_for_their_incubating_project() {
         let res = book(&app, &token, body).await;
         expect_problem(res, StatusCode::FORBIDDEN, "forbidden").await;
     }
-    // Students: missions come later; until then, forbidden.
+    // Students: a mission their team does not hold (here, none at all) is forbidden.
     let res = book(
         &app,
         &student,
