@@ -1110,26 +1110,24 @@ fn assign_campaign_tutors(
             "Tutors are assigned once the campaign is published.",
         ));
     }
+    // Locked in one order (by id) so that concurrent PUTs on a tutor wait, never deadlock.
+    crate::tutors::models::lock_all_tutors(conn)?;
     let mut tutors = crate::tutors::models::all(conn)?;
     tutors.sort_by(|a, b| a.id.cmp(&b.id));
-    for tutor in &tutors {
-        // Locked in one order (by id) so that concurrent PUTs on a tutor wait, never deadlock.
-        crate::tutors::models::lock_tutor(conn, &tutor.id)?;
-    }
-    let mut rooms = Vec::with_capacity(tutors.len());
-    for tutor in &tutors {
-        let taken = models::tutor_missions_in_campaign(conn, &campaign.id, &tutor.id)?;
-        rooms.push(domain::TutorRoom {
+    let taken = models::tutor_counts_in_campaign(conn, &campaign.id)?;
+    let rooms: Vec<domain::TutorRoom> = tutors
+        .iter()
+        .map(|tutor| domain::TutorRoom {
             domains: tutor
                 .profile
                 .domains
                 .split(',')
                 .map(|d| d.trim().to_owned())
                 .collect(),
-            taken: u32::try_from(taken).unwrap_or(u32::MAX),
+            taken: u32::try_from(taken.get(&tutor.id).copied().unwrap_or(0)).unwrap_or(u32::MAX),
             max: u32::try_from(tutor.profile.max_missions).unwrap_or(0),
-        });
-    }
+        })
+        .collect();
     let open: Vec<Mission> = models::campaign_missions(conn, &campaign.id)?
         .into_iter()
         .filter(|m| m.tutor_id.is_none())

@@ -643,6 +643,23 @@ pub fn set_mission_tutor(
         .map(drop)
 }
 
+/// How many missions of a campaign each tutor follows (tutors following none are absent).
+pub fn tutor_counts_in_campaign(
+    conn: &mut DbConnection,
+    campaign_id: &str,
+) -> QueryResult<std::collections::HashMap<String, i64>> {
+    let rows: Vec<(Option<String>, i64)> = missions::table
+        .filter(missions::campaign_id.eq(campaign_id))
+        .filter(missions::tutor_id.is_not_null())
+        .group_by(missions::tutor_id)
+        .select((missions::tutor_id, diesel::dsl::count_star()))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(id, n)| id.map(|id| (id, n)))
+        .collect())
+}
+
 /// Missions a tutor follows in a campaign.
 pub fn tutor_missions_in_campaign(
     conn: &mut DbConnection,

@@ -163,6 +163,19 @@ pub fn lock_tutor(conn: &mut DbConnection, id: &str) -> QueryResult<Option<Tutor
     find(conn, id)
 }
 
+/// Locks every tutor profile, in id order, until the end of the transaction on PostgreSQL
+/// (one statement; SQLite: the caller's `write_transaction` holds the write lock).
+pub fn lock_all_tutors(conn: &mut DbConnection) -> QueryResult<()> {
+    if let DbConnection::Postgresql(pg) = conn {
+        tutors::table
+            .select(tutors::user_id)
+            .order(tutors::user_id.asc())
+            .for_update()
+            .load::<String>(pg)?;
+    }
+    Ok(())
+}
+
 /// The load of each of `ids` (tutors following nothing get a zero load).
 pub fn tutor_loads(conn: &mut DbConnection, ids: &[String]) -> QueryResult<HashMap<String, Load>> {
     let mut loads: HashMap<String, Load> =
