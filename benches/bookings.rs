@@ -11,7 +11,7 @@
 //! Run: `benches/bookings.sh` (installs pgbench if missing), or `cargo bench --bench bookings`.
 //! PostgreSQL: `BENCH_DATABASE_URL` (default `postgres://postgres@127.0.0.1:5432/postgres`),
 //! an admin URL under which scratch databases are created and dropped; `BENCH_SKIP_PG=1`
-//! runs SQLite only. `BENCH_BOOKINGS` sets the number of bookings per backend (default 4000).
+//! runs SQLite only and `BENCH_SKIP_SQLITE=1` PostgreSQL only. `BENCH_BOOKINGS` sets the number of bookings per backend (default 4000).
 
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -37,9 +37,13 @@ fn main() {
         .unwrap_or(4000);
     let dir = tempfile::tempdir().expect("temp dir");
 
-    let sqlite = dir.path().join("bench.db").to_string_lossy().into_owned();
-    println!("== SQLite ==");
-    run_backend(&binary, &sqlite, total, dir.path());
+    if std::env::var("BENCH_SKIP_SQLITE").is_ok_and(|v| v == "1") {
+        println!("== SQLite: skipped (BENCH_SKIP_SQLITE=1) ==");
+    } else {
+        let sqlite = dir.path().join("bench.db").to_string_lossy().into_owned();
+        println!("== SQLite ==");
+        run_backend(&binary, &sqlite, total, dir.path());
+    }
 
     if std::env::var("BENCH_SKIP_PG").is_ok_and(|v| v == "1") {
         return;

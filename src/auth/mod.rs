@@ -13,7 +13,7 @@ pub mod views;
 use actix_web::web;
 
 pub use domain::Role;
-pub use extract::{CurrentUser, Staff};
+pub use extract::{Bearer, CurrentUser, Staff};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/auth/register", web::post().to(handlers::register))

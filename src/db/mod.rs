@@ -14,6 +14,8 @@ use diesel::sqlite::SqliteConnection;
 use diesel::Connection;
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 
+use crate::error::ApiError;
+
 /// One connection to whichever backend `database.url` names. Queries are written once against
 /// this type; where SQL must differ, a small function matches on the variant.
 #[derive(diesel::MultiConnection)]
@@ -209,46 +211,144 @@ pub fn new_id() -> String {
 
 static SQLITE_WRITER: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
+/// A PostgreSQL transaction-scoped advisory lock on a name (`"lab:<id>"`), which a
+/// [`write_transaction_locking`] takes in the same round trip as its `BEGIN`. Shared holders
+/// run side by side; an exclusive holder waits for them and they for it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lock {
+    Shared(i64),
+    Exclusive(i64),
+}
+
+impl Lock {
+    pub fn shared(name: &str) -> Self {
+        Self::Shared(lock_key(name))
+    }
+
+    pub fn exclusive(name: &str) -> Self {
+        Self::Exclusive(lock_key(name))
+    }
+
+    fn sql(self) -> String {
+        match self {
+            Self::Shared(key) => format!("SELECT pg_advisory_xact_lock_shared({key});"),
+            Self::Exclusive(key) => format!("SELECT pg_advisory_xact_lock({key});"),
+        }
+    }
+}
+
+/// The 64-bit advisory-lock key of a name: the first 8 bytes of its SHA-256, so that every
+/// process computes the same key, and the statement carries a number, never caller text.
+fn lock_key(name: &str) -> i64 {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(name.as_bytes());
+    let mut bytes = [0u8; 8];
+    bytes.copy_from_slice(&digest[..8]);
+    i64::from_be_bytes(bytes)
+}
+
 /// A transaction for check-and-write work that must serialise. On SQLite it starts with
 /// `BEGIN IMMEDIATE`, so it holds the write lock from the first read and never fails with
 /// BUSY_SNAPSHOT when it writes; on PostgreSQL it is a normal transaction, and the caller
-/// takes row (or advisory) locks with a per-backend `lock_*` function.
-pub fn write_transaction<T, F>(conn: &mut DbConnection, f: F) -> Result<T, crate::error::ApiError>
+/// takes row locks with a per-backend `lock_*` function (or advisory locks, see
+/// [`write_transaction_locking`]).
+pub fn write_transaction<T, F>(conn: &mut DbConnection, f: F) -> Result<T, ApiError>
 where
-    F: FnOnce(&mut DbConnection) -> Result<T, crate::error::ApiError>,
+    F: FnOnce(&mut DbConnection) -> Result<T, ApiError>,
+{
+    write_transaction_with(conn, &[], f)
+}
+
+/// [`write_transaction`] that first takes `locks` on PostgreSQL, in order, sent with the
+/// `BEGIN` as one batch: a hot path (a booking) pays one round trip for the transaction and
+/// its locks. SQLite needs none: `BEGIN IMMEDIATE` already holds the database's write lock.
+pub fn write_transaction_locking<T, F>(
+    conn: &mut DbConnection,
+    locks: &[Lock],
+    f: F,
+) -> Result<T, ApiError>
+where
+    F: FnOnce(&mut DbConnection) -> Result<T, ApiError>,
+{
+    write_transaction_with(conn, locks, f)
+}
+
+/// The same for work outside requests (the e-mail worker), with its own error type.
+pub fn write_transaction_with<T, E, F>(
+    conn: &mut DbConnection,
+    locks: &[Lock],
+    f: F,
+) -> Result<T, E>
+where
+    F: FnOnce(&mut DbConnection) -> Result<T, E>,
+    E: From<diesel::result::Error>,
 {
     use diesel::connection::{AnsiTransactionManager, TransactionManager};
-    let DbConnection::Sqlite(lite) = conn else {
-        return conn.transaction(f);
-    };
-    let depth = AnsiTransactionManager::transaction_manager_status_mut(lite).transaction_depth()?;
-    if depth.is_some() {
-        // Already inside a transaction (which holds whatever lock it took): a savepoint.
+    let nested = match conn {
+        DbConnection::Sqlite(c) => AnsiTransactionManager::transaction_manager_status_mut(c),
+        DbConnection::Postgresql(c) => AnsiTransactionManager::transaction_manager_status_mut(c),
+    }
+    .transaction_depth()
+    .map_err(E::from)?
+    .is_some();
+    let lock_sql: String = locks.iter().map(|l| l.sql()).collect();
+    if nested {
+        // Already inside a transaction (which holds whatever it took): a savepoint, after
+        // this caller's own locks.
+        if let DbConnection::Postgresql(pg) = conn {
+            if !lock_sql.is_empty() {
+                pg.batch_execute(&lock_sql).map_err(E::from)?;
+            }
+        }
         return conn.transaction(f);
     }
-    // Writers of this process queue here, in turn, instead of polling SQLite's lock with
-    // busy_timeout sleeps (which starves some of them for seconds under load); other processes
-    // (the CLI) still meet the file lock and its busy_timeout.
-    let _turn = SQLITE_WRITER
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
-    AnsiTransactionManager::begin_transaction_sql(lite, "BEGIN IMMEDIATE")?;
-    let result = f(conn);
-    let DbConnection::Sqlite(lite) = conn else {
-        return result; // the backend does not change
-    };
-    match result {
-        Ok(value) => match AnsiTransactionManager::commit_transaction(lite) {
-            Ok(()) => Ok(value),
-            Err(e) => {
-                let _ = AnsiTransactionManager::rollback_transaction(lite);
-                Err(e.into())
-            }
-        },
-        Err(e) => {
-            let _ = AnsiTransactionManager::rollback_transaction(lite);
-            Err(e)
+    let _turn = match conn {
+        DbConnection::Sqlite(lite) => {
+            // Writers of this process queue here, in turn, instead of polling SQLite's lock
+            // with busy_timeout sleeps (which starves some of them for seconds under load);
+            // other processes (the CLI) still meet the file lock and its busy_timeout.
+            let turn = SQLITE_WRITER
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            AnsiTransactionManager::begin_transaction_sql(lite, "BEGIN IMMEDIATE")
+                .map_err(E::from)?;
+            Some(turn)
         }
+        DbConnection::Postgresql(pg) => {
+            if let Err(e) =
+                AnsiTransactionManager::begin_transaction_sql(pg, &format!("BEGIN;{lock_sql}"))
+            {
+                // BEGIN may have run before a lock failed: leave no open transaction behind.
+                let _ = pg.batch_execute("ROLLBACK");
+                return Err(e.into());
+            }
+            None
+        }
+    };
+    let result = f(conn);
+    let end = match conn {
+        DbConnection::Sqlite(c) => end_transaction(c, result.is_ok()),
+        DbConnection::Postgresql(c) => end_transaction(c, result.is_ok()),
+    };
+    match (result, end) {
+        (Ok(value), Ok(())) => Ok(value),
+        (Ok(_), Err(e)) => Err(e.into()),
+        (Err(e), _) => Err(e),
+    }
+}
+
+/// Commits (or rolls back) the outermost transaction; a failed commit is rolled back.
+fn end_transaction<C>(conn: &mut C, commit: bool) -> diesel::QueryResult<()>
+where
+    C: Connection<TransactionManager = diesel::connection::AnsiTransactionManager>,
+{
+    use diesel::connection::{AnsiTransactionManager, TransactionManager};
+    if commit {
+        AnsiTransactionManager::commit_transaction(conn).inspect_err(|_| {
+            let _ = AnsiTransactionManager::rollback_transaction(conn);
+        })
+    } else {
+        AnsiTransactionManager::rollback_transaction(conn)
     }
 }
 
@@ -272,6 +372,19 @@ mod tests {
         ));
         assert!(DatabaseUrl::parse("mysql://h/db").is_err());
         assert!(DatabaseUrl::parse("  ").is_err());
+    }
+
+    #[test]
+    fn lock_keys_are_stable_numbers() {
+        assert_eq!(lock_key("lab:a"), lock_key("lab:a"));
+        assert_ne!(lock_key("lab:a"), lock_key("lab:b"));
+        assert_eq!(
+            Lock::shared("lab:a").sql(),
+            format!(
+                "SELECT pg_advisory_xact_lock_shared({});",
+                lock_key("lab:a")
+            )
+        );
     }
 
     #[test]

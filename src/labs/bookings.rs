@@ -12,7 +12,7 @@ use crate::db::{self, new_id, now, utc, DbConnection};
 use crate::error::{ApiError, FieldError};
 use crate::labs::domain::{self, DurationLimits, Interval, ProjectClaim, Refusal};
 use crate::labs::ics::{self, BookingEvent};
-use crate::labs::models::{self, Booking, Closure, Equipment, Lab, Project, CONFIRMED};
+use crate::labs::models::{self, Bookable, Booking, Closure, Equipment, Lab, Project, CONFIRMED};
 use crate::labs::views::ClosureView;
 use crate::notifications::{Attachment, Email, Outbox};
 
@@ -33,9 +33,11 @@ pub fn book(
     user: &CurrentUser,
     request: NewBooking,
 ) -> Result<Booking, ApiError> {
-    let equipment =
-        models::find_equipment(conn, &request.equipment_id)?.ok_or_else(ApiError::not_found)?;
-    let lab = lab_of(conn, &equipment)?;
+    let Bookable {
+        equipment,
+        lab,
+        hours,
+    } = models::bookable(conn, &request.equipment_id)?.ok_or_else(ApiError::not_found)?;
     let tz = lab.tz();
 
     let claim = project_claim(conn, user, &request)?;
@@ -51,7 +53,6 @@ pub fn book(
         min_minutes: equipment.min_minutes,
         max_minutes: equipment.max_minutes,
     };
-    let hours = models::periods_of(conn, &lab.id)?;
     domain::check_slot(slot, now(), limits, tz, &hours)?;
 
     let project = match (&request.application_id, &request.mission_id) {
@@ -74,12 +75,22 @@ pub fn book(
         cancel_reason: None,
         created_at: now(),
     };
-    db::write_transaction(conn, |conn| {
-        models::lock_lab(conn, &lab.id, false)?;
-        if let Some(project) = &project {
-            models::lock_project(conn, project)?;
-        }
-        if !models::closures_overlapping(conn, &lab.id, slot)?.is_empty() {
+    // Rendered before the transaction: its locks are held for the checks and writes only.
+    let event = event_of(&booking, &equipment, &lab);
+    let confirmation = outbox.render(
+        Email::new(
+            &user.email,
+            "booking_confirmed",
+            BookingMail::new(&user.name, &event, &lab, &booking),
+        )
+        .attach(ics_attachment(tz, &[event]))
+        .dedupe(format!("booking_confirmed:{}", booking.id)),
+    )?;
+    let mut locks = vec![models::lab_lock(&lab.id, false)];
+    locks.extend(project.as_ref().map(models::project_lock));
+    db::write_transaction_locking(conn, &locks, |conn| {
+        let conflicts = models::slot_conflicts(conn, &lab.id, &equipment.id, slot)?;
+        if conflicts.closed {
             return Err(Refusal::LabClosed.into());
         }
         if let (Some(project), Some(weekly)) = (&project, equipment.weekly_hours_per_project) {
@@ -89,7 +100,7 @@ pub fn book(
                 return Err(Refusal::QuotaExceeded.into());
             }
         }
-        if !models::confirmed_overlapping(conn, &equipment.id, slot)?.is_empty() {
+        if conflicts.booked {
             return Err(Refusal::BookingOverlap.into());
         }
         // The check above is the friendly one; under concurrency the database decides.
@@ -100,14 +111,7 @@ pub fn book(
                 e.into()
             }
         })?;
-        let event = event_of(&booking, &equipment, &lab);
-        let values = BookingMail::new(&user.name, &event, &lab, &booking);
-        outbox.enqueue(
-            conn,
-            Email::new(&user.email, "booking_confirmed", values)
-                .attach(ics_attachment(tz, &[event]))
-                .dedupe(format!("booking_confirmed:{}", booking.id)),
-        )?;
+        outbox.write(conn, &confirmation)?;
         Ok(())
     })?;
     Ok(booking)
@@ -237,8 +241,7 @@ pub fn close_lab(
 ) -> Result<ClosureView, ApiError> {
     let lab = models::find_lab(conn, &closure.lab_id)?.ok_or_else(ApiError::not_found)?;
     let tz = lab.tz();
-    db::write_transaction(conn, |conn| {
-        models::lock_lab(conn, &lab.id, true)?;
+    db::write_transaction_locking(conn, &[models::lab_lock(&lab.id, true)], |conn| {
         models::insert_closure(conn, &closure)?;
         let span = Interval::new(closure.starts_at, closure.ends_at);
         let hit = models::confirmed_in_lab(conn, &lab.id, span)?;
@@ -283,20 +286,18 @@ pub fn availability(
     from: NaiveDate,
     to: NaiveDate,
 ) -> Result<Vec<Interval>, ApiError> {
-    let equipment = models::find_equipment(conn, equipment_id)?.ok_or_else(ApiError::not_found)?;
-    let lab = lab_of(conn, &equipment)?;
+    let Bookable {
+        equipment,
+        lab,
+        hours,
+    } = models::bookable(conn, equipment_id)?.ok_or_else(ApiError::not_found)?;
     let tz = lab.tz();
-    let hours = models::periods_of(conn, &lab.id)?;
     let span = domain::date_range(tz, from, to);
     let mut busy: Vec<Interval> = models::closures_overlapping(conn, &lab.id, span)?
         .iter()
         .map(|c| Interval::new(c.starts_at, c.ends_at))
         .collect();
-    busy.extend(
-        models::confirmed_overlapping(conn, &equipment.id, span)?
-            .iter()
-            .map(Booking::interval),
-    );
+    busy.extend(models::confirmed_intervals(conn, &equipment.id, span)?);
     Ok(domain::availability(tz, &hours, from, to, busy))
 }
 

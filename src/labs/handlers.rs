@@ -5,7 +5,7 @@ use actix_web::{web, HttpResponse};
 use chrono::{Duration, NaiveDate, NaiveDateTime};
 use diesel::Connection;
 
-use crate::auth::{CurrentUser, Role, Staff};
+use crate::auth::{Bearer, CurrentUser, Role, Staff};
 use crate::db::{new_id, now};
 use crate::error::{ApiError, FieldError, Problem};
 use crate::labs::bookings::{self as booking_flow, NewBooking};
@@ -388,14 +388,18 @@ pub async fn list_closures(
     responses((status = 200, body = AvailabilityView), (status = 404, body = Problem), (status = 422, body = Problem)))]
 pub async fn availability(
     state: web::Data<AppState>,
-    _user: CurrentUser,
+    bearer: Bearer,
     equipment_id: web::Path<String>,
     query: web::Query<AvailabilityQuery>,
 ) -> Result<web::Json<AvailabilityView>, ApiError> {
-    let (from, to) = parse_date_range(query.from.as_deref(), query.to.as_deref())?;
+    let range = parse_date_range(query.from.as_deref(), query.to.as_deref());
     let id = equipment_id.into_inner();
     let items = state
-        .db(move |conn| booking_flow::availability(conn, &id, from, to))
+        .db(move |conn| {
+            bearer.user(conn)?; // any signed-in user; 401 comes before 422
+            let (from, to) = range?;
+            booking_flow::availability(conn, &id, from, to)
+        })
         .await?;
     Ok(web::Json(AvailabilityView {
         items: items.into_iter().map(FreeInterval::from).collect(),
@@ -444,10 +448,22 @@ fn parse_date_range(
               (status = 422, description = "`validation_failed`, `invalid_interval`, `in_past`, `invalid_duration`, `outside_opening_hours`", body = Problem)))]
 pub async fn create_booking(
     state: web::Data<AppState>,
-    user: CurrentUser,
+    bearer: Bearer,
     body: web::Json<BookingBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let body = body.into_inner();
+    let request = new_booking(body.into_inner());
+    let outbox = state.outbox.clone();
+    // The session is read on the booking's own connection: one blocking hop per booking.
+    let booking = state
+        .db(move |conn| {
+            let user = bearer.user(conn)?; // 401 comes before 422
+            booking_flow::book(conn, &outbox, &user, request?)
+        })
+        .await?;
+    Ok(HttpResponse::Created().json(BookingView::from(booking)))
+}
+
+fn new_booking(body: BookingBody) -> Result<NewBooking, ApiError> {
     let equipment_id = body.equipment_id.trim().to_owned();
     if equipment_id.is_empty() {
         return Err(ApiError::validation(vec![FieldError::new(
@@ -456,19 +472,14 @@ pub async fn create_booking(
         )]));
     }
     let (starts_at, ends_at) = parse_span(&body.starts_at, &body.ends_at)?;
-    let request = NewBooking {
+    Ok(NewBooking {
         equipment_id,
         starts_at,
         ends_at,
         purpose: not_blank(body.purpose),
         application_id: not_blank(body.application_id),
         mission_id: not_blank(body.mission_id),
-    };
-    let outbox = state.outbox.clone();
-    let booking = state
-        .db(move |conn| booking_flow::book(conn, &outbox, &user, request))
-        .await?;
-    Ok(HttpResponse::Created().json(BookingView::from(booking)))
+    })
 }
 
 fn parse_bound(text: Option<&str>, end_of_day: bool) -> Result<Option<NaiveDateTime>, ApiError> {

@@ -9,7 +9,7 @@ use crate::db::schema::{
     applications, bookings, equipment, equipment_authorizations, lab_closures, lab_opening_hours,
     labs, users,
 };
-use crate::db::DbConnection;
+use crate::db::{DbConnection, Lock};
 use crate::labs::domain::{Interval, OpeningPeriod};
 use crate::paging::PageRequest;
 
@@ -170,6 +170,41 @@ pub fn periods_of(conn: &mut DbConnection, lab_id: &str) -> QueryResult<Vec<Open
         .collect())
 }
 
+/// An equipment with its lab and the lab's opening hours: what a booking is checked against.
+#[derive(Debug, Clone)]
+pub struct Bookable {
+    pub equipment: Equipment,
+    pub lab: Lab,
+    pub hours: Vec<OpeningPeriod>,
+}
+
+/// The equipment, its lab and opening hours in one query (one row per opening period).
+pub fn bookable(conn: &mut DbConnection, equipment_id: &str) -> QueryResult<Option<Bookable>> {
+    let rows: Vec<(Equipment, Lab, Option<OpeningHourRow>)> = equipment::table
+        .inner_join(labs::table)
+        .left_join(lab_opening_hours::table.on(lab_opening_hours::lab_id.eq(labs::id)))
+        .filter(equipment::id.eq(equipment_id))
+        .order((
+            lab_opening_hours::weekday.asc(),
+            lab_opening_hours::opens_minute.asc(),
+        ))
+        .select((
+            Equipment::as_select(),
+            Lab::as_select(),
+            Option::<OpeningHourRow>::as_select(),
+        ))
+        .load(conn)?;
+    let hours = rows
+        .iter()
+        .filter_map(|(_, _, hour)| hour.as_ref().map(OpeningHourRow::period))
+        .collect();
+    Ok(rows.into_iter().next().map(|(equipment, lab, _)| Bookable {
+        equipment,
+        lab,
+        hours,
+    }))
+}
+
 // ---- equipment and training ---------------------------------------------------------------
 
 pub fn insert_equipment(conn: &mut DbConnection, row: &Equipment) -> QueryResult<()> {
@@ -326,20 +361,75 @@ pub fn list_closures(
 
 // ---- bookings -----------------------------------------------------------------------------
 
-/// Confirmed bookings of one equipment overlapping `span`, in time order.
-pub fn confirmed_overlapping(
+// Confirmed bookings of one equipment never overlap (the database refuses it), so in start
+// order they are in end order too: of those starting before an instant, only the last can
+// reach past it. The queries below use that to read one row (on `bookings_confirmed`, an
+// index-only lookup) where a plain overlap test would walk the equipment's whole history.
+
+/// Confirmed bookings of one equipment that overlap `span`, in time order.
+pub fn confirmed_intervals(
     conn: &mut DbConnection,
     equipment_id: &str,
     span: Interval,
-) -> QueryResult<Vec<Booking>> {
-    bookings::table
+) -> QueryResult<Vec<Interval>> {
+    let reaching_in: Option<(NaiveDateTime, NaiveDateTime)> = bookings::table
         .filter(bookings::equipment_id.eq(equipment_id))
         .filter(bookings::status.eq(CONFIRMED))
+        .filter(bookings::starts_at.lt(span.start))
+        .order(bookings::starts_at.desc())
+        .select((bookings::starts_at, bookings::ends_at))
+        .first(conn)
+        .optional()?;
+    let inside: Vec<(NaiveDateTime, NaiveDateTime)> = bookings::table
+        .filter(bookings::equipment_id.eq(equipment_id))
+        .filter(bookings::status.eq(CONFIRMED))
+        .filter(bookings::starts_at.ge(span.start))
         .filter(bookings::starts_at.lt(span.end))
-        .filter(bookings::ends_at.gt(span.start))
         .order(bookings::starts_at.asc())
-        .select(Booking::as_select())
-        .load(conn)
+        .select((bookings::starts_at, bookings::ends_at))
+        .load(conn)?;
+    Ok(reaching_in
+        .filter(|(_, end)| *end > span.start)
+        .into_iter()
+        .chain(inside)
+        .map(|(start, end)| Interval::new(start, end))
+        .collect())
+}
+
+/// What stands in a slot's way, read in one round trip: whether a closure of the lab
+/// overlaps it, and whether a confirmed booking of the equipment does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SlotConflicts {
+    pub closed: bool,
+    pub booked: bool,
+}
+
+pub fn slot_conflicts(
+    conn: &mut DbConnection,
+    lab_id: &str,
+    equipment_id: &str,
+    slot: Interval,
+) -> QueryResult<SlotConflicts> {
+    let closed = diesel::dsl::exists(
+        lab_closures::table
+            .filter(lab_closures::lab_id.eq(lab_id))
+            .filter(lab_closures::starts_at.lt(slot.end))
+            .filter(lab_closures::ends_at.gt(slot.start)),
+    );
+    let last_end_before = bookings::table
+        .filter(bookings::equipment_id.eq(equipment_id))
+        .filter(bookings::status.eq(CONFIRMED))
+        .filter(bookings::starts_at.lt(slot.end))
+        .order(bookings::starts_at.desc())
+        .select(bookings::ends_at)
+        .limit(1)
+        .single_value();
+    let (closed, last_end): (bool, Option<NaiveDateTime>) =
+        diesel::select((closed, last_end_before)).get_result(conn)?;
+    Ok(SlotConflicts {
+        closed,
+        booked: last_end.is_some_and(|end| end > slot.start),
+    })
 }
 
 /// The project a booking counts against: an application or a mission.
@@ -381,32 +471,24 @@ pub fn project_seconds(
     Ok(rows.iter().map(|(s, e)| (*e - *s).num_seconds()).sum())
 }
 
-/// Serialises quota checks of one project. PostgreSQL: a transaction-scoped advisory lock on
-/// the project's key (works for applications and missions alike, with no lock row to create).
-/// SQLite: nothing to do, the caller's `write_transaction` already holds the write lock.
-pub fn lock_project(conn: &mut DbConnection, project: &Project) -> QueryResult<()> {
-    if let DbConnection::Postgresql(pg) = conn {
-        diesel::sql_query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
-            .bind::<diesel::sql_types::Text, _>(project.key())
-            .execute(pg)?;
-    }
-    Ok(())
+/// The lock that serialises quota checks of one project: the transaction that checks a
+/// project's hours and writes its booking holds it, so parallel requests cannot exceed the
+/// quota together (applications and missions alike, with no lock row to create). SQLite: the
+/// write lock does it.
+pub fn project_lock(project: &Project) -> Lock {
+    Lock::exclusive(&project.key())
 }
 
-/// A booking holds this lock shared and a closure holds it exclusively, so that on PostgreSQL
-/// no booking commits into a closure created at the same moment (SQLite: the write lock).
-pub fn lock_lab(conn: &mut DbConnection, lab_id: &str, exclusive: bool) -> QueryResult<()> {
-    if let DbConnection::Postgresql(pg) = conn {
-        let sql = if exclusive {
-            "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))"
-        } else {
-            "SELECT pg_advisory_xact_lock_shared(hashtextextended($1, 0))"
-        };
-        diesel::sql_query(sql)
-            .bind::<diesel::sql_types::Text, _>(format!("lab:{lab_id}"))
-            .execute(pg)?;
+/// A booking holds its lab's lock shared and a closure holds it exclusively, so that on
+/// PostgreSQL no booking commits into a closure created at the same moment (SQLite: the
+/// write lock).
+pub fn lab_lock(lab_id: &str, closing: bool) -> Lock {
+    let name = format!("lab:{lab_id}");
+    if closing {
+        Lock::exclusive(&name)
+    } else {
+        Lock::shared(&name)
     }
-    Ok(())
 }
 
 /// Whether a database error is the overlap guard refusing a write: PostgreSQL's exclusion

@@ -7,7 +7,7 @@ use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::db::schema::notifications;
-use crate::db::{now, DbConnection};
+use crate::db::{now, write_transaction_with, DbConnection};
 use crate::paging::PageRequest;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -66,36 +66,18 @@ pub struct NewNotification<'a> {
     pub created_at: NaiveDateTime,
 }
 
-/// Inserts the row unless one with the same dedupe key exists. Runs in a savepoint so that a
-/// concurrent duplicate (unique violation) leaves the caller's transaction usable.
+/// Inserts the row unless one with the same dedupe key exists, in one statement
+/// (`ON CONFLICT DO NOTHING`): a concurrent duplicate is skipped the same way and leaves the
+/// caller's transaction usable. Returns whether the row was written.
 pub fn insert_once(conn: &mut DbConnection, row: &NewNotification) -> QueryResult<bool> {
-    let Some(key) = row.dedupe_key else {
-        // Nothing to dedupe: one plain INSERT, no extra round trips.
-        return diesel::insert_into(notifications::table)
-            .values(row)
-            .execute(conn)
-            .map(|_| true);
+    let query = diesel::insert_into(notifications::table)
+        .values(row)
+        .on_conflict_do_nothing();
+    let written = match conn {
+        DbConnection::Postgresql(pg) => query.execute(pg)?,
+        DbConnection::Sqlite(lite) => query.execute(lite)?,
     };
-    let exists: bool = diesel::select(diesel::dsl::exists(
-        notifications::table.filter(notifications::dedupe_key.eq(key)),
-    ))
-    .get_result(conn)?;
-    if exists {
-        return Ok(false);
-    }
-    let inserted = conn.transaction(|conn| {
-        diesel::insert_into(notifications::table)
-            .values(row)
-            .execute(conn)
-    });
-    match inserted {
-        Ok(_) => Ok(true),
-        Err(diesel::result::Error::DatabaseError(
-            diesel::result::DatabaseErrorKind::UniqueViolation,
-            _,
-        )) => Ok(false),
-        Err(e) => Err(e),
-    }
+    Ok(written == 1)
 }
 
 /// Selects the due, unclaimed ids and claims them, inside the caller's transaction. A macro,
@@ -137,16 +119,15 @@ pub fn claim_due(
 ) -> QueryResult<Vec<Notification>> {
     let at = now();
     let until = at + chrono::Duration::from_std(lease).unwrap_or(chrono::Duration::seconds(40));
-    let ids: Vec<String> = match conn {
-        DbConnection::Postgresql(pg) => pg.transaction::<_, diesel::result::Error, _>(|pg| {
-            claim_rows!(pg, at, until, worker, limit, for_update, skip_locked)
-        })?,
-        DbConnection::Sqlite(lite) => {
-            lite.immediate_transaction::<_, diesel::result::Error, _>(|lite| {
-                claim_rows!(lite, at, until, worker, limit)
-            })?
-        }
-    };
+    // On SQLite, the process's write turn: the worker queues with the requests' writers
+    // instead of holding the file lock while a booking sleeps in busy_timeout.
+    let ids: Vec<String> =
+        write_transaction_with::<_, diesel::result::Error, _>(conn, &[], |conn| match conn {
+            DbConnection::Postgresql(pg) => {
+                claim_rows!(pg, at, until, worker, limit, for_update, skip_locked)
+            }
+            DbConnection::Sqlite(lite) => claim_rows!(lite, at, until, worker, limit),
+        })?;
     if ids.is_empty() {
         return Ok(Vec::new());
     }
@@ -161,12 +142,12 @@ pub fn claim_due(
         .load(conn)
 }
 
-/// Records a delivered message. Guarded by the claim: a worker whose lease ran out and whose
-/// row was re-claimed by another does not overwrite the other's record.
-pub fn mark_sent(conn: &mut DbConnection, id: &str, worker: &str) -> QueryResult<usize> {
+/// Records delivered messages, in one statement. Guarded by the claim: a worker whose lease
+/// ran out and whose row was re-claimed by another does not overwrite the other's record.
+pub fn mark_sent(conn: &mut DbConnection, ids: &[String], worker: &str) -> QueryResult<usize> {
     diesel::update(
         notifications::table
-            .filter(notifications::id.eq(id))
+            .filter(notifications::id.eq_any(ids))
             .filter(notifications::claimed_by.eq(worker)),
     )
     .set((

@@ -93,32 +93,53 @@ impl Outbox {
         conn: &mut DbConnection,
         email: Email<'_, V>,
     ) -> Result<bool, ApiError> {
+        let message = self.render(email)?;
+        self.write(conn, &message)
+    }
+
+    /// Renders a message ahead of the transaction that will [`write`](Self::write) it, so a
+    /// hot path holds its locks for the insert only, not for templates and attachments.
+    pub fn render<V: Serialize>(&self, email: Email<'_, V>) -> Result<Rendered, ApiError> {
         let locale = email.locale.unwrap_or(self.default_locale);
-        let rendered = self
+        let body = self
             .templates
             .render(email.kind, locale, &email.values)
             .map_err(ApiError::internal)?;
         let id = new_id();
-        let message_id = format!("<{id}@{}>", self.message_domain);
-        let attachments = serde_json::to_string(&email.attachments).map_err(ApiError::internal)?;
+        Ok(Rendered {
+            message_id: format!("<{id}@{}>", self.message_domain),
+            id,
+            recipient: email.to.trim().to_lowercase(),
+            locale,
+            kind: email.kind.to_owned(),
+            subject: body.subject,
+            text: body.text,
+            html: body.html,
+            attachments: serde_json::to_string(&email.attachments).map_err(ApiError::internal)?,
+            dedupe_key: email.dedupe_key,
+        })
+    }
+
+    /// Writes a rendered message on the caller's connection (and so in its transaction).
+    /// Returns false when a message with the same dedupe key was already queued.
+    pub fn write(&self, conn: &mut DbConnection, message: &Rendered) -> Result<bool, ApiError> {
         let at = now();
-        let recipient = email.to.trim().to_lowercase();
         let inserted = models::insert_once(
             conn,
             &NewNotification {
-                id: &id,
-                recipient: &recipient,
-                locale: locale.as_str(),
-                kind: email.kind,
-                subject: &rendered.subject,
-                body_text: &rendered.text,
-                body_html: &rendered.html,
-                attachments: &attachments,
+                id: &message.id,
+                recipient: &message.recipient,
+                locale: message.locale.as_str(),
+                kind: &message.kind,
+                subject: &message.subject,
+                body_text: &message.text,
+                body_html: &message.html,
+                attachments: &message.attachments,
                 status: Status::Pending.as_str(),
                 attempts: 0,
                 next_attempt_at: at,
-                message_id: &message_id,
-                dedupe_key: email.dedupe_key.as_deref(),
+                message_id: &message.message_id,
+                dedupe_key: message.dedupe_key.as_deref(),
                 created_at: at,
             },
         )?;
@@ -127,4 +148,19 @@ impl Outbox {
         }
         Ok(inserted)
     }
+}
+
+/// A message rendered and ready to be written to the outbox.
+#[derive(Debug, Clone)]
+pub struct Rendered {
+    id: String,
+    message_id: String,
+    recipient: String,
+    locale: Locale,
+    kind: String,
+    subject: String,
+    text: String,
+    html: String,
+    attachments: String,
+    dedupe_key: Option<String>,
 }

@@ -9,9 +9,7 @@ use std::time::Duration;
 use futures_util::stream::{self, StreamExt};
 use tokio::sync::Notify;
 
-use diesel::Connection;
-
-use crate::db::{now, DbConnection, Pool};
+use crate::db::{now, write_transaction_with, DbConnection, Pool};
 use crate::notifications::domain::{outcome, Outcome, CLAIM_LEASE};
 use crate::notifications::mailer::{Mailer, CONCURRENCY};
 use crate::notifications::models::{self, Notification};
@@ -85,10 +83,11 @@ impl Worker {
     }
 }
 
-/// Records a batch's outcomes in one transaction (one commit instead of one per message).
+/// Records a batch's outcomes in one transaction (one commit instead of one per message, and
+/// one statement for all the delivered ones).
 fn record(pool: &Pool, worker: &str, results: Vec<(Notification, Outcome)>) -> anyhow::Result<()> {
     let mut conn = pool.get()?;
-    conn.transaction(|conn| record_each(conn, worker, results))
+    write_transaction_with(&mut conn, &[], |conn| record_each(conn, worker, results))
 }
 
 fn record_each(
@@ -96,11 +95,10 @@ fn record_each(
     worker: &str,
     results: Vec<(Notification, Outcome)>,
 ) -> anyhow::Result<()> {
+    let mut sent = Vec::new();
     for (row, result) in results {
         match result {
-            Outcome::Sent => {
-                models::mark_sent(conn, &row.id, worker)?;
-            }
+            Outcome::Sent => sent.push(row.id),
             Outcome::RetryAfter(delay, error) => {
                 let at =
                     now() + chrono::Duration::from_std(delay).unwrap_or(chrono::Duration::hours(1));
@@ -112,6 +110,9 @@ fn record_each(
                 models::mark_attempt_failed(conn, &row.id, worker, &error, None)?;
             }
         }
+    }
+    if !sent.is_empty() {
+        models::mark_sent(conn, &sent, worker)?;
     }
     Ok(())
 }
