@@ -2,8 +2,11 @@
 //! their queries, and the per-backend locks that serialise quota checks.
 
 use chrono::{NaiveDate, NaiveDateTime};
+use diesel::pg::Pg;
 use diesel::prelude::*;
+use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
+use diesel::sql_types::{Bool, Text, Timestamp};
 
 use crate::db::schema::{
     applications, bookings, equipment, equipment_authorizations, lab_closures, lab_opening_hours,
@@ -361,10 +364,17 @@ pub fn list_closures(
 
 // ---- bookings -----------------------------------------------------------------------------
 
-// Confirmed bookings of one equipment never overlap (the database refuses it), so in start
-// order they are in end order too: of those starting before an instant, only the last can
-// reach past it. The queries below use that to read one row (on `bookings_confirmed`, an
-// index-only lookup) where a plain overlap test would walk the equipment's whole history.
+// How each backend finds the confirmed bookings that overlap an interval, without walking an
+// equipment's whole history:
+// - PostgreSQL asks the exclusion constraint's GiST index with the constraint's own `&&`
+//   (hand-written below: the query builder has no range operators). With both index
+//   conditions, that index is the planner's choice even on the statistics of an empty table,
+//   which a prepared statement's cached plan may keep for a while; a plain `starts_at <`
+//   query was seen to be planned as a sort of every booking of the equipment.
+// - SQLite uses the order of disjoint intervals: confirmed bookings of one equipment never
+//   overlap (its triggers refuse it), so in start order they are in end order too, and of
+//   those starting before an instant only the last can reach past it: one row from the
+//   `bookings_confirmed` index, as its overlap trigger does.
 
 /// Confirmed bookings of one equipment that overlap `span`, in time order.
 pub fn confirmed_intervals(
@@ -372,26 +382,30 @@ pub fn confirmed_intervals(
     equipment_id: &str,
     span: Interval,
 ) -> QueryResult<Vec<Interval>> {
-    let reaching_in: Option<(NaiveDateTime, NaiveDateTime)> = bookings::table
-        .filter(bookings::equipment_id.eq(equipment_id))
-        .filter(bookings::status.eq(CONFIRMED))
-        .filter(bookings::starts_at.lt(span.start))
-        .order(bookings::starts_at.desc())
-        .select((bookings::starts_at, bookings::ends_at))
-        .first(conn)
-        .optional()?;
-    let inside: Vec<(NaiveDateTime, NaiveDateTime)> = bookings::table
-        .filter(bookings::equipment_id.eq(equipment_id))
-        .filter(bookings::status.eq(CONFIRMED))
-        .filter(bookings::starts_at.ge(span.start))
-        .filter(bookings::starts_at.lt(span.end))
-        .order(bookings::starts_at.asc())
-        .select((bookings::starts_at, bookings::ends_at))
-        .load(conn)?;
-    Ok(reaching_in
-        .filter(|(_, end)| *end > span.start)
+    let rows: Vec<(NaiveDateTime, NaiveDateTime)> = match conn {
+        DbConnection::Postgresql(pg) => PgConfirmedOverlapping { equipment_id, span }.load(pg)?,
+        DbConnection::Sqlite(lite) => {
+            let confirmed = bookings::table
+                .filter(bookings::equipment_id.eq(equipment_id))
+                .filter(bookings::status.eq(CONFIRMED));
+            let reaching_in: Option<(NaiveDateTime, NaiveDateTime)> = confirmed
+                .filter(bookings::starts_at.lt(span.start))
+                .filter(bookings::ends_at.gt(span.start))
+                .order(bookings::starts_at.desc())
+                .select((bookings::starts_at, bookings::ends_at))
+                .first(lite)
+                .optional()?;
+            let inside: Vec<(NaiveDateTime, NaiveDateTime)> = confirmed
+                .filter(bookings::starts_at.ge(span.start))
+                .filter(bookings::starts_at.lt(span.end))
+                .order(bookings::starts_at.asc())
+                .select((bookings::starts_at, bookings::ends_at))
+                .load(lite)?;
+            reaching_in.into_iter().chain(inside).collect()
+        }
+    };
+    Ok(rows
         .into_iter()
-        .chain(inside)
         .map(|(start, end)| Interval::new(start, end))
         .collect())
 }
@@ -410,27 +424,115 @@ pub fn slot_conflicts(
     equipment_id: &str,
     slot: Interval,
 ) -> QueryResult<SlotConflicts> {
-    let closed = diesel::dsl::exists(
-        lab_closures::table
-            .filter(lab_closures::lab_id.eq(lab_id))
-            .filter(lab_closures::starts_at.lt(slot.end))
-            .filter(lab_closures::ends_at.gt(slot.start)),
-    );
-    let last_end_before = bookings::table
-        .filter(bookings::equipment_id.eq(equipment_id))
-        .filter(bookings::status.eq(CONFIRMED))
-        .filter(bookings::starts_at.lt(slot.end))
-        .order(bookings::starts_at.desc())
-        .select(bookings::ends_at)
-        .limit(1)
-        .single_value();
-    let (closed, last_end): (bool, Option<NaiveDateTime>) =
-        diesel::select((closed, last_end_before)).get_result(conn)?;
-    Ok(SlotConflicts {
-        closed,
-        booked: last_end.is_some_and(|end| end > slot.start),
-    })
+    let (closed, booked) = match conn {
+        DbConnection::Postgresql(pg) => PgSlotConflicts {
+            lab_id,
+            equipment_id,
+            slot,
+        }
+        .get_result(pg)?,
+        DbConnection::Sqlite(lite) => {
+            let closed = diesel::dsl::exists(
+                lab_closures::table
+                    .filter(lab_closures::lab_id.eq(lab_id))
+                    .filter(lab_closures::starts_at.lt(slot.end))
+                    .filter(lab_closures::ends_at.gt(slot.start)),
+            );
+            // The booking that starts last before the slot ends; it overlaps iff it ends
+            // after the slot starts.
+            let last_end = bookings::table
+                .filter(bookings::equipment_id.eq(equipment_id))
+                .filter(bookings::status.eq(CONFIRMED))
+                .filter(bookings::starts_at.lt(slot.end))
+                .order(bookings::starts_at.desc())
+                .select(bookings::ends_at)
+                .limit(1)
+                .single_value();
+            let (closed, last_end): (bool, Option<NaiveDateTime>) =
+                diesel::select((closed, last_end)).get_result(lite)?;
+            (closed, last_end.is_some_and(|end| end > slot.start))
+        }
+    };
+    Ok(SlotConflicts { closed, booked })
 }
+
+/// The `&&` test of confirmed bookings of one equipment against `[start, end)`, as the
+/// exclusion constraint reads them.
+fn push_pg_overlap<'b>(
+    out: &mut AstPass<'_, 'b, Pg>,
+    equipment_id: &'b str,
+    span: &'b Interval,
+) -> QueryResult<()> {
+    out.push_sql("FROM bookings WHERE equipment_id = ");
+    out.push_bind_param::<Text, _>(equipment_id)?;
+    out.push_sql(" AND status = 'confirmed' AND tsrange(starts_at, ends_at, '[)') && tsrange(");
+    out.push_bind_param::<Timestamp, _>(&span.start)?;
+    out.push_sql(", ");
+    out.push_bind_param::<Timestamp, _>(&span.end)?;
+    out.push_sql(", '[)')");
+    Ok(())
+}
+
+/// PostgreSQL: whether a closure of the lab overlaps the slot, and whether a confirmed
+/// booking of the equipment does.
+struct PgSlotConflicts<'a> {
+    lab_id: &'a str,
+    equipment_id: &'a str,
+    slot: Interval,
+}
+
+impl QueryFragment<Pg> for PgSlotConflicts<'_> {
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
+        out.push_sql("SELECT EXISTS (SELECT 1 FROM lab_closures WHERE lab_id = ");
+        out.push_bind_param::<Text, _>(self.lab_id)?;
+        out.push_sql(" AND starts_at < ");
+        out.push_bind_param::<Timestamp, _>(&self.slot.end)?;
+        out.push_sql(" AND ends_at > ");
+        out.push_bind_param::<Timestamp, _>(&self.slot.start)?;
+        out.push_sql("), EXISTS (SELECT 1 ");
+        push_pg_overlap(&mut out, self.equipment_id, &self.slot)?;
+        out.push_sql(")");
+        Ok(())
+    }
+}
+
+// A static query id: prepared once per connection, like the query builder's statements.
+impl QueryId for PgSlotConflicts<'_> {
+    type QueryId = PgSlotConflicts<'static>;
+    const HAS_STATIC_QUERY_ID: bool = true;
+}
+
+impl Query for PgSlotConflicts<'_> {
+    type SqlType = (Bool, Bool);
+}
+
+impl<Conn> RunQueryDsl<Conn> for PgSlotConflicts<'_> {}
+
+/// PostgreSQL: confirmed bookings of one equipment overlapping `span`, in start order.
+struct PgConfirmedOverlapping<'a> {
+    equipment_id: &'a str,
+    span: Interval,
+}
+
+impl QueryFragment<Pg> for PgConfirmedOverlapping<'_> {
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
+        out.push_sql("SELECT starts_at, ends_at ");
+        push_pg_overlap(&mut out, self.equipment_id, &self.span)?;
+        out.push_sql(" ORDER BY starts_at");
+        Ok(())
+    }
+}
+
+impl QueryId for PgConfirmedOverlapping<'_> {
+    type QueryId = PgConfirmedOverlapping<'static>;
+    const HAS_STATIC_QUERY_ID: bool = true;
+}
+
+impl Query for PgConfirmedOverlapping<'_> {
+    type SqlType = (Timestamp, Timestamp);
+}
+
+impl<Conn> RunQueryDsl<Conn> for PgConfirmedOverlapping<'_> {}
 
 /// The project a booking counts against: an application or a mission.
 #[derive(Debug, Clone, PartialEq, Eq)]

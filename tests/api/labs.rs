@@ -992,3 +992,43 @@ async fn the_database_itself_refuses_overlapping_confirmed_bookings() {
         "{err:?}"
     );
 }
+
+/// The overlap lookups read one neighbouring row, not a whole history: a slot inside a longer
+/// booking, or covering several, is refused; a window starting inside a booking still sees it.
+#[tokio::test(flavor = "multi_thread")]
+async fn overlaps_are_found_inside_longer_bookings_and_across_several() {
+    use fieldlab::labs::domain::{parse_instant, Interval};
+    let app = spawn_app().await;
+    let lab = lab_with_equipment(&app, json!({})).await;
+    let day = monday_in(1);
+    let staff = app.staff_token.clone();
+    for (from, to) in [("13:00", "18:00"), ("08:30", "09:00"), ("10:00", "10:30")] {
+        let res = book(&app, &staff, slot(&lab.press, day, from, to)).await;
+        expect_status(res, StatusCode::CREATED).await;
+    }
+    for (from, to) in [("14:00", "14:30"), ("08:00", "11:00"), ("09:30", "12:00")] {
+        let res = book(&app, &staff, slot(&lab.press, day, from, to)).await;
+        expect_problem(res, StatusCode::CONFLICT, "booking_overlap").await;
+    }
+    let res = book(&app, &staff, slot(&lab.press, day, "09:00", "10:00")).await;
+    expect_status(res, StatusCode::CREATED).await;
+
+    let pool = fieldlab::startup::open_database(&app.settings).expect("database");
+    let mut conn = pool.get().expect("connection");
+    let at = |t: &str| parse_instant(&paris(day, t)).expect("instant");
+    let window = Interval::new(at("15:00"), at("17:00"));
+    let seen =
+        fieldlab::labs::models::confirmed_intervals(&mut conn, &lab.press, window).expect("lookup");
+    assert_eq!(seen, vec![Interval::new(at("13:00"), at("18:00"))]);
+    let morning = Interval::new(at("08:45"), at("10:15"));
+    let seen = fieldlab::labs::models::confirmed_intervals(&mut conn, &lab.press, morning)
+        .expect("lookup");
+    assert_eq!(
+        seen,
+        vec![
+            Interval::new(at("08:30"), at("09:00")),
+            Interval::new(at("09:00"), at("10:00")),
+            Interval::new(at("10:00"), at("10:30")),
+        ]
+    );
+}

@@ -2,6 +2,7 @@
 -- too: the one confirmed booking that starts last before an instant is the only one that can
 -- reach past it. This index finds it in O(log n) with no table lookup, for the overlap guard,
 -- the friendly check and availability, instead of scanning an equipment's whole history.
+-- (PostgreSQL needs no such index: its exclusion constraint's GiST index answers `&&`.)
 CREATE INDEX bookings_confirmed ON bookings (equipment_id, starts_at, ends_at)
     WHERE status = 'confirmed';
 
