@@ -56,8 +56,10 @@ fn main() {
     psql(&admin, &format!("CREATE DATABASE {app_db}"));
     psql(&admin, &format!("CREATE DATABASE {raw_db}"));
     println!("== PostgreSQL ==");
-    run_backend(&binary, &format!("{prefix}/{app_db}"), total, dir.path());
+    let app_url = format!("{prefix}/{app_db}");
+    let replay = run_backend(&binary, &app_url, total, dir.path());
     pgbench_ceiling(&format!("{prefix}/{raw_db}"), dir.path());
+    pgbench_replay(&app_url, &replay, dir.path());
     psql(&admin, &format!("DROP DATABASE {app_db} WITH (FORCE)"));
     psql(&admin, &format!("DROP DATABASE {raw_db} WITH (FORCE)"));
 }
@@ -70,7 +72,13 @@ fn psql(url: &str, sql: &str) {
     assert!(ok.success(), "psql failed: {sql}");
 }
 
-fn run_backend(binary: &std::path::Path, url: &str, total: usize, dir: &std::path::Path) {
+/// What the PostgreSQL replay of one booking's statements needs from a finished run.
+struct Replay {
+    token: String,
+    equipment: String,
+}
+
+fn run_backend(binary: &std::path::Path, url: &str, total: usize, dir: &std::path::Path) -> Replay {
     let port = {
         let l = std::net::TcpListener::bind("127.0.0.1:0").expect("port");
         l.local_addr().expect("addr").port()
@@ -103,7 +111,7 @@ fn run_backend(binary: &std::path::Path, url: &str, total: usize, dir: &std::pat
     let child = serve.spawn().expect("serve");
     let base = format!("http://127.0.0.1:{port}");
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
-    runtime.block_on(async {
+    let replay = runtime.block_on(async {
         let client = reqwest::Client::builder()
             .pool_max_idle_per_host(CLIENTS)
             .build()
@@ -115,8 +123,11 @@ fn run_backend(binary: &std::path::Path, url: &str, total: usize, dir: &std::pat
         bookings_throughput(&client, &base, &token, &equipment, first_day, total).await;
         let other = lab_and_equipment(&client, &base, &token, "Availability lab").await;
         availability_latency(&client, &base, &token, &other, first_day).await;
+        let equipment = lab_and_equipment(&client, &base, &token, "Replay lab").await;
+        Replay { token, equipment }
     });
     stop(child);
+    replay
 }
 
 async fn login(client: &reqwest::Client, base: &str) -> String {
@@ -325,6 +336,64 @@ fn pgbench_ceiling(url: &str, dir: &std::path::Path) {
         l.starts_with("tps") || l.starts_with("latency") || l.contains("transactions actually")
     }) {
         println!("pgbench -c 32 (same INSERT, same exclusion constraint): {line}");
+    }
+    assert!(
+        out.status.success(),
+        "pgbench failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// PostgreSQL's rate for the statements fieldlab itself sends for one booking, without HTTP
+/// or the application: the pool's check, the session, the equipment with its lab and hours,
+/// then BEGIN with the lab's lock, the slot check, the booking and its e-mail, COMMIT. Tells
+/// how much of the gap to the bare INSERT is the statements, and how much the service.
+fn pgbench_replay(url: &str, replay: &Replay, dir: &std::path::Path) {
+    let token_hash = fieldlab::auth::domain::token_hash(&replay.token);
+    let equipment = &replay.equipment;
+    psql(url, "CREATE SEQUENCE replay_slot");
+    let script = dir.join("replay.sql");
+    std::fs::write(
+        &script,
+        format!(
+            "SELECT 1;\n\
+             SELECT u.id, u.email, u.name, u.role FROM sessions s JOIN users u ON u.id = s.user_id \
+             WHERE s.token_hash = '{token_hash}' AND s.expires_at > now();\n\
+             SELECT e.*, l.*, h.* FROM equipment e JOIN labs l ON l.id = e.lab_id \
+             LEFT JOIN lab_opening_hours h ON h.lab_id = l.id WHERE e.id = '{equipment}' \
+             ORDER BY h.weekday, h.opens_minute;\n\
+             BEGIN;\n\
+             SELECT pg_advisory_xact_lock_shared(42);\n\
+             SELECT timestamp '2031-01-01' + nextval('replay_slot') * interval '30 minutes' AS t \\gset\n\
+             SELECT EXISTS (SELECT 1 FROM lab_closures WHERE lab_id = 'none' AND starts_at < :t::timestamp AND ends_at > :t::timestamp), \
+             EXISTS (SELECT 1 FROM bookings WHERE equipment_id = '{equipment}' AND status = 'confirmed' \
+             AND tsrange(starts_at, ends_at, '[)') && tsrange(:t::timestamp, :t::timestamp + interval '30 minutes', '[)'));\n\
+             INSERT INTO bookings (id, equipment_id, user_id, starts_at, ends_at, status, created_at) \
+             SELECT gen_random_uuid()::text, '{equipment}', user_id, :t::timestamp, :t::timestamp + interval '30 minutes', 'confirmed', now() \
+             FROM sessions WHERE token_hash = '{token_hash}';\n\
+             INSERT INTO notifications (id, recipient, locale, kind, subject, body_text, body_html, attachments, \
+             status, attempts, next_attempt_at, message_id, dedupe_key, created_at) \
+             SELECT gen_random_uuid()::text, recipient, locale, kind, subject, body_text, body_html, attachments, \
+             'sent', 1, now(), gen_random_uuid()::text, gen_random_uuid()::text, now() \
+             FROM notifications WHERE kind = 'booking_confirmed' LIMIT 1 ON CONFLICT DO NOTHING;\n\
+             COMMIT;\n"
+        ),
+    )
+    .expect("script");
+    let out = Command::new("pgbench")
+        .args([
+            "-n", "-M", "prepared", "-c", "32", "-j", "2", "-T", "10", "-f",
+        ])
+        .arg(&script)
+        .arg(url)
+        .output()
+        .expect("pgbench");
+    let text = String::from_utf8_lossy(&out.stdout);
+    for line in text
+        .lines()
+        .filter(|l| l.starts_with("tps") || l.starts_with("latency"))
+    {
+        println!("pgbench -c 32 (fieldlab's own statements for one booking): {line}");
     }
     assert!(
         out.status.success(),
