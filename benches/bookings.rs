@@ -60,7 +60,11 @@ fn main() {
     let replay = run_backend(&binary, &app_url, total, dir.path());
     pgbench_ceiling(&format!("{prefix}/{raw_db}"), dir.path());
     pgbench_replay(&app_url, &replay, dir.path());
-    psql(&admin, &format!("DROP DATABASE {app_db} WITH (FORCE)"));
+    if std::env::var("BENCH_KEEP_DB").is_err() {
+        psql(&admin, &format!("DROP DATABASE {app_db} WITH (FORCE)"));
+    } else {
+        println!("kept {app_url}");
+    }
     psql(&admin, &format!("DROP DATABASE {raw_db} WITH (FORCE)"));
 }
 
