@@ -89,7 +89,6 @@ fn run_backend(binary: &std::path::Path, url: &str, total: usize, dir: &std::pat
     };
     let env = |cmd: &mut Command| {
         cmd.env("FIELDLAB__DATABASE__URL", url)
-            .env("FIELDLAB__DATABASE__POOL_SIZE", "32")
             .env("FIELDLAB__SERVER__PORT", port.to_string())
             .env("FIELDLAB__MAIL__TRANSPORT", "file")
             .env("FIELDLAB__MAIL__DIR", dir.join("mail"))
