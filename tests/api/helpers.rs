@@ -242,3 +242,105 @@ pub async fn expect_problem(res: Response, status: StatusCode, code: &str) -> Va
     assert!(body["title"].is_string() && body["detail"].is_string() && body["type"].is_string());
     body
 }
+
+/// `n` published missions, each held by a one-student team, made through the missions API
+/// (campaign, companies and problems, teams and preferences, allocate, publish); returns each
+/// mission's id with its student's token, in the campaign's mission order.
+pub async fn published_missions(app: &TestApp, n: usize) -> Vec<(String, String)> {
+    let staff = app.staff_token.clone();
+    let starts_on = (chrono::Utc::now().date_naive() + chrono::Duration::weeks(4)).to_string();
+    let res = app
+        .post(
+            "/api/v1/campaigns",
+            Some(&staff),
+            &json!({"name": "Missions terrain", "starts_on": starts_on, "team_size": 1}),
+        )
+        .await;
+    let campaign = expect_status(res, StatusCode::CREATED).await;
+    let campaign_id = campaign["id"].as_str().expect("id").to_owned();
+    let staff_post = |path: String, body: Value| {
+        let staff = staff.clone();
+        async move { app.post(&path, Some(&staff), &body).await }
+    };
+    let mut problem_ids = Vec::new();
+    for i in 0..n {
+        let (_, company) = app
+            .user_with_role("company", &format!("contact{i}@decoupes{i}.fr"))
+            .await;
+        let res = app
+            .post(
+                "/api/v1/companies",
+                Some(&company),
+                &json!({"name": format!("Découpes {i}"), "city": "Alès", "local": true}),
+            )
+            .await;
+        expect_status(res, StatusCode::CREATED).await;
+        let res = app
+            .post(
+                &format!("/api/v1/campaigns/{campaign_id}/problems"),
+                Some(&company),
+                &json!({"title": format!("Chutes {i}"), "description": "Les réduire", "domain": "materials"}),
+            )
+            .await;
+        let problem = expect_status(res, StatusCode::CREATED).await;
+        let problem_id = problem["id"].as_str().expect("id").to_owned();
+        let review = format!("/api/v1/problems/{problem_id}/review");
+        expect_status(
+            staff_post(review, json!({"decision": "accept"})).await,
+            StatusCode::OK,
+        )
+        .await;
+        problem_ids.push(problem_id);
+    }
+    let open = format!("/api/v1/campaigns/{campaign_id}/open-signup");
+    expect_status(staff_post(open, json!({})).await, StatusCode::OK).await;
+    let mut students = std::collections::HashMap::new();
+    for (i, problem_id) in problem_ids.iter().enumerate() {
+        let email = format!("etudiant{i}@etu.fr");
+        let (_, student) = app.user_with_role("student", &email).await;
+        let res = app
+            .post(
+                &format!("/api/v1/campaigns/{campaign_id}/teams"),
+                Some(&student),
+                &json!({"name": format!("Équipe {i}"), "member_emails": [email]}),
+            )
+            .await;
+        let team = expect_status(res, StatusCode::CREATED).await;
+        let team_id = team["id"].as_str().expect("id").to_owned();
+        let res = app
+            .client
+            .put(app.url(&format!("/api/v1/teams/{team_id}/preferences")))
+            .bearer_auth(&student)
+            .json(&json!({"problem_ids": [problem_id]}))
+            .send()
+            .await
+            .expect("request sent");
+        expect_status(res, StatusCode::OK).await;
+        students.insert(team_id, student);
+    }
+    for step in ["allocate", "publish"] {
+        let path = format!("/api/v1/campaigns/{campaign_id}/{step}");
+        expect_status(staff_post(path, json!({})).await, StatusCode::OK).await;
+    }
+    let res = app
+        .get(
+            &format!("/api/v1/campaigns/{campaign_id}/missions?limit=200"),
+            Some(&staff),
+        )
+        .await;
+    let missions = expect_status(res, StatusCode::OK).await;
+    let missions: Vec<(String, String)> = missions["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|m| {
+            let team = m["team_id"].as_str().expect("team");
+            (
+                m["id"].as_str().expect("id").to_owned(),
+                students.get(team).expect("a team of ours").clone(),
+            )
+        })
+        .collect();
+    assert_eq!(missions.len(), n, "every team placed");
+    missions
+}

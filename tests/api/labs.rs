@@ -8,7 +8,7 @@ use chrono::{Datelike, NaiveDate, Utc, Weekday};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
-use crate::helpers::{expect_problem, expect_status, spawn_app, TestApp};
+use crate::helpers::{expect_problem, expect_status, published_missions, spawn_app, TestApp};
 
 /// The Monday `weeks` weeks after the coming one: always in the future, whatever today is.
 fn monday_in(weeks: i64) -> NaiveDate {
@@ -1033,100 +1033,11 @@ async fn overlaps_are_found_inside_longer_bookings_and_across_several() {
     );
 }
 
-/// A published mission held by a one-student team, made through the missions API; returns
-/// (mission id, the student's token).
-async fn mission_held_by_a_student(app: &TestApp) -> (String, String) {
-    let staff = app.staff_token.clone();
-    let res = app
-        .post(
-            "/api/v1/campaigns",
-            Some(&staff),
-            &json!({"name": "Missions terrain", "starts_on": monday_in(3).to_string(), "team_size": 1}),
-        )
-        .await;
-    let campaign = expect_status(res, StatusCode::CREATED).await;
-    let campaign_id = campaign["id"].as_str().expect("id").to_owned();
-    let (_, company) = app.user_with_role("company", "contact@decoupes.fr").await;
-    let res = app
-        .post(
-            "/api/v1/companies",
-            Some(&company),
-            &json!({"name": "Découpes cévenoles", "city": "Alès", "local": true}),
-        )
-        .await;
-    expect_status(res, StatusCode::CREATED).await;
-    let res = app
-        .post(
-            &format!("/api/v1/campaigns/{campaign_id}/problems"),
-            Some(&company),
-            &json!({"title": "Chutes de découpe", "description": "Les réduire", "domain": "materials"}),
-        )
-        .await;
-    let problem_id = expect_status(res, StatusCode::CREATED).await["id"]
-        .as_str()
-        .expect("id")
-        .to_owned();
-    let staff_post = |path: String| {
-        let staff = staff.clone();
-        async move {
-            app.post(&path, Some(&staff), &json!({"decision": "accept"}))
-                .await
-        }
-    };
-    expect_status(
-        staff_post(format!("/api/v1/problems/{problem_id}/review")).await,
-        StatusCode::OK,
-    )
-    .await;
-    expect_status(
-        staff_post(format!("/api/v1/campaigns/{campaign_id}/open-signup")).await,
-        StatusCode::OK,
-    )
-    .await;
-    let (_, student) = app.user_with_role("student", "lea@etu.fr").await;
-    let res = app
-        .post(
-            &format!("/api/v1/campaigns/{campaign_id}/teams"),
-            Some(&student),
-            &json!({"name": "Les Cévenols", "member_emails": ["lea@etu.fr"]}),
-        )
-        .await;
-    let team_id = expect_status(res, StatusCode::CREATED).await["id"]
-        .as_str()
-        .expect("id")
-        .to_owned();
-    let res = app
-        .client
-        .put(app.url(&format!("/api/v1/teams/{team_id}/preferences")))
-        .bearer_auth(&student)
-        .json(&json!({"problem_ids": [problem_id]}))
-        .send()
-        .await
-        .expect("request sent");
-    expect_status(res, StatusCode::OK).await;
-    for step in ["allocate", "publish"] {
-        expect_status(
-            staff_post(format!("/api/v1/campaigns/{campaign_id}/{step}")).await,
-            StatusCode::OK,
-        )
-        .await;
-    }
-    let res = app
-        .get(
-            &format!("/api/v1/campaigns/{campaign_id}/missions"),
-            Some(&staff),
-        )
-        .await;
-    let missions = expect_status(res, StatusCode::OK).await;
-    let mission = &missions["items"][0];
-    assert_eq!(mission["team_id"], team_id.as_str());
-    (mission["id"].as_str().expect("id").to_owned(), student)
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn a_student_books_for_the_mission_their_team_holds_within_its_quota() {
     let app = spawn_app().await;
-    let (mission_id, student) = mission_held_by_a_student(&app).await;
+    let missions = published_missions(&app, 1).await;
+    let (mission_id, student) = missions[0].clone();
     let lab = lab_with_equipment(&app, json!({"weekly_hours_per_project": 2})).await;
     let day = monday_in(1);
     let for_mission = |from: &str, to: &str| {

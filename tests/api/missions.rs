@@ -1033,3 +1033,49 @@ async fn racing_signups_put_a_student_in_one_team_and_racing_reviews_respect_the
     let teams = expect_status(app.get(&path, Some(&app.staff_token)).await, StatusCode::OK).await;
     assert_eq!(teams["items"].as_array().map(Vec::len), Some(1));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_tutor_at_max_missions_is_overloaded_even_under_concurrent_assignments() {
+    let app = spawn_app().await;
+    let missions = crate::helpers::published_missions(&app, 6).await;
+    let res = app
+        .post(
+            "/api/v1/tutors",
+            Some(&app.staff_token),
+            &json!({"email": "mt@mines-ales.fr", "name": "Marc Tuteur", "password": crate::helpers::PASSWORD,
+                    "domains": ["materials"], "max_projects": 0, "max_missions": 2}),
+        )
+        .await;
+    let tutor = expect_status(res, StatusCode::CREATED).await;
+    let tutor_id = tutor["id"].as_str().expect("tutor id").to_owned();
+    let body = json!({"tutor_id": tutor_id});
+    let paths: Vec<String> = missions
+        .iter()
+        .map(|(mission, _)| format!("/api/v1/missions/{mission}/tutor"))
+        .collect();
+    let answers = futures_util::future::join_all(
+        paths
+            .iter()
+            .map(|path| put(&app, path, &app.staff_token, &body)),
+    )
+    .await;
+    let mut given = 0;
+    for res in answers {
+        if res.status() == StatusCode::OK {
+            given += 1;
+        } else {
+            expect_problem(res, StatusCode::CONFLICT, "tutor_overloaded").await;
+        }
+    }
+    assert_eq!(given, 2, "exactly max_missions assignments succeed");
+    let seen = expect_status(
+        app.get(
+            &format!("/api/v1/tutors/{tutor_id}"),
+            Some(&app.staff_token),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(seen["load"]["missions"], 2);
+}
