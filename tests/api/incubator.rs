@@ -260,16 +260,8 @@ async fn a_founder_applies_is_admitted_gets_a_tutor_and_graduates() {
     )
     .await;
     assert_eq!(places["available"], 25);
-    let seen = expect_status(
-        app.get(
-            &format!("/api/v1/tutors/{tutor_id}"),
-            Some(&app.staff_token),
-        )
-        .await,
-        StatusCode::OK,
-    )
-    .await;
-    assert_eq!(seen["load"]["projects"], 0);
+    let load = crate::tutors::load_of(&app, &tutor_id).await;
+    assert_eq!(load["projects"], 0);
 
     // The audit trail says who did what.
     let events = expect_status(

@@ -1038,15 +1038,8 @@ async fn racing_signups_put_a_student_in_one_team_and_racing_reviews_respect_the
 async fn a_tutor_at_max_missions_is_overloaded_even_under_concurrent_assignments() {
     let app = spawn_app().await;
     let missions = crate::helpers::published_missions(&app, 6).await;
-    let res = app
-        .post(
-            "/api/v1/tutors",
-            Some(&app.staff_token),
-            &json!({"email": "mt@mines-ales.fr", "name": "Marc Tuteur", "password": crate::helpers::PASSWORD,
-                    "domains": ["materials"], "max_projects": 0, "max_missions": 2}),
-        )
-        .await;
-    let tutor = expect_status(res, StatusCode::CREATED).await;
+    // max_missions: 2
+    let tutor = crate::tutors::create_tutor(&app, "mt@mines-ales.fr", &["materials"], 0).await;
     let tutor_id = tutor["id"].as_str().expect("tutor id").to_owned();
     let body = json!({"tutor_id": tutor_id});
     let paths: Vec<String> = missions
@@ -1068,14 +1061,6 @@ async fn a_tutor_at_max_missions_is_overloaded_even_under_concurrent_assignments
         }
     }
     assert_eq!(given, 2, "exactly max_missions assignments succeed");
-    let seen = expect_status(
-        app.get(
-            &format!("/api/v1/tutors/{tutor_id}"),
-            Some(&app.staff_token),
-        )
-        .await,
-        StatusCode::OK,
-    )
-    .await;
-    assert_eq!(seen["load"]["missions"], 2);
+    let load = crate::tutors::load_of(&app, &tutor_id).await;
+    assert_eq!(load["missions"], 2);
 }

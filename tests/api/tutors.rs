@@ -23,6 +23,17 @@ pub async fn create_tutor(
     expect_status(res, StatusCode::CREATED).await
 }
 
+/// A tutor's `load` (`{projects, missions}`), as staff see it.
+pub async fn load_of(app: &TestApp, tutor_id: &str) -> Value {
+    let res = app
+        .get(
+            &format!("/api/v1/tutors/{tutor_id}"),
+            Some(&app.staff_token),
+        )
+        .await;
+    expect_status(res, StatusCode::OK).await["load"].clone()
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn staff_create_a_tutor_account_and_profile_at_once() {
     let app = spawn_app().await;
