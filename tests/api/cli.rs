@@ -96,3 +96,88 @@ fn a_wrong_postgres_url_says_so_and_never_falls_back_to_sqlite() {
         "no SQLite file was created"
     );
 }
+
+/// `log.format = "json"`: every line is one JSON object, and a line logged while serving a
+/// request carries that request's id (the one sent back as `x-request-id`).
+#[tokio::test(flavor = "multi_thread")]
+async fn json_logs_are_one_object_a_line_with_the_request_id() {
+    use std::io::BufRead;
+    use std::time::Duration;
+    let dir = tempfile::tempdir().expect("dir");
+    let database = dir.path().join("fieldlab.db");
+    let with_env = |cmd: &mut Command| {
+        cmd.env("FIELDLAB__DATABASE__URL", &database)
+            .env("FIELDLAB__SERVER__PORT", "0")
+            .env("FIELDLAB__MAIL__TRANSPORT", "log")
+            .env("FIELDLAB__LOG__FORMAT", "json")
+            .env("FIELDLAB__LOG__LEVEL", "info")
+            .env_remove("RUST_LOG");
+    };
+    let mut admin = fieldlab();
+    admin.args([
+        "create-admin",
+        "--email",
+        "admin@imt-mines-ales.fr",
+        "--name",
+        "Admin",
+        "--password",
+        "correct-horse-battery",
+    ]);
+    with_env(&mut admin);
+    assert!(admin.output().expect("runs").status.success());
+
+    let mut serve = fieldlab();
+    serve.arg("serve").stdout(std::process::Stdio::piped());
+    with_env(&mut serve);
+    let mut child = serve.spawn().expect("serve");
+    let stdout = child.stdout.take().expect("stdout");
+    let (lines, received) = std::sync::mpsc::channel::<String>();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+        {
+            if lines.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let next_json = || {
+        let line = received
+            .recv_timeout(Duration::from_secs(20))
+            .expect("a log line");
+        serde_json::from_str::<serde_json::Value>(&line)
+            .unwrap_or_else(|e| panic!("not one JSON object ({e}): {line}"))
+    };
+    let port = loop {
+        let line = next_json();
+        let message = line["fields"]["message"].as_str().unwrap_or_default();
+        if let Some(rest) = message.strip_prefix("fieldlab listening on http://") {
+            let address = rest.split_whitespace().next().expect("address");
+            break address.rsplit(':').next().expect("port").to_owned();
+        }
+    };
+    let res = reqwest::Client::new()
+        .post(format!("http://127.0.0.1:{port}/api/v1/auth/login"))
+        .json(&serde_json::json!({"email": "admin@imt-mines-ales.fr", "password": "correct-horse-battery"}))
+        .send()
+        .await
+        .expect("login");
+    assert_eq!(res.status(), 200);
+    let request_id = res
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .expect("x-request-id")
+        .to_owned();
+    let signed_in = loop {
+        let line = next_json();
+        if line["fields"]["message"] == "signed in" {
+            break line;
+        }
+    };
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!(signed_in["level"], "INFO");
+    assert_eq!(signed_in["span"]["request_id"], request_id.as_str());
+}
