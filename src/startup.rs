@@ -21,6 +21,7 @@ use crate::notifications::domain::Locale;
 use crate::notifications::mailer::Mailer;
 use crate::notifications::outbox::{self, Outbox};
 use crate::notifications::worker::Worker;
+use crate::paging::{Page, PageParams, PageRequest};
 use crate::service::{self, Metrics};
 
 /// What every handler can reach.
@@ -49,6 +50,27 @@ impl AppState {
             result
         })
         .await?
+    }
+}
+
+impl AppState {
+    /// One page of a list: `?limit=&cursor=` parsed (400 if malformed), `limit + 1` rows loaded
+    /// by `load` on the blocking pool, answered as `{items, next_cursor}` keyed by `key`.
+    pub async fn page<R, V, F>(
+        &self,
+        params: &PageParams,
+        load: F,
+        key: impl Fn(&R) -> &str,
+        view: impl FnMut(R) -> V,
+    ) -> Result<web::Json<Page<V>>, ApiError>
+    where
+        F: FnOnce(&mut DbConnection, &PageRequest) -> Result<Vec<R>, ApiError> + Send + 'static,
+        R: Send + 'static,
+    {
+        let request = params.parse()?;
+        let for_load = request.clone();
+        let rows = self.db(move |conn| load(conn, &for_load)).await?;
+        Ok(web::Json(Page::from_rows(rows, &request, key, view)))
     }
 }
 

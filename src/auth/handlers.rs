@@ -16,7 +16,7 @@ use crate::auth::{accounts, models, password};
 use crate::db::{self, DbConnection};
 use crate::error::{ApiError, Problem};
 use crate::notifications::Outbox;
-use crate::paging::{Page, PageParams};
+use crate::paging::{Page, PageParams, PageRequest};
 use crate::startup::AppState;
 
 /// Create a founder or company account.
@@ -138,18 +138,11 @@ pub async fn list_users(
     filter: web::Query<UserFilter>,
     page: web::Query<PageParams>,
 ) -> Result<web::Json<Page<UserView>>, ApiError> {
-    let page = page.parse()?;
     let role = filter.role;
-    let request = page.clone();
-    let rows = state
-        .db(move |conn| Ok(models::list_users(conn, role, &request)?))
-        .await?;
-    Ok(web::Json(Page::from_rows(
-        rows,
-        &page,
-        |u| &u.email,
-        UserView::from,
-    )))
+    let load = move |conn: &mut DbConnection, page: &PageRequest| {
+        Ok(models::list_users(conn, role, page)?)
+    };
+    state.page(&page, load, |u| &u.email, UserView::from).await
 }
 
 /// Import accounts from a CSV file with the header `email,name,role` (staff only). Each line

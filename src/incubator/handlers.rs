@@ -21,7 +21,7 @@ use crate::incubator::views::{
     EventsView, SuggestionView, SuggestionsView, TutorBody,
 };
 use crate::notifications::templates::DEFAULT_TIMEZONE;
-use crate::paging::{Page, PageParams};
+use crate::paging::{Page, PageParams, PageRequest};
 use crate::startup::AppState;
 use crate::tutors::domain::{has_room_for_project, rank_suggestions, Candidate, Domain};
 use crate::tutors::models as tutors;
@@ -89,24 +89,18 @@ pub async fn list_applications(
     page: web::Query<PageParams>,
 ) -> Result<web::Json<Page<ApplicationView>>, ApiError> {
     user.require(&[Role::Staff, Role::Founder, Role::Tutor])?;
-    let page = page.parse()?;
-    let (status, request) = (filter.status, page.clone());
-    let rows = state
-        .db(move |conn| {
-            let scope = match user.role {
-                Role::Founder => Scope::Founder(&user.id),
-                Role::Tutor => Scope::Tutor(&user.id),
-                _ => Scope::All,
-            };
-            Ok(models::list(conn, scope, status, &request)?)
-        })
-        .await?;
-    Ok(web::Json(Page::from_rows(
-        rows,
-        &page,
-        |a| &a.id,
-        ApplicationView::from,
-    )))
+    let status = filter.status;
+    let load = move |conn: &mut DbConnection, page: &PageRequest| {
+        let scope = match user.role {
+            Role::Founder => Scope::Founder(&user.id),
+            Role::Tutor => Scope::Tutor(&user.id),
+            _ => Scope::All,
+        };
+        Ok(models::list(conn, scope, status, page)?)
+    };
+    state
+        .page(&page, load, |a| &a.id, ApplicationView::from)
+        .await
 }
 
 /// One application (staff; its founder; its tutor).

@@ -6,13 +6,13 @@ use chrono::{Duration, NaiveDate, NaiveDateTime};
 use diesel::Connection;
 
 use crate::auth::{Bearer, CurrentUser, Role, Staff};
-use crate::db::{new_id, now};
+use crate::db::{new_id, now, DbConnection};
 use crate::error::{ApiError, FieldError, Problem};
 use crate::labs::bookings::{self as booking_flow, NewBooking};
 use crate::labs::domain::{self, DEFAULT_MAX_MINUTES, DEFAULT_MIN_MINUTES, DEFAULT_TIMEZONE};
 use crate::labs::models::{self, Authorization, BookingFilter, Closure, Equipment, Lab};
 use crate::labs::views::*;
-use crate::paging::{Page, PageParams};
+use crate::paging::{Page, PageParams, PageRequest};
 use crate::startup::AppState;
 
 fn not_blank(value: Option<String>) -> Option<String> {
@@ -200,20 +200,14 @@ pub async fn list_equipment(
     lab_id: web::Path<String>,
     page: web::Query<PageParams>,
 ) -> Result<web::Json<Page<EquipmentView>>, ApiError> {
-    let page = page.parse()?;
-    let (lab_id, request) = (lab_id.into_inner(), page.clone());
-    let rows = state
-        .db(move |conn| {
-            models::find_lab(conn, &lab_id)?.ok_or_else(ApiError::not_found)?;
-            Ok(models::list_equipment(conn, &lab_id, &request)?)
-        })
-        .await?;
-    Ok(web::Json(Page::from_rows(
-        rows,
-        &page,
-        |e| &e.id,
-        EquipmentView::from,
-    )))
+    let lab_id = lab_id.into_inner();
+    let load = move |conn: &mut DbConnection, page: &PageRequest| {
+        models::find_lab(conn, &lab_id)?.ok_or_else(ApiError::not_found)?;
+        Ok(models::list_equipment(conn, &lab_id, page)?)
+    };
+    state
+        .page(&page, load, |e| &e.id, EquipmentView::from)
+        .await
 }
 
 /// One piece of equipment.
@@ -285,20 +279,14 @@ pub async fn list_authorizations(
     equipment_id: web::Path<String>,
     page: web::Query<PageParams>,
 ) -> Result<web::Json<Page<AuthorizationView>>, ApiError> {
-    let page = page.parse()?;
-    let (id, request) = (equipment_id.into_inner(), page.clone());
-    let rows = state
-        .db(move |conn| {
-            models::find_equipment(conn, &id)?.ok_or_else(ApiError::not_found)?;
-            Ok(models::list_authorizations(conn, &id, &request)?)
-        })
-        .await?;
-    Ok(web::Json(Page::from_rows(
-        rows,
-        &page,
-        |a| &a.id,
-        AuthorizationView::from,
-    )))
+    let id = equipment_id.into_inner();
+    let load = move |conn: &mut DbConnection, page: &PageRequest| {
+        models::find_equipment(conn, &id)?.ok_or_else(ApiError::not_found)?;
+        Ok(models::list_authorizations(conn, &id, page)?)
+    };
+    state
+        .page(&page, load, |a| &a.id, AuthorizationView::from)
+        .await
 }
 
 fn parse_span(starts_at: &str, ends_at: &str) -> Result<(NaiveDateTime, NaiveDateTime), ApiError> {
@@ -365,20 +353,13 @@ pub async fn list_closures(
     lab_id: web::Path<String>,
     page: web::Query<PageParams>,
 ) -> Result<web::Json<Page<ClosureView>>, ApiError> {
-    let page = page.parse()?;
-    let (lab_id, request) = (lab_id.into_inner(), page.clone());
-    let rows = state
-        .db(move |conn| {
-            models::find_lab(conn, &lab_id)?.ok_or_else(ApiError::not_found)?;
-            Ok(models::list_closures(conn, &lab_id, &request)?)
-        })
-        .await?;
-    Ok(web::Json(Page::from_rows(
-        rows,
-        &page,
-        |c| &c.id,
-        |c| ClosureView::new(c, Vec::new()),
-    )))
+    let lab_id = lab_id.into_inner();
+    let load = move |conn: &mut DbConnection, page: &PageRequest| {
+        models::find_lab(conn, &lab_id)?.ok_or_else(ApiError::not_found)?;
+        Ok(models::list_closures(conn, &lab_id, page)?)
+    };
+    let view = |c| ClosureView::new(c, Vec::new());
+    state.page(&page, load, |c| &c.id, view).await
 }
 
 /// Free intervals of one equipment: opening hours − closures − confirmed bookings, in UTC,
@@ -510,23 +491,16 @@ pub async fn list_bookings(
     query: web::Query<BookingQuery>,
     page: web::Query<PageParams>,
 ) -> Result<web::Json<Page<BookingView>>, ApiError> {
-    let page = page.parse()?;
     let filter = BookingFilter {
         user_id: (!user.is(Role::Staff)).then(|| user.id.clone()),
         equipment_id: not_blank(query.equipment_id.clone()),
         from: parse_bound(query.from.as_deref(), false)?,
         to: parse_bound(query.to.as_deref(), true)?,
     };
-    let request = page.clone();
-    let rows = state
-        .db(move |conn| Ok(models::list_bookings(conn, &filter, &request)?))
-        .await?;
-    Ok(web::Json(Page::from_rows(
-        rows,
-        &page,
-        |b| &b.id,
-        BookingView::from,
-    )))
+    let load = move |conn: &mut DbConnection, page: &PageRequest| {
+        Ok(models::list_bookings(conn, &filter, page)?)
+    };
+    state.page(&page, load, |b| &b.id, BookingView::from).await
 }
 
 /// One booking (its booker, staff).

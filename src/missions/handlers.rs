@@ -19,7 +19,7 @@ use crate::missions::mail::{self, MissionFacts, Person};
 use crate::missions::models::{self, Campaign, Mission, MissionScope, ProblemScope};
 use crate::missions::views::*;
 use crate::notifications::{Email, Outbox};
-use crate::paging::{Page, PageParams};
+use crate::paging::{Page, PageParams, PageRequest};
 use crate::startup::AppState;
 
 /// 409 `invalid_transition` unless `action` is allowed in the campaign's state; the state after.
@@ -62,17 +62,9 @@ pub async fn list_campaigns(
     _user: CurrentUser,
     page: web::Query<PageParams>,
 ) -> Result<web::Json<Page<CampaignView>>, ApiError> {
-    let page = page.parse()?;
-    let request = page.clone();
-    let rows = state
-        .db(move |conn| Ok(models::list_campaigns(conn, &request)?))
-        .await?;
-    Ok(web::Json(Page::from_rows(
-        rows,
-        &page,
-        |c| &c.id,
-        CampaignView::from,
-    )))
+    let load =
+        |conn: &mut DbConnection, page: &PageRequest| Ok(models::list_campaigns(conn, page)?);
+    state.page(&page, load, |c| &c.id, CampaignView::from).await
 }
 
 /// One campaign (anyone signed in).
@@ -197,17 +189,9 @@ pub async fn list_companies(
     _staff: Staff,
     page: web::Query<PageParams>,
 ) -> Result<web::Json<Page<CompanyView>>, ApiError> {
-    let page = page.parse()?;
-    let request = page.clone();
-    let rows = state
-        .db(move |conn| Ok(models::list_companies(conn, &request)?))
-        .await?;
-    Ok(web::Json(Page::from_rows(
-        rows,
-        &page,
-        |c| &c.id,
-        CompanyView::from,
-    )))
+    let load =
+        |conn: &mut DbConnection, page: &PageRequest| Ok(models::list_companies(conn, page)?);
+    state.page(&page, load, |c| &c.id, CompanyView::from).await
 }
 
 /// Submit a problem to a campaign (the company's contact, while `problems_open`).
@@ -332,37 +316,24 @@ pub async fn list_problems(
     page: web::Query<PageParams>,
 ) -> Result<web::Json<Page<ProblemView>>, ApiError> {
     user.require(&[Role::Staff, Role::Company, Role::Student])?;
-    let page = page.parse()?;
-    let request = page.clone();
     let campaign_id = id.into_inner();
-    let rows = state
-        .db(move |conn| {
-            let campaign = models::find_campaign(conn, &campaign_id)?;
-            let rows = match user.role {
-                Role::Staff => {
-                    models::list_problems(conn, &campaign.id, ProblemScope::All, &request)?
-                }
-                Role::Company => match models::company_of_contact(conn, &user.id)? {
-                    Some(company) => models::list_problems(
-                        conn,
-                        &campaign.id,
-                        ProblemScope::OfCompany(&company.id),
-                        &request,
-                    )?,
-                    None => Vec::new(),
-                },
-                _ if campaign.status() == CampaignStatus::ProblemsOpen => Vec::new(),
-                _ => models::list_problems(conn, &campaign.id, ProblemScope::Accepted, &request)?,
-            };
-            Ok(rows)
-        })
-        .await?;
-    Ok(web::Json(Page::from_rows(
-        rows,
-        &page,
-        |p| &p.id,
-        ProblemView::from,
-    )))
+    let load = move |conn: &mut DbConnection, page: &PageRequest| {
+        let campaign = models::find_campaign(conn, &campaign_id)?;
+        let company = match user.role {
+            Role::Company => models::company_of_contact(conn, &user.id)?,
+            _ => None,
+        };
+        let scope = match (user.role, &company) {
+            (Role::Staff, _) => ProblemScope::All,
+            (Role::Company, Some(company)) => ProblemScope::OfCompany(&company.id),
+            (Role::Company, None) => return Ok(Vec::new()),
+            // Students see the accepted problems once signup opens, nothing before.
+            _ if campaign.status() == CampaignStatus::ProblemsOpen => return Ok(Vec::new()),
+            _ => ProblemScope::Accepted,
+        };
+        Ok(models::list_problems(conn, &campaign.id, scope, page)?)
+    };
+    state.page(&page, load, |p| &p.id, ProblemView::from).await
 }
 
 /// Form a team (a student, while `signup_open`): the creator's own address and the others',
@@ -935,27 +906,18 @@ pub async fn list_missions(
     page: web::Query<PageParams>,
 ) -> Result<web::Json<Page<MissionView>>, ApiError> {
     user.require(&[Role::Staff, Role::Company, Role::Student, Role::Tutor])?;
-    let page = page.parse()?;
-    let request = page.clone();
     let campaign_id = id.into_inner();
-    let rows = state
-        .db(move |conn| {
-            let campaign = models::find_campaign(conn, &campaign_id)?;
-            let scope = match user.role {
-                Role::Staff => MissionScope::All,
-                Role::Company => MissionScope::Company(&user.id),
-                Role::Student => MissionScope::Student(&user.id),
-                _ => MissionScope::Tutor(&user.id),
-            };
-            Ok(models::list_missions(conn, &campaign.id, scope, &request)?)
-        })
-        .await?;
-    Ok(web::Json(Page::from_rows(
-        rows,
-        &page,
-        |m| &m.id,
-        MissionView::from,
-    )))
+    let load = move |conn: &mut DbConnection, page: &PageRequest| {
+        let campaign = models::find_campaign(conn, &campaign_id)?;
+        let scope = match user.role {
+            Role::Staff => MissionScope::All,
+            Role::Company => MissionScope::Company(&user.id),
+            Role::Student => MissionScope::Student(&user.id),
+            _ => MissionScope::Tutor(&user.id),
+        };
+        Ok(models::list_missions(conn, &campaign.id, scope, page)?)
+    };
+    state.page(&page, load, |m| &m.id, MissionView::from).await
 }
 
 /// One mission: staff; its company's contact, its team's members, its tutor. Else 404.

@@ -3,10 +3,11 @@
 use actix_web::web;
 
 use crate::auth::Staff;
+use crate::db::DbConnection;
 use crate::error::{ApiError, Problem};
 use crate::notifications::models;
 use crate::notifications::views::{NotificationFilter, NotificationView};
-use crate::paging::{Page, PageParams};
+use crate::paging::{Page, PageParams, PageRequest};
 use crate::startup::AppState;
 
 /// Outbox messages, newest first (staff only).
@@ -19,26 +20,19 @@ pub async fn list(
     filter: web::Query<NotificationFilter>,
     page: web::Query<PageParams>,
 ) -> Result<web::Json<Page<NotificationView>>, ApiError> {
-    let page = page.parse()?;
     let NotificationFilter { status, to } = filter.into_inner();
     let to = to.map(|t| t.trim().to_lowercase());
-    let request = page.clone();
-    let rows = state
-        .db(move |conn| {
-            Ok(models::list(
-                conn,
-                status.map(|s| s.as_str()),
-                to.as_deref(),
-                &request,
-            )?)
-        })
-        .await?;
-    Ok(web::Json(Page::from_rows(
-        rows,
-        &page,
-        |n| &n.id,
-        NotificationView::from,
-    )))
+    let load = move |conn: &mut DbConnection, page: &PageRequest| {
+        Ok(models::list(
+            conn,
+            status.map(|s| s.as_str()),
+            to.as_deref(),
+            page,
+        )?)
+    };
+    state
+        .page(&page, load, |n| &n.id, NotificationView::from)
+        .await
 }
 
 /// Put a `failed` message back in the queue (staff only); anything else is 409.

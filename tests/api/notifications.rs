@@ -94,6 +94,14 @@ async fn a_staff_created_account_gets_a_french_welcome_file() {
         .iter()
         .any(|p| p.ctype.mimetype == "text/html"));
 
+    // The file is written first; the worker records the outcome right after.
+    assert!(
+        eventually(Duration::from_secs(10), || async {
+            notifications(&app, "?to=zoe.martin@etu.imt-mines-ales.fr").await[0]["status"] == "sent"
+        })
+        .await,
+        "recorded as sent"
+    );
     let listed = notifications(&app, "?to=ZOE.MARTIN@etu.imt-mines-ales.fr").await;
     assert_eq!(listed.len(), 1);
     assert_eq!(listed[0]["status"], "sent");
@@ -255,8 +263,14 @@ async fn smtp_delivers_intact_with_the_ics_attachment() {
         attachment.get_body().expect("body").replace("\r\n", "\n"),
         ics.replace("\r\n", "\n")
     );
-    let listed = notifications(&app, "?to=lab.user@etu.fr").await;
-    assert_eq!(listed[0]["status"], "sent");
+    // The relay has it; the worker records the outcome right after the batch's delivery.
+    assert!(
+        eventually(Duration::from_secs(10), || async {
+            notifications(&app, "?to=lab.user@etu.fr").await[0]["status"] == "sent"
+        })
+        .await,
+        "recorded as sent"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
