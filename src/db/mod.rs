@@ -145,6 +145,10 @@ pub fn connect(url: &DatabaseUrl, size: u32, timeout: Duration) -> anyhow::Resul
     if let DatabaseUrl::Sqlite(path) = url {
         create_parent_dir(path)?;
     }
+    // OpenSSL (libpq's TLS) initialised by us first, without its exit handler: otherwise the
+    // first TLS connection registers one that frees OpenSSL's state while pool threads may
+    // still use it, and the process can abort (`free(): invalid pointer`) as it exits.
+    openssl_sys::init();
     let manager = ConnectionManager::new(url.clone());
     r2d2::ManageConnection::connect(&manager).map_err(|e| {
         anyhow::anyhow!(

@@ -20,6 +20,7 @@ pub struct TestApp {
     pub staff_token: String,
     pub settings: Settings,
     pub mail_dir: PathBuf,
+    server: actix_web::dev::ServerHandle,
     _database: TestDatabase,
     _dir: tempfile::TempDir,
 }
@@ -90,6 +91,7 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
     seed_staff(&settings);
     let app = Application::build(settings.clone()).expect("server starts");
     let address = format!("http://127.0.0.1:{}", app.port());
+    let server = app.handle();
     tokio::spawn(app.run_until_stopped());
 
     let client = reqwest::Client::builder()
@@ -102,11 +104,21 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
         staff_token: String::new(),
         mail_dir: PathBuf::from(&settings.mail.dir),
         settings,
+        server,
         _database: database,
         _dir: dir,
     };
     app.staff_token = app.login(STAFF_EMAIL, PASSWORD).await;
     app
+}
+
+/// A test's server stops with it: its workers, and the pool they hold, do not outlive the test
+/// (on PostgreSQL they would keep reconnecting to a dropped database until the process exits).
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        // The stop command is sent when `stop` is called; its completion is not awaited here.
+        drop(self.server.stop(false));
+    }
 }
 
 /// The first staff account, created the way `fieldlab create-admin` does.
