@@ -134,8 +134,17 @@ impl r2d2::ManageConnection for ConnectionManager {
             .map_err(diesel::ConnectionError::CouldntSetupConfiguration)
     }
 
-    fn has_broken(&self, _conn: &mut DbConnection) -> bool {
-        false
+    /// As diesel's own manager: a connection given back in a panic, or with a transaction
+    /// still open or failed, is closed instead of being handed to the next request.
+    fn has_broken(&self, conn: &mut DbConnection) -> bool {
+        use diesel::connection::{AnsiTransactionManager, TransactionManager};
+        std::thread::panicking()
+            || match conn {
+                DbConnection::Sqlite(c) => AnsiTransactionManager::is_broken_transaction_manager(c),
+                DbConnection::Postgresql(c) => {
+                    AnsiTransactionManager::is_broken_transaction_manager(c)
+                }
+            }
     }
 }
 
@@ -389,6 +398,29 @@ mod tests {
                 lock_key("lab:a")
             )
         );
+    }
+
+    #[test]
+    fn a_connection_given_back_inside_a_transaction_is_not_reused() {
+        use diesel::connection::{AnsiTransactionManager, TransactionManager};
+        let dir = tempfile::tempdir().expect("dir");
+        let url = DatabaseUrl::Sqlite(dir.path().join("pool.db"));
+        let pool = connect(&url, 1, Duration::from_secs(5)).expect("pool");
+        {
+            let mut conn = pool.get().expect("connection");
+            let DbConnection::Sqlite(lite) = &mut *conn else {
+                panic!("a SQLite connection");
+            };
+            AnsiTransactionManager::begin_transaction(lite).expect("begin");
+        } // given back mid-transaction, as a panicking request would
+        let mut conn = pool.get().expect("a fresh connection");
+        let DbConnection::Sqlite(lite) = &mut *conn else {
+            panic!("a SQLite connection");
+        };
+        let depth = AnsiTransactionManager::transaction_manager_status_mut(lite)
+            .transaction_depth()
+            .expect("status");
+        assert_eq!(depth, None);
     }
 
     #[test]
