@@ -111,10 +111,6 @@ pub const CONFIRMED: &str = "confirmed";
 pub const CANCELLED: &str = "cancelled";
 
 impl Booking {
-    pub fn interval(&self) -> Interval {
-        Interval::new(self.starts_at, self.ends_at)
-    }
-
     pub fn is_confirmed(&self) -> bool {
         self.status == CONFIRMED
     }
@@ -164,13 +160,6 @@ pub fn opening_hours(
         ))
         .select(OpeningHourRow::as_select())
         .load(conn)
-}
-
-pub fn periods_of(conn: &mut DbConnection, lab_id: &str) -> QueryResult<Vec<OpeningPeriod>> {
-    Ok(opening_hours(conn, &[lab_id.to_owned()])?
-        .iter()
-        .map(OpeningHourRow::period)
-        .collect())
 }
 
 /// An equipment with its lab and the lab's opening hours: what a booking is checked against.
