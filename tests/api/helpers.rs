@@ -121,6 +121,22 @@ impl Drop for TestApp {
     }
 }
 
+/// Polls `check` every 100 ms until it holds or `limit` passes; whether it held.
+pub async fn eventually<F, Fut>(limit: std::time::Duration, mut check: F) -> bool
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let start = std::time::Instant::now();
+    while start.elapsed() < limit {
+        if check().await {
+            return true;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    false
+}
+
 /// The first staff account, created the way `fieldlab create-admin` does.
 fn seed_staff(settings: &Settings) {
     let pool = open_database(settings).expect("database opens");
@@ -210,6 +226,23 @@ impl TestApp {
             .await;
         let body = expect_status(res, StatusCode::OK).await;
         body["token"].as_str().expect("token").to_owned()
+    }
+
+    /// The outbox as staff see it: `query` is `""` or `?status=…&to=…`; newest first.
+    pub async fn notifications(&self, query: &str) -> Vec<Value> {
+        let res = self
+            .get(
+                &format!("/api/v1/notifications{query}"),
+                Some(&self.staff_token),
+            )
+            .await;
+        let body = expect_status(res, StatusCode::OK).await;
+        body["items"].as_array().cloned().unwrap_or_default()
+    }
+
+    /// The e-mails queued for `to`.
+    pub async fn mails_to(&self, to: &str) -> Vec<Value> {
+        self.notifications(&format!("?to={to}")).await
     }
 
     /// A new account of `role`, created by staff, and its token.
@@ -320,13 +353,12 @@ pub async fn published_missions(app: &TestApp, n: usize) -> Vec<(String, String)
         let team = expect_status(res, StatusCode::CREATED).await;
         let team_id = team["id"].as_str().expect("id").to_owned();
         let res = app
-            .client
-            .put(app.url(&format!("/api/v1/teams/{team_id}/preferences")))
-            .bearer_auth(&student)
-            .json(&json!({"problem_ids": [problem_id]}))
-            .send()
-            .await
-            .expect("request sent");
+            .put(
+                &format!("/api/v1/teams/{team_id}/preferences"),
+                Some(&student),
+                &json!({"problem_ids": [problem_id]}),
+            )
+            .await;
         expect_status(res, StatusCode::OK).await;
         students.insert(team_id, student);
     }

@@ -57,18 +57,6 @@ async fn set_tutor(app: &TestApp, application: &str, tutor: &str) -> reqwest::Re
     .await
 }
 
-/// The e-mails queued for `to`, oldest first: (subject, id).
-async fn mails_to(app: &TestApp, to: &str) -> Vec<Value> {
-    let res = app
-        .get(
-            &format!("/api/v1/notifications?to={to}"),
-            Some(&app.staff_token),
-        )
-        .await;
-    let body = expect_status(res, StatusCode::OK).await;
-    body["items"].as_array().cloned().unwrap_or_default()
-}
-
 fn subjects(mails: &[Value]) -> Vec<String> {
     mails
         .iter()
@@ -167,7 +155,7 @@ async fn a_founder_applies_is_admitted_gets_a_tutor_and_graduates() {
     );
 
     // The founder hears of it, in French, with the dates.
-    let mails = subjects(&mails_to(&app, "camille@example.fr").await);
+    let mails = subjects(&app.mails_to("camille@example.fr").await);
     assert!(
         mails
             .iter()
@@ -202,7 +190,7 @@ async fn a_founder_applies_is_admitted_gets_a_tutor_and_graduates() {
     .await;
     assert_eq!(assigned["tutor_id"], tutor_id.as_str());
     assert_eq!(assigned["status"], "incubating");
-    let mails = subjects(&mails_to(&app, "helene@mines-ales.fr").await);
+    let mails = subjects(&app.mails_to("helene@mines-ales.fr").await);
     assert!(
         mails.iter().any(|s| s.contains("Béton de chanvre")),
         "{mails:?}"
@@ -345,7 +333,7 @@ async fn a_rejection_carries_its_reason_to_the_founder() {
     )
     .await;
     assert_eq!(own["decision_reason"], "Revenez avec un prototype.");
-    let mails = subjects(&mails_to(&app, "ines@example.fr").await);
+    let mails = subjects(&app.mails_to("ines@example.fr").await);
     assert!(
         mails
             .iter()
@@ -803,7 +791,7 @@ async fn a_tutor_at_the_limit_is_overloaded_even_under_concurrent_assignments() 
     .await;
     assert_eq!(seen["load"]["projects"], 1);
     // One e-mail to the tutor, for the one project they follow.
-    let assigned: Vec<String> = subjects(&mails_to(&app, "anne@mines-ales.fr").await)
+    let assigned: Vec<String> = subjects(&app.mails_to("anne@mines-ales.fr").await)
         .into_iter()
         .filter(|s| s.starts_with("Nouveau projet"))
         .collect();
@@ -824,7 +812,7 @@ async fn a_replaced_tutor_gets_a_handover_note_and_the_new_one_the_project() {
     let changed = expect_status(set_tutor(&app, &a, &paul).await, StatusCode::OK).await;
     assert_eq!(changed["tutor_id"], paul.as_str());
 
-    let anne_mails = subjects(&mails_to(&app, "anne@mines-ales.fr").await);
+    let anne_mails = subjects(&app.mails_to("anne@mines-ales.fr").await);
     assert_eq!(
         anne_mails
             .iter()
@@ -839,7 +827,7 @@ async fn a_replaced_tutor_gets_a_handover_note_and_the_new_one_the_project() {
             .any(|s| s == "Passation du projet « Béton de chanvre »"),
         "{anne_mails:?}"
     );
-    let paul_mails = subjects(&mails_to(&app, "paul@mines-ales.fr").await);
+    let paul_mails = subjects(&app.mails_to("paul@mines-ales.fr").await);
     assert!(
         paul_mails
             .iter()

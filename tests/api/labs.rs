@@ -2,13 +2,15 @@
 //! touching intervals, daylight saving on both sides, closures and their e-mails, availability,
 //! training expiry, quotas per ISO week, calendars, visibility, and races on the one slot.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use chrono::{Datelike, NaiveDate, Utc, Weekday};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
-use crate::helpers::{expect_problem, expect_status, published_missions, spawn_app, TestApp};
+use crate::helpers::{
+    eventually, expect_problem, expect_status, published_missions, spawn_app, TestApp,
+};
 
 /// The Monday `weeks` weeks after the coming one: always in the future, whatever today is.
 fn monday_in(weeks: i64) -> NaiveDate {
@@ -88,34 +90,6 @@ async fn book(app: &TestApp, token: &str, body: Value) -> reqwest::Response {
 
 fn slot(equipment: &str, day: NaiveDate, from: &str, to: &str) -> Value {
     json!({"equipment_id": equipment, "starts_at": paris(day, from), "ends_at": paris(day, to)})
-}
-
-async fn eventually<F, Fut>(limit: Duration, mut check: F) -> bool
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = bool>,
-{
-    let start = Instant::now();
-    while start.elapsed() < limit {
-        if check().await {
-            return true;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    false
-}
-
-async fn mails_to(app: &TestApp, to: &str) -> Vec<Value> {
-    let res = app
-        .get(
-            &format!("/api/v1/notifications?to={to}"),
-            Some(&app.staff_token),
-        )
-        .await;
-    expect_status(res, StatusCode::OK).await["items"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default()
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -446,7 +420,7 @@ async fn closure_cancels_overlapping_bookings_and_writes_one_email_per_booker() 
     assert_eq!(status_of(&theirs["id"]), Some(json!("cancelled")));
     assert_eq!(status_of(&kept["id"]), Some(json!("confirmed")));
 
-    let admin = mails_to(&app, crate::helpers::STAFF_EMAIL).await;
+    let admin = app.mails_to(crate::helpers::STAFF_EMAIL).await;
     let closures: Vec<_> = admin
         .iter()
         .filter(|m| m["subject"].as_str().is_some_and(|s| s.contains("fermé")))
@@ -455,7 +429,9 @@ async fn closure_cancels_overlapping_bookings_and_writes_one_email_per_booker() 
     assert!(closures[0]["subject"]
         .as_str()
         .is_some_and(|s| s.contains("vos 2 réservations")));
-    let tech = mails_to(&app, other_staff["email"].as_str().expect("email")).await;
+    let tech = app
+        .mails_to(other_staff["email"].as_str().expect("email"))
+        .await;
     assert_eq!(
         tech.iter()
             .filter(|m| m["subject"].as_str().is_some_and(|s| s.contains("fermé")))
@@ -580,7 +556,7 @@ async fn bookers_see_cancel_and_download_their_own_bookings_only() {
     // Confirmation e-mail with the .ics attached.
     assert!(
         eventually(Duration::from_secs(10), || async {
-            mails_to(&app, "tech2@imt.fr").await.iter().any(|m| {
+            app.mails_to("tech2@imt.fr").await.iter().any(|m| {
                 m["subject"]
                     .as_str()
                     .is_some_and(|s| s.starts_with("Réservation confirmée"))
@@ -619,7 +595,8 @@ async fn bookers_see_cancel_and_download_their_own_bookings_only() {
         .await;
     let ics = res.text().await.expect("body");
     assert!(ics.contains("METHOD:CANCEL") && ics.contains("STATUS:CANCELLED"));
-    assert!(mails_to(&app, "tech2@imt.fr")
+    assert!(app
+        .mails_to("tech2@imt.fr")
         .await
         .iter()
         .any(|m| m["subject"]

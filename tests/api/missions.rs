@@ -7,16 +7,6 @@ use serde_json::{json, Value};
 
 use crate::helpers::{expect_problem, expect_status, spawn_app, TestApp};
 
-async fn put(app: &TestApp, path: &str, token: &str, body: &Value) -> reqwest::Response {
-    app.client
-        .put(app.url(path))
-        .bearer_auth(token)
-        .json(body)
-        .send()
-        .await
-        .expect("request sent")
-}
-
 async fn campaign(app: &TestApp, body: Value) -> Value {
     let res = app
         .post("/api/v1/campaigns", Some(&app.staff_token), &body)
@@ -74,16 +64,8 @@ async fn student(app: &TestApp, email: &str) -> String {
 
 /// The e-mails queued for `to`, welcome e-mails aside.
 async fn notifications_to(app: &TestApp, to: &str) -> Vec<Value> {
-    let res = app
-        .get(
-            &format!("/api/v1/notifications?to={to}"),
-            Some(&app.staff_token),
-        )
-        .await;
-    expect_status(res, StatusCode::OK).await["items"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default()
+    app.mails_to(to)
+        .await
         .into_iter()
         .filter(|n| n["kind"] != "account_created")
         .collect()
@@ -433,18 +415,22 @@ async fn teams_preferences_and_constraints_follow_the_contract() {
         json!([problems[0], problems[0]]),
         json!(["0190a3b4-0000-7000-8000-000000000000"]),
     ] {
-        let res = put(&app, &prefs, &a, &json!({"problem_ids": ids})).await;
+        let res = app
+            .put(&prefs, Some(&a), &json!({"problem_ids": ids}))
+            .await;
         expect_problem(res, StatusCode::UNPROCESSABLE_ENTITY, "invalid_preferences").await;
     }
-    let res = put(&app, &prefs, &d, &json!({"problem_ids": [problems[0]]})).await;
+    let res = app
+        .put(&prefs, Some(&d), &json!({"problem_ids": [problems[0]]}))
+        .await;
     expect_problem(res, StatusCode::NOT_FOUND, "not_found").await;
-    let res = put(
-        &app,
-        &prefs,
-        &b,
-        &json!({"problem_ids": [problems[1], problems[0]]}),
-    )
-    .await;
+    let res = app
+        .put(
+            &prefs,
+            Some(&b),
+            &json!({"problem_ids": [problems[1], problems[0]]}),
+        )
+        .await;
     let saved = expect_status(res, StatusCode::OK).await;
     assert_eq!(saved["problem_ids"], json!([problems[1], problems[0]]));
     let read = expect_status(app.get(&prefs, Some(&a)).await, StatusCode::OK).await;
@@ -539,13 +525,13 @@ async fn a_whole_campaign_from_problems_to_published_missions() {
             problem_ids[1 + t % 2],
             problem_ids[2 - t % 2]
         ]);
-        let res = put(
-            &app,
-            &format!("/api/v1/teams/{tid}/preferences"),
-            &t2,
-            &json!({"problem_ids": order}),
-        )
-        .await;
+        let res = app
+            .put(
+                &format!("/api/v1/teams/{tid}/preferences"),
+                Some(&t2),
+                &json!({"problem_ids": order}),
+            )
+            .await;
         expect_status(res, StatusCode::OK).await;
         teams.push((tid, t1, t2, e1, e2));
     }
@@ -613,13 +599,13 @@ async fn a_whole_campaign_from_problems_to_published_missions() {
     .await;
     assert_eq!(c_now["status"], "allocated");
     // Preferences are frozen once allocated.
-    let res = put(
-        &app,
-        &format!("/api/v1/teams/{}/preferences", teams[1].0),
-        &teams[1].1,
-        &json!({"problem_ids": [problem_ids[1]]}),
-    )
-    .await;
+    let res = app
+        .put(
+            &format!("/api/v1/teams/{}/preferences", teams[1].0),
+            Some(&teams[1].1),
+            &json!({"problem_ids": [problem_ids[1]]}),
+        )
+        .await;
     expect_problem(res, StatusCode::CONFLICT, "invalid_transition").await;
 
     // CSV for a French spreadsheet.
@@ -771,10 +757,9 @@ async fn a_whole_campaign_from_problems_to_published_missions() {
     let second = all[1]["id"].as_str().expect("mission id");
     let tutor_path = |m: &str| format!("/api/v1/missions/{m}/tutor");
     let given = expect_status(
-        put(
-            &app,
+        app.put(
             &tutor_path(first),
-            &app.staff_token,
+            Some(&app.staff_token),
             &json!({"tutor_id": tutor_id}),
         )
         .await,
@@ -783,10 +768,9 @@ async fn a_whole_campaign_from_problems_to_published_missions() {
     .await;
     assert_eq!(given["tutor_id"], tutor_id);
     expect_problem(
-        put(
-            &app,
+        app.put(
             &tutor_path(second),
-            &app.staff_token,
+            Some(&app.staff_token),
             &json!({"tutor_id": tutor_id}),
         )
         .await,
@@ -795,10 +779,9 @@ async fn a_whole_campaign_from_problems_to_published_missions() {
     )
     .await;
     expect_problem(
-        put(
-            &app,
+        app.put(
             &tutor_path(second),
-            &app.staff_token,
+            Some(&app.staff_token),
             &json!({"tutor_id": founder_id(&app).await}),
         )
         .await,
@@ -807,10 +790,9 @@ async fn a_whole_campaign_from_problems_to_published_missions() {
     )
     .await;
     expect_problem(
-        put(
-            &app,
+        app.put(
             &tutor_path("no-such-mission"),
-            &app.staff_token,
+            Some(&app.staff_token),
             &json!({"tutor_id": tutor_id}),
         )
         .await,
@@ -819,10 +801,9 @@ async fn a_whole_campaign_from_problems_to_published_missions() {
     )
     .await;
     expect_problem(
-        put(
-            &app,
+        app.put(
             &tutor_path(first),
-            &tutor,
+            Some(&tutor),
             &json!({"tutor_id": tutor_id}),
         )
         .await,
@@ -1049,7 +1030,7 @@ async fn a_tutor_at_max_missions_is_overloaded_even_under_concurrent_assignments
     let answers = futures_util::future::join_all(
         paths
             .iter()
-            .map(|path| put(&app, path, &app.staff_token, &body)),
+            .map(|path| app.put(path, Some(&app.staff_token), &body)),
     )
     .await;
     let mut given = 0;

@@ -1,6 +1,6 @@
 //! The outbox end to end: files, a real SMTP server, outages, refusals, retries, two workers.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use diesel::Connection;
 use fieldlab::notifications::domain::Locale;
@@ -9,35 +9,10 @@ use mailparse::MailHeaderMap;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
-use crate::helpers::{expect_problem, expect_status, spawn_app, spawn_app_with, TestApp, PASSWORD};
+use crate::helpers::{
+    eventually, expect_problem, expect_status, spawn_app, spawn_app_with, TestApp, PASSWORD,
+};
 use crate::smtp::{free_port, start_sink};
-
-/// Polls `check` until it holds or `limit` passes.
-async fn eventually<F, Fut>(limit: Duration, mut check: F) -> bool
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = bool>,
-{
-    let start = Instant::now();
-    while start.elapsed() < limit {
-        if check().await {
-            return true;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    false
-}
-
-async fn notifications(app: &TestApp, query: &str) -> Vec<Value> {
-    let res = app
-        .get(
-            &format!("/api/v1/notifications{query}"),
-            Some(&app.staff_token),
-        )
-        .await;
-    let body = expect_status(res, StatusCode::OK).await;
-    body["items"].as_array().cloned().unwrap_or_default()
-}
 
 async fn create_student(app: &TestApp, email: &str) -> Value {
     let res = app
@@ -97,12 +72,16 @@ async fn a_staff_created_account_gets_a_french_welcome_file() {
     // The file is written first; the worker records the outcome right after.
     assert!(
         eventually(Duration::from_secs(10), || async {
-            notifications(&app, "?to=zoe.martin@etu.imt-mines-ales.fr").await[0]["status"] == "sent"
+            app.notifications("?to=zoe.martin@etu.imt-mines-ales.fr")
+                .await[0]["status"]
+                == "sent"
         })
         .await,
         "recorded as sent"
     );
-    let listed = notifications(&app, "?to=ZOE.MARTIN@etu.imt-mines-ales.fr").await;
+    let listed = app
+        .notifications("?to=ZOE.MARTIN@etu.imt-mines-ales.fr")
+        .await;
     assert_eq!(listed.len(), 1);
     assert_eq!(listed[0]["status"], "sent");
     assert_eq!(listed[0]["attempts"], 1);
@@ -157,7 +136,7 @@ async fn self_registration_sends_no_welcome_and_imports_send_one_each() {
         )
         .await;
     expect_status(res, StatusCode::OK).await;
-    let all = notifications(&app, "").await;
+    let all = app.notifications("").await;
     let mut recipients: Vec<&str> = all.iter().filter_map(|n| n["to"].as_str()).collect();
     recipients.sort_unstable();
     assert_eq!(recipients, ["a@etu.fr", "c@etu.fr"]);
@@ -174,7 +153,7 @@ async fn notifications_are_staff_only_and_only_failed_ones_retry() {
         "forbidden",
     )
     .await;
-    let listed = notifications(&app, "?to=s1@etu.fr").await;
+    let listed = app.notifications("?to=s1@etu.fr").await;
     let id = listed[0]["id"].as_str().expect("id");
     let res = app
         .post(
@@ -266,7 +245,7 @@ async fn smtp_delivers_intact_with_the_ics_attachment() {
     // The relay has it; the worker records the outcome right after the batch's delivery.
     assert!(
         eventually(Duration::from_secs(10), || async {
-            notifications(&app, "?to=lab.user@etu.fr").await[0]["status"] == "sent"
+            app.notifications("?to=lab.user@etu.fr").await[0]["status"] == "sent"
         })
         .await,
         "recorded as sent"
@@ -286,7 +265,7 @@ async fn a_relay_outage_delays_but_loses_nothing_and_sends_each_once() {
         create_student(&app, &format!("outage{i}@etu.fr")).await;
     }
     let waited = eventually(Duration::from_secs(10), || async {
-        let pending = notifications(&app, "?status=pending").await;
+        let pending = app.notifications("?status=pending").await;
         pending.len() == 3
             && pending
                 .iter()
@@ -296,13 +275,13 @@ async fn a_relay_outage_delays_but_loses_nothing_and_sends_each_once() {
     assert!(
         waited,
         "rows should stay pending with attempts and last_error: {:?}",
-        notifications(&app, "").await
+        app.notifications("").await
     );
 
     let inbox = start_sink(port, false);
     assert!(
         eventually(Duration::from_secs(20), || async {
-            notifications(&app, "?status=sent").await.len() == 3
+            app.notifications("?status=sent").await.len() == 3
         })
         .await
     );
@@ -326,11 +305,11 @@ async fn a_permanent_refusal_fails_at_once_and_staff_can_requeue() {
     create_student(&app, "refused@etu.fr").await;
     assert!(
         eventually(Duration::from_secs(10), || async {
-            notifications(&app, "?status=failed").await.len() == 1
+            app.notifications("?status=failed").await.len() == 1
         })
         .await
     );
-    let failed = notifications(&app, "?status=failed").await;
+    let failed = app.notifications("?status=failed").await;
     assert_eq!(failed[0]["attempts"], 1);
     assert!(
         failed[0]["last_error"]
@@ -452,7 +431,7 @@ async fn messages_claimed_by_a_worker_that_died_are_sent_after_its_lease() {
     );
     assert!(
         eventually(Duration::from_secs(10), || async {
-            notifications(&app, "?status=sent").await.len() == 5
+            app.notifications("?status=sent").await.len() == 5
         })
         .await,
         "recorded as sent"
