@@ -212,20 +212,22 @@ pub async fn submit_problem(
     let campaign_id = id.into_inner();
     let problem = state
         .db(move |conn| {
-            let campaign = models::find_campaign(conn, &campaign_id)?;
-            check(&campaign, CampaignAction::SubmitProblem)?;
-            let company = models::company_of_contact(conn, &user.id)?.ok_or_else(|| {
-                ApiError::conflict(
+            write_transaction(conn, |conn| {
+                let campaign = models::lock_campaign(conn, &campaign_id)?;
+                check(&campaign, CampaignAction::SubmitProblem)?;
+                let company = models::company_of_contact(conn, &user.id)?.ok_or_else(|| {
+                    ApiError::conflict(
                     "no_company",
                     "Register your company (POST /api/v1/companies) before submitting problems.",
                 )
-            })?;
-            Ok(models::insert_problem(
-                conn,
-                &campaign.id,
-                &company.id,
-                &new,
-            )?)
+                })?;
+                Ok(models::insert_problem(
+                    conn,
+                    &campaign.id,
+                    &company.id,
+                    &new,
+                )?)
+            })
         })
         .await?;
     Ok(HttpResponse::Created().json(ProblemView::from(problem)))
@@ -360,29 +362,31 @@ pub async fn create_team(
         )
     };
     let view = state
+        // Under the campaign's lock: no team lands after `allocate` or `publish` read them.
         .db(move |conn| {
-            let campaign = models::find_campaign(conn, &campaign_id)?;
-            check(&campaign, CampaignAction::FormTeam)?;
-            let size = usize::try_from(campaign.team_size).unwrap_or(0);
-            let (name, emails) = domain::team_members(&b.name, &b.member_emails, &user.email, size)
-                .map_err(|e| ApiError::unprocessable("invalid_team", e.0))?;
-            let found: HashMap<String, String> = models::students_by_email(conn, &emails)?
-                .into_iter()
-                .map(|(id, email)| (email, id))
-                .collect();
-            let missing: Vec<&str> = emails
-                .iter()
-                .filter(|e| !found.contains_key(*e))
-                .map(String::as_str)
-                .collect();
-            if !missing.is_empty() {
-                return Err(ApiError::unprocessable(
-                    "invalid_team",
-                    format!("Not student accounts: {}.", missing.join(", ")),
-                ));
-            }
-            let ids: Vec<String> = emails.iter().map(|e| found[e].clone()).collect();
             write_transaction(conn, |conn| {
+                let campaign = models::lock_campaign(conn, &campaign_id)?;
+                check(&campaign, CampaignAction::FormTeam)?;
+                let size = usize::try_from(campaign.team_size).unwrap_or(0);
+                let (name, emails) =
+                    domain::team_members(&b.name, &b.member_emails, &user.email, size)
+                        .map_err(|e| ApiError::unprocessable("invalid_team", e.0))?;
+                let found: HashMap<String, String> = models::students_by_email(conn, &emails)?
+                    .into_iter()
+                    .map(|(id, email)| (email, id))
+                    .collect();
+                let missing: Vec<&str> = emails
+                    .iter()
+                    .filter(|e| !found.contains_key(*e))
+                    .map(String::as_str)
+                    .collect();
+                if !missing.is_empty() {
+                    return Err(ApiError::unprocessable(
+                        "invalid_team",
+                        format!("Not student accounts: {}.", missing.join(", ")),
+                    ));
+                }
+                let ids: Vec<String> = emails.iter().map(|e| found[e].clone()).collect();
                 let taken = models::already_in_team(conn, &campaign.id, &ids)?;
                 if !taken.is_empty() {
                     return Err(in_team(&taken.join(", ")));
@@ -552,34 +556,36 @@ pub async fn create_constraint(
     let campaign_id = id.into_inner();
     let row = state
         .db(move |conn| {
-            let campaign = models::find_campaign(conn, &campaign_id)?;
-            check(&campaign, CampaignAction::SetConstraint)?;
-            let mut errors = Vec::new();
-            let kind = ConstraintKind::parse(&b.kind);
-            if kind.is_none() {
-                errors.push(FieldError::new("kind", "must be `forbid` or `pin`"));
-            }
-            let team = models::find_team(conn, &b.team_id).optional_not_found()?;
-            if team.is_none_or(|t| t.campaign_id != campaign.id) {
-                errors.push(FieldError::new("team_id", "is not a team of this campaign"));
-            }
-            let problem = models::find_problem(conn, &b.problem_id).optional_not_found()?;
-            if problem.is_none_or(|p| p.campaign_id != campaign.id) {
-                errors.push(FieldError::new(
-                    "problem_id",
-                    "is not a problem of this campaign",
-                ));
-            }
-            match kind {
-                Some(kind) if errors.is_empty() => Ok(models::insert_constraint(
-                    conn,
-                    &campaign.id,
-                    &b.team_id,
-                    &b.problem_id,
-                    kind,
-                )?),
-                _ => Err(ApiError::validation(errors)),
-            }
+            write_transaction(conn, |conn| {
+                let campaign = models::lock_campaign(conn, &campaign_id)?;
+                check(&campaign, CampaignAction::SetConstraint)?;
+                let mut errors = Vec::new();
+                let kind = ConstraintKind::parse(&b.kind);
+                if kind.is_none() {
+                    errors.push(FieldError::new("kind", "must be `forbid` or `pin`"));
+                }
+                let team = models::find_team(conn, &b.team_id).optional_not_found()?;
+                if team.is_none_or(|t| t.campaign_id != campaign.id) {
+                    errors.push(FieldError::new("team_id", "is not a team of this campaign"));
+                }
+                let problem = models::find_problem(conn, &b.problem_id).optional_not_found()?;
+                if problem.is_none_or(|p| p.campaign_id != campaign.id) {
+                    errors.push(FieldError::new(
+                        "problem_id",
+                        "is not a problem of this campaign",
+                    ));
+                }
+                match kind {
+                    Some(kind) if errors.is_empty() => Ok(models::insert_constraint(
+                        conn,
+                        &campaign.id,
+                        &b.team_id,
+                        &b.problem_id,
+                        kind,
+                    )?),
+                    _ => Err(ApiError::validation(errors)),
+                }
+            })
         })
         .await?;
     Ok(HttpResponse::Created().json(ConstraintView::from(row)))
@@ -1024,8 +1030,8 @@ fn assign_mission_tutor(
     };
     outbox.enqueue(
         conn,
-        Email::new(&tutor.email, "missions_tutored", values)
-            .dedupe(format!("missions_tutored:{}:{tutor_id}", mission.id)),
+        // No dedupe key: a mission given back to a tutor it had before is news again.
+        Email::new(&tutor.email, "missions_tutored", values),
     )?;
     Ok(mission)
 }
