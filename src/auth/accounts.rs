@@ -4,7 +4,6 @@
 
 use actix_web::web;
 use chrono::Duration;
-use diesel::Connection;
 use serde::Serialize;
 
 use crate::auth::domain::{NewAccount, SessionToken};
@@ -119,7 +118,7 @@ where
             if models::email_exists(conn, account.email.as_str())? {
                 return Err(taken());
             }
-            conn.transaction::<_, ApiError, _>(|conn| {
+            crate::db::write_transaction(conn, |conn| {
                 let staff = created_by.as_ref();
                 let user = models::insert_user(
                     conn,

@@ -197,7 +197,7 @@ fn import_accounts(
         errors: parsed.errors,
         ..ImportReport::default()
     };
-    conn.transaction::<_, ApiError, _>(|conn| {
+    db::write_transaction(conn, |conn| {
         for (line, account) in &parsed.accounts {
             if models::email_exists(conn, account.email.as_str())? {
                 report.skipped += 1;
@@ -243,13 +243,19 @@ pub async fn set_password(
     let lookup = token_hash(token.trim());
     let user = state
         .db(move |conn| {
-            conn.transaction::<_, ApiError, _>(|conn| {
-                let user = models::user_for_password_token(conn, &lookup)?.ok_or_else(|| {
+            db::write_transaction(conn, |conn| {
+                let invalid = || {
                     ApiError::unprocessable(
                         "invalid_token",
                         "This link is unknown, already used or expired: ask for a new one.",
                     )
-                })?;
+                };
+                let user = models::user_for_password_token(conn, &lookup)?.ok_or_else(invalid)?;
+                // The database decides who used the link: of two requests racing with it,
+                // the second deletes nothing (it waits for the first's row lock on PostgreSQL).
+                if models::take_password_token(conn, &lookup)? == 0 {
+                    return Err(invalid());
+                }
                 models::replace_password(conn, &user.id, &hash)?;
                 Ok(user)
             })
@@ -271,7 +277,7 @@ pub async fn forgot_password(
     let public_url = state.settings.server.public_url.clone();
     state
         .db(move |conn| {
-            conn.transaction::<_, ApiError, _>(|conn| {
+            db::write_transaction(conn, |conn| {
                 if let Some(user) = models::find_user_by_email(conn, &email)? {
                     accounts::password_reset(conn, &outbox, &public_url, &user)?;
                 }

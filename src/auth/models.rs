@@ -169,6 +169,16 @@ pub fn user_for_password_token(
         .optional()
 }
 
+/// Uses up a live password token: how many rows it removed (0: unknown, expired or used).
+pub fn take_password_token(conn: &mut DbConnection, token_hash: &str) -> QueryResult<usize> {
+    diesel::delete(
+        password_tokens::table
+            .filter(password_tokens::token_hash.eq(token_hash))
+            .filter(password_tokens::expires_at.gt(now())),
+    )
+    .execute(conn)
+}
+
 /// Sets a new password; every password token and session of the user stops working.
 pub fn replace_password(conn: &mut DbConnection, user_id: &str, hash: &str) -> QueryResult<()> {
     diesel::update(users::table.find(user_id))
