@@ -1,7 +1,7 @@
 //! `ApiError`: the one error type handlers return, answered as `application/problem+json`
 //! with the contract's stable `code`. This is the only place HTTP statuses of errors are chosen.
 
-use actix_web::body::{BoxBody, EitherBody, MessageBody};
+use actix_web::body::MessageBody;
 use actix_web::dev::ServiceResponse;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::http::StatusCode;
@@ -271,19 +271,6 @@ pub fn query_error(err: actix_web::error::QueryPayloadError) -> ApiError {
 pub fn path_error(_err: actix_web::error::PathError) -> ApiError {
     ApiError::not_found()
 }
-
-pub fn payload_error(err: actix_web::error::PayloadError) -> ApiError {
-    match err {
-        actix_web::error::PayloadError::Overflow => ApiError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "payload_too_large",
-            "The request body is larger than this server accepts.",
-        ),
-        other => ApiError::bad_request(format!("Invalid request body: {other}")),
-    }
-}
-
-pub type BoxedResponse = ServiceResponse<EitherBody<BoxBody>>;
 
 #[cfg(test)]
 mod tests {

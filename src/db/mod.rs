@@ -25,7 +25,6 @@ pub enum DbConnection {
 }
 
 pub type Pool = r2d2::Pool<ConnectionManager>;
-pub type PooledConnection = r2d2::PooledConnection<ConnectionManager>;
 
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
@@ -225,7 +224,7 @@ pub fn new_id() -> String {
 static SQLITE_WRITER: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 /// A PostgreSQL transaction-scoped advisory lock on a name (`"lab:<id>"`), which a
-/// [`write_transaction_locking`] takes in the same round trip as its `BEGIN`. Shared holders
+/// [`write_transaction_with`] takes in the same round trip as its `BEGIN`. Shared holders
 /// run side by side; an exclusive holder waits for them and they for it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Lock {
@@ -264,7 +263,7 @@ fn lock_key(name: &str) -> i64 {
 /// `BEGIN IMMEDIATE`, so it holds the write lock from the first read and never fails with
 /// BUSY_SNAPSHOT when it writes; on PostgreSQL it is a normal transaction, and the caller
 /// takes row locks with a per-backend `lock_*` function (or advisory locks, see
-/// [`write_transaction_locking`]).
+/// [`write_transaction_with`]).
 pub fn write_transaction<T, F>(conn: &mut DbConnection, f: F) -> Result<T, ApiError>
 where
     F: FnOnce(&mut DbConnection) -> Result<T, ApiError>,
@@ -275,18 +274,7 @@ where
 /// [`write_transaction`] that first takes `locks` on PostgreSQL, in order, sent with the
 /// `BEGIN` as one batch: a hot path (a booking) pays one round trip for the transaction and
 /// its locks. SQLite needs none: `BEGIN IMMEDIATE` already holds the database's write lock.
-pub fn write_transaction_locking<T, F>(
-    conn: &mut DbConnection,
-    locks: &[Lock],
-    f: F,
-) -> Result<T, ApiError>
-where
-    F: FnOnce(&mut DbConnection) -> Result<T, ApiError>,
-{
-    write_transaction_with(conn, locks, f)
-}
-
-/// The same for work outside requests (the e-mail worker), with its own error type.
+/// Generic over the error, so the e-mail worker uses it too.
 pub fn write_transaction_with<T, E, F>(
     conn: &mut DbConnection,
     locks: &[Lock],

@@ -23,8 +23,8 @@ pub struct NewBooking {
     pub starts_at: NaiveDateTime,
     pub ends_at: NaiveDateTime,
     pub purpose: Option<String>,
-    pub application_id: Option<String>,
-    pub mission_id: Option<String>,
+    /// The application or mission the booking is for, if any (never both: 422 at parsing).
+    pub project: Option<Project>,
 }
 
 pub fn book(
@@ -40,7 +40,7 @@ pub fn book(
     } = models::bookable(conn, &request.equipment_id)?.ok_or_else(ApiError::not_found)?;
     let tz = lab.tz();
 
-    let claim = project_claim(conn, user, &request)?;
+    let claim = project_claim(conn, user, request.project.as_ref())?;
     domain::may_book(user.role, &claim)?;
     if equipment.requires_training && !user.is(Role::Staff) {
         let day = domain::local_date(tz, request.starts_at);
@@ -55,11 +55,7 @@ pub fn book(
     };
     domain::check_slot(slot, now(), limits, tz, &hours)?;
 
-    let project = match (&request.application_id, &request.mission_id) {
-        (Some(id), _) => Some(Project::Application(id.clone())),
-        (None, Some(id)) => Some(Project::Mission(id.clone())),
-        (None, None) => None,
-    };
+    let project = request.project;
     let booking = Booking {
         id: new_id(),
         equipment_id: equipment.id.clone(),
@@ -68,8 +64,14 @@ pub fn book(
         ends_at: slot.end,
         status: CONFIRMED.to_owned(),
         purpose: request.purpose,
-        application_id: request.application_id,
-        mission_id: request.mission_id,
+        application_id: match &project {
+            Some(Project::Application(id)) => Some(id.clone()),
+            _ => None,
+        },
+        mission_id: match &project {
+            Some(Project::Mission(id)) => Some(id.clone()),
+            _ => None,
+        },
         cancelled_at: None,
         cancelled_by: None,
         cancel_reason: None,
@@ -88,7 +90,7 @@ pub fn book(
     )?;
     let mut locks = vec![models::lab_lock(&lab.id, false)];
     locks.extend(project.as_ref().map(models::project_lock));
-    db::write_transaction_locking(conn, &locks, |conn| {
+    db::write_transaction_with::<_, ApiError, _>(conn, &locks, |conn| {
         let conflicts = models::slot_conflicts(conn, &lab.id, &equipment.id, slot)?;
         if conflicts.closed {
             return Err(Refusal::LabClosed.into());
@@ -121,50 +123,48 @@ pub fn book(
 fn project_claim(
     conn: &mut DbConnection,
     user: &CurrentUser,
-    request: &NewBooking,
+    project: Option<&Project>,
 ) -> Result<ProjectClaim, ApiError> {
-    match (&request.application_id, &request.mission_id) {
-        (Some(_), Some(_)) => Err(ApiError::validation(vec![FieldError::new(
-            "mission_id",
-            "give either `application_id` or `mission_id`, not both",
-        )])),
-        (Some(application_id), None) => match models::application_of(conn, application_id)? {
-            Some((founder_id, status)) => Ok(ProjectClaim::Application {
-                own: founder_id == user.id,
-                incubating: status == "incubating",
-            }),
-            None if user.is(Role::Staff) => Err(ApiError::validation(vec![FieldError::new(
-                "application_id",
-                "no such application",
-            )])),
-            None => Ok(ProjectClaim::Application {
-                own: false,
-                incubating: false,
-            }),
-        },
-        (None, Some(mission_id)) => Ok(ProjectClaim::Mission {
-            held_by_team: mission_held_by_team_of(conn, user, mission_id)?,
-        }),
-        (None, None) => Ok(ProjectClaim::None),
+    match project {
+        Some(Project::Application(application_id)) => {
+            match models::application_of(conn, application_id)? {
+                Some((founder_id, status)) => Ok(ProjectClaim::Application {
+                    own: founder_id == user.id,
+                    incubating: status == crate::incubator::domain::Status::Incubating.as_str(),
+                }),
+                None if user.is(Role::Staff) => Err(ApiError::validation(vec![FieldError::new(
+                    "application_id",
+                    "no such application",
+                )])),
+                None => Ok(ProjectClaim::Application {
+                    own: false,
+                    incubating: false,
+                }),
+            }
+        }
+        Some(Project::Mission(mission_id)) => {
+            use diesel::OptionalExtension;
+            let mission = crate::missions::models::find_mission(conn, mission_id).optional()?;
+            match mission {
+                // As for applications: staff naming no real mission get 422; anyone else 403.
+                None if user.is(Role::Staff) => Err(ApiError::validation(vec![FieldError::new(
+                    "mission_id",
+                    "no such mission",
+                )])),
+                None => Ok(ProjectClaim::Mission {
+                    held_by_team: false,
+                }),
+                Some(mission) => Ok(ProjectClaim::Mission {
+                    held_by_team: crate::missions::models::is_member(
+                        conn,
+                        &mission.team_id,
+                        &user.id,
+                    )?,
+                }),
+            }
+        }
+        None => Ok(ProjectClaim::None),
     }
-}
-
-/// Whether the mission is held by a team `user` belongs to (an unknown mission is held by
-/// nobody, so the booking answers 403 as for anyone else's).
-fn mission_held_by_team_of(
-    conn: &mut DbConnection,
-    user: &CurrentUser,
-    mission_id: &str,
-) -> Result<bool, ApiError> {
-    use diesel::OptionalExtension;
-    let Some(mission) = crate::missions::models::find_mission(conn, mission_id).optional()? else {
-        return Ok(false);
-    };
-    Ok(crate::missions::models::is_member(
-        conn,
-        &mission.team_id,
-        &user.id,
-    )?)
 }
 
 fn lab_of(conn: &mut DbConnection, equipment: &Equipment) -> Result<Lab, ApiError> {
@@ -241,7 +241,7 @@ pub fn close_lab(
 ) -> Result<ClosureView, ApiError> {
     let lab = models::find_lab(conn, &closure.lab_id)?.ok_or_else(ApiError::not_found)?;
     let tz = lab.tz();
-    db::write_transaction_locking(conn, &[models::lab_lock(&lab.id, true)], |conn| {
+    db::write_transaction_with::<_, ApiError, _>(conn, &[models::lab_lock(&lab.id, true)], |conn| {
         models::insert_closure(conn, &closure)?;
         let span = Interval::new(closure.starts_at, closure.ends_at);
         let hit = models::confirmed_in_lab(conn, &lab.id, span)?;

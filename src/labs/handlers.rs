@@ -10,7 +10,7 @@ use crate::db::{new_id, now, DbConnection};
 use crate::error::{ApiError, FieldError, Problem};
 use crate::labs::bookings::{self as booking_flow, NewBooking};
 use crate::labs::domain::{self, DEFAULT_MAX_MINUTES, DEFAULT_MIN_MINUTES, DEFAULT_TIMEZONE};
-use crate::labs::models::{self, Authorization, BookingFilter, Closure, Equipment, Lab};
+use crate::labs::models::{self, Authorization, BookingFilter, Closure, Equipment, Lab, Project};
 use crate::labs::views::*;
 use crate::paging::{Page, PageParams, PageRequest};
 use crate::startup::AppState;
@@ -453,13 +453,23 @@ fn new_booking(body: BookingBody) -> Result<NewBooking, ApiError> {
         )]));
     }
     let (starts_at, ends_at) = parse_span(&body.starts_at, &body.ends_at)?;
+    let project = match (not_blank(body.application_id), not_blank(body.mission_id)) {
+        (Some(_), Some(_)) => {
+            return Err(ApiError::validation(vec![FieldError::new(
+                "mission_id",
+                "give either `application_id` or `mission_id`, not both",
+            )]))
+        }
+        (Some(id), None) => Some(Project::Application(id)),
+        (None, Some(id)) => Some(Project::Mission(id)),
+        (None, None) => None,
+    };
     Ok(NewBooking {
         equipment_id,
         starts_at,
         ends_at,
         purpose: not_blank(body.purpose),
-        application_id: not_blank(body.application_id),
-        mission_id: not_blank(body.mission_id),
+        project,
     })
 }
 

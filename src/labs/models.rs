@@ -282,7 +282,7 @@ pub fn user_exists(conn: &mut DbConnection, id: &str) -> QueryResult<bool> {
     diesel::select(diesel::dsl::exists(users::table.find(id))).get_result(conn)
 }
 
-/// `(email, name)` of these users.
+/// `(id, email, name)` of these users.
 pub fn contacts(
     conn: &mut DbConnection,
     ids: &[String],

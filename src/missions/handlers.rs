@@ -4,7 +4,7 @@
 use std::collections::{HashMap, HashSet};
 
 use actix_web::{web, HttpResponse};
-use diesel::Connection;
+use diesel::{Connection, OptionalExtension};
 
 use crate::allocation::{self, AllocationError, Instance, Objective, ProblemSpec, TeamPrefs};
 use crate::auth::{CurrentUser, Role, Staff};
@@ -134,7 +134,7 @@ pub async fn create_company(
             conn.transaction::<_, ApiError, _>(|conn| {
                 if let Some(contact) = &contact {
                     let account = crate::auth::models::find_user(conn, contact)
-                        .optional_not_found()?
+                        .optional()?
                         .filter(|u| u.role() == Role::Company)
                         .ok_or_else(|| {
                             ApiError::validation(vec![FieldError::new(
@@ -164,21 +164,6 @@ fn is_unique_violation(e: &diesel::result::Error) -> bool {
         e,
         diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _)
     )
-}
-
-/// `NotFound` as `None`, other errors kept.
-trait OptionalNotFound<T> {
-    fn optional_not_found(self) -> Result<Option<T>, ApiError>;
-}
-
-impl<T> OptionalNotFound<T> for diesel::QueryResult<T> {
-    fn optional_not_found(self) -> Result<Option<T>, ApiError> {
-        match self {
-            Ok(v) => Ok(Some(v)),
-            Err(diesel::result::Error::NotFound) => Ok(None),
-            Err(e) => Err(e.into()),
-        }
-    }
 }
 
 /// Companies (staff).
@@ -564,11 +549,11 @@ pub async fn create_constraint(
                 if kind.is_none() {
                     errors.push(FieldError::new("kind", "must be `forbid` or `pin`"));
                 }
-                let team = models::find_team(conn, &b.team_id).optional_not_found()?;
+                let team = models::find_team(conn, &b.team_id).optional()?;
                 if team.is_none_or(|t| t.campaign_id != campaign.id) {
                     errors.push(FieldError::new("team_id", "is not a team of this campaign"));
                 }
-                let problem = models::find_problem(conn, &b.problem_id).optional_not_found()?;
+                let problem = models::find_problem(conn, &b.problem_id).optional()?;
                 if problem.is_none_or(|p| p.campaign_id != campaign.id) {
                     errors.push(FieldError::new(
                         "problem_id",
@@ -725,7 +710,7 @@ fn stored_allocation(
 ) -> Result<AllocationView, ApiError> {
     let campaign = models::find_campaign(conn, campaign_id)?;
     let json = models::latest_allocation(conn, &campaign.id)
-        .optional_not_found()?
+        .optional()?
         .ok_or_else(|| {
             ApiError::conflict(
                 "invalid_transition",
@@ -956,13 +941,6 @@ pub async fn get_mission(
     Ok(web::Json(mission.into()))
 }
 
-/// `{tutor_id}` for `PUT /missions/{id}/tutor`.
-#[derive(Debug, Default, serde::Deserialize, utoipa::ToSchema)]
-#[serde(default)]
-pub struct MissionTutorBody {
-    pub tutor_id: String,
-}
-
 /// Give a mission its tutor (staff). A tutor already following `max_missions` missions of this
 /// campaign: 409 `tutor_overloaded`, checked and written under the tutor's lock so parallel
 /// requests cannot pass the limit. The tutor is e-mailed, naming the mission.
@@ -1036,13 +1014,6 @@ fn assign_mission_tutor(
     Ok(mission)
 }
 
-/// One mission and the tutor `assign-tutors` gave it.
-#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
-pub struct TutorAssignmentView {
-    pub mission_id: String,
-    pub tutor_id: String,
-}
-
 /// Give every mission without a tutor one (staff, once `published`): an exact min-cost
 /// assignment, domain matches first, loads balanced, within each tutor's `max_missions` for
 /// the campaign. Each tutor gets one e-mail listing all their new missions.
@@ -1072,16 +1043,10 @@ fn assign_campaign_tutors(
     campaign_id: &str,
 ) -> Result<Vec<TutorAssignmentView>, ApiError> {
     let campaign = models::lock_campaign(conn, campaign_id)?;
-    if campaign.status() != CampaignStatus::Published {
-        return Err(ApiError::conflict(
-            "invalid_transition",
-            "Tutors are assigned once the campaign is published.",
-        ));
-    }
+    check(&campaign, CampaignAction::AssignTutors)?;
     // Locked in one order (by id) so that concurrent PUTs on a tutor wait, never deadlock.
     crate::tutors::models::lock_all_tutors(conn)?;
-    let mut tutors = crate::tutors::models::all(conn)?;
-    tutors.sort_by(|a, b| a.id.cmp(&b.id));
+    let tutors = crate::tutors::models::all(conn)?;
     let taken = models::tutor_counts_in_campaign(conn, &campaign.id)?;
     let rooms: Vec<domain::TutorRoom> = tutors
         .iter()

@@ -447,19 +447,6 @@ pub fn is_member(conn: &mut DbConnection, team_id: &str, user_id: &str) -> Query
     .get_result(conn)
 }
 
-pub fn team_of_student(
-    conn: &mut DbConnection,
-    campaign_id: &str,
-    user_id: &str,
-) -> QueryResult<Option<String>> {
-    team_members::table
-        .filter(team_members::campaign_id.eq(campaign_id))
-        .filter(team_members::student_id.eq(user_id))
-        .select(team_members::team_id)
-        .first(conn)
-        .optional()
-}
-
 // ---- preferences ----
 
 pub fn replace_preferences(

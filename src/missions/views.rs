@@ -301,12 +301,14 @@ impl From<Mission> for MissionView {
     }
 }
 
+/// `{tutor_id}` for `PUT /missions/{id}/tutor`.
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(default)]
-pub struct TutorBody {
+pub struct MissionTutorBody {
     pub tutor_id: String,
 }
 
+/// One mission and the tutor `assign-tutors` gave it.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct TutorAssignmentView {
     pub mission_id: String,

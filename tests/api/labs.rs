@@ -1042,4 +1042,9 @@ async fn a_student_books_for_the_mission_their_team_holds_within_its_quota() {
     let (_, outsider) = app.user_with_role("student", "paul@etu.fr").await;
     let res = book(&app, &outsider, for_mission("15:00", "16:00")).await;
     expect_problem(res, StatusCode::FORBIDDEN, "forbidden").await;
+    // Staff naming a mission that does not exist: 422, as for an unknown application.
+    let mut unknown = slot(&lab.press, day, "15:00", "16:00");
+    unknown["mission_id"] = json!("no-such-mission");
+    let res = book(&app, &app.staff_token, unknown).await;
+    expect_problem(res, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
 }
