@@ -5,7 +5,6 @@
 
 use actix_web::{web, HttpResponse};
 use chrono::Utc;
-use diesel::Connection;
 
 use crate::auth::models::find_user;
 use crate::auth::{CurrentUser, Role, Staff};
@@ -58,7 +57,7 @@ pub async fn apply(
     .map_err(ApiError::validation)?;
     let application = state
         .db(move |conn| {
-            conn.transaction::<_, ApiError, _>(|conn| {
+            write_transaction(conn, |conn| {
                 let application = models::insert(conn, &user.id, &new)?;
                 models::record(
                     conn,

@@ -3,10 +3,9 @@
 
 use actix_web::{web, HttpResponse};
 use chrono::{Duration, NaiveDate, NaiveDateTime};
-use diesel::Connection;
 
 use crate::auth::{Bearer, CurrentUser, Role, Staff};
-use crate::db::{new_id, now, DbConnection};
+use crate::db::{self, new_id, now, DbConnection};
 use crate::error::{ApiError, FieldError, Problem};
 use crate::labs::bookings::{self as booking_flow, NewBooking};
 use crate::labs::domain::{self, DEFAULT_MAX_MINUTES, DEFAULT_MIN_MINUTES, DEFAULT_TIMEZONE};
@@ -71,7 +70,7 @@ pub async fn create_lab(
         .collect();
     let view = state
         .db(move |conn| {
-            conn.transaction::<_, ApiError, _>(|conn| Ok(models::insert_lab(conn, &lab, &hours)?))?;
+            db::write_transaction(conn, |conn| Ok(models::insert_lab(conn, &lab, &hours)?))?;
             Ok(LabView::new(lab, &hours))
         })
         .await?;

@@ -4,7 +4,7 @@
 use std::collections::{HashMap, HashSet};
 
 use actix_web::{web, HttpResponse};
-use diesel::{Connection, OptionalExtension};
+use diesel::OptionalExtension;
 
 use crate::allocation::{self, AllocationError, Instance, Objective, ProblemSpec, TeamPrefs};
 use crate::auth::{CurrentUser, Role, Staff};
@@ -131,7 +131,7 @@ pub async fn create_company(
     };
     let company = state
         .db(move |conn| {
-            conn.transaction::<_, ApiError, _>(|conn| {
+            write_transaction(conn, |conn| {
                 if let Some(contact) = &contact {
                     let account = crate::auth::models::find_user(conn, contact)
                         .optional()?
