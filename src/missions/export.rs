@@ -39,7 +39,7 @@ pub fn lines(
         .into_iter()
         .map(|p| (p.id.clone(), p))
         .collect();
-    let mut companies: HashMap<String, String> = HashMap::new();
+    let companies = models::campaign_companies(conn, campaign_id)?;
     let mut out = Vec::new();
     let team_line = |team_id: &str, members: &HashMap<String, Vec<String>>| Line {
         team: teams.get(team_id).cloned().unwrap_or_default(),
@@ -54,12 +54,11 @@ pub fn lines(
     for a in &view.assignments {
         let mut line = team_line(&a.team_id, &members);
         if let Some(problem) = problems.get(&a.problem_id) {
-            if !companies.contains_key(&problem.company_id) {
-                let company = models::find_company(conn, &problem.company_id)?;
-                companies.insert(company.id, company.name);
-            }
             line.problem = problem.title.clone();
-            line.company = companies[&problem.company_id].clone();
+            line.company = companies
+                .get(&problem.company_id)
+                .map(|(c, _)| c.name.clone())
+                .unwrap_or_default();
         }
         line.rank = Some(a.rank);
         out.push(line);

@@ -822,13 +822,13 @@ fn publish_campaign(
     };
     models::insert_missions(conn, &missions)?;
     let facts = mission_facts(conn, &campaign, &missions)?;
-    for (mission, facts) in missions.iter().zip(&facts) {
+    for facts in &facts {
         let event = mail::mission_event(facts);
         for student in &facts.members {
             mail::send_student(conn, outbox, facts, student, &event)?;
         }
-        if let Some((email, name)) = models::company_contact(conn, &mission.company_id)? {
-            mail::send_company(conn, outbox, facts, &Person { name, email }, &event)?;
+        if let Some(contact) = &facts.contact {
+            mail::send_company(conn, outbox, facts, contact, &event)?;
         }
     }
     models::set_campaign_status(conn, &campaign.id, next)?;
@@ -858,14 +858,13 @@ pub(crate) fn mission_facts(
             email: m.email,
         });
     }
-    let mut companies: HashMap<String, models::Company> = HashMap::new();
+    let companies = models::campaign_companies(conn, &campaign.id)?;
     let mut facts = Vec::with_capacity(missions.len());
     for mission in missions {
-        if !companies.contains_key(&mission.company_id) {
-            let company = models::find_company(conn, &mission.company_id)?;
-            companies.insert(company.id.clone(), company);
-        }
-        let company = &companies[&mission.company_id];
+        let company = companies
+            .get(&mission.company_id)
+            .map(|(c, _)| c)
+            .ok_or(diesel::result::Error::NotFound)?;
         let problem = problems.get(&mission.problem_id);
         facts.push(MissionFacts {
             mission_id: mission.id.clone(),
@@ -881,6 +880,10 @@ pub(crate) fn mission_facts(
             starts_on: mission.starts_on,
             ends_on: mission.ends_on,
             members: members.get(&mission.team_id).cloned().unwrap_or_default(),
+            contact: companies
+                .get(&mission.company_id)
+                .and_then(|(_, contact)| contact.clone())
+                .map(|(email, name)| Person { name, email }),
         });
     }
     Ok(facts)

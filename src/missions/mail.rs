@@ -39,6 +39,9 @@ pub struct MissionFacts {
     pub starts_on: NaiveDate,
     pub ends_on: NaiveDate,
     pub members: Vec<Person>,
+    /// The company's contact, who is e-mailed about the mission (not a template value).
+    #[serde(skip)]
+    pub contact: Option<Person>,
 }
 
 /// `mission_published_student`: one per team member.

@@ -221,6 +221,29 @@ pub fn list_companies(conn: &mut DbConnection, page: &PageRequest) -> QueryResul
 }
 
 /// The contact's e-mail and name of a company, if it has one.
+/// A company by id, with its contact's `(email, name)` when it has one.
+pub type CompaniesById = std::collections::HashMap<String, (Company, Option<(String, String)>)>;
+
+/// The companies with a problem in this campaign, with their contacts: one query for what
+/// publishing, the mission e-mails and the export need.
+pub fn campaign_companies(
+    conn: &mut DbConnection,
+    campaign_id: &str,
+) -> QueryResult<CompaniesById> {
+    let in_campaign = problems::table
+        .filter(problems::campaign_id.eq(campaign_id))
+        .select(problems::company_id);
+    let rows: Vec<(Company, Option<(String, String)>)> = companies::table
+        .left_join(users::table.on(companies::contact_id.eq(users::id.nullable())))
+        .filter(companies::id.eq_any(in_campaign))
+        .select((Company::as_select(), (users::email, users::name).nullable()))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(company, contact)| (company.id.clone(), (company, contact)))
+        .collect())
+}
+
 pub fn company_contact(
     conn: &mut DbConnection,
     company_id: &str,
