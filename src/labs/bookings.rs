@@ -12,7 +12,9 @@ use crate::db::{self, new_id, now, utc, DbConnection};
 use crate::error::{ApiError, FieldError};
 use crate::labs::domain::{self, DurationLimits, Interval, ProjectClaim, Refusal};
 use crate::labs::ics::{self, BookingEvent};
-use crate::labs::models::{self, Bookable, Booking, Closure, Equipment, Lab, Project, CONFIRMED};
+use crate::labs::models::{
+    self, Bookable, Booking, Closure, Equipment, Lab, Project, CANCELLED, CONFIRMED,
+};
 use crate::labs::views::ClosureView;
 use crate::notifications::{Attachment, Email, Outbox};
 
@@ -167,16 +169,6 @@ fn project_claim(
     }
 }
 
-fn lab_of(conn: &mut DbConnection, equipment: &Equipment) -> Result<Lab, ApiError> {
-    models::find_lab(conn, &equipment.lab_id)?.ok_or_else(|| {
-        ApiError::internal(anyhow::anyhow!(
-            "equipment {} has no lab {}",
-            equipment.id,
-            equipment.lab_id
-        ))
-    })
-}
-
 /// The booking if `user` may see it (its booker, staff); otherwise 404, as if it did not exist.
 pub fn visible_booking(
     conn: &mut DbConnection,
@@ -189,40 +181,54 @@ pub fn visible_booking(
     }
 }
 
+/// The booking with its equipment and lab if `user` may see it; otherwise 404.
+fn visible_context(
+    conn: &mut DbConnection,
+    user: &CurrentUser,
+    id: &str,
+) -> Result<(Booking, Equipment, Lab), ApiError> {
+    match models::booking_context(conn, id)? {
+        Some(found) if user.is(Role::Staff) || found.0.user_id == user.id => Ok(found),
+        _ => Err(ApiError::not_found()),
+    }
+}
+
 pub fn cancel(
     conn: &mut DbConnection,
     outbox: &Outbox,
     user: &CurrentUser,
     id: &str,
 ) -> Result<Booking, ApiError> {
-    let booking = visible_booking(conn, user, id)?;
-    let equipment =
-        models::find_equipment(conn, &booking.equipment_id)?.ok_or_else(ApiError::not_found)?;
-    let lab = lab_of(conn, &equipment)?;
+    let (mut booking, equipment, lab) = visible_context(conn, user, id)?;
     db::write_transaction(conn, |conn| {
-        let changed = models::cancel_bookings(
-            conn,
-            std::slice::from_ref(&booking.id),
-            &user.id,
-            None,
-            now(),
-        )?;
-        if changed == 0 {
+        let at = now();
+        let ids = std::slice::from_ref(&booking.id);
+        if models::cancel_bookings(conn, ids, &user.id, None, at)? == 0 {
             return Err(ApiError::conflict(
                 "invalid_transition",
                 "This booking is already cancelled.",
             ));
         }
-        let booking = models::find_booking(conn, id)?.ok_or_else(ApiError::not_found)?;
-        let event = event_of(&booking, &equipment, &lab);
-        let contacts = models::contacts(conn, std::slice::from_ref(&booking.user_id))?;
-        if let Some((_, email, name)) = contacts.first() {
-            let mut values = BookingMail::new(name, &event, &lab, &booking);
+        booking.status = CANCELLED.to_owned();
+        booking.cancelled_at = Some(at);
+        booking.cancelled_by = Some(user.id.clone());
+        booking.cancel_reason = None;
+        let by_booker = user.id == booking.user_id;
+        let booker = if by_booker {
+            Some((user.email.clone(), user.name.clone()))
+        } else {
+            models::contacts(conn, std::slice::from_ref(&booking.user_id))?
+                .pop()
+                .map(|(_, email, name)| (email, name))
+        };
+        if let Some((email, name)) = booker {
+            let event = event_of(&booking, &equipment, &lab);
+            let mut values = BookingMail::new(&name, &event, &lab, &booking);
             values.cancelled_by = Some(user.name.clone());
-            values.by_booker = user.id == booking.user_id;
+            values.by_booker = by_booker;
             outbox.enqueue(
                 conn,
-                Email::new(email, "booking_cancelled", values)
+                Email::new(&email, "booking_cancelled", values)
                     .attach(ics_attachment(lab.tz(), &[event]))
                     .dedupe(format!("booking_cancelled:{}", booking.id)),
             )?;
@@ -307,10 +313,7 @@ pub fn calendar_of(
     user: &CurrentUser,
     id: &str,
 ) -> Result<String, ApiError> {
-    let booking = visible_booking(conn, user, id)?;
-    let equipment =
-        models::find_equipment(conn, &booking.equipment_id)?.ok_or_else(ApiError::not_found)?;
-    let lab = lab_of(conn, &equipment)?;
+    let (booking, equipment, lab) = visible_context(conn, user, id)?;
     let event = event_of(&booking, &equipment, &lab);
     Ok(ics::calendar(lab.tz(), &[event], Utc::now()))
 }

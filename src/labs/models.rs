@@ -599,6 +599,23 @@ pub fn insert_booking(conn: &mut DbConnection, row: &Booking) -> QueryResult<()>
         .map(drop)
 }
 
+/// A booking with its equipment and lab, in one query (for its e-mails and calendar).
+pub fn booking_context(
+    conn: &mut DbConnection,
+    id: &str,
+) -> QueryResult<Option<(Booking, Equipment, Lab)>> {
+    bookings::table
+        .inner_join(equipment::table.inner_join(labs::table))
+        .filter(bookings::id.eq(id))
+        .select((
+            Booking::as_select(),
+            Equipment::as_select(),
+            Lab::as_select(),
+        ))
+        .first(conn)
+        .optional()
+}
+
 pub fn find_booking(conn: &mut DbConnection, id: &str) -> QueryResult<Option<Booking>> {
     bookings::table
         .find(id)
