@@ -14,10 +14,10 @@ use std::time::{Duration, Instant};
 use diesel::{Connection, PgConnection, RunQueryDsl};
 use fieldlab::config::{MailTransport, Settings};
 use fieldlab::db::{self, DatabaseUrl};
-use fieldlab::notifications::domain::Locale;
-use fieldlab::notifications::mailer::Mailer;
-use fieldlab::notifications::worker::Worker;
-use fieldlab::notifications::{Email, Outbox};
+use fieldlab::mail::domain::Locale;
+use fieldlab::mail::mailer::Mailer;
+use fieldlab::mail::worker::Worker;
+use fieldlab::mail::{Email, Outbox};
 use mailin_embedded::response::OK;
 use mailin_embedded::{Handler, Response, Server, SslConfig};
 
@@ -75,7 +75,7 @@ fn run(url: &str) -> anyhow::Result<()> {
     let mut costs = Vec::with_capacity(BACKLOG);
     for i in 0..BACKLOG {
         let to = format!("student{i}@etu.imt-mines-ales.fr");
-        conn.transaction(|conn| {
+        db::write_transaction(&mut conn, |conn| {
             let started = Instant::now();
             outbox.enqueue(conn, Email::new(&to, "account_created", &values))?;
             costs.push(started.elapsed());

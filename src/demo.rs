@@ -4,17 +4,16 @@
 
 use anyhow::Context;
 use chrono::{Months, NaiveDate, Utc};
-use diesel::Connection;
 
 use crate::auth::domain::{NewAccount, Role};
 use crate::auth::models as accounts;
 use crate::auth::password;
-use crate::db::DbConnection;
+use crate::db::{DbConnection, WriteTx};
 use crate::error::ApiError;
 use crate::incubator::domain::{ends_on, NewApplication, Status};
 use crate::incubator::models as applications;
 use crate::incubator::models::{NewEvent, StatusChange};
-use crate::notifications::Outbox;
+use crate::mail::Outbox;
 use crate::tutors::domain::{Domain, Domains};
 use crate::tutors::models as tutors;
 
@@ -121,7 +120,7 @@ pub fn seed_demo(conn: &mut DbConnection, outbox: Option<&Outbox>) -> anyhow::Re
         return Ok(());
     }
     let hash = password::hash(DEMO_PASSWORD)?;
-    conn.transaction::<_, ApiError, _>(|conn| seed_incubator(conn, outbox, &hash))
+    crate::db::write_transaction(conn, |tx| seed_incubator(tx, outbox, &hash))
         .map_err(|e| anyhow::anyhow!("demo seeding failed: {e}"))
         .context("seed-demo")?;
     Ok(())
@@ -146,7 +145,7 @@ fn demo_email(name: &str) -> String {
 }
 
 fn account(
-    conn: &mut DbConnection,
+    conn: &mut WriteTx<'_>,
     outbox: Option<&Outbox>,
     name: &str,
     role: Role,
@@ -166,7 +165,7 @@ fn account(
 }
 
 fn seed_incubator(
-    conn: &mut DbConnection,
+    conn: &mut WriteTx<'_>,
     outbox: Option<&Outbox>,
     hash: &str,
 ) -> Result<(), ApiError> {

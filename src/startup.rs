@@ -1,5 +1,5 @@
-//! Builds the application: database pool and migrations, shared state, middleware, and the
-//! one route table every domain adds its routes to.
+//! Builds the server: database pool and migrations, the e-mail worker, the shared state, the
+//! middleware, and the route table (`routes`) with its OpenAPI document (`openapi`).
 
 use std::net::TcpListener;
 use std::sync::Arc;
@@ -14,65 +14,14 @@ use anyhow::Context;
 use tracing_actix_web::{RequestId, TracingLogger};
 use utoipa_swagger_ui::SwaggerUi;
 
+use crate::app::{AppState, Metrics};
 use crate::config::Settings;
-use crate::db::{self, DatabaseUrl, DbConnection, Pool};
+use crate::db::{self, DatabaseUrl, Pool};
 use crate::error::{self, ApiError};
-use crate::notifications::domain::Locale;
-use crate::notifications::mailer::Mailer;
-use crate::notifications::outbox::{self, Outbox};
-use crate::notifications::worker::Worker;
-use crate::paging::{Page, PageParams, PageRequest};
-use crate::service::{self, Metrics};
-
-/// What every handler can reach.
-pub struct AppState {
-    pub pool: Pool,
-    pub settings: Arc<Settings>,
-    pub metrics: Metrics,
-    pub outbox: Arc<Outbox>,
-}
-
-impl AppState {
-    /// Runs blocking diesel work on the blocking thread pool with a pooled connection.
-    pub async fn db<T, F>(&self, work: F) -> Result<T, ApiError>
-    where
-        F: FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
-        T: Send + 'static,
-    {
-        let (pool, outbox) = (self.pool.clone(), self.outbox.clone());
-        web::block(move || {
-            let mut conn = pool.get()?;
-            let result = work(&mut conn);
-            // The work (and its transaction) is over: a message it queued can go now.
-            if outbox::take_queued() {
-                outbox.wake();
-            }
-            result
-        })
-        .await?
-    }
-}
-
-impl AppState {
-    /// One page of a list: `?limit=&cursor=` parsed (400 if malformed), `limit + 1` rows loaded
-    /// by `load` on the blocking pool, answered as `{items, next_cursor}` keyed by `key`.
-    pub async fn page<R, V, F>(
-        &self,
-        params: &PageParams,
-        load: F,
-        key: impl Fn(&R) -> &str,
-        view: impl FnMut(R) -> V,
-    ) -> Result<web::Json<Page<V>>, ApiError>
-    where
-        F: FnOnce(&mut DbConnection, &PageRequest) -> Result<Vec<R>, ApiError> + Send + 'static,
-        R: Send + 'static,
-    {
-        let request = params.parse()?;
-        let for_load = request.clone();
-        let rows = self.db(move |conn| load(conn, &for_load)).await?;
-        Ok(web::Json(Page::from_rows(rows, &request, key, view)))
-    }
-}
+use crate::mail::domain::Locale;
+use crate::mail::mailer::Mailer;
+use crate::mail::outbox::Outbox;
+use crate::mail::worker::Worker;
 
 /// Opens the database named in the settings and applies pending migrations.
 pub fn open_database(settings: &Settings) -> anyhow::Result<Pool> {
@@ -173,7 +122,7 @@ fn run(
         settings: Arc::new(settings.clone()),
         outbox,
     });
-    let openapi = service::openapi();
+    let openapi = crate::openapi::document();
     let max_body = settings.server.max_body_bytes;
     let mut server = HttpServer::new(move || {
         App::new()
@@ -208,9 +157,7 @@ fn run(
             .app_data(
                 web::PathConfig::default().error_handler(|err, _| error::path_error(err).into()),
             )
-            .route("/health/live", web::get().to(service::live))
-            .route("/health/ready", web::get().to(service::ready))
-            .route("/metrics", web::get().to(service::metrics))
+            .configure(crate::routes::all)
             .route(
                 "/docs",
                 web::get().to(|| async {
@@ -220,7 +167,6 @@ fn run(
                 }),
             )
             .service(SwaggerUi::new("/docs/{_:.*}").url("/api/v1/openapi.json", openapi.clone()))
-            .service(web::scope("/api/v1").configure(routes))
             .default_service(web::to(|| async {
                 Err::<HttpResponse, _>(ApiError::not_found())
             }))
@@ -231,14 +177,4 @@ fn run(
         server = server.workers(settings.server.workers);
     }
     Ok(server.run())
-}
-
-/// The one route table under `/api/v1`: each domain adds its own.
-fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.configure(crate::auth::routes)
-        .configure(crate::notifications::routes)
-        .configure(crate::tutors::routes)
-        .configure(crate::incubator::routes)
-        .configure(crate::labs::routes)
-        .configure(crate::missions::routes);
 }

@@ -6,14 +6,14 @@ use actix_web::web;
 use chrono::Duration;
 use serde::Serialize;
 
+use crate::app::AppState;
 use crate::auth::domain::{NewAccount, SessionToken};
 use crate::auth::extract::CurrentUser;
 use crate::auth::models::{self, User};
 use crate::auth::password;
-use crate::db::{now, DbConnection};
+use crate::db::{now, DbConnection, WriteTx};
 use crate::error::ApiError;
-use crate::notifications::{Email, Outbox};
-use crate::startup::AppState;
+use crate::mail::{Email, Outbox};
 
 /// How long a link to choose a password stays valid.
 pub const PASSWORD_LINK_DAYS: i64 = 7;
@@ -52,7 +52,7 @@ fn password_link<'a>(
 
 /// Queues the welcome e-mail of an account staff created, in the caller's transaction.
 pub fn welcome(
-    conn: &mut DbConnection,
+    conn: &mut WriteTx<'_>,
     outbox: &Outbox,
     public_url: &str,
     user: &User,
@@ -69,7 +69,7 @@ pub fn welcome(
 
 /// Queues a link to choose a new password.
 pub fn password_reset(
-    conn: &mut DbConnection,
+    conn: &mut WriteTx<'_>,
     outbox: &Outbox,
     public_url: &str,
     user: &User,
@@ -91,7 +91,7 @@ pub async fn create_account<T, F>(
     then: F,
 ) -> Result<(User, T), ApiError>
 where
-    F: FnOnce(&mut DbConnection, &User) -> Result<T, ApiError> + Send + 'static,
+    F: FnOnce(&mut WriteTx<'_>, &User) -> Result<T, ApiError> + Send + 'static,
     T: Send + 'static,
 {
     let hash = match &account.password {

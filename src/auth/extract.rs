@@ -7,11 +7,11 @@ use std::pin::Pin;
 use actix_web::http::header;
 use actix_web::{web, FromRequest, HttpRequest};
 
+use crate::app::AppState;
 use crate::auth::domain::{token_hash, Role};
 use crate::auth::models;
 use crate::db::DbConnection;
 use crate::error::ApiError;
-use crate::startup::AppState;
 
 #[derive(Debug, Clone)]
 pub struct CurrentUser {

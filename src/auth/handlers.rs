@@ -1,10 +1,11 @@
 //! Account endpoints: register, login, logout, me, and staff's user management.
 
 use actix_web::http::header::CONTENT_TYPE;
+use actix_web::{get, post};
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::Duration;
-use diesel::Connection;
 
+use crate::app::AppState;
 use crate::auth::domain::{token_hash, NewAccount, Password, Role, SessionToken};
 use crate::auth::extract::{CurrentUser, Staff};
 use crate::auth::import::parse_accounts_csv;
@@ -15,14 +16,14 @@ use crate::auth::views::{ForgotPasswordBody, ImportLineError, SetPasswordBody};
 use crate::auth::{accounts, models, password};
 use crate::db::{self, DbConnection};
 use crate::error::{ApiError, Problem};
-use crate::notifications::Outbox;
+use crate::mail::Outbox;
 use crate::paging::{Page, PageParams, PageRequest};
-use crate::startup::AppState;
 
 /// Create a founder or company account.
-#[utoipa::path(post, path = "/api/v1/auth/register", tag = "accounts", request_body = RegisterBody,
+#[utoipa::path(tag = "accounts", request_body = RegisterBody,
     responses((status = 201, body = UserView), (status = 409, description = "`email_taken`", body = Problem),
               (status = 422, description = "`validation_failed`", body = Problem)))]
+#[post("/auth/register")]
 pub async fn register(
     state: web::Data<AppState>,
     body: web::Json<RegisterBody>,
@@ -40,9 +41,10 @@ pub async fn register(
 }
 
 /// Exchange an e-mail and password for a bearer token.
-#[utoipa::path(post, path = "/api/v1/auth/login", tag = "accounts", request_body = LoginBody,
+#[utoipa::path(tag = "accounts", request_body = LoginBody,
     responses((status = 200, body = LoginView),
               (status = 401, description = "`invalid_credentials`, whether the e-mail or the password is wrong", body = Problem)))]
+#[post("/auth/login")]
 pub async fn login(
     state: web::Data<AppState>,
     body: web::Json<LoginBody>,
@@ -83,8 +85,9 @@ pub async fn login(
 }
 
 /// Revoke the token this request carries.
-#[utoipa::path(post, path = "/api/v1/auth/logout", tag = "accounts", security(("bearer" = [])),
+#[utoipa::path(tag = "accounts", security(("bearer" = [])),
     responses((status = 204, description = "The token no longer works"), (status = 401, body = Problem)))]
+#[post("/auth/logout")]
 pub async fn logout(
     state: web::Data<AppState>,
     user: CurrentUser,
@@ -96,8 +99,9 @@ pub async fn logout(
 }
 
 /// The signed-in user.
-#[utoipa::path(get, path = "/api/v1/me", tag = "accounts", security(("bearer" = [])),
+#[utoipa::path(tag = "accounts", security(("bearer" = [])),
     responses((status = 200, body = UserView), (status = 401, body = Problem)))]
+#[get("/me")]
 pub async fn me(user: CurrentUser) -> web::Json<UserView> {
     web::Json(UserView {
         id: user.id,
@@ -108,9 +112,10 @@ pub async fn me(user: CurrentUser) -> web::Json<UserView> {
 }
 
 /// Create an account with any role (staff only).
-#[utoipa::path(post, path = "/api/v1/users", tag = "accounts", security(("bearer" = [])), request_body = CreateUserBody,
+#[utoipa::path(tag = "accounts", security(("bearer" = [])), request_body = CreateUserBody,
     responses((status = 201, body = UserView), (status = 403, body = Problem), (status = 409, body = Problem),
               (status = 422, body = Problem)))]
+#[post("/users")]
 pub async fn create_user(
     state: web::Data<AppState>,
     Staff(staff): Staff,
@@ -129,9 +134,10 @@ pub async fn create_user(
 }
 
 /// List users in e-mail order, optionally of one role (staff only).
-#[utoipa::path(get, path = "/api/v1/users", tag = "accounts", security(("bearer" = [])),
+#[utoipa::path(tag = "accounts", security(("bearer" = [])),
     params(UserFilter, PageParams),
     responses((status = 200, body = Page<UserView>), (status = 403, body = Problem)))]
+#[get("/users")]
 pub async fn list_users(
     state: web::Data<AppState>,
     _staff: Staff,
@@ -148,9 +154,10 @@ pub async fn list_users(
 /// Import accounts from a CSV file with the header `email,name,role` (staff only). Each line
 /// is created whole or not at all; bad lines are reported with their number; e-mails that
 /// already have an account are skipped.
-#[utoipa::path(post, path = "/api/v1/users/import", tag = "accounts", security(("bearer" = [])),
+#[utoipa::path(tag = "accounts", security(("bearer" = [])),
     request_body(content = String, content_type = "text/csv", example = "email,name,role\nana.lopez@etu.imt-mines-ales.fr,Ana Lopez,student\n"),
     responses((status = 200, body = ImportReport), (status = 400, body = Problem), (status = 403, body = Problem)))]
+#[post("/users/import")]
 pub async fn import_users(
     state: web::Data<AppState>,
     Staff(staff): Staff,
@@ -203,7 +210,7 @@ fn import_accounts(
                 report.skipped += 1;
                 continue;
             }
-            let created = conn.transaction::<_, ApiError, _>(|conn| {
+            let created = conn.savepoint::<_, ApiError, _>(|conn| {
                 let user = models::insert_user(conn, account, None, Some(&staff.id))?;
                 accounts::welcome(conn, outbox, public_url, &user, &staff.name)
             });
@@ -223,9 +230,10 @@ fn import_accounts(
 
 /// Choose a password with the one-time token from a welcome or reset e-mail. Signs out every
 /// session of the account.
-#[utoipa::path(post, path = "/api/v1/auth/set-password", tag = "accounts", request_body = SetPasswordBody,
+#[utoipa::path(tag = "accounts", request_body = SetPasswordBody,
     responses((status = 200, body = UserView),
               (status = 422, description = "`invalid_token` (unknown, used or expired) or `validation_failed`", body = Problem)))]
+#[post("/auth/set-password")]
 pub async fn set_password(
     state: web::Data<AppState>,
     body: web::Json<SetPasswordBody>,
@@ -266,8 +274,9 @@ pub async fn set_password(
 
 /// Ask for a link to choose a new password. Always 202, whether or not the address has an
 /// account, so that the answer reveals nothing.
-#[utoipa::path(post, path = "/api/v1/auth/forgot-password", tag = "accounts", request_body = ForgotPasswordBody,
+#[utoipa::path(tag = "accounts", request_body = ForgotPasswordBody,
     responses((status = 202, description = "If the address has an account, an e-mail is on its way")))]
+#[post("/auth/forgot-password")]
 pub async fn forgot_password(
     state: web::Data<AppState>,
     body: web::Json<ForgotPasswordBody>,

@@ -259,6 +259,56 @@ fn lock_key(name: &str) -> i64 {
     i64::from_be_bytes(bytes)
 }
 
+/// A connection inside a [`write_transaction`]. The `lock_*` functions and the outbox take
+/// one, so "only inside a write transaction" (SQLite's write lock, PostgreSQL's row locks, an
+/// e-mail committed with its change) is a rule of the types, not of a comment. It derefs to
+/// the connection for every other query.
+pub struct WriteTx<'c> {
+    conn: &'c mut DbConnection,
+    after_commit: Vec<Box<dyn FnOnce() + Send>>,
+}
+
+impl WriteTx<'_> {
+    /// Runs `hook` once the outermost transaction has committed (never on a rollback): the
+    /// outbox wakes its worker this way, when the message can be seen.
+    pub fn after_commit(&mut self, hook: impl FnOnce() + Send + 'static) {
+        self.after_commit.push(Box::new(hook));
+    }
+
+    /// A savepoint inside this transaction; its hooks still wait for the outermost commit.
+    pub fn savepoint<T, E, F>(&mut self, f: F) -> Result<T, E>
+    where
+        F: FnOnce(&mut WriteTx<'_>) -> Result<T, E>,
+        E: From<diesel::result::Error>,
+    {
+        let mut hooks = std::mem::take(&mut self.after_commit);
+        let result = self.conn.transaction::<_, E, _>(|conn| {
+            let mut inner = WriteTx {
+                conn,
+                after_commit: Vec::new(),
+            };
+            let value = f(&mut inner)?;
+            hooks.append(&mut inner.after_commit);
+            Ok(value)
+        });
+        self.after_commit = hooks;
+        result
+    }
+}
+
+impl std::ops::Deref for WriteTx<'_> {
+    type Target = DbConnection;
+    fn deref(&self) -> &DbConnection {
+        self.conn
+    }
+}
+
+impl std::ops::DerefMut for WriteTx<'_> {
+    fn deref_mut(&mut self) -> &mut DbConnection {
+        self.conn
+    }
+}
+
 /// A transaction for check-and-write work that must serialise. On SQLite it starts with
 /// `BEGIN IMMEDIATE`, so it holds the write lock from the first read and never fails with
 /// BUSY_SNAPSHOT when it writes; on PostgreSQL it is a normal transaction, and the caller
@@ -266,7 +316,7 @@ fn lock_key(name: &str) -> i64 {
 /// [`write_transaction_with`]).
 pub fn write_transaction<T, F>(conn: &mut DbConnection, f: F) -> Result<T, ApiError>
 where
-    F: FnOnce(&mut DbConnection) -> Result<T, ApiError>,
+    F: FnOnce(&mut WriteTx<'_>) -> Result<T, ApiError>,
 {
     write_transaction_with(conn, &[], f)
 }
@@ -274,14 +324,15 @@ where
 /// [`write_transaction`] that first takes `locks` on PostgreSQL, in order, sent with the
 /// `BEGIN` as one batch: a hot path (a booking) pays one round trip for the transaction and
 /// its locks. SQLite needs none: `BEGIN IMMEDIATE` already holds the database's write lock.
-/// Generic over the error, so the e-mail worker uses it too.
+/// Generic over the error, so the e-mail worker uses it too. Work already inside a write
+/// transaction nests with [`WriteTx::savepoint`].
 pub fn write_transaction_with<T, E, F>(
     conn: &mut DbConnection,
     locks: &[Lock],
     f: F,
 ) -> Result<T, E>
 where
-    F: FnOnce(&mut DbConnection) -> Result<T, E>,
+    F: FnOnce(&mut WriteTx<'_>) -> Result<T, E>,
     E: From<diesel::result::Error>,
 {
     use diesel::connection::{AnsiTransactionManager, TransactionManager};
@@ -294,14 +345,25 @@ where
     .is_some();
     let lock_sql: String = locks.iter().map(|l| l.sql()).collect();
     if nested {
-        // Already inside a transaction (which holds whatever it took): a savepoint, after
-        // this caller's own locks.
+        // Already inside a transaction (a test's, or the CLI's): a savepoint after this
+        // caller's own locks; its hooks run when the savepoint is released.
         if let DbConnection::Postgresql(pg) = conn {
             if !lock_sql.is_empty() {
                 pg.batch_execute(&lock_sql).map_err(E::from)?;
             }
         }
-        return conn.transaction(f);
+        let mut hooks = Vec::new();
+        let value = conn.transaction::<_, E, _>(|conn| {
+            let mut tx = WriteTx {
+                conn,
+                after_commit: Vec::new(),
+            };
+            let value = f(&mut tx)?;
+            hooks = tx.after_commit;
+            Ok(value)
+        })?;
+        hooks.into_iter().for_each(|hook| hook());
+        return Ok(value);
     }
     let _turn = match conn {
         DbConnection::Sqlite(lite) => {
@@ -326,13 +388,21 @@ where
             None
         }
     };
-    let result = f(conn);
+    let mut tx = WriteTx {
+        conn,
+        after_commit: Vec::new(),
+    };
+    let result = f(&mut tx);
+    let WriteTx { conn, after_commit } = tx;
     let end = match conn {
         DbConnection::Sqlite(c) => end_transaction(c, result.is_ok()),
         DbConnection::Postgresql(c) => end_transaction(c, result.is_ok()),
     };
     match (result, end) {
-        (Ok(value), Ok(())) => Ok(value),
+        (Ok(value), Ok(())) => {
+            after_commit.into_iter().for_each(|hook| hook());
+            Ok(value)
+        }
         (Ok(_), Err(e)) => Err(e.into()),
         (Err(e), _) => Err(e),
     }

@@ -5,10 +5,10 @@ use chrono::NaiveDate;
 use serde::Serialize;
 
 use crate::auth::models::User;
-use crate::db::DbConnection;
+use crate::db::WriteTx;
 use crate::error::ApiError;
 use crate::incubator::models::Application;
-use crate::notifications::{Email, Outbox};
+use crate::mail::{Email, Outbox};
 use crate::tutors::domain::Domain;
 
 /// A domain named in both languages; templates pick theirs.
@@ -39,7 +39,7 @@ struct Decision<'a> {
 
 /// The decision, admitted (with the dates) or rejected (with the reason), to the founder.
 pub fn decision(
-    conn: &mut DbConnection,
+    conn: &mut WriteTx<'_>,
     outbox: &Outbox,
     founder: &User,
     application: &Application,
@@ -100,7 +100,7 @@ pub struct TutorChange<'a> {
 
 /// The project to its new tutor (its title in the subject); a handover note to the one replaced.
 pub fn tutor_change(
-    conn: &mut DbConnection,
+    conn: &mut WriteTx<'_>,
     outbox: &Outbox,
     change: &TutorChange<'_>,
 ) -> Result<(), ApiError> {

@@ -3,9 +3,11 @@
 //! what it checks (capacity, the application, the tutor), so concurrent staff actions cannot
 //! both pass a check that only one of them may.
 
+use actix_web::{get, post, put};
 use actix_web::{web, HttpResponse};
 use chrono::Utc;
 
+use crate::app::AppState;
 use crate::auth::models::find_user;
 use crate::auth::{CurrentUser, Role, Staff};
 use crate::db::{write_transaction, DbConnection};
@@ -19,15 +21,15 @@ use crate::incubator::views::{
     ApplicationFilter, ApplicationView, CloseBody, CreateApplicationBody, DecisionBody, EventView,
     EventsView, SuggestionView, SuggestionsView, TutorBody,
 };
-use crate::notifications::templates::DEFAULT_TIMEZONE;
+use crate::mail::templates::DEFAULT_TIMEZONE;
 use crate::paging::{Page, PageParams, PageRequest};
-use crate::startup::AppState;
 use crate::tutors::domain::{has_room_for_project, rank_suggestions, Candidate, Domain};
 use crate::tutors::models as tutors;
 
 /// Places in the incubator: capacity, projects incubating, places left.
-#[utoipa::path(get, path = "/api/v1/incubator", tag = "incubator", security(("bearer" = [])),
+#[utoipa::path(tag = "incubator", security(("bearer" = [])),
     responses((status = 200, body = Capacity), (status = 401, body = Problem)))]
+#[get("/incubator")]
 pub async fn capacity(
     _user: CurrentUser,
     state: web::Data<AppState>,
@@ -38,10 +40,11 @@ pub async fn capacity(
 }
 
 /// Apply to the incubator (founders).
-#[utoipa::path(post, path = "/api/v1/applications", tag = "incubator", security(("bearer" = [])),
+#[utoipa::path(tag = "incubator", security(("bearer" = [])),
     request_body = CreateApplicationBody,
     responses((status = 201, body = ApplicationView), (status = 403, body = Problem),
               (status = 422, description = "`validation_failed`", body = Problem)))]
+#[post("/applications")]
 pub async fn apply(
     user: CurrentUser,
     state: web::Data<AppState>,
@@ -78,9 +81,10 @@ pub async fn apply(
 }
 
 /// Applications: staff see all, a founder their own, a tutor those they follow.
-#[utoipa::path(get, path = "/api/v1/applications", tag = "incubator", security(("bearer" = [])),
+#[utoipa::path(tag = "incubator", security(("bearer" = [])),
     params(ApplicationFilter, PageParams),
     responses((status = 200, body = Page<ApplicationView>), (status = 403, body = Problem)))]
+#[get("/applications")]
 pub async fn list_applications(
     user: CurrentUser,
     state: web::Data<AppState>,
@@ -103,9 +107,10 @@ pub async fn list_applications(
 }
 
 /// One application (staff; its founder; its tutor).
-#[utoipa::path(get, path = "/api/v1/applications/{id}", tag = "incubator", security(("bearer" = [])),
+#[utoipa::path(tag = "incubator", security(("bearer" = [])),
     params(("id" = String, Path, description = "Application id")),
     responses((status = 200, body = ApplicationView), (status = 403, body = Problem), (status = 404, body = Problem)))]
+#[get("/applications/{id}")]
 pub async fn get_application(
     user: CurrentUser,
     state: web::Data<AppState>,
@@ -119,11 +124,12 @@ pub async fn get_application(
 
 /// Admit or reject a submitted application (staff). Admission needs a free place; the
 /// founder is e-mailed either way.
-#[utoipa::path(post, path = "/api/v1/applications/{id}/decision", tag = "incubator", security(("bearer" = [])),
+#[utoipa::path(tag = "incubator", security(("bearer" = [])),
     params(("id" = String, Path, description = "Application id")), request_body = DecisionBody,
     responses((status = 200, body = ApplicationView), (status = 403, body = Problem), (status = 404, body = Problem),
               (status = 409, description = "`invalid_transition`, `capacity_reached`", body = Problem),
               (status = 422, description = "`validation_failed`", body = Problem)))]
+#[post("/applications/{id}/decision")]
 pub async fn decide(
     Staff(staff): Staff,
     state: web::Data<AppState>,
@@ -192,10 +198,11 @@ pub async fn decide(
 }
 
 /// Withdraw a submitted application (its founder).
-#[utoipa::path(post, path = "/api/v1/applications/{id}/withdraw", tag = "incubator", security(("bearer" = [])),
+#[utoipa::path(tag = "incubator", security(("bearer" = [])),
     params(("id" = String, Path, description = "Application id")),
     responses((status = 200, body = ApplicationView), (status = 403, body = Problem), (status = 404, body = Problem),
               (status = 409, description = "`invalid_transition`", body = Problem)))]
+#[post("/applications/{id}/withdraw")]
 pub async fn withdraw(
     user: CurrentUser,
     state: web::Data<AppState>,
@@ -218,11 +225,12 @@ pub async fn withdraw(
 }
 
 /// End an incubation (staff): `graduated` or `discontinued`; the place is free again.
-#[utoipa::path(post, path = "/api/v1/applications/{id}/close", tag = "incubator", security(("bearer" = [])),
+#[utoipa::path(tag = "incubator", security(("bearer" = [])),
     params(("id" = String, Path, description = "Application id")), request_body = CloseBody,
     responses((status = 200, body = ApplicationView), (status = 403, body = Problem), (status = 404, body = Problem),
               (status = 409, description = "`invalid_transition`", body = Problem),
               (status = 422, description = "`validation_failed`", body = Problem)))]
+#[post("/applications/{id}/close")]
 pub async fn close(
     Staff(staff): Staff,
     state: web::Data<AppState>,
@@ -250,11 +258,12 @@ pub async fn close(
 
 /// Give an incubating project its tutor, or a new one (staff). The new tutor is e-mailed the
 /// project; a replaced tutor gets a handover note.
-#[utoipa::path(put, path = "/api/v1/applications/{id}/tutor", tag = "incubator", security(("bearer" = [])),
+#[utoipa::path(tag = "incubator", security(("bearer" = [])),
     params(("id" = String, Path, description = "Application id")), request_body = TutorBody,
     responses((status = 200, body = ApplicationView), (status = 403, body = Problem), (status = 404, body = Problem),
               (status = 409, description = "`invalid_transition` (not incubating), `tutor_overloaded`", body = Problem),
               (status = 422, description = "`validation_failed` (no such tutor)", body = Problem)))]
+#[put("/applications/{id}/tutor")]
 pub async fn assign_tutor(
     Staff(staff): Staff,
     state: web::Data<AppState>,
@@ -323,9 +332,10 @@ pub async fn assign_tutor(
 
 /// Tutors who could follow the project (staff): only those with room, domain matches first,
 /// then the lightest load relative to their limit. The current tutor is left out.
-#[utoipa::path(get, path = "/api/v1/applications/{id}/tutor-suggestions", tag = "incubator", security(("bearer" = [])),
+#[utoipa::path(tag = "incubator", security(("bearer" = [])),
     params(("id" = String, Path, description = "Application id")),
     responses((status = 200, body = SuggestionsView), (status = 403, body = Problem), (status = 404, body = Problem)))]
+#[get("/applications/{id}/tutor-suggestions")]
 pub async fn tutor_suggestions(
     _staff: Staff,
     state: web::Data<AppState>,
@@ -364,9 +374,10 @@ pub async fn tutor_suggestions(
 }
 
 /// The audit trail of an application (staff): who decided, assigned or closed what, and when.
-#[utoipa::path(get, path = "/api/v1/applications/{id}/events", tag = "incubator", security(("bearer" = [])),
+#[utoipa::path(tag = "incubator", security(("bearer" = [])),
     params(("id" = String, Path, description = "Application id")),
     responses((status = 200, body = EventsView), (status = 403, body = Problem), (status = 404, body = Problem)))]
+#[get("/applications/{id}/events")]
 pub async fn events(
     _staff: Staff,
     state: web::Data<AppState>,

@@ -5,7 +5,7 @@ use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
 use crate::db::schema::{application_events, applications, incubator_lock, users};
-use crate::db::{new_id, now, DbConnection};
+use crate::db::{new_id, now, DbConnection, WriteTx};
 use crate::incubator::domain::{NewApplication, Status};
 use crate::paging::PageRequest;
 
@@ -104,8 +104,8 @@ pub fn count_incubating(conn: &mut DbConnection) -> QueryResult<i64> {
 
 /// Takes the incubator's one lock row on PostgreSQL: admissions then count and admit one at
 /// a time. Take it before any application row, always in that order.
-pub fn lock_incubator(conn: &mut DbConnection) -> QueryResult<()> {
-    if let DbConnection::Postgresql(pg) = conn {
+pub fn lock_incubator(conn: &mut WriteTx<'_>) -> QueryResult<()> {
+    if let DbConnection::Postgresql(pg) = &mut **conn {
         incubator_lock::table
             .select(incubator_lock::id)
             .for_update()
@@ -116,8 +116,8 @@ pub fn lock_incubator(conn: &mut DbConnection) -> QueryResult<()> {
 
 /// The application, locked until the end of the transaction on PostgreSQL, so that two moves
 /// on it (two decisions, a reassignment and a close) happen one after the other.
-pub fn lock_application(conn: &mut DbConnection, id: &str) -> QueryResult<Application> {
-    if let DbConnection::Postgresql(pg) = conn {
+pub fn lock_application(conn: &mut WriteTx<'_>, id: &str) -> QueryResult<Application> {
+    if let DbConnection::Postgresql(pg) = &mut **conn {
         applications::table
             .find(id)
             .select(applications::id)

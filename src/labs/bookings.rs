@@ -16,7 +16,7 @@ use crate::labs::models::{
     self, Bookable, Booking, Closure, Equipment, Lab, Project, CANCELLED, CONFIRMED,
 };
 use crate::labs::views::ClosureView;
-use crate::notifications::{Attachment, Email, Outbox};
+use crate::mail::{Attachment, Email, Outbox};
 
 /// A parsed `POST /bookings` body.
 #[derive(Debug, Clone)]

@@ -1,9 +1,11 @@
 //! Lab endpoints: labs, equipment, training authorizations, closures, availability, and
 //! bookings (create, list, cancel, calendar).
 
+use actix_web::{get, post};
 use actix_web::{web, HttpResponse};
 use chrono::{Duration, NaiveDate, NaiveDateTime};
 
+use crate::app::AppState;
 use crate::auth::{Bearer, CurrentUser, Role, Staff};
 use crate::db::{self, new_id, now, DbConnection};
 use crate::error::{ApiError, FieldError, Problem};
@@ -12,15 +14,15 @@ use crate::labs::domain::{self, DEFAULT_MAX_MINUTES, DEFAULT_MIN_MINUTES, DEFAUL
 use crate::labs::models::{self, Authorization, BookingFilter, Closure, Equipment, Lab, Project};
 use crate::labs::views::*;
 use crate::paging::{Page, PageParams, PageRequest};
-use crate::startup::AppState;
 
 fn not_blank(value: Option<String>) -> Option<String> {
     value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
 }
 
 /// Create a lab with its weekly opening hours (staff).
-#[utoipa::path(post, path = "/api/v1/labs", tag = "labs", security(("bearer" = [])), request_body = LabBody,
+#[utoipa::path(tag = "labs", security(("bearer" = [])), request_body = LabBody,
     responses((status = 201, body = LabView), (status = 403, body = Problem), (status = 422, body = Problem)))]
+#[post("/labs")]
 pub async fn create_lab(
     state: web::Data<AppState>,
     _staff: Staff,
@@ -78,8 +80,9 @@ pub async fn create_lab(
 }
 
 /// Labs with their opening hours.
-#[utoipa::path(get, path = "/api/v1/labs", tag = "labs", security(("bearer" = [])), params(PageParams),
+#[utoipa::path(tag = "labs", security(("bearer" = [])), params(PageParams),
     responses((status = 200, body = Page<LabView>), (status = 401, body = Problem)))]
+#[get("/labs")]
 pub async fn list_labs(
     state: web::Data<AppState>,
     _user: CurrentUser,
@@ -103,8 +106,9 @@ pub async fn list_labs(
 }
 
 /// One lab.
-#[utoipa::path(get, path = "/api/v1/labs/{id}", tag = "labs", security(("bearer" = [])),
+#[utoipa::path(tag = "labs", security(("bearer" = [])),
     responses((status = 200, body = LabView), (status = 404, body = Problem)))]
+#[get("/labs/{id}")]
 pub async fn get_lab(
     state: web::Data<AppState>,
     _user: CurrentUser,
@@ -122,9 +126,10 @@ pub async fn get_lab(
 }
 
 /// Add equipment to a lab (staff).
-#[utoipa::path(post, path = "/api/v1/labs/{id}/equipment", tag = "labs", security(("bearer" = [])),
+#[utoipa::path(tag = "labs", security(("bearer" = [])),
     request_body = EquipmentBody,
     responses((status = 201, body = EquipmentView), (status = 404, body = Problem), (status = 422, body = Problem)))]
+#[post("/labs/{id}/equipment")]
 pub async fn create_equipment(
     state: web::Data<AppState>,
     _staff: Staff,
@@ -191,8 +196,9 @@ pub async fn create_equipment(
 }
 
 /// A lab's equipment.
-#[utoipa::path(get, path = "/api/v1/labs/{id}/equipment", tag = "labs", security(("bearer" = [])),
+#[utoipa::path(tag = "labs", security(("bearer" = [])),
     params(PageParams), responses((status = 200, body = Page<EquipmentView>), (status = 404, body = Problem)))]
+#[get("/labs/{id}/equipment")]
 pub async fn list_equipment(
     state: web::Data<AppState>,
     _user: CurrentUser,
@@ -210,8 +216,9 @@ pub async fn list_equipment(
 }
 
 /// One piece of equipment.
-#[utoipa::path(get, path = "/api/v1/equipment/{id}", tag = "labs", security(("bearer" = [])),
+#[utoipa::path(tag = "labs", security(("bearer" = [])),
     responses((status = 200, body = EquipmentView), (status = 404, body = Problem)))]
+#[get("/equipment/{id}")]
 pub async fn get_equipment(
     state: web::Data<AppState>,
     _user: CurrentUser,
@@ -225,9 +232,10 @@ pub async fn get_equipment(
 }
 
 /// Record that a user is trained on this equipment, until `expires_on` if given (staff).
-#[utoipa::path(post, path = "/api/v1/equipment/{id}/authorizations", tag = "labs", security(("bearer" = [])),
+#[utoipa::path(tag = "labs", security(("bearer" = [])),
     request_body = AuthorizationBody,
     responses((status = 201, body = AuthorizationView), (status = 404, body = Problem), (status = 422, body = Problem)))]
+#[post("/equipment/{id}/authorizations")]
 pub async fn create_authorization(
     state: web::Data<AppState>,
     Staff(staff): Staff,
@@ -270,8 +278,9 @@ pub async fn create_authorization(
 }
 
 /// Who is trained on this equipment (staff).
-#[utoipa::path(get, path = "/api/v1/equipment/{id}/authorizations", tag = "labs", security(("bearer" = [])),
+#[utoipa::path(tag = "labs", security(("bearer" = [])),
     params(PageParams), responses((status = 200, body = Page<AuthorizationView>), (status = 404, body = Problem)))]
+#[get("/equipment/{id}/authorizations")]
 pub async fn list_authorizations(
     state: web::Data<AppState>,
     _staff: Staff,
@@ -306,9 +315,10 @@ fn parse_span(starts_at: &str, ends_at: &str) -> Result<(NaiveDateTime, NaiveDat
 
 /// Close a lab for a while (staff). Confirmed bookings it overlaps are cancelled and each
 /// booker gets one e-mail listing theirs.
-#[utoipa::path(post, path = "/api/v1/labs/{id}/closures", tag = "labs", security(("bearer" = [])),
+#[utoipa::path(tag = "labs", security(("bearer" = [])),
     request_body = ClosureBody,
     responses((status = 201, body = ClosureView), (status = 404, body = Problem), (status = 422, body = Problem)))]
+#[post("/labs/{id}/closures")]
 pub async fn create_closure(
     state: web::Data<AppState>,
     Staff(staff): Staff,
@@ -344,8 +354,9 @@ pub async fn create_closure(
 }
 
 /// A lab's closures, in creation order.
-#[utoipa::path(get, path = "/api/v1/labs/{id}/closures", tag = "labs", security(("bearer" = [])),
+#[utoipa::path(tag = "labs", security(("bearer" = [])),
     params(PageParams), responses((status = 200, body = Page<ClosureView>), (status = 404, body = Problem)))]
+#[get("/labs/{id}/closures")]
 pub async fn list_closures(
     state: web::Data<AppState>,
     _user: CurrentUser,
@@ -363,9 +374,10 @@ pub async fn list_closures(
 
 /// Free intervals of one equipment: opening hours − closures − confirmed bookings, in UTC,
 /// merged and sorted, over the lab's local dates `from..=to`.
-#[utoipa::path(get, path = "/api/v1/equipment/{id}/availability", tag = "labs", security(("bearer" = [])),
+#[utoipa::path(tag = "labs", security(("bearer" = [])),
     params(AvailabilityQuery),
     responses((status = 200, body = AvailabilityView), (status = 404, body = Problem), (status = 422, body = Problem)))]
+#[get("/equipment/{id}/availability")]
 pub async fn availability(
     state: web::Data<AppState>,
     bearer: Bearer,
@@ -420,12 +432,13 @@ fn parse_date_range(
 /// Book equipment. Who may book, then training, then the contract's rules in order:
 /// `invalid_interval`, `in_past`, `invalid_duration`, `outside_opening_hours`, `lab_closed`,
 /// `quota_exceeded`, `booking_overlap`. The database refuses overlaps whatever the concurrency.
-#[utoipa::path(post, path = "/api/v1/bookings", tag = "labs", security(("bearer" = [])), request_body = BookingBody,
+#[utoipa::path(tag = "labs", security(("bearer" = [])), request_body = BookingBody,
     responses((status = 201, body = BookingView),
               (status = 403, description = "`forbidden`, `training_required`", body = Problem),
               (status = 404, description = "No such equipment", body = Problem),
               (status = 409, description = "`lab_closed`, `quota_exceeded`, `booking_overlap`", body = Problem),
               (status = 422, description = "`validation_failed`, `invalid_interval`, `in_past`, `invalid_duration`, `outside_opening_hours`", body = Problem)))]
+#[post("/bookings")]
 pub async fn create_booking(
     state: web::Data<AppState>,
     bearer: Bearer,
@@ -492,8 +505,9 @@ fn parse_bound(text: Option<&str>, end_of_day: bool) -> Result<Option<NaiveDateT
 }
 
 /// Bookings, cancelled ones included: staff see all, others their own.
-#[utoipa::path(get, path = "/api/v1/bookings", tag = "labs", security(("bearer" = [])),
+#[utoipa::path(tag = "labs", security(("bearer" = [])),
     params(BookingQuery, PageParams), responses((status = 200, body = Page<BookingView>), (status = 401, body = Problem)))]
+#[get("/bookings")]
 pub async fn list_bookings(
     state: web::Data<AppState>,
     user: CurrentUser,
@@ -513,8 +527,9 @@ pub async fn list_bookings(
 }
 
 /// One booking (its booker, staff).
-#[utoipa::path(get, path = "/api/v1/bookings/{id}", tag = "labs", security(("bearer" = [])),
+#[utoipa::path(tag = "labs", security(("bearer" = [])),
     responses((status = 200, body = BookingView), (status = 404, body = Problem)))]
+#[get("/bookings/{id}")]
 pub async fn get_booking(
     state: web::Data<AppState>,
     user: CurrentUser,
@@ -529,9 +544,10 @@ pub async fn get_booking(
 
 /// Cancel a booking (its booker, staff): the slot is free again and the booker gets the
 /// cancellation for their calendar.
-#[utoipa::path(post, path = "/api/v1/bookings/{id}/cancel", tag = "labs", security(("bearer" = [])),
+#[utoipa::path(tag = "labs", security(("bearer" = [])),
     responses((status = 200, body = BookingView), (status = 404, body = Problem),
               (status = 409, description = "`invalid_transition`: already cancelled", body = Problem)))]
+#[post("/bookings/{id}/cancel")]
 pub async fn cancel_booking(
     state: web::Data<AppState>,
     user: CurrentUser,
@@ -546,8 +562,9 @@ pub async fn cancel_booking(
 }
 
 /// The booking as an iCalendar event (its booker, staff); a cancelled one as a cancellation.
-#[utoipa::path(get, path = "/api/v1/bookings/{id}/calendar.ics", tag = "labs", security(("bearer" = [])),
+#[utoipa::path(tag = "labs", security(("bearer" = [])),
     responses((status = 200, content_type = "text/calendar", body = String), (status = 404, body = Problem)))]
+#[get("/bookings/{id}/calendar.ics")]
 pub async fn booking_calendar(
     state: web::Data<AppState>,
     user: CurrentUser,

@@ -11,74 +11,23 @@ pub mod ics;
 pub mod models;
 pub mod views;
 
-use actix_web::web;
+use utoipa_actix_web::service_config::ServiceConfig;
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/labs", web::post().to(handlers::create_lab))
-        .route("/labs", web::get().to(handlers::list_labs))
-        .route("/labs/{id}", web::get().to(handlers::get_lab))
-        .route(
-            "/labs/{id}/equipment",
-            web::post().to(handlers::create_equipment),
-        )
-        .route(
-            "/labs/{id}/equipment",
-            web::get().to(handlers::list_equipment),
-        )
-        .route(
-            "/labs/{id}/closures",
-            web::post().to(handlers::create_closure),
-        )
-        .route(
-            "/labs/{id}/closures",
-            web::get().to(handlers::list_closures),
-        )
-        .route("/equipment/{id}", web::get().to(handlers::get_equipment))
-        .route(
-            "/equipment/{id}/authorizations",
-            web::post().to(handlers::create_authorization),
-        )
-        .route(
-            "/equipment/{id}/authorizations",
-            web::get().to(handlers::list_authorizations),
-        )
-        .route(
-            "/equipment/{id}/availability",
-            web::get().to(handlers::availability),
-        )
-        .route("/bookings", web::post().to(handlers::create_booking))
-        .route("/bookings", web::get().to(handlers::list_bookings))
-        .route("/bookings/{id}", web::get().to(handlers::get_booking))
-        .route(
-            "/bookings/{id}/cancel",
-            web::post().to(handlers::cancel_booking),
-        )
-        .route(
-            "/bookings/{id}/calendar.ics",
-            web::get().to(handlers::booking_calendar),
-        );
+pub fn routes(cfg: &mut ServiceConfig) {
+    cfg.service(handlers::create_lab)
+        .service(handlers::list_labs)
+        .service(handlers::get_lab)
+        .service(handlers::create_equipment)
+        .service(handlers::list_equipment)
+        .service(handlers::create_closure)
+        .service(handlers::list_closures)
+        .service(handlers::get_equipment)
+        .service(handlers::create_authorization)
+        .service(handlers::list_authorizations)
+        .service(handlers::availability)
+        .service(handlers::create_booking)
+        .service(handlers::list_bookings)
+        .service(handlers::get_booking)
+        .service(handlers::cancel_booking)
+        .service(handlers::booking_calendar);
 }
-
-#[derive(utoipa::OpenApi)]
-#[openapi(
-    paths(
-        handlers::create_lab,
-        handlers::list_labs,
-        handlers::get_lab,
-        handlers::create_equipment,
-        handlers::list_equipment,
-        handlers::get_equipment,
-        handlers::create_authorization,
-        handlers::list_authorizations,
-        handlers::create_closure,
-        handlers::list_closures,
-        handlers::availability,
-        handlers::create_booking,
-        handlers::list_bookings,
-        handlers::get_booking,
-        handlers::cancel_booking,
-        handlers::booking_calendar
-    ),
-    tags((name = "labs", description = "Labs, equipment, closures, availability, bookings"))
-)]
-pub struct ApiDoc;

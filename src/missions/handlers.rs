@@ -1,15 +1,18 @@
 //! Field-mission endpoints: campaigns, companies, problems and their review, teams,
 //! preferences, constraints, allocation, publication and missions.
 
+use actix_web::{get, post, put};
 use std::collections::{HashMap, HashSet};
 
 use actix_web::{web, HttpResponse};
 use diesel::OptionalExtension;
 
 use crate::allocation::{self, AllocationError, Instance, Objective, ProblemSpec, TeamPrefs};
+use crate::app::AppState;
 use crate::auth::{CurrentUser, Role, Staff};
-use crate::db::{self, write_transaction, DbConnection};
+use crate::db::{self, write_transaction, DbConnection, WriteTx};
 use crate::error::{ApiError, FieldError, Problem};
+use crate::mail::{Email, Outbox};
 use crate::missions::domain::{
     self, CampaignAction, CampaignStatus, ConstraintKind, Decision, NewCampaign, NewCompany,
     NewProblem, ProblemStatus,
@@ -18,9 +21,7 @@ use crate::missions::export;
 use crate::missions::mail::{self, MissionFacts, Person};
 use crate::missions::models::{self, Campaign, Mission, MissionScope, ProblemScope};
 use crate::missions::views::*;
-use crate::notifications::{Email, Outbox};
 use crate::paging::{Page, PageParams, PageRequest};
-use crate::startup::AppState;
 
 /// 409 `invalid_transition` unless `action` is allowed in the campaign's state; the state after.
 fn check(campaign: &Campaign, action: CampaignAction) -> Result<CampaignStatus, ApiError> {
@@ -30,9 +31,10 @@ fn check(campaign: &Campaign, action: CampaignAction) -> Result<CampaignStatus, 
 }
 
 /// Create a campaign (staff).
-#[utoipa::path(post, path = "/api/v1/campaigns", tag = "missions", security(("bearer" = [])),
+#[utoipa::path(tag = "missions", security(("bearer" = [])),
     request_body = CampaignBody,
     responses((status = 201, body = CampaignView), (status = 403, body = Problem), (status = 422, body = Problem)))]
+#[post("/campaigns")]
 pub async fn create_campaign(
     state: web::Data<AppState>,
     _staff: Staff,
@@ -55,8 +57,9 @@ pub async fn create_campaign(
 }
 
 /// Campaigns, oldest first (anyone signed in).
-#[utoipa::path(get, path = "/api/v1/campaigns", tag = "missions", security(("bearer" = [])),
+#[utoipa::path(tag = "missions", security(("bearer" = [])),
     params(PageParams), responses((status = 200, body = Page<CampaignView>), (status = 401, body = Problem)))]
+#[get("/campaigns")]
 pub async fn list_campaigns(
     state: web::Data<AppState>,
     _user: CurrentUser,
@@ -68,8 +71,9 @@ pub async fn list_campaigns(
 }
 
 /// One campaign (anyone signed in).
-#[utoipa::path(get, path = "/api/v1/campaigns/{id}", tag = "missions", security(("bearer" = [])),
+#[utoipa::path(tag = "missions", security(("bearer" = [])),
     responses((status = 200, body = CampaignView), (status = 404, body = Problem)))]
+#[get("/campaigns/{id}")]
 pub async fn get_campaign(
     state: web::Data<AppState>,
     _user: CurrentUser,
@@ -83,8 +87,9 @@ pub async fn get_campaign(
 }
 
 /// Open team signup: `problems_open` → `signup_open` (staff).
-#[utoipa::path(post, path = "/api/v1/campaigns/{id}/open-signup", tag = "missions", security(("bearer" = [])),
+#[utoipa::path(tag = "missions", security(("bearer" = [])),
     responses((status = 200, body = CampaignView), (status = 409, description = "`invalid_transition`", body = Problem)))]
+#[post("/campaigns/{id}/open-signup")]
 pub async fn open_signup(
     state: web::Data<AppState>,
     _staff: Staff,
@@ -107,10 +112,11 @@ pub async fn open_signup(
 
 /// Register a company: a company account becomes its contact (one company each); staff may
 /// name a contact with `contact_id`.
-#[utoipa::path(post, path = "/api/v1/companies", tag = "missions", security(("bearer" = [])),
+#[utoipa::path(tag = "missions", security(("bearer" = [])),
     request_body = CompanyBody,
     responses((status = 201, body = CompanyView), (status = 403, body = Problem),
               (status = 409, description = "`already_exists`", body = Problem), (status = 422, body = Problem)))]
+#[post("/companies")]
 pub async fn create_company(
     state: web::Data<AppState>,
     user: CurrentUser,
@@ -167,8 +173,9 @@ fn is_unique_violation(e: &diesel::result::Error) -> bool {
 }
 
 /// Companies (staff).
-#[utoipa::path(get, path = "/api/v1/companies", tag = "missions", security(("bearer" = [])),
+#[utoipa::path(tag = "missions", security(("bearer" = [])),
     params(PageParams), responses((status = 200, body = Page<CompanyView>), (status = 403, body = Problem)))]
+#[get("/companies")]
 pub async fn list_companies(
     state: web::Data<AppState>,
     _staff: Staff,
@@ -180,10 +187,11 @@ pub async fn list_companies(
 }
 
 /// Submit a problem to a campaign (the company's contact, while `problems_open`).
-#[utoipa::path(post, path = "/api/v1/campaigns/{id}/problems", tag = "missions", security(("bearer" = [])),
+#[utoipa::path(tag = "missions", security(("bearer" = [])),
     request_body = ProblemBody,
     responses((status = 201, body = ProblemView), (status = 403, body = Problem), (status = 404, body = Problem),
               (status = 409, description = "`invalid_transition`", body = Problem), (status = 422, body = Problem)))]
+#[post("/campaigns/{id}/problems")]
 pub async fn submit_problem(
     state: web::Data<AppState>,
     user: CurrentUser,
@@ -220,11 +228,12 @@ pub async fn submit_problem(
 
 /// Accept or reject a problem (staff). Accepting past the campaign's `max_problems` is 409
 /// `capacity_reached`, whatever the concurrency. The company's contact is e-mailed.
-#[utoipa::path(post, path = "/api/v1/problems/{id}/review", tag = "missions", security(("bearer" = [])),
+#[utoipa::path(tag = "missions", security(("bearer" = [])),
     request_body = ReviewBody,
     responses((status = 200, body = ProblemView), (status = 404, body = Problem),
               (status = 409, description = "`capacity_reached`, `invalid_transition`", body = Problem),
               (status = 422, body = Problem)))]
+#[post("/problems/{id}/review")]
 pub async fn review_problem(
     state: web::Data<AppState>,
     _staff: Staff,
@@ -293,9 +302,10 @@ pub async fn review_problem(
 
 /// A campaign's problems: staff all; a company its own; students the accepted ones once
 /// signup is open (before, an empty list).
-#[utoipa::path(get, path = "/api/v1/campaigns/{id}/problems", tag = "missions", security(("bearer" = [])),
+#[utoipa::path(tag = "missions", security(("bearer" = [])),
     params(PageParams),
     responses((status = 200, body = Page<ProblemView>), (status = 403, body = Problem), (status = 404, body = Problem)))]
+#[get("/campaigns/{id}/problems")]
 pub async fn list_problems(
     state: web::Data<AppState>,
     user: CurrentUser,
@@ -326,11 +336,12 @@ pub async fn list_problems(
 /// Form a team (a student, while `signup_open`): the creator's own address and the others',
 /// exactly `team_size` distinct students. A student is in one team per campaign; the database
 /// enforces it under concurrency too.
-#[utoipa::path(post, path = "/api/v1/campaigns/{id}/teams", tag = "missions", security(("bearer" = [])),
+#[utoipa::path(tag = "missions", security(("bearer" = [])),
     request_body = TeamBody,
     responses((status = 201, body = TeamView), (status = 403, body = Problem), (status = 404, body = Problem),
               (status = 409, description = "`already_in_team`, `invalid_transition`", body = Problem),
               (status = 422, description = "`invalid_team`", body = Problem)))]
+#[post("/campaigns/{id}/teams")]
 pub async fn create_team(
     state: web::Data<AppState>,
     user: CurrentUser,
@@ -395,9 +406,10 @@ pub async fn create_team(
 }
 
 /// A campaign's teams with their members (staff).
-#[utoipa::path(get, path = "/api/v1/campaigns/{id}/teams", tag = "missions", security(("bearer" = [])),
+#[utoipa::path(tag = "missions", security(("bearer" = [])),
     params(PageParams),
     responses((status = 200, body = Page<TeamView>), (status = 403, body = Problem), (status = 404, body = Problem)))]
+#[get("/campaigns/{id}/teams")]
 pub async fn list_teams(
     state: web::Data<AppState>,
     _staff: Staff,
@@ -450,8 +462,9 @@ fn visible_team(
 }
 
 /// One team (its members, staff).
-#[utoipa::path(get, path = "/api/v1/teams/{id}", tag = "missions", security(("bearer" = [])),
+#[utoipa::path(tag = "missions", security(("bearer" = [])),
     responses((status = 200, body = TeamView), (status = 404, body = Problem)))]
+#[get("/teams/{id}")]
 pub async fn get_team(
     state: web::Data<AppState>,
     user: CurrentUser,
@@ -473,11 +486,12 @@ pub async fn get_team(
 
 /// Rank problems (a member, while `signup_open`): 1..`max_choices` distinct accepted problems
 /// of the campaign, best first. Replaces the previous list.
-#[utoipa::path(put, path = "/api/v1/teams/{id}/preferences", tag = "missions", security(("bearer" = [])),
+#[utoipa::path(tag = "missions", security(("bearer" = [])),
     request_body = PreferencesBody,
     responses((status = 200, body = PreferencesBody), (status = 403, body = Problem), (status = 404, body = Problem),
               (status = 409, description = "`invalid_transition`", body = Problem),
               (status = 422, description = "`invalid_preferences`", body = Problem)))]
+#[put("/teams/{id}/preferences")]
 pub async fn put_preferences(
     state: web::Data<AppState>,
     user: CurrentUser,
@@ -509,8 +523,9 @@ pub async fn put_preferences(
 }
 
 /// A team's ranked problems (its members, staff).
-#[utoipa::path(get, path = "/api/v1/teams/{id}/preferences", tag = "missions", security(("bearer" = [])),
+#[utoipa::path(tag = "missions", security(("bearer" = [])),
     responses((status = 200, body = PreferencesBody), (status = 404, body = Problem)))]
+#[get("/teams/{id}/preferences")]
 pub async fn get_preferences(
     state: web::Data<AppState>,
     user: CurrentUser,
@@ -527,10 +542,11 @@ pub async fn get_preferences(
 }
 
 /// Pin a team to a problem, or forbid the pair (staff, before publication).
-#[utoipa::path(post, path = "/api/v1/campaigns/{id}/constraints", tag = "missions", security(("bearer" = [])),
+#[utoipa::path(tag = "missions", security(("bearer" = [])),
     request_body = ConstraintBody,
     responses((status = 201, body = ConstraintView), (status = 404, body = Problem),
               (status = 409, description = "`invalid_transition`", body = Problem), (status = 422, body = Problem)))]
+#[post("/campaigns/{id}/constraints")]
 pub async fn create_constraint(
     state: web::Data<AppState>,
     _staff: Staff,
@@ -577,8 +593,9 @@ pub async fn create_constraint(
 }
 
 /// A campaign's constraints (staff).
-#[utoipa::path(get, path = "/api/v1/campaigns/{id}/constraints", tag = "missions", security(("bearer" = [])),
+#[utoipa::path(tag = "missions", security(("bearer" = [])),
     responses((status = 200, body = Page<ConstraintView>), (status = 404, body = Problem)))]
+#[get("/campaigns/{id}/constraints")]
 pub async fn list_constraints(
     state: web::Data<AppState>,
     _staff: Staff,
@@ -660,11 +677,12 @@ fn allocation_error(e: AllocationError) -> ApiError {
 
 /// Allocate teams to problems (staff, while `signup_open` or `allocated`; may be run again
 /// until publication). Stores the result and moves the campaign to `allocated`.
-#[utoipa::path(post, path = "/api/v1/campaigns/{id}/allocate", tag = "missions", security(("bearer" = [])),
+#[utoipa::path(tag = "missions", security(("bearer" = [])),
     request_body = AllocateBody,
     responses((status = 200, body = AllocationView), (status = 404, body = Problem),
               (status = 409, description = "`invalid_transition`", body = Problem),
               (status = 422, description = "`validation_failed` (objective), `infeasible_pins` naming the pairs", body = Problem)))]
+#[post("/campaigns/{id}/allocate")]
 pub async fn allocate(
     state: web::Data<AppState>,
     _staff: Staff,
@@ -721,9 +739,10 @@ fn stored_allocation(
 }
 
 /// The latest allocation (staff). Before any: 409 `invalid_transition`.
-#[utoipa::path(get, path = "/api/v1/campaigns/{id}/allocation", tag = "missions", security(("bearer" = [])),
+#[utoipa::path(tag = "missions", security(("bearer" = [])),
     responses((status = 200, body = AllocationView), (status = 404, body = Problem),
               (status = 409, description = "`invalid_transition`: not allocated yet", body = Problem)))]
+#[get("/campaigns/{id}/allocation")]
 pub async fn get_allocation(
     state: web::Data<AppState>,
     _staff: Staff,
@@ -738,9 +757,10 @@ pub async fn get_allocation(
 
 /// The latest allocation as CSV for spreadsheets (staff): `;`-separated, UTF-8 with a BOM,
 /// one line per team: team, members, problem, company, rank (empty for unplaced teams).
-#[utoipa::path(get, path = "/api/v1/campaigns/{id}/allocation.csv", tag = "missions", security(("bearer" = [])),
+#[utoipa::path(tag = "missions", security(("bearer" = [])),
     responses((status = 200, content_type = "text/csv", body = String), (status = 404, body = Problem),
               (status = 409, description = "`invalid_transition`: not allocated yet", body = Problem)))]
+#[get("/campaigns/{id}/allocation.csv")]
 pub async fn allocation_csv(
     state: web::Data<AppState>,
     _staff: Staff,
@@ -770,9 +790,10 @@ pub async fn allocation_csv(
 /// Publish the allocation (staff, while `allocated`): one mission per placed team, in one
 /// transaction with the e-mails to every student (company, problem, dates, team-mates) and
 /// every company contact (their team), each with the mission's dates as an `.ics` event.
-#[utoipa::path(post, path = "/api/v1/campaigns/{id}/publish", tag = "missions", security(("bearer" = [])),
+#[utoipa::path(tag = "missions", security(("bearer" = [])),
     responses((status = 200, body = CampaignView), (status = 404, body = Problem),
               (status = 409, description = "`invalid_transition`", body = Problem)))]
+#[post("/campaigns/{id}/publish")]
 pub async fn publish(
     state: web::Data<AppState>,
     _staff: Staff,
@@ -789,7 +810,7 @@ pub async fn publish(
 }
 
 fn publish_campaign(
-    conn: &mut DbConnection,
+    conn: &mut WriteTx<'_>,
     outbox: &Outbox,
     campaign_id: &str,
 ) -> Result<Campaign, ApiError> {
@@ -890,9 +911,10 @@ pub(crate) fn mission_facts(
 }
 
 /// A campaign's missions: staff all; a company, a student or a tutor their own.
-#[utoipa::path(get, path = "/api/v1/campaigns/{id}/missions", tag = "missions", security(("bearer" = [])),
+#[utoipa::path(tag = "missions", security(("bearer" = [])),
     params(PageParams),
     responses((status = 200, body = Page<MissionView>), (status = 403, body = Problem), (status = 404, body = Problem)))]
+#[get("/campaigns/{id}/missions")]
 pub async fn list_missions(
     state: web::Data<AppState>,
     user: CurrentUser,
@@ -915,8 +937,9 @@ pub async fn list_missions(
 }
 
 /// One mission: staff; its company's contact, its team's members, its tutor. Else 404.
-#[utoipa::path(get, path = "/api/v1/missions/{id}", tag = "missions", security(("bearer" = [])),
+#[utoipa::path(tag = "missions", security(("bearer" = [])),
     responses((status = 200, body = MissionView), (status = 404, body = Problem)))]
+#[get("/missions/{id}")]
 pub async fn get_mission(
     state: web::Data<AppState>,
     user: CurrentUser,
@@ -947,11 +970,12 @@ pub async fn get_mission(
 /// Give a mission its tutor (staff). A tutor already following `max_missions` missions of this
 /// campaign: 409 `tutor_overloaded`, checked and written under the tutor's lock so parallel
 /// requests cannot pass the limit. The tutor is e-mailed, naming the mission.
-#[utoipa::path(put, path = "/api/v1/missions/{id}/tutor", tag = "missions", security(("bearer" = [])),
+#[utoipa::path(tag = "missions", security(("bearer" = [])),
     request_body = MissionTutorBody,
     responses((status = 200, body = MissionView), (status = 404, body = Problem),
               (status = 409, description = "`tutor_overloaded`", body = Problem),
               (status = 422, description = "`validation_failed`: not a tutor", body = Problem)))]
+#[put("/missions/{id}/tutor")]
 pub async fn put_mission_tutor(
     state: web::Data<AppState>,
     _staff: Staff,
@@ -972,7 +996,7 @@ pub async fn put_mission_tutor(
 }
 
 fn assign_mission_tutor(
-    conn: &mut DbConnection,
+    conn: &mut WriteTx<'_>,
     outbox: &Outbox,
     mission_id: &str,
     tutor_id: &str,
@@ -1020,9 +1044,10 @@ fn assign_mission_tutor(
 /// Give every mission without a tutor one (staff, once `published`): an exact min-cost
 /// assignment, domain matches first, loads balanced, within each tutor's `max_missions` for
 /// the campaign. Each tutor gets one e-mail listing all their new missions.
-#[utoipa::path(post, path = "/api/v1/campaigns/{id}/assign-tutors", tag = "missions", security(("bearer" = [])),
+#[utoipa::path(tag = "missions", security(("bearer" = [])),
     responses((status = 200, body = Page<TutorAssignmentView>), (status = 404, body = Problem),
               (status = 409, description = "`invalid_transition`: not published", body = Problem)))]
+#[post("/campaigns/{id}/assign-tutors")]
 pub async fn assign_tutors(
     state: web::Data<AppState>,
     _staff: Staff,
@@ -1041,7 +1066,7 @@ pub async fn assign_tutors(
 }
 
 fn assign_campaign_tutors(
-    conn: &mut DbConnection,
+    conn: &mut WriteTx<'_>,
     outbox: &Outbox,
     campaign_id: &str,
 ) -> Result<Vec<TutorAssignmentView>, ApiError> {

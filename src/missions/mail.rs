@@ -5,9 +5,9 @@ use chrono::{Days, NaiveDate};
 use icalendar::{Calendar, Component, EventLike};
 use serde::Serialize;
 
-use crate::db::DbConnection;
+use crate::db::WriteTx;
 use crate::error::ApiError;
-use crate::notifications::{Attachment, Email, Outbox};
+use crate::mail::{Attachment, Email, Outbox};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Person {
@@ -100,7 +100,7 @@ pub fn mission_event(facts: &MissionFacts) -> Attachment {
 }
 
 pub fn send_student(
-    conn: &mut DbConnection,
+    conn: &mut WriteTx<'_>,
     outbox: &Outbox,
     facts: &MissionFacts,
     student: &Person,
@@ -123,7 +123,7 @@ pub fn send_student(
 }
 
 pub fn send_company(
-    conn: &mut DbConnection,
+    conn: &mut WriteTx<'_>,
     outbox: &Outbox,
     facts: &MissionFacts,
     contact: &Person,

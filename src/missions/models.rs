@@ -8,7 +8,7 @@ use crate::db::schema::{
     allocations, campaign_constraints, campaigns, companies, missions, preferences, problems,
     team_members, teams, users,
 };
-use crate::db::{new_id, now, DbConnection};
+use crate::db::{new_id, now, DbConnection, WriteTx};
 use crate::missions::domain::{
     CampaignStatus, ConstraintKind, NewCampaign, NewCompany, NewProblem, ProblemStatus,
 };
@@ -135,8 +135,8 @@ pub fn find_campaign(conn: &mut DbConnection, id: &str) -> QueryResult<Campaign>
 /// Reads the campaign and, on PostgreSQL, locks its row until the transaction ends, so that
 /// checks against its limits (problems accepted, tutors' loads) and state moves serialise.
 /// SQLite needs no row lock: the caller runs in `write_transaction` (BEGIN IMMEDIATE).
-pub fn lock_campaign(conn: &mut DbConnection, id: &str) -> QueryResult<Campaign> {
-    match conn {
+pub fn lock_campaign(conn: &mut WriteTx<'_>, id: &str) -> QueryResult<Campaign> {
+    match &mut **conn {
         DbConnection::Postgresql(pg) => campaigns::table
             .find(id)
             .select(Campaign::as_select())

@@ -1,19 +1,21 @@
 //! Staff endpoints over the outbox: see what was sent, what waits, what failed; re-queue.
 
 use actix_web::web;
+use actix_web::{get, post};
 
+use crate::app::AppState;
 use crate::auth::Staff;
 use crate::db::DbConnection;
 use crate::error::{ApiError, Problem};
-use crate::notifications::models;
+use crate::mail::models;
 use crate::notifications::views::{NotificationFilter, NotificationView};
 use crate::paging::{Page, PageParams, PageRequest};
-use crate::startup::AppState;
 
 /// Outbox messages, newest first (staff only).
-#[utoipa::path(get, path = "/api/v1/notifications", tag = "notifications", security(("bearer" = [])),
+#[utoipa::path(tag = "notifications", security(("bearer" = [])),
     params(NotificationFilter, PageParams),
     responses((status = 200, body = Page<NotificationView>), (status = 403, body = Problem)))]
+#[get("/notifications")]
 pub async fn list(
     state: web::Data<AppState>,
     _staff: Staff,
@@ -36,10 +38,11 @@ pub async fn list(
 }
 
 /// Put a `failed` message back in the queue (staff only); anything else is 409.
-#[utoipa::path(post, path = "/api/v1/notifications/{id}/retry", tag = "notifications", security(("bearer" = [])),
+#[utoipa::path(tag = "notifications", security(("bearer" = [])),
     params(("id" = String, Path, description = "Notification id")),
     responses((status = 200, body = NotificationView), (status = 404, body = Problem),
               (status = 409, description = "`invalid_transition`: only failed messages are retried", body = Problem)))]
+#[post("/notifications/{id}/retry")]
 pub async fn retry(
     state: web::Data<AppState>,
     _staff: Staff,

@@ -5,8 +5,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::db::utc;
-use crate::notifications::domain::Status;
-use crate::notifications::models::Notification;
+use crate::mail::domain::Status;
+use crate::mail::models::Notification;
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct NotificationView {

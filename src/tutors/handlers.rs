@@ -1,23 +1,25 @@
 //! Tutor endpoints: staff create tutors (account and profile at once), list, read and adjust
 //! them; a tutor may read their own profile.
 
+use actix_web::{get, patch, post};
 use actix_web::{web, HttpResponse};
 
+use crate::app::AppState;
 use crate::auth::domain::{NewAccount, Role};
 use crate::auth::{accounts, CurrentUser, Staff};
 use crate::db::DbConnection;
 use crate::error::{ApiError, FieldError, Problem};
 use crate::paging::{Page, PageParams};
-use crate::startup::AppState;
 use crate::tutors::domain::{parse_limit, Domains};
 use crate::tutors::models::{self, ProfileChanges, Tutor};
 use crate::tutors::views::{CreateTutorBody, TutorFilter, TutorView, UpdateTutorBody};
 
 /// Create a tutor: a `tutor` account and its profile, in one transaction (staff only).
-#[utoipa::path(post, path = "/api/v1/tutors", tag = "tutors", security(("bearer" = [])), request_body = CreateTutorBody,
+#[utoipa::path(tag = "tutors", security(("bearer" = [])), request_body = CreateTutorBody,
     responses((status = 201, body = TutorView), (status = 403, body = Problem),
               (status = 409, description = "`email_taken`", body = Problem),
               (status = 422, description = "`validation_failed`", body = Problem)))]
+#[post("/tutors")]
 pub async fn create_tutor(
     Staff(staff): Staff,
     state: web::Data<AppState>,
@@ -51,9 +53,10 @@ pub async fn create_tutor(
 }
 
 /// List tutors (staff); a tutor sees only themself.
-#[utoipa::path(get, path = "/api/v1/tutors", tag = "tutors", security(("bearer" = [])),
+#[utoipa::path(tag = "tutors", security(("bearer" = [])),
     params(TutorFilter, PageParams),
     responses((status = 200, body = Page<TutorView>), (status = 403, body = Problem)))]
+#[get("/tutors")]
 pub async fn list_tutors(
     user: CurrentUser,
     state: web::Data<AppState>,
@@ -84,9 +87,10 @@ pub async fn list_tutors(
 }
 
 /// One tutor (staff; a tutor may read their own profile).
-#[utoipa::path(get, path = "/api/v1/tutors/{id}", tag = "tutors", security(("bearer" = [])),
+#[utoipa::path(tag = "tutors", security(("bearer" = [])),
     params(("id" = String, Path, description = "The tutor's user id")),
     responses((status = 200, body = TutorView), (status = 403, body = Problem), (status = 404, body = Problem)))]
+#[get("/tutors/{id}")]
 pub async fn get_tutor(
     user: CurrentUser,
     state: web::Data<AppState>,
@@ -103,10 +107,11 @@ pub async fn get_tutor(
 
 /// Change a tutor's domains or load limits (staff only). Lowering a limit below the current
 /// load is allowed: it stops new assignments, it does not undo any.
-#[utoipa::path(patch, path = "/api/v1/tutors/{id}", tag = "tutors", security(("bearer" = [])),
+#[utoipa::path(tag = "tutors", security(("bearer" = [])),
     params(("id" = String, Path, description = "The tutor's user id")), request_body = UpdateTutorBody,
     responses((status = 200, body = TutorView), (status = 403, body = Problem), (status = 404, body = Problem),
               (status = 422, description = "`validation_failed`", body = Problem)))]
+#[patch("/tutors/{id}")]
 pub async fn update_tutor(
     _staff: Staff,
     state: web::Data<AppState>,

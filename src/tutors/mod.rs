@@ -6,23 +6,11 @@ pub mod handlers;
 pub mod models;
 pub mod views;
 
-use actix_web::web;
+use utoipa_actix_web::service_config::ServiceConfig;
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/tutors", web::post().to(handlers::create_tutor))
-        .route("/tutors", web::get().to(handlers::list_tutors))
-        .route("/tutors/{id}", web::get().to(handlers::get_tutor))
-        .route("/tutors/{id}", web::patch().to(handlers::update_tutor));
+pub fn routes(cfg: &mut ServiceConfig) {
+    cfg.service(handlers::create_tutor)
+        .service(handlers::list_tutors)
+        .service(handlers::get_tutor)
+        .service(handlers::update_tutor);
 }
-
-#[derive(utoipa::OpenApi)]
-#[openapi(
-    paths(
-        handlers::create_tutor,
-        handlers::list_tutors,
-        handlers::get_tutor,
-        handlers::update_tutor
-    ),
-    tags((name = "tutors", description = "Teacher-researchers who follow projects and missions"))
-)]
-pub struct ApiDoc;

@@ -7,7 +7,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use crate::db::schema::{applications, tutors, users};
-use crate::db::{now, DbConnection};
+use crate::db::{now, DbConnection, WriteTx};
 use crate::paging::PageRequest;
 use crate::tutors::domain::{Domain, Domains, Load};
 
@@ -148,8 +148,8 @@ pub fn update_profile(
 /// The tutor's profile, locked until the end of the transaction on PostgreSQL so that checking
 /// their load and giving them one more project happen one at a time (SQLite: the caller's
 /// `write_transaction` already holds the write lock).
-pub fn lock_tutor(conn: &mut DbConnection, id: &str) -> QueryResult<Option<Tutor>> {
-    if let DbConnection::Postgresql(pg) = conn {
+pub fn lock_tutor(conn: &mut WriteTx<'_>, id: &str) -> QueryResult<Option<Tutor>> {
+    if let DbConnection::Postgresql(pg) = &mut **conn {
         let locked = tutors::table
             .find(id)
             .select(tutors::user_id)
@@ -165,8 +165,8 @@ pub fn lock_tutor(conn: &mut DbConnection, id: &str) -> QueryResult<Option<Tutor
 
 /// Locks every tutor profile, in id order, until the end of the transaction on PostgreSQL
 /// (one statement; SQLite: the caller's `write_transaction` holds the write lock).
-pub fn lock_all_tutors(conn: &mut DbConnection) -> QueryResult<()> {
-    if let DbConnection::Postgresql(pg) = conn {
+pub fn lock_all_tutors(conn: &mut WriteTx<'_>) -> QueryResult<()> {
+    if let DbConnection::Postgresql(pg) = &mut **conn {
         tutors::table
             .select(tutors::user_id)
             .order(tutors::user_id.asc())

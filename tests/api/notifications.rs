@@ -2,9 +2,8 @@
 
 use std::time::Duration;
 
-use diesel::Connection;
-use fieldlab::notifications::domain::Locale;
-use fieldlab::notifications::{Attachment, Email, Outbox};
+use fieldlab::mail::domain::Locale;
+use fieldlab::mail::{Attachment, Email, Outbox};
 use mailparse::MailHeaderMap;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
@@ -206,8 +205,7 @@ fn enqueue_direct(app: &TestApp, to: &str, ics: Option<&str>) {
             content: ics.into(),
         });
     }
-    conn.transaction(|conn| outbox.enqueue(conn, email))
-        .expect("queued");
+    fieldlab::db::write_transaction(&mut conn, |conn| outbox.enqueue(conn, email)).expect("queued");
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -347,7 +345,7 @@ async fn two_servers_on_one_database_deliver_a_backlog_exactly_once() {
         let mut conn = pool.get().expect("conn");
         let outbox = Outbox::new(Locale::Fr, "fieldlab.test".into());
         let values = welcome_values();
-        conn.transaction(|conn| {
+        fieldlab::db::write_transaction(&mut conn, |conn| {
             for i in 0..500 {
                 outbox.enqueue(
                     conn,
@@ -395,29 +393,28 @@ async fn messages_claimed_by_a_worker_that_died_are_sent_after_its_lease() {
     let outbox = Outbox::new(Locale::Fr, "fieldlab.test".into());
     let values = welcome_values();
     // Queue and claim in one go, as a process killed with -9 mid-delivery would have left them.
-    let claimed = conn
-        .transaction(|conn| {
-            for i in 0..5 {
-                outbox.enqueue(
-                    conn,
-                    Email::new(
-                        &format!("orphan{i}@etu.fr"),
-                        "account_created",
-                        values.clone(),
-                    ),
-                )?;
-            }
-            Ok::<_, fieldlab::error::ApiError>(())
-        })
-        .and_then(|()| {
-            Ok(fieldlab::notifications::models::claim_due(
-                &mut conn,
-                "dead-worker",
-                100,
-                Duration::from_secs(2),
-            )?)
-        })
-        .expect("claimed by the dead worker");
+    let claimed = fieldlab::db::write_transaction(&mut conn, |conn| {
+        for i in 0..5 {
+            outbox.enqueue(
+                conn,
+                Email::new(
+                    &format!("orphan{i}@etu.fr"),
+                    "account_created",
+                    values.clone(),
+                ),
+            )?;
+        }
+        Ok::<_, fieldlab::error::ApiError>(())
+    })
+    .and_then(|()| {
+        Ok(fieldlab::mail::models::claim_due(
+            &mut conn,
+            "dead-worker",
+            100,
+            Duration::from_secs(2),
+        )?)
+    })
+    .expect("claimed by the dead worker");
     assert_eq!(claimed.len(), 5);
     tokio::time::sleep(Duration::from_millis(1000)).await;
     assert_eq!(

@@ -10,9 +10,9 @@ use futures_util::stream::{self, StreamExt};
 use tokio::sync::Notify;
 
 use crate::db::{now, write_transaction_with, DbConnection, Pool};
-use crate::notifications::domain::{outcome, Outcome, CLAIM_LEASE};
-use crate::notifications::mailer::{Mailer, CONCURRENCY};
-use crate::notifications::models::{self, Notification};
+use crate::mail::domain::{outcome, Outcome, CLAIM_LEASE};
+use crate::mail::mailer::{Mailer, CONCURRENCY};
+use crate::mail::models::{self, Notification};
 
 const BATCH: i64 = 128;
 const POLL: Duration = Duration::from_secs(2);

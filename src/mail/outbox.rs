@@ -2,28 +2,16 @@
 //! and writes it on the caller's connection, so it commits or rolls back with the change
 //! that causes it; the worker delivers it after the commit.
 
-use std::cell::Cell;
 use std::sync::Arc;
 
 use serde::Serialize;
 use tokio::sync::Notify;
 
-use crate::db::{new_id, now, DbConnection};
+use crate::db::{new_id, now, WriteTx};
 use crate::error::ApiError;
-use crate::notifications::domain::{Locale, Status};
-use crate::notifications::models::{self, Attachment, NewNotification};
-use crate::notifications::templates::Templates;
-
-thread_local! {
-    /// Set when this thread queued a message, so the request's database helper can wake the
-    /// worker once the work (and its transaction) is over.
-    static QUEUED: Cell<bool> = const { Cell::new(false) };
-}
-
-/// Whether a message was queued on this thread since the last call; clears the flag.
-pub fn take_queued() -> bool {
-    QUEUED.with(|q| q.replace(false))
-}
+use crate::mail::domain::{Locale, Status};
+use crate::mail::models::{self, Attachment, NewNotification};
+use crate::mail::templates::Templates;
 
 /// An e-mail to queue: a template `kind` rendered with `values` for one recipient.
 pub struct Email<'a, V: Serialize> {
@@ -90,7 +78,7 @@ impl Outbox {
     /// message with the same dedupe key was already queued.
     pub fn enqueue<V: Serialize>(
         &self,
-        conn: &mut DbConnection,
+        conn: &mut WriteTx<'_>,
         email: Email<'_, V>,
     ) -> Result<bool, ApiError> {
         let message = self.render(email)?;
@@ -120,9 +108,9 @@ impl Outbox {
         })
     }
 
-    /// Writes a rendered message on the caller's connection (and so in its transaction).
-    /// Returns false when a message with the same dedupe key was already queued.
-    pub fn write(&self, conn: &mut DbConnection, message: &Rendered) -> Result<bool, ApiError> {
+    /// Writes a rendered message in the caller's transaction; the worker is woken once it
+    /// commits. Returns false when a message with the same dedupe key was already queued.
+    pub fn write(&self, conn: &mut WriteTx<'_>, message: &Rendered) -> Result<bool, ApiError> {
         let at = now();
         let inserted = models::insert_once(
             conn,
@@ -144,7 +132,8 @@ impl Outbox {
             },
         )?;
         if inserted {
-            QUEUED.with(|q| q.set(true));
+            let wake = self.wake.clone();
+            conn.after_commit(move || wake.notify_one());
         }
         Ok(inserted)
     }

@@ -10,8 +10,8 @@ use lettre::transport::smtp::PoolConfig;
 use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
 use crate::config::{MailSettings, MailTls, MailTransport};
-use crate::notifications::domain::Delivery;
-use crate::notifications::models::Notification;
+use crate::mail::domain::Delivery;
+use crate::mail::models::Notification;
 
 /// Messages delivered at once; also the SMTP pool size. A relay on a LAN answers in a few
 /// milliseconds: 16 connections keep it busy without looking like a flood.

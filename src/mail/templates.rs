@@ -7,7 +7,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
 use minijinja::{context, Environment, Error, ErrorKind, State, UndefinedBehavior, Value};
 
-use crate::notifications::domain::Locale;
+use crate::mail::domain::Locale;
 
 pub const DEFAULT_TIMEZONE: Tz = chrono_tz::Europe::Paris;
 
