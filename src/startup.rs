@@ -157,7 +157,7 @@ fn run(
             .app_data(
                 web::PathConfig::default().error_handler(|err, _| error::path_error(err).into()),
             )
-            .configure(crate::routes::all)
+            // Before the API's scope, which answers every other `/api/v1/...` path itself.
             .route(
                 "/docs",
                 web::get().to(|| async {
@@ -167,6 +167,7 @@ fn run(
                 }),
             )
             .service(SwaggerUi::new("/docs/{_:.*}").url("/api/v1/openapi.json", openapi.clone()))
+            .configure(crate::routes::all)
             .default_service(web::to(|| async {
                 Err::<HttpResponse, _>(ApiError::not_found())
             }))
