@@ -25,6 +25,28 @@ pub struct ServerSettings {
     pub workers: usize,
     pub max_body_bytes: usize,
     pub public_url: String,
+    /// Origins whose browser pages may call the API (`https://app.example.fr`); empty: same
+    /// origin only. A TOML list, or one comma-separated string (handy in an env variable).
+    #[serde(deserialize_with = "origins")]
+    pub cors_origins: Vec<String>,
+}
+
+fn origins<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Origins {
+        List(Vec<String>),
+        Text(String),
+    }
+    let list = match Origins::deserialize(d)? {
+        Origins::List(list) => list,
+        Origins::Text(text) => text.split(',').map(str::to_owned).collect(),
+    };
+    Ok(list
+        .into_iter()
+        .map(|o| o.trim().trim_end_matches('/').to_owned())
+        .filter(|o| !o.is_empty())
+        .collect())
 }
 
 #[derive(Clone, Deserialize)]
@@ -128,5 +150,23 @@ mod tests {
         assert_eq!(s.mail.transport, MailTransport::File);
         assert_eq!(s.mail.locale, "fr");
         assert_eq!(s.incubator.capacity, 25);
+        assert!(s.server.cors_origins.is_empty());
+    }
+
+    #[test]
+    fn cors_origins_read_a_list_or_a_comma_separated_string() {
+        #[derive(Deserialize)]
+        struct Only {
+            #[serde(deserialize_with = "origins")]
+            o: Vec<String>,
+        }
+        let list: Only =
+            serde_json::from_str(r#"{"o": ["https://a.fr/", " https://b.fr"]}"#).expect("list");
+        assert_eq!(list.o, ["https://a.fr", "https://b.fr"]);
+        let text: Only =
+            serde_json::from_str(r#"{"o": "https://a.fr, https://b.fr,"}"#).expect("text");
+        assert_eq!(text.o, ["https://a.fr", "https://b.fr"]);
+        let empty: Only = serde_json::from_str(r#"{"o": ""}"#).expect("empty");
+        assert!(empty.o.is_empty());
     }
 }

@@ -2,7 +2,9 @@
 //! operation collected from the route table as it is registered (`routes::register`).
 
 use actix_web::App;
+use utoipa::openapi::path::{HttpMethod, OperationBuilder};
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+use utoipa::openapi::{Content, Ref, RefOr, ResponseBuilder, Schema};
 use utoipa::{Modify, OpenApi};
 use utoipa_actix_web::AppExt;
 
@@ -50,5 +52,77 @@ pub fn document() -> utoipa::openapi::OpenApi {
         .split_for_parts();
     let mut doc = ServiceDoc::openapi();
     doc.merge(collected);
+    document_the_docs(&mut doc);
+    every_secured_operation_may_answer_401(&mut doc);
     doc
+}
+
+/// The document and the docs page are served by Swagger UI's service, not by a handler of
+/// the route table: described here so that the document lists every path the server answers.
+fn document_the_docs(doc: &mut utoipa::openapi::OpenApi) {
+    let page = |summary: &str, description: &str, content_type: &str| {
+        OperationBuilder::new()
+            .tag("service")
+            .summary(Some(summary))
+            .response(
+                "200",
+                ResponseBuilder::new()
+                    .description(description)
+                    .content(content_type, Content::new(None::<RefOr<Schema>>)),
+            )
+            .build()
+    };
+    doc.paths.add_path_operation(
+        "/api/v1/openapi.json",
+        vec![HttpMethod::Get],
+        page(
+            "This OpenAPI 3 document",
+            "The OpenAPI document",
+            "application/json",
+        ),
+    );
+    doc.paths.add_path_operation(
+        "/docs",
+        vec![HttpMethod::Get],
+        page(
+            "Interactive API documentation (served from the binary, works offline)",
+            "Swagger UI",
+            "text/html",
+        ),
+    );
+}
+
+/// Every operation that needs a bearer token may answer 401 `unauthenticated`: said once
+/// here rather than on each of them.
+fn every_secured_operation_may_answer_401(doc: &mut utoipa::openapi::OpenApi) {
+    let unauthenticated = || {
+        RefOr::T(
+            ResponseBuilder::new()
+                .description("`unauthenticated`: no token, or one that expired or was revoked")
+                .content(
+                    "application/problem+json",
+                    Content::new(Some(RefOr::<Schema>::Ref(Ref::from_schema_name("Problem")))),
+                )
+                .build(),
+        )
+    };
+    for item in doc.paths.paths.values_mut() {
+        let operations = [
+            &mut item.get,
+            &mut item.post,
+            &mut item.put,
+            &mut item.patch,
+            &mut item.delete,
+        ];
+        for operation in operations.into_iter().flatten() {
+            let secured = operation.security.as_ref().is_some_and(|s| !s.is_empty());
+            if secured {
+                operation
+                    .responses
+                    .responses
+                    .entry("401".to_owned())
+                    .or_insert_with(unauthenticated);
+            }
+        }
+    }
 }

@@ -5,9 +5,10 @@ use std::net::TcpListener;
 use std::sync::Arc;
 use std::time::Duration;
 
+use actix_cors::Cors;
 use actix_web::dev::Server;
 use actix_web::http::header::{HeaderName, HeaderValue};
-use actix_web::middleware::{ErrorHandlers, NormalizePath, TrailingSlash};
+use actix_web::middleware::{Condition, ErrorHandlers, NormalizePath, TrailingSlash};
 use actix_web::{web, App, HttpMessage, HttpResponse, HttpServer};
 use actix_web_prom::PrometheusMetricsBuilder;
 use anyhow::Context;
@@ -124,6 +125,11 @@ fn run(
     });
     let openapi = crate::openapi::document();
     let max_body = settings.server.max_body_bytes;
+    // No CORS middleware at all without listed origins: it would refuse the `Origin` header
+    // that browsers send with same-site form posts.
+    let cors_enabled = !settings.server.cors_origins.is_empty();
+    let mut cors_origins = settings.server.cors_origins.clone();
+    cors_origins.push(settings.server.public_url.trim_end_matches('/').to_owned());
     let mut server = HttpServer::new(move || {
         App::new()
             .wrap(ErrorHandlers::new().default_handler(error::problem_for_framework_errors))
@@ -142,6 +148,7 @@ fn run(
                     Ok(response)
                 }
             })
+            .wrap(Condition::new(cors_enabled, cors(&cors_origins)))
             .wrap(TracingLogger::default())
             .wrap(NormalizePath::new(TrailingSlash::MergeOnly))
             .app_data(state.clone())
@@ -166,7 +173,12 @@ fn run(
                         .finish()
                 }),
             )
-            .service(SwaggerUi::new("/docs/{_:.*}").url("/api/v1/openapi.json", openapi.clone()))
+            .service(
+                SwaggerUi::new("/docs/{_:.*}")
+                    .url("/api/v1/openapi.json", openapi.clone())
+                    // No badge from validator.swagger.io: the docs fetch nothing from elsewhere.
+                    .config(utoipa_swagger_ui::Config::default().validator_url("none")),
+            )
             .configure(crate::routes::all)
             .default_service(web::to(|| async {
                 Err::<HttpResponse, _>(ApiError::not_found())
@@ -178,4 +190,20 @@ fn run(
         server = server.workers(settings.server.workers);
     }
     Ok(server.run())
+}
+
+/// The API's cross-origin policy for the listed origins (`server.cors_origins`): bearer
+/// tokens in `Authorization`, JSON or CSV bodies, the request id readable by the client.
+fn cors(origins: &[String]) -> Cors {
+    origins
+        .iter()
+        .fold(Cors::default(), |cors, origin| cors.allowed_origin(origin))
+        .allowed_methods(["GET", "POST", "PUT", "PATCH", "DELETE"])
+        .allowed_headers([
+            actix_web::http::header::AUTHORIZATION,
+            actix_web::http::header::CONTENT_TYPE,
+            actix_web::http::header::ACCEPT,
+        ])
+        .expose_headers(["x-request-id", "retry-after"])
+        .max_age(3600)
 }

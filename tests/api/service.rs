@@ -132,3 +132,95 @@ async fn metrics_count_requests_by_route_and_show_the_pool() {
         "{text}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_document_lists_its_own_docs_and_401_on_every_secured_operation() {
+    let app = spawn_app().await;
+    let doc = expect_status(app.get("/api/v1/openapi.json", None).await, StatusCode::OK).await;
+    let paths = doc["paths"].as_object().expect("paths");
+    assert!(paths["/api/v1/openapi.json"]["get"].is_object());
+    assert!(paths["/docs"]["get"].is_object());
+    let mut secured = 0;
+    for (path, item) in paths {
+        for (method, operation) in item.as_object().expect("path item") {
+            if operation["security"]
+                .as_array()
+                .is_some_and(|s| !s.is_empty())
+            {
+                secured += 1;
+                assert!(
+                    operation["responses"]["401"].is_object(),
+                    "{method} {path} does not document 401"
+                );
+            }
+        }
+    }
+    assert!(secured > 50, "only {secured} secured operations");
+    let config = app.get("/docs/swagger-initializer.js", None).await;
+    let config = config.text().await.expect("js");
+    assert!(config.contains("validatorUrl"), "{config}");
+}
+
+async fn preflight(app: &crate::helpers::TestApp, origin: &str) -> reqwest::Response {
+    app.client
+        .request(reqwest::Method::OPTIONS, app.url("/api/v1/me"))
+        .header("Origin", origin)
+        .header("Access-Control-Request-Method", "GET")
+        .header("Access-Control-Request-Headers", "authorization")
+        .send()
+        .await
+        .expect("sent")
+}
+
+fn allowed_origin(res: &reqwest::Response) -> Option<String> {
+    res.headers()
+        .get("access-control-allow-origin")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn listed_origins_may_call_the_api_from_a_browser() {
+    let app = crate::helpers::spawn_app_with(|s| {
+        s.server.cors_origins = vec!["https://app.example.fr".into()];
+    })
+    .await;
+    let res = preflight(&app, "https://app.example.fr").await;
+    assert!(res.status().is_success(), "{}", res.status());
+    assert_eq!(
+        allowed_origin(&res).as_deref(),
+        Some("https://app.example.fr")
+    );
+    let me = app
+        .client
+        .get(app.url("/api/v1/me"))
+        .header("Origin", "https://app.example.fr")
+        .bearer_auth(&app.staff_token)
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(me.status(), StatusCode::OK);
+    assert_eq!(
+        allowed_origin(&me).as_deref(),
+        Some("https://app.example.fr")
+    );
+    let other = preflight(&app, "https://evil.example.com").await;
+    assert_eq!(allowed_origin(&other), None);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn without_listed_origins_no_other_site_may_call_the_api() {
+    let app = spawn_app().await;
+    let res = preflight(&app, "https://app.example.fr").await;
+    assert_eq!(allowed_origin(&res), None);
+    // A same-site request that carries an Origin header is served as before.
+    let me = app
+        .client
+        .get(app.url("/api/v1/me"))
+        .header("Origin", app.url(""))
+        .bearer_auth(&app.staff_token)
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(me.status(), StatusCode::OK);
+}
