@@ -54,7 +54,48 @@ pub fn document() -> utoipa::openapi::OpenApi {
     doc.merge(collected);
     document_the_docs(&mut doc);
     every_secured_operation_may_answer_401(&mut doc);
+    no_blank_defaults(&mut doc);
     doc
+}
+
+/// Request bodies are `#[serde(default)]` so that a missing field is a 422 naming it, not a
+/// 400; utoipa then shows the `Default` values (`""`, `null`, `[]`), and Swagger UI's example
+/// bodies come out blank. A field whose default is the empty string is one the body must
+/// give: marked required, with its example (if any) shown instead.
+fn no_blank_defaults(doc: &mut utoipa::openapi::OpenApi) {
+    use serde_json::Value;
+    let Some(components) = doc.components.as_mut() else {
+        return;
+    };
+    for schema in components.schemas.values_mut() {
+        let RefOr::T(Schema::Object(object)) = schema else {
+            continue;
+        };
+        let mut required = Vec::new();
+        for (name, property) in object.properties.iter_mut() {
+            match property {
+                RefOr::T(Schema::Object(field)) => match &field.default {
+                    Some(Value::String(text)) if text.is_empty() => {
+                        field.default = None;
+                        required.push(name.clone());
+                    }
+                    Some(Value::Null) => field.default = None,
+                    _ => {}
+                },
+                RefOr::T(Schema::Array(list)) => {
+                    if list.default == Some(Value::Array(Vec::new())) {
+                        list.default = None;
+                    }
+                }
+                _ => {}
+            }
+        }
+        for name in required {
+            if !object.required.contains(&name) {
+                object.required.push(name);
+            }
+        }
+    }
 }
 
 /// The document and the docs page are served by Swagger UI's service, not by a handler of

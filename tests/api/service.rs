@@ -156,6 +156,15 @@ async fn the_document_lists_its_own_docs_and_401_on_every_secured_operation() {
         }
     }
     assert!(secured > 50, "only {secured} secured operations");
+    // Example bodies are not blank: no `default: ""` hides a field's example.
+    let schemas = doc["components"]["schemas"].as_object().expect("schemas");
+    for (name, schema) in schemas {
+        for (field, property) in schema["properties"].as_object().into_iter().flatten() {
+            assert_ne!(property["default"], "", "{name}.{field} defaults to \"\"");
+        }
+    }
+    let login = &schemas["LoginBody"]["required"];
+    assert!(login.as_array().is_some_and(|r| r.len() == 2), "{login}");
     let config = app.get("/docs/swagger-initializer.js", None).await;
     let config = config.text().await.expect("js");
     assert!(config.contains("validatorUrl"), "{config}");
