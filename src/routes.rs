@@ -7,8 +7,12 @@ use utoipa_actix_web::{scope, service_config::ServiceConfig};
 
 /// Every route the server answers, for `App::configure`.
 pub fn all(cfg: &mut web::ServiceConfig) {
-    let mut cfg = ServiceConfig::new(cfg);
-    register(&mut cfg);
+    {
+        let mut api = ServiceConfig::new(cfg);
+        register(&mut api);
+    }
+    // The HTML pages: plain routes, not in the OpenAPI document.
+    cfg.configure(crate::web::pages);
 }
 
 /// The routes with their OpenAPI operations: the service's own, then the API under `/api/v1`.

@@ -3,17 +3,16 @@
 use actix_web::http::header::CONTENT_TYPE;
 use actix_web::{get, post};
 use actix_web::{web, HttpRequest, HttpResponse};
-use chrono::Duration;
 
 use crate::app::AppState;
-use crate::auth::domain::{token_hash, NewAccount, Password, Role, SessionToken};
+use crate::auth::domain::{NewAccount, Role};
 use crate::auth::extract::{CurrentUser, Staff};
 use crate::auth::import::parse_accounts_csv;
 use crate::auth::views::{
     CreateUserBody, ImportReport, LoginBody, LoginView, RegisterBody, UserFilter, UserView,
 };
 use crate::auth::views::{ForgotPasswordBody, ImportLineError, SetPasswordBody};
-use crate::auth::{accounts, models, password};
+use crate::auth::{accounts, models};
 use crate::db::{self, DbConnection};
 use crate::error::{ApiError, Problem};
 use crate::mail::Outbox;
@@ -50,37 +49,11 @@ pub async fn login(
     body: web::Json<LoginBody>,
 ) -> Result<web::Json<LoginView>, ApiError> {
     let LoginBody { email, password } = body.into_inner();
-    let email = email.trim().to_lowercase();
-    let user = state
-        .db(move |conn| Ok(models::find_user_by_email(conn, &email)?))
-        .await?;
-    let stored = user.as_ref().and_then(|u| u.password_hash.clone());
-    // argon2 is slow on purpose: keep it off the async workers.
-    let valid = web::block(move || password::verify(&password, stored.as_deref())).await?;
-    let user = match (valid, user) {
-        (true, Some(user)) => user,
-        _ => {
-            return Err(ApiError::new(
-                actix_web::http::StatusCode::UNAUTHORIZED,
-                "invalid_credentials",
-                "Wrong e-mail or password.",
-            ))
-        }
-    };
-    let token = SessionToken::generate();
-    let expires_at = db::now() + Duration::hours(state.settings.auth.token_hours);
-    let (hash, user_id) = (token.hash.clone(), user.id.clone());
-    state
-        .db(move |conn| {
-            models::purge_expired_sessions(conn)?;
-            Ok(models::insert_session(conn, &hash, &user_id, expires_at)?)
-        })
-        .await?;
-    tracing::info!(user_id = %user.id, "signed in");
+    let session = accounts::sign_in(&state, &email, password).await?;
     Ok(web::Json(LoginView {
-        token: token.plain,
-        expires_at: db::utc(expires_at),
-        user: user.into(),
+        token: session.token.plain,
+        expires_at: db::utc(session.expires_at),
+        user: session.user.into(),
     }))
 }
 
@@ -242,33 +215,7 @@ pub async fn set_password(
         token,
         password: plain,
     } = body.into_inner();
-    let new_password = Password::parse(&plain)
-        .map_err(|m| ApiError::validation(vec![crate::error::FieldError::new("password", m)]))?;
-    let plain = new_password.expose().to_owned();
-    let hash = web::block(move || password::hash(&plain))
-        .await?
-        .map_err(ApiError::internal)?;
-    let lookup = token_hash(token.trim());
-    let user = state
-        .db(move |conn| {
-            db::write_transaction(conn, |conn| {
-                let invalid = || {
-                    ApiError::unprocessable(
-                        "invalid_token",
-                        "This link is unknown, already used or expired: ask for a new one.",
-                    )
-                };
-                let user = models::user_for_password_token(conn, &lookup)?.ok_or_else(invalid)?;
-                // The database decides who used the link: of two requests racing with it,
-                // the second deletes nothing (it waits for the first's row lock on PostgreSQL).
-                if models::take_password_token(conn, &lookup)? == 0 {
-                    return Err(invalid());
-                }
-                models::replace_password(conn, &user.id, &hash)?;
-                Ok(user)
-            })
-        })
-        .await?;
+    let user = accounts::set_password(&state, &token, &plain).await?;
     Ok(web::Json(user.into()))
 }
 
@@ -281,18 +228,6 @@ pub async fn forgot_password(
     state: web::Data<AppState>,
     body: web::Json<ForgotPasswordBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let email = body.into_inner().email.trim().to_lowercase();
-    let outbox = state.outbox.clone();
-    let public_url = state.settings.server.public_url.clone();
-    state
-        .db(move |conn| {
-            db::write_transaction(conn, |conn| {
-                if let Some(user) = models::find_user_by_email(conn, &email)? {
-                    accounts::password_reset(conn, &outbox, &public_url, &user)?;
-                }
-                Ok(())
-            })
-        })
-        .await?;
+    accounts::request_password_reset(&state, &body.into_inner().email).await?;
     Ok(HttpResponse::Accepted().finish())
 }

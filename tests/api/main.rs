@@ -1,6 +1,7 @@
 //! The integration tests: one binary, every test against a real server and database.
 
 mod accounts;
+mod browser;
 mod cli;
 mod errors;
 mod helpers;
@@ -11,3 +12,4 @@ mod notifications;
 mod service;
 mod smtp;
 mod tutors;
+mod webdriver;

@@ -1,0 +1,107 @@
+//! A refused form shown again: the use case's refusal as one alert in the reader's language,
+//! each field's message beside it, the input kept (never a password).
+
+use std::collections::BTreeMap;
+
+use actix_web::http::StatusCode;
+use actix_web::HttpResponse;
+use minijinja::{context, Value};
+
+use crate::error::ApiError;
+use crate::web::i18n::Lang;
+use crate::web::session::{PageError, Visitor};
+
+/// The message shown next to `field` for the API's `message`, in `lang`. English pages show
+/// the use case's own words; French ones the catalogue's closest sentence.
+pub fn field_message(lang: Lang, field: &str, message: &str) -> String {
+    if !lang.is_french() {
+        return capitalised(message);
+    }
+    let key = if message.contains("required") {
+        "field_error.required"
+    } else {
+        match field {
+            "password" => "field_error.password",
+            "email" => "field_error.email",
+            "start_time" | "end_time" => "field_error.time",
+            _ => "field_error.invalid",
+        }
+    };
+    lang.text(key).to_owned()
+}
+
+fn capitalised(message: &str) -> String {
+    let mut chars = message.chars();
+    match chars.next() {
+        Some(first) => {
+            let mut out: String = first.to_uppercase().collect();
+            out.push_str(chars.as_str());
+            if !out.ends_with('.') {
+                out.push('.');
+            }
+            out
+        }
+        None => String::new(),
+    }
+}
+
+/// The form page again with `error`: its status (4xx), an alert, field messages, `values`
+/// (the caller leaves passwords out). 5xx, 404 and sign-in refusals become their own pages.
+pub fn refused(
+    v: &Visitor,
+    error: ApiError,
+    template: &str,
+    values: Value,
+    extra: Value,
+) -> Result<HttpResponse, PageError> {
+    let problem = error.problem();
+    let status = StatusCode::from_u16(problem.status).unwrap_or(StatusCode::BAD_REQUEST);
+    let refusable = status.is_client_error()
+        && status != StatusCode::NOT_FOUND
+        && status != StatusCode::UNAUTHORIZED
+        || problem.code == "invalid_credentials";
+    if !refusable {
+        return Err(v.fail(error));
+    }
+    let field_errors: BTreeMap<String, String> = problem
+        .errors
+        .iter()
+        .map(|e| (e.field.clone(), field_message(v.lang, &e.field, &e.message)))
+        .collect();
+    Ok(v.page(
+        status,
+        template,
+        context! {
+            alert => v.lang.refusal(&problem.code),
+            values => values,
+            field_errors => field_errors,
+            ..extra
+        },
+    ))
+}
+
+/// An empty form's context: no values, no errors.
+pub fn blank(extra: Value) -> Value {
+    context! { values => context! {}, field_errors => context! {}, ..extra }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn field_messages_follow_the_page_language() {
+        assert_eq!(
+            field_message(Lang::Fr, "password", "must be at least 10 characters long"),
+            Lang::Fr.text("field_error.password")
+        );
+        assert_eq!(
+            field_message(Lang::En, "password", "must be at least 10 characters long"),
+            "Must be at least 10 characters long."
+        );
+        assert_eq!(
+            field_message(Lang::Fr, "title", "is required"),
+            Lang::Fr.text("field_error.required")
+        );
+    }
+}

@@ -1,0 +1,116 @@
+//! Page templates, compiled into the binary (`include_str!`) and parsed once; `render` fills
+//! one with the reader's language, catalogue, user and CSRF token. A template mistake fails
+//! the unit test that renders every page.
+
+use std::sync::OnceLock;
+
+use minijinja::{Environment, Value};
+
+/// Every page template, by name. Names end in `.html`, so values are HTML-escaped.
+pub const TEMPLATES: &[(&str, &str)] = &[
+    ("base.html", include_str!("templates/base.html")),
+    ("forms.html", include_str!("templates/forms.html")),
+    ("landing.html", include_str!("templates/landing.html")),
+    ("login.html", include_str!("templates/login.html")),
+    ("register.html", include_str!("templates/register.html")),
+    (
+        "forgot_password.html",
+        include_str!("templates/forgot_password.html"),
+    ),
+    (
+        "set_password.html",
+        include_str!("templates/set_password.html"),
+    ),
+    ("home.html", include_str!("templates/home.html")),
+    (
+        "application_new.html",
+        include_str!("templates/application_new.html"),
+    ),
+    (
+        "application.html",
+        include_str!("templates/application.html"),
+    ),
+    ("labs.html", include_str!("templates/labs.html")),
+    ("equipment.html", include_str!("templates/equipment.html")),
+    ("bookings.html", include_str!("templates/bookings.html")),
+    ("error.html", include_str!("templates/error.html")),
+];
+
+fn environment() -> &'static Environment<'static> {
+    static ENV: OnceLock<Environment<'static>> = OnceLock::new();
+    ENV.get_or_init(|| {
+        let mut env = Environment::new();
+        env.set_undefined_behavior(minijinja::UndefinedBehavior::Chainable);
+        for (name, source) in TEMPLATES {
+            // A broken template is a programming error that the unit test below catches.
+            if let Err(error) = env.add_template(name, source) {
+                tracing::error!(%error, template = name, "page template does not parse");
+            }
+        }
+        env
+    })
+}
+
+/// Renders `name` with `context`; a failure is logged and answered by the caller as a 500.
+pub fn render(name: &str, context: Value) -> Result<String, minijinja::Error> {
+    environment().get_template(name)?.render(context)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::web::i18n::{catalogue, Lang};
+    use minijinja::context;
+
+    /// Every page renders in both languages with sample data: a typo in a template, a missing
+    /// block or filter, fails here rather than in front of a user.
+    #[test]
+    fn every_page_renders_in_both_languages() {
+        for lang in [Lang::Fr, Lang::En] {
+            for (name, _) in TEMPLATES {
+                if matches!(*name, "base.html" | "forms.html") {
+                    continue;
+                }
+                let ctx = context! {
+                    lang => lang.as_str(),
+                    t => Value::from_serialize(catalogue(lang)),
+                    csrf_token => "tok",
+                    user => context! { name => "Ana Lopez", role => "founder" },
+                    path => "/app",
+                    flash => "Ok",
+                    alert => "Refusé <b>",
+                    values => context! { email => "a@b.fr", title => "<script>" },
+                    field_errors => context! { email => "bad" },
+                    domains => vec![context! { value => "digital", label => "numérique" }],
+                    applications => vec![context! { id => "a1", title => "Béton", status => "submitted", status_label => "en cours", created => "lundi" }],
+                    application => context! { id => "a1", title => "Béton", summary => "S", status => "incubating", status_label => "incubé", domain => "numérique", created => "lundi", starts_on => "lundi", ends_on => "mardi" },
+                    tutor => context! { name => "Jean Dupont", email => "jean@x.fr" },
+                    events => vec![context! { label => "Admission", when => "lundi", by => "Staff", reason => "ok" }],
+                    labs => vec![context! { name => "Lab", description => "D", hours => vec![context! { day => "lundi", spans => "08:00–18:00" }], equipment => vec![context! { id => "e1", name => "Presse", requires_training => true, trained => false, min_minutes => 30, max_minutes => 480, weekly_hours => 4 }] }],
+                    equipment => context! { id => "e1", name => "Presse", lab => "Lab", requires_training => true, trained => true, min_minutes => 30, max_minutes => 480, timezone => "Europe/Paris" },
+                    week => context! { label => "lundi 1er mars 2027", previous => "2027-W08", next => "2027-W10" },
+                    days => vec![context! { label => "lun. 1 mars", date => "2027-03-01" }],
+                    rows => vec![context! { time => "08:00", cells => vec![context! { state => "free", label => "libre" }] }],
+                    closures => vec![context! { from => "lundi", to => "mardi", reason => "Travaux" }],
+                    projects => vec![context! { id => "a1", title => "Béton" }],
+                    bookings => vec![context! { id => "b1", equipment => "Presse", lab => "Lab", when => "lundi", status => "confirmed", status_label => "confirmée", confirmed => true }],
+                    attention => vec!["Votre candidature est en cours d’examen."],
+                    title => "Page introuvable",
+                    text => "Texte",
+                    invalid => false,
+                    token => "abc",
+                    next => "/app/labs",
+                };
+                let html = render(name, ctx).unwrap_or_else(|e| {
+                    panic!("{name} ({}) does not render: {e:#}", lang.as_str())
+                });
+                assert!(
+                    html.contains(&format!("<html lang=\"{}\"", lang.as_str())),
+                    "{name}"
+                );
+                assert_eq!(html.matches("<h1").count(), 1, "{name}: one h1");
+                assert!(!html.contains("<script>"), "{name}: values are escaped");
+            }
+        }
+    }
+}

@@ -1,0 +1,390 @@
+//! Who is reading a page: the cookie session (a token of the same `sessions` table as the
+//! API's bearer tokens), the language, the CSRF token bound to the session, and the answers
+//! every page shares (a rendered page, a 303 redirect, the 404 / 403 pages, `/login?next=`).
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::cookie::{time, Cookie, SameSite};
+use actix_web::http::{header, StatusCode};
+use actix_web::{web, FromRequest, HttpRequest, HttpResponse, ResponseError};
+use minijinja::{context, Value};
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+
+use crate::app::AppState;
+use crate::auth::domain::token_hash;
+use crate::auth::{models, CurrentUser};
+use crate::error::ApiError;
+use crate::web::i18n::{catalogue, Lang};
+use crate::web::render::render;
+
+pub const SESSION_COOKIE: &str = "fieldlab_session";
+/// A signed-out visitor's CSRF secret (double submit): forms before signing in carry it.
+pub const CSRF_COOKIE: &str = "fieldlab_csrf";
+pub const LANG_COOKIE: &str = "fieldlab_lang";
+
+/// The reader of a page, signed in or not.
+pub struct Visitor {
+    pub lang: Lang,
+    pub user: Option<CurrentUser>,
+    /// The request's path and query, for `next=` and the language switch.
+    pub path: String,
+    csrf: String,
+    /// A new signed-out CSRF secret to set with the answer.
+    new_csrf_cookie: bool,
+    /// `?lang=` was given: remember it.
+    remember_lang: bool,
+    secure: bool,
+    flash: Option<&'static str>,
+}
+
+impl FromRequest for Visitor {
+    type Error = PageError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, PageError>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
+        let state = req.app_data::<web::Data<AppState>>().cloned();
+        let query = web::Query::<Vec<(String, String)>>::from_query(req.query_string())
+            .map(|q| q.into_inner())
+            .unwrap_or_default();
+        let param = |name: &str| {
+            query
+                .iter()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.clone())
+        };
+        let chosen = param("lang").as_deref().and_then(Lang::parse);
+        let lang = chosen
+            .or_else(|| req.cookie(LANG_COOKIE).and_then(|c| Lang::parse(c.value())))
+            .unwrap_or_default();
+        let flash = param("done").and_then(|done| {
+            let text = lang.text(&format!("flash.{done}"));
+            (!text.is_empty()).then_some(text)
+        });
+        let session = req.cookie(SESSION_COOKIE).map(|c| c.value().to_owned());
+        let anon_csrf = req.cookie(CSRF_COOKIE).map(|c| c.value().to_owned());
+        let path = match req.query_string() {
+            "" => req.path().to_owned(),
+            q => format!("{}?{q}", req.path()),
+        };
+        Box::pin(async move {
+            let state = state.ok_or_else(|| PageError::internal(lang))?;
+            let secure = state.settings.server.public_url.starts_with("https://");
+            let user = match session.clone() {
+                Some(token) if !token.is_empty() => {
+                    let hash = token_hash(&token);
+                    state
+                        .db(move |conn| {
+                            Ok(models::user_for_session(conn, &hash)?.map(|u| CurrentUser {
+                                role: u.role(),
+                                id: u.id,
+                                email: u.email,
+                                name: u.name,
+                                token_hash: hash,
+                            }))
+                        })
+                        .await
+                        .map_err(|e| PageError::from_api(lang, e))?
+                }
+                _ => None,
+            };
+            let (csrf, new_csrf_cookie) = match (&user, session, anon_csrf) {
+                (Some(_), Some(token), _) => (session_csrf(&token), false),
+                (_, _, Some(secret)) if secret.len() == 64 => (secret, false),
+                _ => (random_hex(), true),
+            };
+            Ok(Visitor {
+                lang,
+                user,
+                path,
+                csrf,
+                new_csrf_cookie,
+                remember_lang: chosen.is_some(),
+                secure,
+                flash,
+            })
+        })
+    }
+}
+
+/// The CSRF token of a session: a hash of its secret token under a purpose of its own, so it
+/// reveals nothing of the token and differs from the stored `token_hash`.
+fn session_csrf(session_token: &str) -> String {
+    hex::encode(Sha256::digest(format!("fieldlab csrf\0{session_token}")))
+}
+
+fn random_hex() -> String {
+    let mut bytes = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    hex::encode(bytes)
+}
+
+impl Visitor {
+    /// The signed-in user, or a redirect to `/login?next=<this page>`.
+    pub fn signed_in(&self) -> Result<&CurrentUser, PageError> {
+        self.user
+            .as_ref()
+            .ok_or_else(|| PageError::Redirect(format!("/login?next={}", encode(&self.path))))
+    }
+
+    /// 403 page unless the form carried this visitor's CSRF token.
+    pub fn check_csrf(&self, submitted: &str) -> Result<(), PageError> {
+        let expected = Sha256::digest(self.csrf.as_bytes());
+        if !submitted.is_empty() && Sha256::digest(submitted.as_bytes()) == expected {
+            Ok(())
+        } else {
+            Err(PageError::page(self.lang, StatusCode::FORBIDDEN))
+        }
+    }
+
+    /// A page from `template` with `values` merged over what every page has.
+    pub fn page(&self, status: StatusCode, template: &str, values: Value) -> HttpResponse {
+        let base = context! {
+            lang => self.lang.as_str(),
+            t => Value::from_serialize(catalogue(self.lang)),
+            csrf_token => &self.csrf,
+            user => self.user.as_ref().map(|u| context! { name => &u.name, role => u.role.as_str() }),
+            path => &self.path,
+            flash => self.flash,
+            other_lang_href => self.other_lang_href(),
+        };
+        match render(template, context! { ..values, ..base }) {
+            Ok(html) => self.finish(HttpResponse::build(status), html),
+            Err(error) => {
+                tracing::error!(error = %format!("{error:#}"), template, "page did not render");
+                PageError::internal(self.lang).error_response()
+            }
+        }
+    }
+
+    pub fn ok(&self, template: &str, values: Value) -> HttpResponse {
+        self.page(StatusCode::OK, template, values)
+    }
+
+    /// 303 to `location` (after a successful POST).
+    pub fn see_other(&self, location: &str) -> HttpResponse {
+        let mut res = HttpResponse::SeeOther();
+        res.insert_header((header::LOCATION, location.to_owned()));
+        self.add_cookies(&mut res);
+        res.finish()
+    }
+
+    /// Opens the page session after sign-in (the API's expiry).
+    pub fn session_cookie(&self, token: &str, hours: i64) -> Cookie<'static> {
+        Cookie::build(SESSION_COOKIE, token.to_owned())
+            .path("/")
+            .http_only(true)
+            .same_site(SameSite::Lax)
+            .secure(self.secure)
+            .max_age(time::Duration::hours(hours))
+            .finish()
+    }
+
+    pub fn end_session_cookie(&self) -> Cookie<'static> {
+        let mut cookie = Cookie::build(SESSION_COOKIE, "")
+            .path("/")
+            .http_only(true)
+            .same_site(SameSite::Lax)
+            .secure(self.secure)
+            .finish();
+        cookie.make_removal();
+        cookie
+    }
+
+    fn other_lang_href(&self) -> String {
+        let other = match self.lang {
+            Lang::Fr => "en",
+            Lang::En => "fr",
+        };
+        let (path, query) = self.path.split_once('?').unwrap_or((&self.path, ""));
+        let kept: Vec<&str> = query
+            .split('&')
+            .filter(|p| !p.is_empty() && !p.starts_with("lang=") && !p.starts_with("done="))
+            .collect();
+        let mut href = format!("{path}?");
+        for p in kept {
+            href.push_str(p);
+            href.push('&');
+        }
+        href.push_str("lang=");
+        href.push_str(other);
+        href
+    }
+
+    fn add_cookies(&self, res: &mut actix_web::HttpResponseBuilder) {
+        if self.new_csrf_cookie && self.user.is_none() {
+            res.cookie(
+                Cookie::build(CSRF_COOKIE, self.csrf.clone())
+                    .path("/")
+                    .http_only(true)
+                    .same_site(SameSite::Lax)
+                    .secure(self.secure)
+                    .finish(),
+            );
+        }
+        if self.remember_lang {
+            res.cookie(
+                Cookie::build(LANG_COOKIE, self.lang.as_str())
+                    .path("/")
+                    .same_site(SameSite::Lax)
+                    .secure(self.secure)
+                    .max_age(time::Duration::days(365))
+                    .finish(),
+            );
+        }
+    }
+
+    fn finish(&self, mut res: actix_web::HttpResponseBuilder, html: String) -> HttpResponse {
+        self.add_cookies(&mut res);
+        res.content_type("text/html; charset=utf-8")
+            .insert_header((header::CACHE_CONTROL, "no-store"))
+            .body(html)
+    }
+
+    /// A use case's refusal as the page that answers it: 404 / 403 pages, a redirect to sign in.
+    pub fn fail(&self, error: ApiError) -> PageError {
+        PageError::from_api(self.lang, error)
+    }
+}
+
+/// Percent-encodes a path for `next=`.
+pub fn encode(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for b in text.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                out.push(b as char)
+            }
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+/// Where to go after signing in: only a path of this site (`/app…`), never another host.
+pub fn safe_next(next: &str) -> &str {
+    let same_site = next.starts_with('/')
+        && !next.starts_with("//")
+        && !next.starts_with("/\\")
+        && !next.contains(['\r', '\n']);
+    if same_site {
+        next
+    } else {
+        "/app"
+    }
+}
+
+/// A page that cannot be shown as asked.
+#[derive(Debug)]
+pub enum PageError {
+    /// 303 elsewhere (sign in first).
+    Redirect(String),
+    /// The error page for this status, in the reader's language.
+    Page(Lang, StatusCode),
+}
+
+impl PageError {
+    pub fn page(lang: Lang, status: StatusCode) -> Self {
+        Self::Page(lang, status)
+    }
+
+    pub fn not_found(lang: Lang) -> Self {
+        Self::Page(lang, StatusCode::NOT_FOUND)
+    }
+
+    fn internal(lang: Lang) -> Self {
+        Self::Page(lang, StatusCode::INTERNAL_SERVER_ERROR)
+    }
+
+    pub fn from_api(lang: Lang, error: ApiError) -> Self {
+        let status = StatusCode::from_u16(error.problem().status)
+            .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        match status {
+            StatusCode::UNAUTHORIZED => Self::Redirect("/login".into()),
+            StatusCode::NOT_FOUND | StatusCode::FORBIDDEN => Self::Page(lang, status),
+            s if s.is_server_error() => {
+                // Logged with its cause, like the API's 5xx.
+                let _ = error.error_response();
+                Self::Page(lang, s)
+            }
+            s => Self::Page(lang, s),
+        }
+    }
+}
+
+impl std::fmt::Display for PageError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Redirect(to) => write!(f, "redirect to {to}"),
+            Self::Page(_, status) => write!(f, "page {status}"),
+        }
+    }
+}
+
+impl ResponseError for PageError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            Self::Redirect(_) => StatusCode::SEE_OTHER,
+            Self::Page(_, status) => *status,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        match self {
+            Self::Redirect(to) => HttpResponse::SeeOther()
+                .insert_header((header::LOCATION, to.clone()))
+                .finish(),
+            Self::Page(lang, status) => error_page(*lang, *status),
+        }
+    }
+}
+
+/// The 404 / 403 / 5xx page.
+pub fn error_page(lang: Lang, status: StatusCode) -> HttpResponse {
+    let (title, text) = match status {
+        StatusCode::NOT_FOUND => ("error.not_found_title", "error.not_found_text"),
+        StatusCode::FORBIDDEN => ("error.forbidden_title", "error.forbidden_text"),
+        _ => ("error.internal_title", "error.internal_text"),
+    };
+    let ctx = context! {
+        lang => lang.as_str(),
+        t => Value::from_serialize(catalogue(lang)),
+        title => lang.text(title),
+        text => lang.text(text),
+    };
+    let html = render("error.html", ctx).unwrap_or_else(|_| lang.text(title).to_owned());
+    HttpResponse::build(status)
+        .content_type("text/html; charset=utf-8")
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .body(html)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn next_follows_only_same_site_paths() {
+        assert_eq!(safe_next("/app/labs?x=1"), "/app/labs?x=1");
+        assert_eq!(safe_next("https://evil.example/"), "/app");
+        assert_eq!(safe_next("//evil.example/"), "/app");
+        assert_eq!(safe_next("/\\evil.example"), "/app");
+        assert_eq!(safe_next(""), "/app");
+    }
+
+    #[test]
+    fn csrf_of_a_session_is_not_its_stored_hash() {
+        let token = "ab".repeat(32);
+        assert_ne!(session_csrf(&token), token_hash(&token));
+        assert_eq!(session_csrf(&token).len(), 64);
+    }
+
+    #[test]
+    fn next_is_encoded() {
+        assert_eq!(
+            encode("/app/equipment/x?week=2027-W09"),
+            "/app/equipment/x%3Fweek%3D2027-W09"
+        );
+    }
+}

@@ -1,0 +1,422 @@
+//! fieldlab in a real browser (headless Chromium through chromedriver), against the real server
+//! on both databases: the journeys of issue 13 that pages must get right. Each saves
+//! screenshots at 360 px wide under `target/screenshots/`.
+
+use std::time::Duration;
+
+use chrono::{Datelike, NaiveDate, Utc, Weekday};
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+use crate::helpers::{expect_status, spawn_app, TestApp, PASSWORD};
+use crate::webdriver::{browser, Browser};
+
+/// The `/set-password?token=…` path of the welcome e-mail sent to `to` (read from the file
+/// transport, as a person would open it).
+async fn link_in_welcome(app: &TestApp, to: &str) -> String {
+    for _ in 0..150 {
+        if let Ok(dir) = std::fs::read_dir(&app.mail_dir) {
+            for entry in dir.filter_map(Result::ok) {
+                let Ok(raw) = std::fs::read(entry.path()) else {
+                    continue;
+                };
+                let Ok(mail) = mailparse::parse_mail(&raw) else {
+                    continue;
+                };
+                use mailparse::MailHeaderMap;
+                if !mail
+                    .headers
+                    .get_first_value("To")
+                    .unwrap_or_default()
+                    .contains(to)
+                {
+                    continue;
+                }
+                let mut text = String::new();
+                collect_text(&mail, &mut text);
+                if let Some(at) = text.find("/set-password?token=") {
+                    let token: String = text[at..]
+                        .chars()
+                        .take_while(|c| !c.is_whitespace() && *c != '"' && *c != '<')
+                        .collect();
+                    return token;
+                }
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("no welcome e-mail to {to}");
+}
+
+fn collect_text(part: &mailparse::ParsedMail, out: &mut String) {
+    if part.subparts.is_empty() {
+        if let Ok(body) = part.get_body() {
+            out.push_str(&body);
+            out.push('\n');
+        }
+    }
+    for sub in &part.subparts {
+        collect_text(sub, out);
+    }
+}
+
+async fn sign_in(b: &Browser, app: &TestApp, email: &str, password: &str) {
+    b.goto(&app.url("/login")).await;
+    b.fill("#email", email).await;
+    b.fill("#password", password).await;
+    b.click("form[action='/login'] button[type=submit]").await;
+}
+
+/// Checks what every page promises: one h1, French by default, every input labelled.
+async fn check_page(b: &Browser) {
+    assert_eq!(b.count("h1").await, 1, "one h1: {}", b.source().await);
+    let unlabelled = b
+        .script(
+            "return [...document.querySelectorAll('input:not([type=hidden]),select,textarea')]
+               .filter(i => !(i.labels && i.labels.length)).map(i => i.name);",
+            json!([]),
+        )
+        .await;
+    assert_eq!(unlabelled, json!([]), "inputs without a label");
+    let width = b
+        .script("return document.documentElement.scrollWidth;", json!([]))
+        .await;
+    assert!(
+        width.as_i64().unwrap_or(0) <= 360,
+        "the page fits 360 px: {width}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_imported_student_opens_the_welcome_link_chooses_a_password_and_signs_in() {
+    let Some(b) = browser().await else { return };
+    let app = spawn_app().await;
+    let csv = "email,name,role\nlea.martin@etu.imt-mines-ales.fr,Léa Martin,student\n";
+    let res = app
+        .post_raw(
+            "/api/v1/users/import",
+            Some(&app.staff_token),
+            "text/csv",
+            csv,
+        )
+        .await;
+    let report = expect_status(res, StatusCode::OK).await;
+    assert_eq!(report["created"], 1);
+
+    let link = link_in_welcome(&app, "lea.martin@etu.imt-mines-ales.fr").await;
+    let path = &link[link.find("/set-password").expect("path")..];
+    b.goto(&app.url(path)).await;
+    assert_eq!(b.text("h1").await, "Choisir un mot de passe");
+    check_page(&b).await;
+
+    // A refused password: the alert in French, the message beside the field, nothing kept.
+    b.fill("#password", "court").await;
+    b.click("form button[type=submit]").await;
+    assert!(b.text("[role=alert]").await.contains("corriger"));
+    assert!(!b.text("#password-error").await.is_empty());
+    assert_eq!(
+        b.attribute("#password", "aria-describedby")
+            .await
+            .as_deref(),
+        Some("password-hint password-error")
+    );
+    assert_eq!(b.value("#password").await, "");
+    b.screenshot("set-password-refused").await;
+
+    b.fill("#password", "une-phrase-de-passe-solide").await;
+    b.click("form button[type=submit]").await;
+    assert!(b.current_url().await.contains("/login"));
+    assert!(b
+        .text("[role=status]")
+        .await
+        .contains("mot de passe est enregistré"));
+
+    // The link is used up: it says so and leads to a new one.
+    b.goto(&app.url(path)).await;
+    assert_eq!(b.text("h1").await, "Ce lien ne fonctionne plus");
+    assert_eq!(b.count("a[href='/forgot-password']").await, 2);
+
+    sign_in(
+        &b,
+        &app,
+        "lea.martin@etu.imt-mines-ales.fr",
+        "une-phrase-de-passe-solide",
+    )
+    .await;
+    assert!(b.current_url().await.ends_with("/app"));
+    assert!(b.text("h1").await.contains("Léa Martin"));
+    check_page(&b).await;
+    b.screenshot("student-home").await;
+
+    // English on ?lang=en, remembered.
+    b.goto(&app.url("/app?lang=en")).await;
+    assert!(b.text("h1").await.starts_with("Hello"));
+    b.goto(&app.url("/app/labs")).await;
+    assert_eq!(b.text("h1").await, "Labs and equipment");
+    assert_eq!(b.attribute("html", "lang").await.as_deref(), Some("en"));
+}
+
+/// The Monday of next week (the lab's local calendar is Paris; a day's margin either way).
+fn next_monday() -> NaiveDate {
+    let mut day = Utc::now().date_naive() + chrono::Duration::days(1);
+    while day.weekday() != Weekday::Mon {
+        day += chrono::Duration::days(1);
+    }
+    day
+}
+
+/// A lab open every day 08:00–18:00 with one press (no training needed); the press's id.
+async fn press(app: &TestApp) -> String {
+    let hours: Vec<Value> = (1..=7)
+        .map(|d| json!({"weekday": d, "opens": "08:00", "closes": "18:00"}))
+        .collect();
+    let res = app
+        .post(
+            "/api/v1/labs",
+            Some(&app.staff_token),
+            &json!({"name": "Laboratoire Génie civil", "opening_hours": hours}),
+        )
+        .await;
+    let lab = expect_status(res, StatusCode::CREATED).await;
+    let res = app
+        .post(
+            &format!("/api/v1/labs/{}/equipment", lab["id"].as_str().expect("id")),
+            Some(&app.staff_token),
+            &json!({"name": "Presse 3 000 kN", "min_minutes": 30, "max_minutes": 240}),
+        )
+        .await;
+    let equipment = expect_status(res, StatusCode::CREATED).await;
+    equipment["id"].as_str().expect("id").to_owned()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_founder_applies_is_admitted_sees_the_tutor_books_gets_the_ics_and_cancels() {
+    let Some(b) = browser().await else { return };
+    let app = spawn_app().await;
+    let equipment = press(&app).await;
+
+    // Registers and signs in through the pages; a refused registration keeps its input.
+    b.goto(&app.url("/register")).await;
+    check_page(&b).await;
+    b.fill("#email", "ines.roux@beton-vert.fr").await;
+    b.fill("#name", "Inès Roux").await;
+    b.fill("#password", "court").await;
+    b.click("form[action='/register'] button[type=submit]")
+        .await;
+    assert!(!b.text("[role=alert]").await.is_empty());
+    assert_eq!(b.value("#email").await, "ines.roux@beton-vert.fr");
+    assert_eq!(b.value("#name").await, "Inès Roux");
+    b.fill("#password", PASSWORD).await;
+    b.click("form[action='/register'] button[type=submit]")
+        .await;
+    assert!(b.text("[role=status]").await.contains("compte est créé"));
+    sign_in(&b, &app, "ines.roux@beton-vert.fr", PASSWORD).await;
+    assert!(b.text("main").await.contains("pas encore candidaté"));
+
+    // Applies.
+    b.goto(&app.url("/app/applications/new")).await;
+    check_page(&b).await;
+    b.fill("#title", "Béton bas carbone").await;
+    b.fill("#summary", "Un béton de laitier pour les dalles.")
+        .await;
+    b.script(
+        "document.querySelector('#domain').value = 'materials';",
+        json!([]),
+    )
+    .await;
+    b.click("#manufactured_product").await;
+    b.click("form button[type=submit]").await;
+    assert!(b
+        .text("[role=status]")
+        .await
+        .contains("candidature est envoyée"));
+    assert!(b.text("main").await.contains("en cours d’examen"));
+    let application = b.current_url().await;
+    let application_id = application
+        .rsplit('/')
+        .next()
+        .and_then(|s| s.split('?').next())
+        .expect("id")
+        .to_owned();
+    b.goto(&app.url("/app")).await;
+    assert!(b
+        .text("main")
+        .await
+        .contains("Votre candidature est en cours d’examen."));
+
+    // Staff admit it and choose a tutor, through the API.
+    let res = app
+        .post(
+            &format!("/api/v1/applications/{application_id}/decision"),
+            Some(&app.staff_token),
+            &json!({"decision": "admit"}),
+        )
+        .await;
+    expect_status(res, StatusCode::OK).await;
+    let res = app
+        .post(
+            "/api/v1/tutors",
+            Some(&app.staff_token),
+            &json!({"email": "paul.durand@mines-ales.fr", "name": "Paul Durand", "password": PASSWORD,
+                    "domains": ["materials"], "max_projects": 3, "max_missions": 2}),
+        )
+        .await;
+    let tutor = expect_status(res, StatusCode::CREATED).await;
+    let res = app
+        .put(
+            &format!("/api/v1/applications/{application_id}/tutor"),
+            Some(&app.staff_token),
+            &json!({"tutor_id": tutor["id"]}),
+        )
+        .await;
+    expect_status(res, StatusCode::OK).await;
+
+    b.goto(&app.url(&format!("/app/applications/{application_id}")))
+        .await;
+    let page = b.text("main").await;
+    assert!(page.contains("incubé"), "{page}");
+    assert!(
+        page.contains("Paul Durand") && page.contains("paul.durand@mines-ales.fr"),
+        "{page}"
+    );
+    assert!(page.contains("Admission"), "the timeline: {page}");
+    b.screenshot("application").await;
+
+    // The labs, then the press's week, then a booking.
+    b.goto(&app.url("/app/labs")).await;
+    check_page(&b).await;
+    assert!(b.text("main").await.contains("Presse 3 000 kN"));
+    b.click(&format!("a[href='/app/equipment/{equipment}']"))
+        .await;
+    let monday = next_monday();
+    let week = monday.format("%G-W%V").to_string();
+    b.click("a[rel=next]").await;
+    assert!(b.current_url().await.contains("?week="), "next week's link");
+    b.goto(&app.url(&format!("/app/equipment/{equipment}?week={week}")))
+        .await;
+    check_page(&b).await;
+    assert!(b.count("td.free").await > 0);
+    b.set_value("#date", &monday.to_string()).await;
+    b.set_value("#start_time", "09:00").await;
+    b.set_value("#end_time", "10:30").await;
+    b.fill("#purpose", "Essais de compression").await;
+    b.click("form[action$='/bookings'] button[type=submit]")
+        .await;
+    assert!(b.current_url().await.contains("/app/bookings"));
+    assert!(b
+        .text("[role=status]")
+        .await
+        .contains("réservation est confirmée"));
+    assert!(b.text("main").await.contains("09:00 – 10:30"));
+    b.screenshot("bookings").await;
+
+    // The .ics link works with the page session.
+    let href = b
+        .attribute("a[href$='calendar.ics']", "href")
+        .await
+        .expect("ics link");
+    let session = b.cookie("fieldlab_session").await.expect("session cookie");
+    let ics = app
+        .client
+        .get(if href.starts_with("http") {
+            href.clone()
+        } else {
+            app.url(&href)
+        })
+        .header("Cookie", format!("fieldlab_session={session}"))
+        .send()
+        .await
+        .expect("ics");
+    assert_eq!(ics.status(), StatusCode::OK);
+    assert!(ics.text().await.expect("body").contains("BEGIN:VEVENT"));
+
+    // The week shows the slot busy; the same slot again is refused, the input kept.
+    b.goto(&app.url(&format!("/app/equipment/{equipment}?week={week}")))
+        .await;
+    assert!(b.count("td.busy").await >= 3);
+    b.set_value("#date", &monday.to_string()).await;
+    b.set_value("#start_time", "10:00").await;
+    b.set_value("#end_time", "11:00").await;
+    b.click("form[action$='/bookings'] button[type=submit]")
+        .await;
+    assert!(b.text("[role=alert]").await.contains("déjà réservé"));
+    assert_eq!(b.value("#start_time").await, "10:00");
+    assert_eq!(b.value("#date").await, monday.to_string());
+    b.screenshot("week-refused").await;
+
+    // Cancels.
+    b.goto(&app.url("/app/bookings")).await;
+    b.click("form[action$='/cancel'] button").await;
+    assert!(b.text("[role=status]").await.contains("annulée"));
+    assert!(b.text("main").await.contains("annulée"));
+    assert_eq!(b.count("form[action$='/cancel']").await, 0);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn forms_without_csrf_change_nothing_and_another_founders_application_is_a_404_page() {
+    let Some(b) = browser().await else { return };
+    let app = spawn_app().await;
+    let (_, other) = app.user_with_role("founder", "autre@startup.fr").await;
+    let res = app
+        .post(
+            "/api/v1/applications",
+            Some(&other),
+            &json!({"title": "Projet d’un autre", "summary": "Secret", "domain": "digital",
+                    "manufactured_product": false}),
+        )
+        .await;
+    let theirs = expect_status(res, StatusCode::CREATED).await;
+    let theirs = theirs["id"].as_str().expect("id");
+    app.user_with_role("founder", "moi@startup.fr").await;
+
+    // Signed out, an /app page leads to sign in, then back to it.
+    b.goto(&app.url("/app/labs")).await;
+    assert!(b.current_url().await.contains("/login?next=%2Fapp%2Flabs"));
+    b.fill("#email", "moi@startup.fr").await;
+    b.fill("#password", PASSWORD).await;
+    b.click("form[action='/login'] button[type=submit]").await;
+    assert!(b.current_url().await.ends_with("/app/labs"));
+
+    // Another founder's application: the 404 page, as the API answers.
+    b.goto(&app.url(&format!("/app/applications/{theirs}")))
+        .await;
+    assert_eq!(b.text("h1").await, "Page introuvable");
+    assert!(!b.source().await.contains("Secret"));
+    b.screenshot("not-found").await;
+
+    // An application form posted without its CSRF token: the 403 page, nothing created.
+    b.goto(&app.url("/app/applications/new")).await;
+    b.fill("#title", "Sans jeton").await;
+    b.fill("#summary", "Ne doit pas être créée").await;
+    b.script(
+        "document.querySelector('#domain').value = 'digital';",
+        json!([]),
+    )
+    .await;
+    b.script(
+        "document.querySelector('main input[name=csrf_token]').remove();",
+        json!([]),
+    )
+    .await;
+    b.click("main form button[type=submit]").await;
+    assert_eq!(b.text("h1").await, "Action refusée");
+    let mine = app.login("moi@startup.fr", PASSWORD).await;
+    let res = app.get("/api/v1/applications", Some(&mine)).await;
+    let list = expect_status(res, StatusCode::OK).await;
+    assert_eq!(list["items"], json!([]), "nothing was created");
+
+    // A wrong token is no better; signing out needs one too.
+    b.script(
+        "document.querySelector('header input[name=csrf_token]').value = 'x'.repeat(64);",
+        json!([]),
+    )
+    .await;
+    b.click("header form button").await;
+    assert_eq!(b.text("h1").await, "Action refusée");
+    b.goto(&app.url("/app")).await;
+    assert!(b.current_url().await.ends_with("/app"), "still signed in");
+    b.click("header form button").await;
+    assert!(b.current_url().await.contains("/login"));
+    b.goto(&app.url("/app")).await;
+    assert!(b.current_url().await.contains("/login?next="));
+}
