@@ -88,7 +88,8 @@ pub struct MailSettings {
     /// A warning is logged when the oldest pending message has waited longer than this.
     pub stall_warning_seconds: u64,
     /// How long a claimed message is reserved for its worker (renewed while it is sent): a
-    /// message claimed by a process that died is sent again after it.
+    /// message claimed by a process that died is sent again after it (plus the worker's 2 s
+    /// poll), so the contract's "within 60 s" holds up to 55.
     pub claim_lease_seconds: u64,
 }
 

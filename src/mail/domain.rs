@@ -9,11 +9,6 @@ use utoipa::ToSchema;
 /// The longest wait between two attempts.
 pub const MAX_RETRY_DELAY: Duration = Duration::from_secs(3600);
 
-/// How long a claim holds unless renewed (config `mail.claim_lease_seconds` sets the
-/// server's). Shorter than a minute so that a message claimed by a process that died is sent
-/// again within 60 s (lease + the worker's poll interval).
-pub const CLAIM_LEASE: Duration = Duration::from_secs(40);
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Status {

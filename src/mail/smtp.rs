@@ -31,8 +31,6 @@ const MAX_IDLE: Duration = Duration::from_secs(60);
 /// One step of an SMTP session, named in errors.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Step {
-    /// A pooled connection is checked with NOOP before reuse.
-    Noop,
     /// TCP connect, the relay's greeting and our EHLO.
     Connect,
     Starttls,
@@ -47,7 +45,6 @@ pub enum Step {
 impl std::fmt::Display for Step {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(match self {
-            Step::Noop => "NOOP",
             Step::Connect => "connecting (TCP, greeting, EHLO)",
             Step::Starttls => "STARTTLS",
             Step::Auth => "AUTH",
@@ -86,11 +83,7 @@ impl std::fmt::Display for SmtpFailure {
                 after.as_secs_f32()
             ),
             SmtpFailure::Refused { step, error } => {
-                write!(
-                    f,
-                    "{step}: {}",
-                    crate::mail::mailer::error_chain(error)
-                )
+                write!(f, "{step}: {}", crate::mail::mailer::error_chain(error))
             }
             SmtpFailure::Unsupported(what) => write!(f, "the relay does not accept {what}"),
         }
@@ -152,17 +145,23 @@ impl Relay {
 
     /// Sends one message: on a pooled connection when one still answers, else on a new one.
     pub async fn send(&self, envelope: &Envelope, message: &[u8]) -> Result<(), SmtpFailure> {
-        let mut conn = self.checkout().await?;
-        match self.transmit(&mut conn, envelope, message).await {
-            Ok(()) => {
-                self.park(conn);
-                Ok(())
+        let result = match self.checkout().await {
+            Ok(mut conn) => {
+                let result = self.transmit(&mut conn, envelope, message).await;
+                match &result {
+                    Ok(()) => self.park(conn),
+                    Err(failure) => discard(conn, failure, self.step_timeout),
+                }
+                result
             }
-            Err(failure) => {
-                self.discard(conn, &failure);
-                Err(failure)
-            }
+            Err(failure) => Err(failure),
+        };
+        if let Err(SmtpFailure::Stalled { .. }) = &result {
+            // The idle connections are likely as stuck (a relay that stalls, or restarted and
+            // left them half-open): new ones will be opened, each within its bound.
+            self.lock_idle().clear();
         }
+        result
     }
 
     async fn checkout(&self) -> Result<AsyncSmtpConnection, SmtpFailure> {
@@ -227,7 +226,7 @@ impl Relay {
     ) -> Result<(), SmtpFailure> {
         let mut options = Vec::new();
         let mut addresses = envelope.from().into_iter().chain(envelope.to());
-        if addresses.any(|a| !a.as_ref().is_ascii()) {
+        if addresses.any(|a| !AsRef::<str>::as_ref(a).is_ascii()) {
             if !conn.server_info().supports_feature(Extension::SmtpUtfEight) {
                 return Err(SmtpFailure::Unsupported("non-ASCII addresses (SMTPUTF8)"));
             }
@@ -282,27 +281,23 @@ impl Relay {
         // Else dropped: the socket closes.
     }
 
-    /// A connection whose send failed is not reused. One that timed out is dropped as it is
-    /// (its relay does not answer: a QUIT would wait too), and so are the idle ones, likely
-    /// as stuck; one that was refused is closed politely, in the background.
-    fn discard(&self, mut conn: AsyncSmtpConnection, failure: &SmtpFailure) {
-        match failure {
-            SmtpFailure::Stalled { .. } => {
-                self.lock_idle().clear();
-                drop(conn);
-            }
-            SmtpFailure::Refused { .. } | SmtpFailure::Unsupported(_) => {
-                let bound = self.step_timeout;
-                tokio::spawn(async move {
-                    let _ = tokio::time::timeout(bound, conn.quit()).await;
-                });
-            }
-        }
-    }
-
     fn lock_idle(&self) -> std::sync::MutexGuard<'_, Vec<Idle>> {
         self.idle
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+/// A connection whose send failed is not reused. One that timed out is dropped as it is,
+/// closing its socket (its relay does not answer: a QUIT would wait too); one that was
+/// refused is closed politely, in the background.
+fn discard(mut conn: AsyncSmtpConnection, failure: &SmtpFailure, bound: Duration) {
+    match failure {
+        SmtpFailure::Stalled { .. } => drop(conn),
+        SmtpFailure::Refused { .. } | SmtpFailure::Unsupported(_) => {
+            tokio::spawn(async move {
+                let _ = tokio::time::timeout(bound, conn.quit()).await;
+            });
+        }
     }
 }

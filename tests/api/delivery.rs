@@ -352,6 +352,16 @@ fn logged(lines: &Mutex<Vec<Value>>, starts_with: &str) -> usize {
     })
 }
 
+/// What was logged, one message a line, for failures.
+fn messages(lines: &Mutex<Vec<Value>>) -> Vec<String> {
+    lines.lock().map_or(Vec::new(), |lines| {
+        lines
+            .iter()
+            .map(|l| format!("{} {}", l["level"], l["fields"]))
+            .collect()
+    })
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn a_long_stall_is_warned_about_once_until_delivery_catches_up() {
     const STALLED: &str = "e-mail delivery is stalled";
@@ -360,8 +370,9 @@ async fn a_long_stall_is_warned_about_once_until_delivery_catches_up() {
     let (url, _database) = database_for_test(dir.path());
     let pool = database_pool(&url);
     let relay = StallingRelay::start().await;
-    // Two attempts time out (1 s each, 1 s then 2 s apart); the third goes through.
-    relay.stall(Stall::Greeting, 2);
+    // Two attempts time out (1 s each, 1 s then 2 s apart); the third goes through. (MAIL FROM:
+    // the connection kept from one round is used in the next.)
+    relay.stall(Stall::MailFrom, 2);
     queue(&pool, "early", 1);
     let env = [
         ("FIELDLAB__MAIL__TIMEOUT_SECONDS", "1"),
@@ -378,14 +389,16 @@ async fn a_long_stall_is_warned_about_once_until_delivery_catches_up() {
                     logged(&lines, STALLED) == warnings
                 })
                 .await,
-                "no warning"
+                "not {warnings} warning(s): {:?}",
+                messages(&lines)
             );
             assert!(
                 eventually(Duration::from_secs(15), || async {
                     logged(&lines, CAUGHT_UP) == warnings
                 })
                 .await,
-                "delivery did not catch up"
+                "delivery did not catch up: {:?}",
+                messages(&lines)
             );
             // Checked every second all along the stall, warned once.
             assert_eq!(logged(&lines, STALLED), warnings);
@@ -394,7 +407,7 @@ async fn a_long_stall_is_warned_about_once_until_delivery_catches_up() {
     stalled_then_recovered(1).await;
     assert_eq!(count_sent(&pool), 1);
 
-    relay.stall(Stall::Greeting, 2);
+    relay.stall(Stall::MailFrom, 2);
     queue(&pool, "late", 1);
     stalled_then_recovered(2).await;
     assert_eq!(count_sent(&pool), 2);
