@@ -114,15 +114,13 @@ fn run(url: &str) -> anyhow::Result<()> {
     let runtime = tokio::runtime::Runtime::new()?;
     let started = Instant::now();
     runtime.block_on(async {
-        let worker = Worker {
-            pool: pool.clone(),
-            mailer: Arc::new(Mailer::new(&settings.mail)?),
-            wake: outbox.wake_handle(),
-            retry_base: Duration::from_secs(5),
-            max_attempts: 10,
-            id: db::new_id(),
-        };
-        while worker.drain_once().await? > 0 {}
+        let worker = Worker::new(
+            pool.clone(),
+            Arc::new(Mailer::new(&settings.mail)?),
+            outbox.wake_handle(),
+            &settings.mail,
+        );
+        worker.drain().await;
         anyhow::Ok(())
     })?;
     let elapsed = started.elapsed();

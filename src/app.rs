@@ -91,6 +91,8 @@ pub struct Metrics {
     pool_max: IntGauge,
     outbox_messages: IntGaugeVec,
     outbox_oldest_pending: IntGauge,
+    /// The same age under its first name, kept for dashboards that use it.
+    notifications_oldest_pending: IntGauge,
 }
 
 impl Metrics {
@@ -108,8 +110,13 @@ impl Metrics {
         Ok(Self {
             outbox_messages,
             outbox_oldest_pending: gauge(
-                "fieldlab_notifications_oldest_pending_seconds",
+                "fieldlab_outbox_oldest_pending_seconds",
                 "Age of the oldest message waiting to be sent (0 when none)",
+            )?,
+            notifications_oldest_pending: gauge(
+                "fieldlab_notifications_oldest_pending_seconds",
+                "Age of the oldest message waiting to be sent (0 when none); \
+                 fieldlab_outbox_oldest_pending_seconds under its former name",
             )?,
             pool_connections: gauge("fieldlab_db_pool_connections", "Open database connections")?,
             pool_idle: gauge(
@@ -141,5 +148,6 @@ impl Metrics {
             .oldest_pending
             .map_or(0, |at| (db::now() - at).num_seconds().max(0));
         self.outbox_oldest_pending.set(age);
+        self.notifications_oldest_pending.set(age);
     }
 }

@@ -105,6 +105,14 @@ pub struct MailSettings {
     pub password: String,
     pub retry_base_seconds: u64,
     pub max_attempts: i32,
+    /// Bound on each SMTP step: connecting (with the greeting and EHLO), each command, the data.
+    pub timeout_seconds: u64,
+    /// A warning is logged when the oldest pending message has waited longer than this.
+    pub stall_warning_seconds: u64,
+    /// How long a claimed message is reserved for its worker (renewed while it is sent): a
+    /// message claimed by a process that died is sent again after it (plus the worker's 2 s
+    /// poll), so the contract's "within 60 s" holds up to 55.
+    pub claim_lease_seconds: u64,
 }
 
 #[derive(Clone, Deserialize)]
@@ -149,6 +157,9 @@ mod tests {
         assert_eq!(s.database.url, "data/fieldlab.db");
         assert_eq!(s.mail.transport, MailTransport::File);
         assert_eq!(s.mail.locale, "fr");
+        assert_eq!(s.mail.timeout_seconds, 30);
+        assert_eq!(s.mail.stall_warning_seconds, 300);
+        assert_eq!(s.mail.claim_lease_seconds, 40);
         assert_eq!(s.incubator.capacity, 25);
         assert!(s.server.cors_origins.is_empty());
     }

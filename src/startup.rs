@@ -68,14 +68,12 @@ impl Application {
             )
         })?;
         let outbox = Arc::new(Outbox::new(locale, mailer.domain()));
-        let worker = Worker {
-            pool: pool.clone(),
-            mailer: Arc::new(mailer),
-            wake: outbox.wake_handle(),
-            retry_base: Duration::from_secs(settings.mail.retry_base_seconds.max(1)),
-            max_attempts: settings.mail.max_attempts.max(1),
-            id: db::new_id(),
-        }
+        let worker = Worker::new(
+            pool.clone(),
+            Arc::new(mailer),
+            outbox.wake_handle(),
+            &settings.mail,
+        )
         .spawn();
         let server = run(listener, pool, outbox, settings)?;
         Ok(Self {

@@ -6,6 +6,7 @@ pub mod domain;
 pub mod mailer;
 pub mod models;
 pub mod outbox;
+pub mod smtp;
 pub mod templates;
 pub mod worker;
 

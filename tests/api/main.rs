@@ -2,6 +2,7 @@
 
 mod accounts;
 mod cli;
+mod delivery;
 mod errors;
 mod helpers;
 mod incubator;

@@ -180,19 +180,19 @@ async fn notifications_are_staff_only_and_only_failed_ones_retry() {
 }
 
 /// A pool of its own on the app's database, to act as another process would.
-fn app_pool(app: &TestApp) -> fieldlab::db::Pool {
+pub fn app_pool(app: &TestApp) -> fieldlab::db::Pool {
     let url = fieldlab::db::DatabaseUrl::parse(&app.settings.database.url).expect("url");
     fieldlab::db::connect(&url, 1, Duration::from_secs(5)).expect("pool")
 }
 
 /// What the `account_created` template needs.
-fn welcome_values() -> Value {
+pub fn welcome_values() -> Value {
     json!({"name": "Zoé", "email": "zoe@etu.fr", "role": "student", "created_by": "Test",
         "set_password_url": "http://x/set-password?token=t", "sign_in_url": "http://x", "expires_on": "2027-03-01"})
 }
 
 /// Queues a message with an `.ics` attachment straight into the app's database, as a domain would.
-fn enqueue_direct(app: &TestApp, to: &str, ics: Option<&str>) {
+pub fn enqueue_direct(app: &TestApp, to: &str, ics: Option<&str>) {
     let pool = app_pool(app);
     let mut conn = pool.get().expect("conn");
     let outbox = Outbox::new(Locale::Fr, "fieldlab.test".into());
@@ -240,7 +240,7 @@ async fn smtp_delivers_intact_with_the_ics_attachment() {
         attachment.get_body().expect("body").replace("\r\n", "\n"),
         ics.replace("\r\n", "\n")
     );
-    // The relay has it; the worker records the outcome right after the batch's delivery.
+    // The relay has it; the worker records the outcome right after.
     assert!(
         eventually(Duration::from_secs(10), || async {
             app.notifications("?to=lab.user@etu.fr").await[0]["status"] == "sent"
