@@ -60,6 +60,16 @@ pub struct DatabaseSettings {
 #[derive(Clone, Deserialize)]
 pub struct AuthSettings {
     pub token_hours: i64,
+    /// Failed sign-ins allowed per account, then per client address, in `login_window_seconds`.
+    pub login_failures_per_account: u32,
+    pub login_failures_per_client: u32,
+    pub login_window_seconds: u64,
+    /// Password-reset requests allowed per e-mail address in `reset_window_seconds`.
+    pub resets_per_address: u32,
+    pub reset_window_seconds: u64,
+    /// argon2 hashes computed at once (0: one per core), and how long a request waits for a turn.
+    pub hash_concurrency: usize,
+    pub hash_wait_seconds: u64,
 }
 
 #[derive(Clone, Deserialize, PartialEq, Eq, Debug)]
@@ -162,6 +172,8 @@ mod tests {
         assert_eq!(s.mail.claim_lease_seconds, 40);
         assert_eq!(s.incubator.capacity, 25);
         assert!(s.server.cors_origins.is_empty());
+        assert_eq!(s.auth.login_failures_per_account, 10);
+        assert_eq!(s.auth.hash_concurrency, 0);
     }
 
     #[test]

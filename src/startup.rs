@@ -8,7 +8,7 @@ use std::time::Duration;
 use actix_cors::Cors;
 use actix_web::dev::Server;
 use actix_web::http::header::{HeaderName, HeaderValue};
-use actix_web::middleware::{Condition, ErrorHandlers, NormalizePath, TrailingSlash};
+use actix_web::middleware::{from_fn, Condition, ErrorHandlers, NormalizePath, TrailingSlash};
 use actix_web::{web, App, HttpMessage, HttpResponse, HttpServer};
 use actix_web_prom::PrometheusMetricsBuilder;
 use anyhow::Context;
@@ -16,9 +16,12 @@ use tracing_actix_web::{RequestId, TracingLogger};
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::app::{AppState, Metrics};
+use crate::auth::password;
+use crate::auth::throttle::Throttles;
 use crate::config::Settings;
 use crate::db::{self, DatabaseUrl, Pool};
-use crate::error::{self, ApiError};
+use crate::error;
+use crate::guard;
 use crate::mail::domain::Locale;
 use crate::mail::mailer::Mailer;
 use crate::mail::outbox::Outbox;
@@ -121,7 +124,13 @@ fn run(
         settings: Arc::new(settings.clone()),
         outbox,
     });
+    let throttles = web::Data::new(Throttles::new(&settings.auth));
+    password::limit_concurrency(
+        settings.auth.hash_concurrency,
+        Duration::from_secs(settings.auth.hash_wait_seconds),
+    );
     let openapi = crate::openapi::document();
+    let known_paths = web::Data::new(guard::KnownPaths::from_openapi(&openapi));
     let max_body = settings.server.max_body_bytes;
     // No CORS middleware at all without listed origins: it would refuse the `Origin` header
     // that browsers send with same-site form posts.
@@ -130,6 +139,7 @@ fn run(
     cors_origins.push(settings.server.public_url.trim_end_matches('/').to_owned());
     let mut server = HttpServer::new(move || {
         App::new()
+            .wrap(from_fn(guard::refuse_nul))
             .wrap(ErrorHandlers::new().default_handler(error::problem_for_framework_errors))
             .wrap(http_metrics.clone())
             .wrap_fn(|req, srv| {
@@ -150,6 +160,9 @@ fn run(
             .wrap(TracingLogger::default())
             .wrap(NormalizePath::new(TrailingSlash::MergeOnly))
             .app_data(state.clone())
+            .app_data(throttles.clone())
+            .app_data(known_paths.clone())
+            .app_data(guard::BodyLimit(max_body))
             .app_data(
                 web::JsonConfig::default()
                     .limit(max_body)
@@ -178,9 +191,7 @@ fn run(
                     .config(utoipa_swagger_ui::Config::default().validator_url("none")),
             )
             .configure(crate::routes::all)
-            .default_service(web::to(|| async {
-                Err::<HttpResponse, _>(ApiError::not_found())
-            }))
+            .default_service(web::to(guard::unmatched))
     })
     .shutdown_timeout(30)
     .listen(listener)?;

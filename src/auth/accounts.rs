@@ -2,7 +2,6 @@
 //! carry a one-time link to choose a password (never the password itself). And the one path
 //! that creates an account, which other domains reuse (a tutor is an account plus a profile).
 
-use actix_web::web;
 use chrono::Duration;
 use serde::Serialize;
 
@@ -95,14 +94,7 @@ where
     T: Send + 'static,
 {
     let hash = match &account.password {
-        Some(p) => {
-            let plain = p.expose().to_owned();
-            Some(
-                web::block(move || password::hash(&plain))
-                    .await?
-                    .map_err(ApiError::internal)?,
-            )
-        }
+        Some(p) => Some(password::hash_in_turn(p.expose().to_owned()).await?),
         None => None,
     };
     let taken = || {

@@ -13,6 +13,7 @@ use crate::auth::views::{
     CreateUserBody, ImportReport, LoginBody, LoginView, RegisterBody, UserFilter, UserView,
 };
 use crate::auth::views::{ForgotPasswordBody, ImportLineError, SetPasswordBody};
+use crate::auth::throttle::{self, Throttles};
 use crate::auth::{accounts, models, password};
 use crate::db::{self, DbConnection};
 use crate::error::{ApiError, Problem};
@@ -22,7 +23,7 @@ use crate::paging::{Page, PageParams, PageRequest};
 /// Create a founder or company account.
 #[utoipa::path(tag = "accounts", request_body = RegisterBody,
     responses((status = 201, body = UserView), (status = 409, description = "`email_taken`", body = Problem),
-              (status = 422, description = "`validation_failed`", body = Problem)))]
+              (status = 422, description = "`validation_failed`, `weak_password`", body = Problem)))]
 #[post("/auth/register")]
 pub async fn register(
     state: web::Data<AppState>,
@@ -43,20 +44,39 @@ pub async fn register(
 /// Exchange an e-mail and password for a bearer token.
 #[utoipa::path(tag = "accounts", request_body = LoginBody,
     responses((status = 200, body = LoginView),
-              (status = 401, description = "`invalid_credentials`, whether the e-mail or the password is wrong", body = Problem)))]
+              (status = 401, description = "`invalid_credentials`, whether the e-mail or the password is wrong", body = Problem),
+              (status = 429, description = "`too_many_requests`: too many failures for this account or from this address; see `Retry-After`", body = Problem),
+              (status = 503, description = "`unavailable`: too many sign-ins at once; see `Retry-After`", body = Problem)))]
 #[post("/auth/login")]
 pub async fn login(
     state: web::Data<AppState>,
+    throttles: web::Data<Throttles>,
+    req: HttpRequest,
     body: web::Json<LoginBody>,
 ) -> Result<web::Json<LoginView>, ApiError> {
     let LoginBody { email, password } = body.into_inner();
     let email = email.trim().to_lowercase();
+    let client = throttle::client_key(req.peer_addr().map(|a| a.ip()));
+    // Counted before the check of the password, so parallel guesses cannot slip past the
+    // limit; a success takes its attempt back.
+    throttles.login_account.check(&email)?;
+    throttles.login_client.take(&client)?;
+    throttles.login_account.record(&email);
+    let lookup = email.clone();
     let user = state
-        .db(move |conn| Ok(models::find_user_by_email(conn, &email)?))
+        .db(move |conn| Ok(models::find_user_by_email(conn, &lookup)?))
         .await?;
     let stored = user.as_ref().and_then(|u| u.password_hash.clone());
-    // argon2 is slow on purpose: keep it off the async workers.
-    let valid = web::block(move || password::verify(&password, stored.as_deref())).await?;
+    // argon2 is slow on purpose: off the async workers, a bounded number at a time.
+    let valid = match password::verify_in_turn(password, stored).await {
+        Ok(valid) => valid,
+        Err(busy) => {
+            // Not an attempt: the password was never checked.
+            throttles.login_account.forgive(&email);
+            throttles.login_client.forgive(&client);
+            return Err(busy);
+        }
+    };
     let user = match (valid, user) {
         (true, Some(user)) => user,
         _ => {
@@ -67,6 +87,8 @@ pub async fn login(
             ))
         }
     };
+    throttles.login_account.clear(&email);
+    throttles.login_client.forgive(&client);
     let token = SessionToken::generate();
     let expires_at = db::now() + Duration::hours(state.settings.auth.token_hours);
     let (hash, user_id) = (token.hash.clone(), user.id.clone());
@@ -232,7 +254,7 @@ fn import_accounts(
 /// session of the account.
 #[utoipa::path(tag = "accounts", request_body = SetPasswordBody,
     responses((status = 200, body = UserView),
-              (status = 422, description = "`invalid_token` (unknown, used or expired) or `validation_failed`", body = Problem)))]
+              (status = 422, description = "`invalid_token` (unknown, used or expired), `weak_password` or `validation_failed`", body = Problem)))]
 #[post("/auth/set-password")]
 pub async fn set_password(
     state: web::Data<AppState>,
@@ -242,12 +264,8 @@ pub async fn set_password(
         token,
         password: plain,
     } = body.into_inner();
-    let new_password = Password::parse(&plain)
-        .map_err(|m| ApiError::validation(vec![crate::error::FieldError::new("password", m)]))?;
-    let plain = new_password.expose().to_owned();
-    let hash = web::block(move || password::hash(&plain))
-        .await?
-        .map_err(ApiError::internal)?;
+    let new_password = Password::parse(&plain).map_err(|e| ApiError::validation(vec![e]))?;
+    let hash = password::hash_in_turn(new_password.expose().to_owned()).await?;
     let lookup = token_hash(token.trim());
     let user = state
         .db(move |conn| {
@@ -259,6 +277,9 @@ pub async fn set_password(
                     )
                 };
                 let user = models::user_for_password_token(conn, &lookup)?.ok_or_else(invalid)?;
+                new_password
+                    .not_the_email(&user.email)
+                    .map_err(|e| ApiError::validation(vec![e]))?;
                 // The database decides who used the link: of two requests racing with it,
                 // the second deletes nothing (it waits for the first's row lock on PostgreSQL).
                 if models::take_password_token(conn, &lookup)? == 0 {
@@ -275,13 +296,16 @@ pub async fn set_password(
 /// Ask for a link to choose a new password. Always 202, whether or not the address has an
 /// account, so that the answer reveals nothing.
 #[utoipa::path(tag = "accounts", request_body = ForgotPasswordBody,
-    responses((status = 202, description = "If the address has an account, an e-mail is on its way")))]
+    responses((status = 202, description = "If the address has an account, an e-mail is on its way"),
+              (status = 429, description = "`too_many_requests` for this address, whether or not it has an account; see `Retry-After`", body = Problem)))]
 #[post("/auth/forgot-password")]
 pub async fn forgot_password(
     state: web::Data<AppState>,
+    throttles: web::Data<Throttles>,
     body: web::Json<ForgotPasswordBody>,
 ) -> Result<HttpResponse, ApiError> {
     let email = body.into_inner().email.trim().to_lowercase();
+    throttles.reset_address.take(&email)?;
     let outbox = state.outbox.clone();
     let public_url = state.settings.server.public_url.clone();
     state

@@ -269,10 +269,10 @@ impl Decision {
         };
         let starts_on = match starts_on.map(str::trim).filter(|s| !s.is_empty()) {
             None => None,
-            Some(s) => match NaiveDate::parse_from_str(s, "%Y-%m-%d") {
-                Ok(d) => Some(d),
-                Err(_) => {
-                    errors.push(FieldError::new("starts_on", "must be a date, YYYY-MM-DD"));
+            Some(s) => match crate::dates::parse_date(s) {
+                Some(d) => Some(d),
+                None => {
+                    errors.push(FieldError::new("starts_on", crate::dates::DATE_EXPECTED));
                     None
                 }
             },

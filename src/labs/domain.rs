@@ -384,18 +384,7 @@ pub fn quota_allows(used_seconds: i64, requested_seconds: i64, weekly_hours: Opt
     }
 }
 
-/// An RFC 3339 instant in any offset → UTC, truncated to whole seconds (as stored).
-pub fn parse_instant(text: &str) -> Option<NaiveDateTime> {
-    use chrono::SubsecRound;
-    DateTime::parse_from_rfc3339(text.trim())
-        .ok()
-        .map(|t| t.with_timezone(&Utc).naive_utc().trunc_subsecs(0))
-}
-
-/// A `YYYY-MM-DD` date.
-pub fn parse_date(text: &str) -> Option<NaiveDate> {
-    NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").ok()
-}
+pub use crate::dates::{parse_date, parse_instant};
 
 #[cfg(test)]
 mod tests {

@@ -7,6 +7,7 @@ use chrono::{Duration, NaiveDate, NaiveDateTime};
 
 use crate::app::AppState;
 use crate::auth::{Bearer, CurrentUser, Role, Staff};
+use crate::dates;
 use crate::db::{self, new_id, now, DbConnection};
 use crate::error::{ApiError, FieldError, Problem};
 use crate::labs::bookings::{self as booking_flow, NewBooking};
@@ -247,10 +248,7 @@ pub async fn create_authorization(
     let expires_on = match not_blank(body.expires_on) {
         None => None,
         Some(text) => Some(domain::parse_date(&text).ok_or_else(|| {
-            ApiError::validation(vec![FieldError::new(
-                "expires_on",
-                "must be a date YYYY-MM-DD",
-            )])
+            ApiError::validation(vec![FieldError::new("expires_on", dates::DATE_EXPECTED)])
         })?),
     };
     let row = Authorization {
@@ -302,10 +300,10 @@ fn parse_span(starts_at: &str, ends_at: &str) -> Result<(NaiveDateTime, NaiveDat
     let end = domain::parse_instant(ends_at);
     let mut errors = Vec::new();
     if start.is_none() {
-        errors.push(FieldError::new("starts_at", "must be an RFC 3339 instant"));
+        errors.push(FieldError::new("starts_at", dates::INSTANT_EXPECTED));
     }
     if end.is_none() {
-        errors.push(FieldError::new("ends_at", "must be an RFC 3339 instant"));
+        errors.push(FieldError::new("ends_at", dates::INSTANT_EXPECTED));
     }
     match (start, end) {
         (Some(s), Some(e)) => Ok((s, e)),
@@ -406,10 +404,10 @@ fn parse_date_range(
     let to_date = to.and_then(domain::parse_date);
     let mut errors = Vec::new();
     if from_date.is_none() {
-        errors.push(FieldError::new("from", "must be a date YYYY-MM-DD"));
+        errors.push(FieldError::new("from", dates::DATE_EXPECTED));
     }
     if to_date.is_none() {
-        errors.push(FieldError::new("to", "must be a date YYYY-MM-DD"));
+        errors.push(FieldError::new("to", dates::DATE_EXPECTED));
     }
     let (Some(from), Some(to)) = (from_date, to_date) else {
         return Err(ApiError::validation(errors));
@@ -499,7 +497,7 @@ fn parse_bound(text: Option<&str>, end_of_day: bool) -> Result<Option<NaiveDateT
         Some(d) => Ok(Some(d.and_time(chrono::NaiveTime::MIN))),
         None => Err(ApiError::validation(vec![FieldError::new(
             if end_of_day { "to" } else { "from" },
-            "must be a date YYYY-MM-DD or an RFC 3339 instant",
+            "must be a date YYYY-MM-DD or an RFC 3339 instant, in the years 2000 to 2100",
         )])),
     }
 }

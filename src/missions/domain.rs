@@ -169,10 +169,10 @@ impl NewCampaign {
                 errors.push(FieldError::new("starts_on", "is required (YYYY-MM-DD)"));
                 None
             }
-            Some(s) => match NaiveDate::parse_from_str(s, "%Y-%m-%d") {
-                Ok(d) => Some(d),
-                Err(_) => {
-                    errors.push(FieldError::new("starts_on", "must be a date YYYY-MM-DD"));
+            Some(s) => match crate::dates::parse_date(s) {
+                Some(d) => Some(d),
+                None => {
+                    errors.push(FieldError::new("starts_on", crate::dates::DATE_EXPECTED));
                     None
                 }
             },

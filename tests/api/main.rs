@@ -1,5 +1,6 @@
 //! The integration tests: one binary, every test against a real server and database.
 
+mod abuse;
 mod accounts;
 mod cli;
 mod delivery;
