@@ -2,6 +2,7 @@
 
 mod accounts;
 mod cli;
+mod csv_files;
 mod errors;
 mod helpers;
 mod incubator;
