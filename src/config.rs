@@ -105,7 +105,11 @@ pub enum MailTls {
 pub struct MailSettings {
     pub transport: MailTransport,
     pub dir: String,
+    /// The school's name, in every e-mail's signature and footer.
+    pub organisation: String,
     pub from: String,
+    /// Empty: no Reply-To header, replies go to `from`.
+    pub reply_to: String,
     pub locale: String,
     pub host: String,
     pub port: u16,
@@ -174,6 +178,8 @@ mod tests {
         assert!(s.server.cors_origins.is_empty());
         assert_eq!(s.auth.login_failures_per_account, 10);
         assert_eq!(s.auth.hash_concurrency, 0);
+        assert_eq!(s.mail.organisation, "IMT Mines Alès");
+        assert!(s.mail.reply_to.is_empty());
     }
 
     #[test]
@@ -191,5 +197,36 @@ mod tests {
         assert_eq!(text.o, ["https://a.fr", "https://b.fr"]);
         let empty: Only = serde_json::from_str(r#"{"o": ""}"#).expect("empty");
         assert!(empty.o.is_empty());
+    }
+
+    /// The README's configuration table is the reference: it names every key of the defaults.
+    #[test]
+    fn the_readme_lists_every_key() {
+        use std::collections::BTreeMap;
+        let readme = include_str!("../README.md");
+        let defaults = Config::builder()
+            .add_source(File::from_str(DEFAULTS, FileFormat::Toml))
+            .build()
+            .expect("defaults parse")
+            .try_deserialize::<BTreeMap<String, BTreeMap<String, serde_json::Value>>>()
+            .expect("sections of keys");
+        let mut missing = Vec::new();
+        for (section, keys) in defaults {
+            for key in keys.keys() {
+                let name = format!("`{section}.{key}`");
+                if !readme.contains(&name) {
+                    missing.push(name);
+                }
+            }
+        }
+        assert!(missing.is_empty(), "README.md does not list {missing:?}");
+    }
+
+    #[test]
+    fn the_default_sender_is_the_schools_address() {
+        let s = Settings::load(None).expect("defaults load");
+        let from: lettre::message::Mailbox = s.mail.from.parse().expect("an address");
+        assert_eq!(from.name.as_deref(), Some("IMT Mines Alès"));
+        assert_ne!(from.email.domain(), "localhost");
     }
 }

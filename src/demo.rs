@@ -1,6 +1,6 @@
 //! `fieldlab seed-demo`: a realistic data set to show the service: tutors (teacher-researchers
-//! with their domains and limits), founders and applications in every state. Idempotent: if
-//! the demo tutors exist, nothing is added. Other domains add their own part here.
+//! with their domains and limits), founders and applications in every state. Idempotent: a
+//! demo tutor or founder that exists is left as it is. Other domains add their own part here.
 
 use anyhow::Context;
 use chrono::{Months, NaiveDate, Utc};
@@ -54,8 +54,8 @@ const TUTORS: [(&str, &[Domain], i32, i32); 20] = {
     ]
 };
 
-/// (founder, title, summary, domain, manufactured, state)
-const APPLICATIONS: [(&str, &str, &str, Domain, bool, Status); 6] = [
+/// (founder, title, summary, domain, manufactured, state): every state of the contract.
+const APPLICATIONS: [(&str, &str, &str, Domain, bool, Status); 8] = [
     (
         "Camille Laurent",
         "Béton de chanvre préfabriqué",
@@ -104,6 +104,22 @@ const APPLICATIONS: [(&str, &str, &str, Domain, bool, Status); 6] = [
         true,
         Status::Graduated,
     ),
+    (
+        "Sarah Bernard",
+        "Enduits à la terre crue du Gard",
+        "Des enduits intérieurs prêts à l'emploi à base de terres argileuses locales.",
+        Domain::Building,
+        true,
+        Status::Withdrawn,
+    ),
+    (
+        "Julien Faure",
+        "Drone d'inspection des digues",
+        "Un drone qui relève les désordres des digues du Gardon après chaque crue.",
+        Domain::Environment,
+        true,
+        Status::Discontinued,
+    ),
 ];
 
 /// Seeds the demo. `outbox`: when given, the demo's accounts get their welcome e-mails; the
@@ -115,8 +131,10 @@ pub fn seed_demo(conn: &mut DbConnection, outbox: Option<&Outbox>) -> anyhow::Re
     if !accounts::email_exists(conn, "contact01@entreprise01.example.fr")? {
         crate::missions::demo::seed_demo(conn)?;
     }
-    let first_tutor = demo_email(TUTORS[0].0);
-    if accounts::email_exists(conn, &first_tutor)? {
+    // Tutors and founders are added one by one if missing: a demo seeded before an application
+    // state was part of it gains it. The last founder present means nothing is missing.
+    let last_founder = demo_email(APPLICATIONS[APPLICATIONS.len() - 1].0);
+    if accounts::email_exists(conn, &last_founder)? {
         return Ok(());
     }
     let hash = password::hash(DEMO_PASSWORD)?;
@@ -144,16 +162,17 @@ fn demo_email(name: &str) -> String {
     format!("{ascii}@{DEMO_DOMAIN}")
 }
 
+/// The demo account of `name`, and whether it was created now (false: seeded before).
 fn account(
     conn: &mut WriteTx<'_>,
     outbox: Option<&Outbox>,
     name: &str,
     role: Role,
     hash: &str,
-) -> Result<accounts::User, ApiError> {
+) -> Result<(accounts::User, bool), ApiError> {
     let email = demo_email(name);
     if let Some(user) = accounts::find_user_by_email(conn, &email)? {
-        return Ok(user);
+        return Ok((user, false));
     }
     let new = NewAccount::parse(&email, name, role.as_str(), None, &[role])
         .map_err(ApiError::validation)?;
@@ -161,7 +180,7 @@ fn account(
     if let Some(outbox) = outbox {
         crate::auth::accounts::welcome(conn, outbox, "http://127.0.0.1:8080", &user, "fieldlab")?;
     }
-    Ok(user)
+    Ok((user, true))
 }
 
 fn seed_incubator(
@@ -185,17 +204,22 @@ fn seed_incubator(
     };
     let mut tutor_ids = Vec::new();
     for (name, domains, max_projects, max_missions) in TUTORS {
-        let user = account(conn, outbox, name, Role::Tutor, hash)?;
+        let (user, created) = account(conn, outbox, name, Role::Tutor, hash)?;
         let words: Vec<String> = domains.iter().map(|d| d.as_str().to_owned()).collect();
         let domains = Domains::parse(&words).map_err(ApiError::bad_request)?;
-        tutors::insert_profile(conn, &user.id, &domains, max_projects, max_missions)?;
+        if created {
+            tutors::insert_profile(conn, &user.id, &domains, max_projects, max_missions)?;
+        }
         tutor_ids.push((user.id, domains));
     }
     let today = Utc::now().date_naive();
     for (i, (founder, title, summary, domain, manufactured, status)) in
         APPLICATIONS.into_iter().enumerate()
     {
-        let founder = account(conn, outbox, founder, Role::Founder, hash)?;
+        let (founder, created) = account(conn, outbox, founder, Role::Founder, hash)?;
+        if !created {
+            continue; // seeded before, with its application
+        }
         let new = NewApplication::parse(title, summary, domain.as_str(), Some(manufactured))
             .map_err(ApiError::validation)?;
         let app = applications::insert(conn, &founder.id, &new)?;
@@ -210,6 +234,31 @@ fn seed_incubator(
             },
         )?;
         if status == Status::Submitted {
+            continue;
+        }
+        if status == Status::Withdrawn {
+            applications::change_status(
+                conn,
+                &app.id,
+                &StatusChange {
+                    status: "withdrawn",
+                    starts_on: None,
+                    ends_on: None,
+                    decision_reason: None,
+                    updated_at: crate::db::now(),
+                },
+            )?;
+            applications::record(
+                conn,
+                NewEvent {
+                    application_id: &app.id,
+                    actor_id: &founder.id,
+                    action: "withdrawn",
+                    from_status: Some("submitted"),
+                    to_status: Some("withdrawn"),
+                    ..NewEvent::default()
+                },
+            )?;
             continue;
         }
         let started = today
@@ -262,12 +311,12 @@ fn seed_incubator(
                 },
             )?;
         }
-        if status == Status::Graduated {
+        if matches!(status, Status::Graduated | Status::Discontinued) {
             applications::change_status(
                 conn,
                 &app.id,
                 &StatusChange {
-                    status: "graduated",
+                    status: status.as_str(),
                     starts_on: None,
                     ends_on: None,
                     decision_reason: None,
@@ -279,9 +328,9 @@ fn seed_incubator(
                 NewEvent {
                     application_id: &app.id,
                     actor_id: &staff.id,
-                    action: "graduated",
+                    action: status.as_str(),
                     from_status: Some("incubating"),
-                    to_status: Some("graduated"),
+                    to_status: Some(status.as_str()),
                     ..NewEvent::default()
                 },
             )?;
@@ -293,6 +342,16 @@ fn seed_incubator(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_demo_shows_every_application_state() {
+        for status in Status::ALL {
+            assert!(
+                APPLICATIONS.iter().any(|a| a.5 == status),
+                "no demo application is {status}"
+            );
+        }
+    }
 
     #[test]
     fn demo_addresses_are_plain_ascii() {

@@ -26,6 +26,8 @@ use crate::mail::domain::Locale;
 use crate::mail::mailer::Mailer;
 use crate::mail::outbox::Outbox;
 use crate::mail::worker::Worker;
+use crate::mail::Vocabulary;
+use crate::tutors::domain::Domain;
 
 /// Opens the database named in the settings and applies pending migrations.
 pub fn open_database(settings: &Settings) -> anyhow::Result<Pool> {
@@ -70,7 +72,7 @@ impl Application {
                 settings.mail.locale
             )
         })?;
-        let outbox = Arc::new(Outbox::new(locale, mailer.domain()));
+        let outbox = Arc::new(Outbox::new(locale, mailer.domain(), vocabulary(&settings)));
         let worker = Worker::new(
             pool.clone(),
             Arc::new(mailer),
@@ -104,6 +106,13 @@ impl Application {
     }
 }
 
+/// What e-mails name the same way everywhere: the school (`mail.organisation`) and the domains.
+pub fn vocabulary(settings: &Settings) -> Vocabulary {
+    Vocabulary::new(&settings.mail.organisation).with_domains(
+        Domain::ALL.map(|d| (d.as_str(), d.label(true), d.label(false))),
+    )
+}
+
 fn run(
     listener: TcpListener,
     pool: Pool,
@@ -114,7 +123,7 @@ fn run(
     let http_metrics = PrometheusMetricsBuilder::new("fieldlab")
         .registry(registry.clone())
         .mask_unmatched_patterns("UNKNOWN")
-        // Swagger UI's catch-all route cannot be turned back into a label; its files are not worth counting.
+        // Swagger UI's files are not worth counting.
         .exclude_regex("^/docs")
         .build()
         .map_err(|e| anyhow::anyhow!("metrics set-up failed: {e}"))?;
@@ -184,8 +193,11 @@ fn run(
                         .finish()
                 }),
             )
+            // A tail segment (`{tail}*`), not a regex one (`{_:.*}`): actix-web-prom turns each
+            // route pattern back into a label with strfmt, which reads `{_:.*}` as a format
+            // spec, fails, and logs a WARN on every asset (even excluded from the metrics).
             .service(
-                SwaggerUi::new("/docs/{_:.*}")
+                SwaggerUi::new("/docs/{tail}*")
                     .url("/api/v1/openapi.json", openapi.clone())
                     // No badge from validator.swagger.io: the docs fetch nothing from elsewhere.
                     .config(utoipa_swagger_ui::Config::default().validator_url("none")),

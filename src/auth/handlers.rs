@@ -4,17 +4,17 @@ use actix_web::http::header::CONTENT_TYPE;
 use actix_web::{get, post};
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::Duration;
+use futures_util::TryStreamExt;
 
 use crate::app::AppState;
 use crate::auth::domain::{token_hash, NewAccount, Password, Role, SessionToken};
 use crate::auth::extract::{CurrentUser, Staff};
-use crate::auth::import::parse_accounts_csv;
 use crate::auth::views::{
-    CreateUserBody, ImportReport, LoginBody, LoginView, RegisterBody, UserFilter, UserView,
+    CreateUserBody, CsvUpload, ImportReport, LoginBody, LoginView, RegisterBody, UserFilter, UserView,
 };
 use crate::auth::views::{ForgotPasswordBody, ImportLineError, SetPasswordBody};
 use crate::auth::throttle::{self, Throttles};
-use crate::auth::{accounts, models, password};
+use crate::auth::{accounts, import, models, password};
 use crate::db::{self, DbConnection};
 use crate::error::{ApiError, Problem};
 use crate::mail::Outbox;
@@ -173,12 +173,17 @@ pub async fn list_users(
     state.page(&page, load, |u| &u.email, UserView::from).await
 }
 
-/// Import accounts from a CSV file with the header `email,name,role` (staff only). Each line
-/// is created whole or not at all; bad lines are reported with their number; e-mails that
-/// already have an account are skipped.
+/// Import accounts from a CSV file with the header `email,name,role` (staff only), sent as the
+/// body (`text/csv`) or as the one file of a `multipart/form-data` upload; `,` or `;` between
+/// fields, UTF-8 with or without a byte-order mark. Each line is created whole or not at all;
+/// bad lines are reported with their number; e-mails that already have an account are skipped.
 #[utoipa::path(tag = "accounts", security(("bearer" = [])),
-    request_body(content = String, content_type = "text/csv", example = "email,name,role\nana.lopez@etu.imt-mines-ales.fr,Ana Lopez,student\n"),
-    responses((status = 200, body = ImportReport), (status = 400, body = Problem), (status = 403, body = Problem)))]
+    request_body(description = "The CSV as the body, or one file in a form upload", content(
+        (String = "text/csv", example = "email;name;role\nana.lopez@etu.imt-mines-ales.fr;Ana Lopez;student\n"),
+        (CsvUpload = "multipart/form-data"))),
+    responses((status = 200, body = ImportReport),
+              (status = 400, description = "`bad_request`: not CSV, not UTF-8, no file or several, a wrong header", body = Problem),
+              (status = 403, body = Problem)))]
 #[post("/users/import")]
 pub async fn import_users(
     state: web::Data<AppState>,
@@ -186,19 +191,9 @@ pub async fn import_users(
     req: HttpRequest,
     body: web::Bytes,
 ) -> Result<web::Json<ImportReport>, ApiError> {
-    let is_csv = req
-        .headers()
-        .get(CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("text/csv") || v.starts_with("text/plain"));
-    if !is_csv {
-        return Err(ApiError::bad_request(
-            "Send the file with `Content-Type: text/csv`.",
-        ));
-    }
-    let text = std::str::from_utf8(&body)
-        .map_err(|_| ApiError::bad_request("The CSV file must be UTF-8 text."))?;
-    let parsed = parse_accounts_csv(text).map_err(ApiError::bad_request)?;
+    let file = uploaded_file(&req, body).await?;
+    let text = import::decode(&file).map_err(ApiError::bad_request)?;
+    let parsed = import::parse_accounts_csv(text).map_err(ApiError::bad_request)?;
     let outbox = state.outbox.clone();
     let public_url = state.settings.server.public_url.clone();
     let report = state
@@ -211,6 +206,54 @@ pub async fn import_users(
         "users imported"
     );
     Ok(web::Json(report))
+}
+
+/// The CSV file of an import: the body itself (`text/csv`, `text/plain`), or the one file of a
+/// `multipart/form-data` form (other form fields are ignored). The body was read whole within
+/// `server.max_body_bytes`, so the form is parsed from memory.
+async fn uploaded_file(req: &HttpRequest, body: web::Bytes) -> Result<web::Bytes, ApiError> {
+    let content_type = req
+        .headers()
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    if content_type.starts_with("text/csv") || content_type.starts_with("text/plain") {
+        return Ok(body);
+    }
+    if !content_type.starts_with("multipart/form-data") {
+        return Err(ApiError::bad_request(
+            "Send the file as `text/csv`, or as one file of a `multipart/form-data` upload.",
+        ));
+    }
+    let malformed = |e: actix_multipart::MultipartError| {
+        ApiError::bad_request(format!("The multipart/form-data upload is malformed: {e}."))
+    };
+    let stream = futures_util::stream::once(async move { Ok(body) });
+    let mut form = actix_multipart::Multipart::new(req.headers(), stream);
+    let mut files = Vec::new();
+    while let Some(mut field) = form.try_next().await.map_err(malformed)? {
+        let is_file = field
+            .content_disposition()
+            .is_some_and(|d| d.get_filename().is_some());
+        let mut content = web::BytesMut::new();
+        while let Some(chunk) = field.try_next().await.map_err(malformed)? {
+            content.extend_from_slice(&chunk);
+        }
+        if is_file {
+            files.push(content.freeze());
+        }
+    }
+    match <[_; 1]>::try_from(files) {
+        Ok([file]) => Ok(file),
+        Err(files) if files.is_empty() => Err(ApiError::bad_request(
+            "The upload has no file: attach the CSV file to the form.",
+        )),
+        Err(files) => Err(ApiError::bad_request(format!(
+            "The upload has {} files: send one CSV file at a time.",
+            files.len()
+        ))),
+    }
 }
 
 /// One transaction for the file, one savepoint per line: a line that fails leaves nothing,

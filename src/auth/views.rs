@@ -86,6 +86,13 @@ pub struct ImportLineError {
     pub message: String,
 }
 
+/// `POST /users/import` as a form upload: the CSV file in one file field (any name).
+#[derive(ToSchema)]
+pub struct CsvUpload {
+    #[schema(value_type = String, format = Binary)]
+    pub file: Vec<u8>,
+}
+
 #[derive(Debug, Default, Serialize, ToSchema)]
 pub struct ImportReport {
     /// Accounts created.

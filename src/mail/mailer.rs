@@ -26,6 +26,7 @@ pub enum Transport {
 
 pub struct Mailer {
     from: Mailbox,
+    reply_to: Option<Mailbox>,
     transport: Transport,
     /// `mail.timeout_seconds`: each SMTP step's bound, and a file write's.
     timeout: Duration,
@@ -37,6 +38,12 @@ impl Mailer {
             .from
             .parse()
             .map_err(|e| anyhow::anyhow!("mail.from `{}` is not an address: {e}", settings.from))?;
+        let reply_to = match settings.reply_to.trim() {
+            "" => None,
+            address => Some(address.parse().map_err(|e| {
+                anyhow::anyhow!("mail.reply_to `{address}` is not an address: {e}")
+            })?),
+        };
         let transport = match settings.transport {
             MailTransport::Log => Transport::Log,
             MailTransport::File => {
@@ -49,6 +56,7 @@ impl Mailer {
         };
         Ok(Self {
             from,
+            reply_to,
             transport,
             timeout: Duration::from_secs(settings.timeout_seconds.max(1)),
         })
@@ -123,8 +131,12 @@ impl Mailer {
                     )
                 })
         };
-        Message::builder()
-            .from(self.from.clone())
+        let builder = Message::builder().from(self.from.clone());
+        let builder = match &self.reply_to {
+            Some(reply_to) => builder.reply_to(reply_to.clone()),
+            None => builder,
+        };
+        builder
             .to(to)
             .subject(row.subject.clone())
             // Fixed when queued: a retry re-sends the same message, which receivers can dedupe.

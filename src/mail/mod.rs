@@ -12,3 +12,4 @@ pub mod worker;
 
 pub use models::Attachment;
 pub use outbox::{Email, Outbox};
+pub use templates::Vocabulary;

@@ -164,7 +164,7 @@ async fn a_founder_applies_is_admitted_gets_a_tutor_and_graduates() {
     );
     let text = eml_containing(&app, "est admis").await;
     assert!(
-        text.contains("lundi 1 mars 2027") && text.contains("jeudi 1 mars 2029"),
+        text.contains("lundi 1er mars 2027") && text.contains("jeudi 1er mars 2029"),
         "{text}"
     );
 

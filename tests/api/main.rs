@@ -4,6 +4,7 @@ mod abuse;
 mod accounts;
 mod cli;
 mod delivery;
+mod csv_files;
 mod errors;
 mod helpers;
 mod incubator;
