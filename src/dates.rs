@@ -41,7 +41,14 @@ mod tests {
         assert!(parse_date("2000-01-01").is_some());
         assert!(parse_date(" 2027-03-01 ").is_some());
         assert!(parse_date("2100-12-31").is_some());
-        for text in ["1999-12-31", "2101-01-01", "0000-01-01", "9999-12-31", "2027-02-30", "x"] {
+        for text in [
+            "1999-12-31",
+            "2101-01-01",
+            "0000-01-01",
+            "9999-12-31",
+            "2027-02-30",
+            "x",
+        ] {
             assert_eq!(parse_date(text), None, "{text}");
         }
     }

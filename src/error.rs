@@ -415,7 +415,10 @@ mod tests {
         let res = e.error_response();
         assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
         assert_eq!(e.code(), "too_many_requests");
-        assert_eq!(res.headers().get(header::RETRY_AFTER).map(|v| v.as_bytes()), Some(&b"42"[..]));
+        assert_eq!(
+            res.headers().get(header::RETRY_AFTER).map(|v| v.as_bytes()),
+            Some(&b"42"[..])
+        );
         let res = ApiError::unavailable("busy").error_response();
         assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE);
         assert!(res.headers().contains_key(header::RETRY_AFTER));
@@ -433,13 +436,25 @@ mod tests {
             (Unknown, "disk I/O error"),
             (Unknown, "attempt to write a readonly database"),
             (Unknown, "database is locked"),
-            (Unknown, "terminating connection due to administrator command"),
+            (
+                Unknown,
+                "terminating connection due to administrator command",
+            ),
             (Unknown, "FATAL:  the database system is shutting down"),
             (Unknown, "FATAL:  the database system is starting up"),
-            (Unknown, "could not extend file \"base/16384/2619\": No space left on device"),
-            (ClosedConnection, "server closed the connection unexpectedly"),
+            (
+                Unknown,
+                "could not extend file \"base/16384/2619\": No space left on device",
+            ),
+            (
+                ClosedConnection,
+                "server closed the connection unexpectedly",
+            ),
             (UnableToSendCommand, "no connection to the server"),
-            (ReadOnlyTransaction, "cannot execute INSERT in a read-only transaction"),
+            (
+                ReadOnlyTransaction,
+                "cannot execute INSERT in a read-only transaction",
+            ),
         ];
         for (kind, message) in outages {
             let e = ApiError::from(database_error(kind, message));
@@ -455,15 +470,34 @@ mod tests {
         use DatabaseErrorKind::*;
         let cases = [
             (UniqueViolation, "duplicate key", StatusCode::CONFLICT),
-            (SerializationFailure, "could not serialize", StatusCode::CONFLICT),
-            (Unknown, "no such table: users", StatusCode::INTERNAL_SERVER_ERROR),
-            (Unknown, "booking_overlap", StatusCode::INTERNAL_SERVER_ERROR),
-            (CheckViolation, "check failed", StatusCode::INTERNAL_SERVER_ERROR),
+            (
+                SerializationFailure,
+                "could not serialize",
+                StatusCode::CONFLICT,
+            ),
+            (
+                Unknown,
+                "no such table: users",
+                StatusCode::INTERNAL_SERVER_ERROR,
+            ),
+            (
+                Unknown,
+                "booking_overlap",
+                StatusCode::INTERNAL_SERVER_ERROR,
+            ),
+            (
+                CheckViolation,
+                "check failed",
+                StatusCode::INTERNAL_SERVER_ERROR,
+            ),
         ];
         for (kind, message, status) in cases {
             assert_eq!(ApiError::from(database_error(kind, message)).status, status);
         }
-        assert_eq!(ApiError::from(DieselError::NotFound).status, StatusCode::NOT_FOUND);
+        assert_eq!(
+            ApiError::from(DieselError::NotFound).status,
+            StatusCode::NOT_FOUND
+        );
     }
 
     #[test]

@@ -82,7 +82,8 @@ impl BodyKind {
 async fn read_body(mut payload: Payload, limit: usize) -> Result<Bytes, ApiError> {
     let mut body = BytesMut::new();
     while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|_| ApiError::bad_request("The request body could not be read."))?;
+        let chunk =
+            chunk.map_err(|_| ApiError::bad_request("The request body could not be read."))?;
         if body.len() + chunk.len() > limit {
             return Err(ApiError::payload_too_large());
         }
@@ -107,7 +108,11 @@ fn nul_in_body(kind: BodyKind, body: &[u8]) -> Option<ApiError> {
         BodyKind::Json if body.windows(6).any(|w| w.eq_ignore_ascii_case(b"\\u0000")) => {
             let value: Value = serde_json::from_slice(body).ok()?;
             let field = field_with_nul(&value, "")?;
-            let field = if field.is_empty() { "body".to_owned() } else { field };
+            let field = if field.is_empty() {
+                "body".to_owned()
+            } else {
+                field
+            };
             Some(ApiError::validation(vec![FieldError::new(
                 field,
                 "must not contain a NUL character (\\u0000)",
@@ -222,9 +227,15 @@ mod tests {
 
     #[test]
     fn body_kinds_come_from_the_content_type() {
-        assert_eq!(BodyKind::of("application/json; charset=utf-8"), BodyKind::Json);
+        assert_eq!(
+            BodyKind::of("application/json; charset=utf-8"),
+            BodyKind::Json
+        );
         assert_eq!(BodyKind::of("application/merge-patch+json"), BodyKind::Json);
-        assert_eq!(BodyKind::of("application/x-www-form-urlencoded"), BodyKind::Form);
+        assert_eq!(
+            BodyKind::of("application/x-www-form-urlencoded"),
+            BodyKind::Form
+        );
         assert_eq!(BodyKind::of("text/csv"), BodyKind::Other);
     }
 

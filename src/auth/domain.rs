@@ -152,8 +152,10 @@ impl Password {
     /// Refuses the account's own e-mail address (ignoring case) as its password.
     pub fn not_the_email(&self, email: &str) -> Result<(), FieldError> {
         if self.0.trim().to_lowercase() == email.trim().to_lowercase() {
-            return Err(FieldError::new("password", "must not be the e-mail address")
-                .with_code(WEAK_PASSWORD));
+            return Err(
+                FieldError::new("password", "must not be the e-mail address")
+                    .with_code(WEAK_PASSWORD),
+            );
         }
         Ok(())
     }
@@ -218,13 +220,14 @@ impl NewAccount {
         allowed: &[Role],
     ) -> Result<Self, Vec<FieldError>> {
         let mut errors = Vec::new();
+        let raw_email = email;
         let email = Email::parse(email).map_err(|m| errors.push(FieldError::new("email", m)));
         let name = PersonName::parse(name).map_err(|m| errors.push(FieldError::new("name", m)));
         let role = parse_role(role, allowed).map_err(|m| errors.push(FieldError::new("role", m)));
         let password = password
             .map(|p| {
                 let p = Password::parse(p)?;
-                p.not_the_email(email)?;
+                p.not_the_email(raw_email)?;
                 Ok(p)
             })
             .transpose()
@@ -373,7 +376,9 @@ mod tests {
             "motdepasse",
             "qwertyuiop",
         ] {
-            let error = Password::parse(raw).err().unwrap_or_else(|| panic!("{raw}"));
+            let error = Password::parse(raw)
+                .err()
+                .unwrap_or_else(|| panic!("{raw}"));
             assert_eq!(error.code, Some(WEAK_PASSWORD), "{raw}");
         }
         assert!(COMMON_PASSWORDS.len() > 300);

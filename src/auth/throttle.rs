@@ -58,7 +58,10 @@ impl Counter {
         if keys.len() >= MAX_KEYS && !keys.contains_key(key) {
             keys.retain(|_, a| !self.limit.is_over(a, now));
             if keys.len() >= MAX_KEYS {
-                let oldest = keys.iter().min_by_key(|(_, a)| a.since()).map(|(k, _)| k.clone());
+                let oldest = keys
+                    .iter()
+                    .min_by_key(|(_, a)| a.since())
+                    .map(|(k, _)| k.clone());
                 if let Some(oldest) = oldest {
                     keys.remove(&oldest);
                 }

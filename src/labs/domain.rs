@@ -3,9 +3,7 @@
 //! (availability = opening hours − closures − bookings), the ISO week of the quota, who may
 //! book, and the contract's booking rules in the contract's order.
 
-use chrono::{
-    DateTime, Datelike, Duration, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc,
-};
+use chrono::{Datelike, Duration, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, TimeZone};
 use chrono_tz::Tz;
 
 use crate::auth::Role;
