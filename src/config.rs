@@ -127,6 +127,8 @@ pub struct MailSettings {
     /// message claimed by a process that died is sent again after it (plus the worker's 2 s
     /// poll), so the contract's "within 60 s" holds up to 55.
     pub claim_lease_seconds: u64,
+    /// Staff get a notice of each new problem (and application).
+    pub staff_notices: bool,
 }
 
 #[derive(Clone, Deserialize)]

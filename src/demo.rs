@@ -17,8 +17,7 @@ use crate::mail::Outbox;
 use crate::tutors::domain::{Domain, Domains};
 use crate::tutors::models as tutors;
 
-/// Every demo account's password, so the demo can be tried at once.
-pub const DEMO_PASSWORD: &str = "fieldlab-demo";
+pub use crate::auth::domain::DEMO_PASSWORD;
 const DEMO_DOMAIN: &str = "demo.mines-ales.fr";
 const STAFF_EMAIL: &str = "incubateur@demo.mines-ales.fr";
 

@@ -15,6 +15,8 @@ use utoipa::ToSchema;
 use crate::error::FieldError;
 
 pub const MIN_PASSWORD_CHARS: usize = 10;
+/// Every demo account's password (`fieldlab seed-demo`), so the demo can be tried at once.
+pub const DEMO_PASSWORD: &str = "fieldlab-demo";
 const MAX_PASSWORD_CHARS: usize = 256;
 const MAX_NAME_CHARS: usize = 200;
 

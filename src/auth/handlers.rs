@@ -9,11 +9,12 @@ use futures_util::TryStreamExt;
 use crate::app::AppState;
 use crate::auth::domain::{token_hash, NewAccount, Password, Role, SessionToken};
 use crate::auth::extract::{CurrentUser, Staff};
+use crate::auth::throttle::{self, Throttles};
 use crate::auth::views::{
-    CreateUserBody, CsvUpload, ImportReport, LoginBody, LoginView, RegisterBody, UserFilter, UserView,
+    CreateUserBody, CsvUpload, ImportReport, LoginBody, LoginView, MeView, RegisterBody,
+    UserFilter, UserView,
 };
 use crate::auth::views::{ForgotPasswordBody, ImportLineError, SetPasswordBody};
-use crate::auth::throttle::{self, Throttles};
 use crate::auth::{accounts, import, models, password};
 use crate::db::{self, DbConnection};
 use crate::error::{ApiError, Problem};
@@ -122,15 +123,28 @@ pub async fn logout(
 
 /// The signed-in user.
 #[utoipa::path(tag = "accounts", security(("bearer" = [])),
-    responses((status = 200, body = UserView), (status = 401, body = Problem)))]
+    responses((status = 200, body = MeView), (status = 401, body = Problem)))]
 #[get("/me")]
-pub async fn me(user: CurrentUser) -> web::Json<UserView> {
-    web::Json(UserView {
+pub async fn me(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+) -> Result<web::Json<MeView>, ApiError> {
+    let company_id = match user.role {
+        Role::Company => {
+            let id = user.id.clone();
+            state
+                .db(move |conn| Ok(models::company_of_contact(conn, &id)?))
+                .await?
+        }
+        _ => None,
+    };
+    let user = UserView {
         id: user.id,
         email: user.email,
         name: user.name,
         role: user.role,
-    })
+    };
+    Ok(web::Json(MeView { user, company_id }))
 }
 
 /// Create an account with any role (staff only).

@@ -17,6 +17,16 @@ pub struct UserView {
     pub role: Role,
 }
 
+/// `GET /me`: the user, and for a company contact the company's id.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MeView {
+    #[serde(flatten)]
+    pub user: UserView,
+    /// The company this account is the contact of (company accounts only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub company_id: Option<String>,
+}
+
 impl From<User> for UserView {
     fn from(user: User) -> Self {
         Self {

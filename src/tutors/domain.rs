@@ -167,6 +167,12 @@ pub fn has_room_for_project(load: Load, max_projects: i32) -> bool {
     load.projects < i64::from(max_projects)
 }
 
+/// Whether one more mission fits under the tutor's limit (`max_missions` counts the missions
+/// of one campaign, so `load.missions` is the campaign's).
+pub fn has_room_for_mission(load: Load, max_missions: i32) -> bool {
+    load.missions < i64::from(max_missions)
+}
+
 /// A tutor who might follow a project.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Candidate {
@@ -266,6 +272,17 @@ mod tests {
         assert!(parse_limit("max_projects", Some(-1)).is_err());
         assert!(parse_limit("max_projects", None).is_err());
         assert!(parse_limit("max_projects", Some(i64::MAX)).is_err());
+    }
+
+    #[test]
+    fn room_for_a_mission_is_below_the_limit() {
+        let load = |missions| Load {
+            projects: 0,
+            missions,
+        };
+        assert!(has_room_for_mission(load(1), 2));
+        assert!(!has_room_for_mission(load(2), 2));
+        assert!(!has_room_for_mission(load(0), 0));
     }
 
     #[test]

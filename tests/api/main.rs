@@ -3,13 +3,14 @@
 mod abuse;
 mod accounts;
 mod cli;
-mod delivery;
 mod csv_files;
+mod delivery;
 mod errors;
 mod helpers;
 mod incubator;
 mod labs;
 mod missions;
+mod missions_journeys;
 mod notifications;
 mod service;
 mod smtp;

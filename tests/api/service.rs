@@ -82,6 +82,14 @@ async fn the_openapi_document_describes_every_endpoint() {
         ("/api/v1/campaigns/{id}/missions", "get"),
         ("/api/v1/missions/{id}/tutor", "put"),
         ("/api/v1/campaigns/{id}/assign-tutors", "post"),
+        ("/api/v1/me/teams", "get"),
+        ("/api/v1/companies/{id}", "get"),
+        ("/api/v1/problems/{id}", "patch"),
+        ("/api/v1/campaigns/{id}/constraints", "get"),
+        (
+            "/api/v1/campaigns/{id}/constraints/{constraint_id}",
+            "delete",
+        ),
         ("/api/v1/notifications", "get"),
         ("/api/v1/notifications/{id}/retry", "post"),
     ] {
