@@ -189,7 +189,11 @@ fn database_pool(url: &str) -> Pool {
 /// Queues `n` welcome e-mails to `<prefix><i>@etu.fr`, as a request would.
 fn queue(pool: &Pool, prefix: &str, n: usize) {
     let mut conn = pool.get().expect("connection");
-    let outbox = Outbox::new(Locale::Fr, "fieldlab.test".into());
+    let outbox = Outbox::new(
+        Locale::Fr,
+        "fieldlab.test".into(),
+        fieldlab::mail::templates::Vocabulary::new("IMT Mines Alès"),
+    );
     fieldlab::db::write_transaction(&mut conn, |tx| {
         for i in 0..n {
             let to = format!("{prefix}{i}@etu.fr");
