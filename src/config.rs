@@ -105,6 +105,8 @@ pub struct MailSettings {
     pub password: String,
     pub retry_base_seconds: u64,
     pub max_attempts: i32,
+    /// Staff are e-mailed each new application (and each new problem).
+    pub staff_notices: bool,
 }
 
 #[derive(Clone, Deserialize)]
@@ -151,6 +153,7 @@ mod tests {
         assert_eq!(s.mail.locale, "fr");
         assert_eq!(s.incubator.capacity, 25);
         assert!(s.server.cors_origins.is_empty());
+        assert!(s.mail.staff_notices);
     }
 
     #[test]

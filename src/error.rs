@@ -48,6 +48,8 @@ pub struct ApiError {
     code: &'static str,
     detail: String,
     errors: Vec<FieldError>,
+    /// Problem extension members: the numbers behind a refusal (e.g. `limit_minutes`).
+    extensions: serde_json::Map<String, serde_json::Value>,
     /// The cause of a 5xx, logged and never sent.
     source: Option<anyhow::Error>,
 }
@@ -59,8 +61,17 @@ impl ApiError {
             code,
             detail: detail.into(),
             errors: Vec::new(),
+            extensions: serde_json::Map::new(),
             source: None,
         }
+    }
+
+    /// Adds a problem extension member (RFC 9457 §3.2) beside `code`.
+    pub fn with(mut self, member: &str, value: impl Serialize) -> Self {
+        if let Ok(value) = serde_json::to_value(value) {
+            self.extensions.insert(member.to_owned(), value);
+        }
+        self
     }
 
     pub fn bad_request(detail: impl Into<String>) -> Self {
@@ -89,6 +100,11 @@ impl ApiError {
             "not_found",
             "No such resource, or not one you may see.",
         )
+    }
+
+    /// A refusal of who is asking (403) with its contract code.
+    pub fn refused(code: &'static str, detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::FORBIDDEN, code, detail)
     }
 
     /// A state conflict (409) with its contract code.
@@ -165,9 +181,16 @@ impl ResponseError for ApiError {
         if let Some(source) = &self.source {
             tracing::error!(error = ?source, "request failed");
         }
-        HttpResponse::build(self.status)
-            .content_type(PROBLEM_JSON)
-            .json(self.problem())
+        let mut response = HttpResponse::build(self.status);
+        response.content_type(PROBLEM_JSON);
+        if self.extensions.is_empty() {
+            return response.json(self.problem());
+        }
+        let mut body = serde_json::to_value(self.problem()).unwrap_or_default();
+        if let Some(members) = body.as_object_mut() {
+            members.extend(self.extensions.clone());
+        }
+        response.json(body)
     }
 }
 
