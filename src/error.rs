@@ -68,6 +68,8 @@ pub struct ApiError {
     retry_after: Option<u64>,
     /// The `Allow` header of a 405.
     allow: Option<String>,
+    /// Problem extension members: the numbers behind a refusal (e.g. `limit_minutes`).
+    extensions: serde_json::Map<String, serde_json::Value>,
     /// The cause of a 5xx, logged and never sent.
     source: Option<anyhow::Error>,
 }
@@ -81,8 +83,17 @@ impl ApiError {
             errors: Vec::new(),
             retry_after: None,
             allow: None,
+            extensions: serde_json::Map::new(),
             source: None,
         }
+    }
+
+    /// Adds a problem extension member (RFC 9457 §3.2) beside `code`.
+    pub fn with(mut self, member: &str, value: impl Serialize) -> Self {
+        if let Ok(value) = serde_json::to_value(value) {
+            self.extensions.insert(member.to_owned(), value);
+        }
+        self
     }
 
     pub fn bad_request(detail: impl Into<String>) -> Self {
@@ -111,6 +122,11 @@ impl ApiError {
             "not_found",
             "No such resource, or not one you may see.",
         )
+    }
+
+    /// A refusal of who is asking (403) with its contract code.
+    pub fn refused(code: &'static str, detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::FORBIDDEN, code, detail)
     }
 
     /// A state conflict (409) with its contract code.
@@ -238,7 +254,14 @@ impl ResponseError for ApiError {
         if let Some(allow) = &self.allow {
             response.insert_header((header::ALLOW, allow.as_str()));
         }
-        response.json(self.problem())
+        if self.extensions.is_empty() {
+            return response.json(self.problem());
+        }
+        let mut body = serde_json::to_value(self.problem()).unwrap_or_default();
+        if let Some(members) = body.as_object_mut() {
+            members.extend(self.extensions.clone());
+        }
+        response.json(body)
     }
 }
 

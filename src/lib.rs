@@ -4,6 +4,7 @@ pub mod allocation;
 pub mod app;
 pub mod auth;
 pub mod cli;
+pub mod clock;
 pub mod config;
 pub mod dates;
 pub mod db;

@@ -14,6 +14,9 @@ use utoipa::ToSchema;
 
 use crate::error::FieldError;
 
+/// Every demo account's password (`seed-demo`), so the demo can be tried at once.
+pub const DEMO_PASSWORD: &str = "fieldlab-demo";
+
 pub const MIN_PASSWORD_CHARS: usize = 10;
 const MAX_PASSWORD_CHARS: usize = 256;
 const MAX_NAME_CHARS: usize = 200;

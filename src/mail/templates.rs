@@ -14,7 +14,7 @@ use minijinja::{context, Environment, Error, ErrorKind, State, UndefinedBehavior
 
 use crate::mail::domain::Locale;
 
-pub const DEFAULT_TIMEZONE: Tz = chrono_tz::Europe::Paris;
+pub use crate::clock::DEFAULT_TIMEZONE;
 
 pub struct Rendered {
     pub subject: String,

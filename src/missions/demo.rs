@@ -12,7 +12,7 @@ use crate::missions::domain::{CampaignStatus, NewCampaign, NewCompany, NewProble
 use crate::missions::models;
 
 /// One password for every demo account, whichever domain seeded it.
-pub use crate::demo::DEMO_PASSWORD;
+pub use crate::auth::domain::DEMO_PASSWORD;
 pub const COMPANIES: usize = 80;
 pub const LOCAL_COMPANIES: usize = 50;
 pub const TEAMS: usize = 80;
