@@ -336,6 +336,7 @@ async fn a_server_killed_mid_drain_sends_again_at_most_what_it_had_in_flight() {
         count_sent(&pool)
     );
     let twice = relay.inbox().len() - BACKLOG;
+    eprintln!("{at_kill} of {BACKLOG} delivered before the kill, {twice} sent twice");
     assert!(
         twice <= CONCURRENCY,
         "{twice} messages sent twice; only those in flight (at most {CONCURRENCY}) may be"
