@@ -66,7 +66,11 @@ fn run(url: &str) -> anyhow::Result<()> {
     let pool = db::connect(&database, 16, Duration::from_secs(10))?;
     let mut conn = pool.get()?;
     db::run_migrations(&mut conn)?;
-    let outbox = Outbox::new(Locale::Fr, "bench.fieldlab".into(), Vocabulary::new("IMT Mines Alès"));
+    let outbox = Outbox::new(
+        Locale::Fr,
+        "bench.fieldlab".into(),
+        Vocabulary::new("IMT Mines Alès"),
+    );
     let values = serde_json::json!({"name": "Zoé Martin", "email": "zoe@etu.fr", "role": "student",
         "created_by": "Marie Curie", "set_password_url": "http://127.0.0.1:8080/set-password?token=abc",
         "sign_in_url": "http://127.0.0.1:8080", "expires_on": "2027-03-01"});

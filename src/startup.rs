@@ -108,9 +108,8 @@ impl Application {
 
 /// What e-mails name the same way everywhere: the school (`mail.organisation`) and the domains.
 pub fn vocabulary(settings: &Settings) -> Vocabulary {
-    Vocabulary::new(&settings.mail.organisation).with_domains(
-        Domain::ALL.map(|d| (d.as_str(), d.label(true), d.label(false))),
-    )
+    Vocabulary::new(&settings.mail.organisation)
+        .with_domains(Domain::ALL.map(|d| (d.as_str(), d.label(true), d.label(false))))
 }
 
 fn run(

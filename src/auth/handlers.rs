@@ -9,11 +9,12 @@ use futures_util::TryStreamExt;
 use crate::app::AppState;
 use crate::auth::domain::{token_hash, NewAccount, Password, Role, SessionToken};
 use crate::auth::extract::{CurrentUser, Staff};
+use crate::auth::throttle::{self, Throttles};
 use crate::auth::views::{
-    CreateUserBody, CsvUpload, ImportReport, LoginBody, LoginView, RegisterBody, UserFilter, UserView,
+    CreateUserBody, CsvUpload, ImportReport, LoginBody, LoginView, RegisterBody, UserFilter,
+    UserView,
 };
 use crate::auth::views::{ForgotPasswordBody, ImportLineError, SetPasswordBody};
-use crate::auth::throttle::{self, Throttles};
 use crate::auth::{accounts, import, models, password};
 use crate::db::{self, DbConnection};
 use crate::error::{ApiError, Problem};

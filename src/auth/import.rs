@@ -28,7 +28,11 @@ pub fn decode(bytes: &[u8]) -> Result<&str, String> {
     }
     let bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
     std::str::from_utf8(bytes).map_err(|e| {
-        let line = bytes[..e.valid_up_to()].iter().filter(|b| **b == b'\n').count() + 1;
+        let line = bytes[..e.valid_up_to()]
+            .iter()
+            .filter(|b| **b == b'\n')
+            .count()
+            + 1;
         format!("The file is not UTF-8 text (line {line}). {SAVE_AS}")
     })
 }
@@ -186,7 +190,10 @@ mod tests {
     #[test]
     fn the_separator_comes_from_the_header_line() {
         assert_eq!(separator("email;name;role\nx@y.fr;A, B;student"), b';');
-        assert_eq!(separator("email,name,role\nx@y.fr,\"A; B; C\",student"), b',');
+        assert_eq!(
+            separator("email,name,role\nx@y.fr,\"A; B; C\",student"),
+            b','
+        );
         assert_eq!(separator("email\r\n"), b',');
         assert_eq!(separator(""), b',');
     }

@@ -45,9 +45,13 @@ impl Vocabulary {
     }
 
     /// How the `domain` filter names each code: (code, French, English).
-    pub fn with_domains<'a>(mut self, names: impl IntoIterator<Item = (&'a str, &'a str, &'a str)>) -> Self {
+    pub fn with_domains<'a>(
+        mut self,
+        names: impl IntoIterator<Item = (&'a str, &'a str, &'a str)>,
+    ) -> Self {
         for (code, fr, en) in names {
-            self.domains.insert(code.to_owned(), (fr.to_owned(), en.to_owned()));
+            self.domains
+                .insert(code.to_owned(), (fr.to_owned(), en.to_owned()));
         }
         self
     }
@@ -181,7 +185,6 @@ fn datetime(state: &State, value: String, tz: Option<String>) -> Result<String, 
     ))
 }
 
-
 /// An instant → `14:30`, in `tz`.
 fn time(value: String, tz: Option<String>) -> Result<String, Error> {
     Ok(parse_instant(&value)?
@@ -210,13 +213,34 @@ mod tests {
 
     #[test]
     fn the_first_of_a_month_is_an_ordinal_in_french_only() {
-        assert_eq!(long_date(day("2026-03-01"), Locale::Fr), "dimanche 1er mars 2026");
-        assert_eq!(long_date(day("2026-03-02"), Locale::Fr), "lundi 2 mars 2026");
-        assert_eq!(long_date(day("2026-03-11"), Locale::Fr), "mercredi 11 mars 2026");
-        assert_eq!(long_date(day("2026-03-21"), Locale::Fr), "samedi 21 mars 2026");
-        assert_eq!(long_date(day("2027-08-01"), Locale::Fr), "dimanche 1er août 2027");
-        assert_eq!(long_date(day("2026-03-01"), Locale::En), "Sunday 1 March 2026");
-        assert_eq!(long_date(day("2026-03-21"), Locale::En), "Saturday 21 March 2026");
+        assert_eq!(
+            long_date(day("2026-03-01"), Locale::Fr),
+            "dimanche 1er mars 2026"
+        );
+        assert_eq!(
+            long_date(day("2026-03-02"), Locale::Fr),
+            "lundi 2 mars 2026"
+        );
+        assert_eq!(
+            long_date(day("2026-03-11"), Locale::Fr),
+            "mercredi 11 mars 2026"
+        );
+        assert_eq!(
+            long_date(day("2026-03-21"), Locale::Fr),
+            "samedi 21 mars 2026"
+        );
+        assert_eq!(
+            long_date(day("2027-08-01"), Locale::Fr),
+            "dimanche 1er août 2027"
+        );
+        assert_eq!(
+            long_date(day("2026-03-01"), Locale::En),
+            "Sunday 1 March 2026"
+        );
+        assert_eq!(
+            long_date(day("2026-03-21"), Locale::En),
+            "Saturday 21 March 2026"
+        );
     }
 
     #[test]
@@ -408,8 +432,16 @@ mod tests {
         let tutored = templates
             .render("missions_tutored", Locale::Fr, &cases[3].1)
             .expect("renders");
-        assert!(tutored.text.contains("domaine matériaux"), "{}", tutored.text);
-        assert!(tutored.html.contains("domaine matériaux"), "{}", tutored.html);
+        assert!(
+            tutored.text.contains("domaine matériaux"),
+            "{}",
+            tutored.text
+        );
+        assert!(
+            tutored.html.contains("domaine matériaux"),
+            "{}",
+            tutored.html
+        );
     }
 
     /// Values for every kind at once: each template takes what it needs.
@@ -456,19 +488,44 @@ mod tests {
         assert!(kinds.len() >= 13, "{kinds:?}");
         let values = every_value();
         for kind in &kinds {
-            for (locale, closing) in [(Locale::Fr, "Bien cordialement,"), (Locale::En, "Kind regards,")] {
+            for (locale, closing) in [
+                (Locale::Fr, "Bien cordialement,"),
+                (Locale::En, "Kind regards,"),
+            ] {
                 let r = templates.render(kind, locale, &values).expect(kind);
                 for body in [&r.text, &r.html] {
                     assert!(body.contains(closing), "{kind} {locale:?}: {body}");
-                    assert_eq!(body.matches(ORGANISATION).count(), 2, "{kind}: signature and footer");
-                    assert!(!body.contains("team</p>") && !body.contains("L'équipe fieldlab"), "{kind}");
+                    assert_eq!(
+                        body.matches(ORGANISATION).count(),
+                        2,
+                        "{kind}: signature and footer"
+                    );
+                    assert!(
+                        !body.contains("team</p>") && !body.contains("L'équipe fieldlab"),
+                        "{kind}"
+                    );
                 }
-                assert!(r.text.trim_end().ends_with("fieldlab account.") || r.text.trim_end().ends_with("compte fieldlab."),
-                    "{kind}: {:?}", r.text);
+                assert!(
+                    r.text.trim_end().ends_with("fieldlab account.")
+                        || r.text.trim_end().ends_with("compte fieldlab."),
+                    "{kind}: {:?}",
+                    r.text
+                );
                 assert!(!r.text.contains("{{") && !r.html.contains("{{"), "{kind}");
                 if locale == Locale::Fr {
-                    for gendered in ["le tuteur", "avec lui", "Porteur", "étudiants", "coéquipiers", " il "] {
-                        assert!(!r.text.contains(gendered), "{kind}: « {gendered} » in {}", r.text);
+                    for gendered in [
+                        "le tuteur",
+                        "avec lui",
+                        "Porteur",
+                        "étudiants",
+                        "coéquipiers",
+                        " il ",
+                    ] {
+                        assert!(
+                            !r.text.contains(gendered),
+                            "{kind}: « {gendered} » in {}",
+                            r.text
+                        );
                     }
                     assert!(!r.text.contains(" 1 mars"), "{kind}: {}", r.text);
                 }

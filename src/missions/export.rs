@@ -200,9 +200,6 @@ mod tests {
         }])
         .expect("csv");
         let line = csv.lines().nth(1).expect("a line");
-        assert_eq!(
-            line,
-            "\"'=HYPERLINK(\"\"http://x\"\")\";'@Zoé;'-1;'+Corp;1"
-        );
+        assert_eq!(line, "\"'=HYPERLINK(\"\"http://x\"\")\";'@Zoé;'-1;'+Corp;1");
     }
 }

@@ -65,7 +65,11 @@ async fn a_french_excel_file_imports_with_its_bom_semicolons_and_crlf() {
     let res = import(&app, "text/csv", file.as_bytes().to_vec()).await;
     let report = expect_status(res, StatusCode::OK).await;
     assert_eq!(report["created"], 2, "{report}");
-    assert_eq!(report["errors"].as_array().map(Vec::len), Some(1), "{report}");
+    assert_eq!(
+        report["errors"].as_array().map(Vec::len),
+        Some(1),
+        "{report}"
+    );
     assert_eq!(report["errors"][0]["line"], 3, "{report}");
     assert_eq!(user_names(&app, "student").await, ["Zoé Martin"]);
     assert_eq!(user_names(&app, "tutor").await, ["Hélène Fabre, PhD"]);
@@ -129,7 +133,10 @@ async fn a_file_uploaded_with_a_form_imports_like_a_body() {
         "bad_request",
     )
     .await;
-    assert!(problem["detail"].as_str().unwrap_or_default().contains("no file"));
+    assert!(problem["detail"]
+        .as_str()
+        .unwrap_or_default()
+        .contains("no file"));
     let two = form(
         "b",
         &[
@@ -148,7 +155,8 @@ async fn a_file_uploaded_with_a_form_imports_like_a_body() {
         import(
             &app,
             "multipart/form-data; boundary=b",
-            b"--b\r\nContent-Disposition: form-data; name=\"f\"; filename=\"x.csv\"\r\n\r\nemail".to_vec(),
+            b"--b\r\nContent-Disposition: form-data; name=\"f\"; filename=\"x.csv\"\r\n\r\nemail"
+                .to_vec(),
         )
         .await,
         StatusCode::BAD_REQUEST,
@@ -169,9 +177,7 @@ async fn the_allocation_export_runs_no_formula_and_has_a_plain_file_name() {
         .await;
     let campaign = expect_status(res, StatusCode::CREATED).await;
     let cid = campaign["id"].as_str().expect("id").to_owned();
-    let (_, company_token) = app
-        .user_with_role("company", "contact@decoupes.fr")
-        .await;
+    let (_, company_token) = app.user_with_role("company", "contact@decoupes.fr").await;
     let res = app
         .post(
             "/api/v1/companies",

@@ -3,8 +3,8 @@
 mod abuse;
 mod accounts;
 mod cli;
-mod delivery;
 mod csv_files;
+mod delivery;
 mod errors;
 mod helpers;
 mod incubator;

@@ -726,7 +726,10 @@ async fn a_whole_campaign_from_problems_to_published_missions() {
 
     // The student e-mail names the company, the dates and the team-mate, with an .ics event.
     let student_mail = wait_for_eml(&app, "s1a@etu.fr").await;
-    assert!(student_mail.contains("lundi 1er mars 2027"), "{student_mail}");
+    assert!(
+        student_mail.contains("lundi 1er mars 2027"),
+        "{student_mail}"
+    );
     assert!(
         student_mail.contains("dimanche 4 avril 2027"),
         "{student_mail}"
