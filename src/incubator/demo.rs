@@ -136,21 +136,9 @@ pub fn seed_demo(conn: &mut DbConnection, outbox: Option<&Outbox>) -> anyhow::Re
     Ok(())
 }
 
+/// `Hélène Fabre` → `helene.fabre@demo.mines-ales.fr`.
 fn demo_email(name: &str) -> String {
-    let ascii: String = name
-        .to_lowercase()
-        .chars()
-        .map(|c| match c {
-            'é' | 'è' | 'ê' | 'ë' => 'e',
-            'à' | 'â' => 'a',
-            'î' | 'ï' => 'i',
-            'ô' => 'o',
-            'ù' | 'û' => 'u',
-            'ç' => 'c',
-            ' ' => '.',
-            c => c,
-        })
-        .collect();
+    let ascii = deunicode::deunicode(name).to_lowercase().replace(' ', ".");
     format!("{ascii}@{DEMO_DOMAIN}")
 }
 
