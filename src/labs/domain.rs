@@ -596,7 +596,6 @@ pub fn check_quota(
     }
 }
 
-
 /// A bound of the bookings list (`from`, `to`): an instant, or a date in the lab's zone (like
 /// availability), which each lab reads in its own time zone.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -943,7 +942,7 @@ mod tests {
 
     #[test]
     fn the_quota_refusal_says_the_numbers() {
-        assert_eq!(check_quota(100 * 60, 3600, Some(2)), Ok(()));
+        assert_eq!(check_quota(60 * 60, 3600, Some(2)), Ok(()));
         assert_eq!(
             check_quota(90 * 60, 3600, Some(2)),
             Err(Refusal::QuotaExceeded {

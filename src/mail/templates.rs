@@ -453,7 +453,7 @@ mod tests {
             "team": "Les Gardons", "starts_on": "2027-03-01", "ends_on": "2027-04-04",
             "members": [person],
         });
-        json!({
+        let mut values = json!({
             "name": "Zoé Martin", "email": "zoe@ales.fr", "role": "student",
             "created_by": "Marie Curie", "set_password_url": "http://x/set-password?token=t",
             "sign_in_url": "http://x", "expires_on": "2027-03-01",
@@ -472,7 +472,13 @@ mod tests {
             "new_tutor_email": "paul@mines-ales.fr", "company": "Découpes Cévenoles",
             "campaign": "Printemps 2027", "problem": "Réduire les chutes", "accepted": true,
             "mission": mission, "teammates": [person], "missions": [mission],
-        })
+        });
+        // The incubator's own e-mails (receipt, staff notice, the project's tutor).
+        values["application_id"] = json!("a1");
+        values["tutor_name"] = json!("Paul Durand");
+        values["tutor_email"] = json!("paul@mines-ales.fr");
+        values["replaced"] = json!(false);
+        values
     }
 
     #[test]
