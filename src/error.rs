@@ -67,9 +67,9 @@ pub struct ApiError {
     /// Seconds for the `Retry-After` header (429, 503).
     retry_after: Option<u64>,
     /// The `Allow` header of a 405.
-    allow: Option<String>,
+    allow: Option<Box<str>>,
     /// Problem extension members: the numbers behind a refusal (e.g. `limit_minutes`).
-    extensions: serde_json::Map<String, serde_json::Value>,
+    extensions: Option<Box<serde_json::Map<String, serde_json::Value>>>,
     /// The cause of a 5xx, logged and never sent.
     source: Option<anyhow::Error>,
 }
@@ -83,7 +83,7 @@ impl ApiError {
             errors: Vec::new(),
             retry_after: None,
             allow: None,
-            extensions: serde_json::Map::new(),
+            extensions: None,
             source: None,
         }
     }
@@ -91,7 +91,9 @@ impl ApiError {
     /// Adds a problem extension member (RFC 9457 §3.2) beside `code`.
     pub fn with(mut self, member: &str, value: impl Serialize) -> Self {
         if let Ok(value) = serde_json::to_value(value) {
-            self.extensions.insert(member.to_owned(), value);
+            self.extensions
+                .get_or_insert_with(Default::default)
+                .insert(member.to_owned(), value);
         }
         self
     }
@@ -169,7 +171,7 @@ impl ApiError {
             "method_not_allowed",
             format!("This path does not accept this method; it accepts {allow}."),
         );
-        error.allow = Some(allow.to_owned());
+        error.allow = Some(allow.into());
         error
     }
 
@@ -252,14 +254,14 @@ impl ResponseError for ApiError {
             response.insert_header((header::RETRY_AFTER, seconds));
         }
         if let Some(allow) = &self.allow {
-            response.insert_header((header::ALLOW, allow.as_str()));
+            response.insert_header((header::ALLOW, &**allow));
         }
-        if self.extensions.is_empty() {
+        let Some(extensions) = &self.extensions else {
             return response.json(self.problem());
-        }
+        };
         let mut body = serde_json::to_value(self.problem()).unwrap_or_default();
         if let Some(members) = body.as_object_mut() {
-            members.extend(self.extensions.clone());
+            members.extend((**extensions).clone());
         }
         response.json(body)
     }

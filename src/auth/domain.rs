@@ -364,7 +364,9 @@ mod tests {
             format!("{:?}", Password::parse("12345678xy").ok()),
             "Some(Password(***))"
         );
-        let short = Password::parse("short").err().expect("too short");
+        let Err(short) = Password::parse("short") else {
+            panic!("too short")
+        };
         assert_eq!((short.field.as_str(), short.code), ("password", None));
     }
 
