@@ -267,6 +267,19 @@ impl ResponseError for ApiError {
     }
 }
 
+/// A write's result with a unique violation answered as `conflict` (the contract's own 409,
+/// e.g. `email_taken`) and every other error as usual: the one place a race that the
+/// database's unique index caught becomes the same answer as the friendly check before it.
+pub fn unique_as<T>(
+    result: Result<T, DieselError>,
+    conflict: impl FnOnce() -> ApiError,
+) -> Result<T, ApiError> {
+    result.map_err(|e| match e {
+        DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => conflict(),
+        other => other.into(),
+    })
+}
+
 impl From<DieselError> for ApiError {
     fn from(error: DieselError) -> Self {
         match &error {

@@ -11,7 +11,7 @@ use crate::auth::extract::CurrentUser;
 use crate::auth::models::{self, User};
 use crate::auth::password;
 use crate::db::{now, DbConnection, WriteTx};
-use crate::error::ApiError;
+use crate::error::{unique_as, ApiError};
 use crate::mail::{Email, Outbox};
 
 /// How long a link to choose a password stays valid.
@@ -112,19 +112,15 @@ where
             }
             crate::db::write_transaction(conn, |conn| {
                 let staff = created_by.as_ref();
-                let user = models::insert_user(
-                    conn,
-                    &account,
-                    hash.as_deref(),
-                    staff.map(|s| s.id.as_str()),
-                )
-                .map_err(|e| match e {
-                    diesel::result::Error::DatabaseError(
-                        diesel::result::DatabaseErrorKind::UniqueViolation,
-                        _,
-                    ) => taken(),
-                    other => other.into(),
-                })?;
+                let user = unique_as(
+                    models::insert_user(
+                        conn,
+                        &account,
+                        hash.as_deref(),
+                        staff.map(|s| s.id.as_str()),
+                    ),
+                    taken,
+                )?;
                 let extra = then(conn, &user)?;
                 if let Some(staff) = staff {
                     welcome(conn, &outbox, &public_url, &user, &staff.name)?;

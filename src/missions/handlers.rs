@@ -11,7 +11,7 @@ use crate::allocation::{self, AllocationError, Instance, Objective, ProblemSpec,
 use crate::app::AppState;
 use crate::auth::{CurrentUser, Role, Staff};
 use crate::db::{self, write_transaction, DbConnection, WriteTx};
-use crate::error::{ApiError, FieldError, Problem};
+use crate::error::{unique_as, ApiError, FieldError, Problem};
 use crate::mail::{Email, Outbox};
 use crate::missions::domain::{
     self, CampaignAction, CampaignStatus, ConstraintKind, Decision, NewCampaign, NewCompany,
@@ -152,24 +152,14 @@ pub async fn create_company(
                         return Err(taken());
                     }
                 }
-                models::insert_company(conn, &new, contact.as_deref()).map_err(|e| {
-                    if is_unique_violation(&e) {
-                        taken()
-                    } else {
-                        e.into()
-                    }
-                })
+                unique_as(
+                    models::insert_company(conn, &new, contact.as_deref()),
+                    taken,
+                )
             })
         })
         .await?;
     Ok(HttpResponse::Created().json(CompanyView::from(company)))
-}
-
-fn is_unique_violation(e: &diesel::result::Error) -> bool {
-    matches!(
-        e,
-        diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _)
-    )
 }
 
 /// Companies (staff).
@@ -387,12 +377,8 @@ pub async fn create_team(
                 if !taken.is_empty() {
                     return Err(in_team(&taken.join(", ")));
                 }
-                let team = models::insert_team(conn, &campaign.id, &name, &ids).map_err(|e| {
-                    if is_unique_violation(&e) {
-                        in_team("one of the members")
-                    } else {
-                        e.into()
-                    }
+                let team = unique_as(models::insert_team(conn, &campaign.id, &name, &ids), || {
+                    in_team("one of the members")
                 })?;
                 let members = models::members_of(conn, std::slice::from_ref(&team.id))?;
                 Ok(TeamView::new(
