@@ -9,7 +9,7 @@ use actix_web::web;
 use prometheus::{IntGauge, IntGaugeVec, Opts, Registry};
 
 use crate::config::Settings;
-use crate::db::{self, DbConnection, Lock, Pool, WriteTx};
+use crate::db::{self, DbConnection, Pool, WriteTx};
 use crate::error::ApiError;
 use crate::mail::models::OutboxStats;
 use crate::mail::Outbox;
@@ -41,23 +41,10 @@ impl AppState {
         F: FnOnce(&mut WriteTx<'_>, &AppState) -> Result<T, ApiError> + Send + 'static,
         T: Send + 'static,
     {
-        self.write_locking(Vec::new(), work).await
-    }
-
-    /// [`write`](Self::write) taking PostgreSQL advisory `locks` with the `BEGIN`.
-    pub async fn write_locking<T, F>(
-        self: &Arc<Self>,
-        locks: Vec<Lock>,
-        work: F,
-    ) -> Result<T, ApiError>
-    where
-        F: FnOnce(&mut WriteTx<'_>, &AppState) -> Result<T, ApiError> + Send + 'static,
-        T: Send + 'static,
-    {
         let state = Arc::clone(self);
         web::block(move || {
             let mut conn = state.pool.get()?;
-            db::write_transaction_with(&mut conn, &locks, |tx| work(tx, &state))
+            db::write_transaction(&mut conn, |tx| work(tx, &state))
         })
         .await?
     }

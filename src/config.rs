@@ -127,7 +127,7 @@ pub struct MailSettings {
     /// message claimed by a process that died is sent again after it (plus the worker's 2 s
     /// poll), so the contract's "within 60 s" holds up to 55.
     pub claim_lease_seconds: u64,
-    /// Staff get a notice of each new problem (and application).
+    /// Staff are e-mailed each new application (and each new problem).
     pub staff_notices: bool,
 }
 
@@ -182,6 +182,7 @@ mod tests {
         assert_eq!(s.auth.hash_concurrency, 0);
         assert_eq!(s.mail.organisation, "IMT Mines Alès");
         assert!(s.mail.reply_to.is_empty());
+        assert!(s.mail.staff_notices);
     }
 
     #[test]

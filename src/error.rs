@@ -67,7 +67,9 @@ pub struct ApiError {
     /// Seconds for the `Retry-After` header (429, 503).
     retry_after: Option<u64>,
     /// The `Allow` header of a 405.
-    allow: Option<String>,
+    allow: Option<Box<str>>,
+    /// Problem extension members: the numbers behind a refusal (e.g. `limit_minutes`).
+    extensions: Option<Box<serde_json::Map<String, serde_json::Value>>>,
     /// The cause of a 5xx, logged and never sent.
     source: Option<anyhow::Error>,
 }
@@ -81,8 +83,19 @@ impl ApiError {
             errors: Vec::new(),
             retry_after: None,
             allow: None,
+            extensions: None,
             source: None,
         }
+    }
+
+    /// Adds a problem extension member (RFC 9457 §3.2) beside `code`.
+    pub fn with(mut self, member: &str, value: impl Serialize) -> Self {
+        if let Ok(value) = serde_json::to_value(value) {
+            self.extensions
+                .get_or_insert_with(Default::default)
+                .insert(member.to_owned(), value);
+        }
+        self
     }
 
     pub fn bad_request(detail: impl Into<String>) -> Self {
@@ -111,6 +124,11 @@ impl ApiError {
             "not_found",
             "No such resource, or not one you may see.",
         )
+    }
+
+    /// A refusal of who is asking (403) with its contract code.
+    pub fn refused(code: &'static str, detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::FORBIDDEN, code, detail)
     }
 
     /// A state conflict (409) with its contract code.
@@ -153,7 +171,7 @@ impl ApiError {
             "method_not_allowed",
             format!("This path does not accept this method; it accepts {allow}."),
         );
-        error.allow = Some(allow.to_owned());
+        error.allow = Some(allow.into());
         error
     }
 
@@ -236,10 +254,30 @@ impl ResponseError for ApiError {
             response.insert_header((header::RETRY_AFTER, seconds));
         }
         if let Some(allow) = &self.allow {
-            response.insert_header((header::ALLOW, allow.as_str()));
+            response.insert_header((header::ALLOW, &**allow));
         }
-        response.json(self.problem())
+        let Some(extensions) = &self.extensions else {
+            return response.json(self.problem());
+        };
+        let mut body = serde_json::to_value(self.problem()).unwrap_or_default();
+        if let Some(members) = body.as_object_mut() {
+            members.extend((**extensions).clone());
+        }
+        response.json(body)
     }
+}
+
+/// A write's result with a unique violation answered as `conflict` (the contract's own 409,
+/// e.g. `email_taken`) and every other error as usual: the one place a race that the
+/// database's unique index caught becomes the same answer as the friendly check before it.
+pub fn unique_as<T>(
+    result: Result<T, DieselError>,
+    conflict: impl FnOnce() -> ApiError,
+) -> Result<T, ApiError> {
+    result.map_err(|e| match e {
+        DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => conflict(),
+        other => other.into(),
+    })
 }
 
 impl From<DieselError> for ApiError {

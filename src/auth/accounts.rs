@@ -2,6 +2,8 @@
 //! carry a one-time link to choose a password (never the password itself). And the one path
 //! that creates an account, which other domains reuse (a tutor is an account plus a profile).
 
+use std::sync::Arc;
+
 use chrono::Duration;
 use serde::Serialize;
 
@@ -11,7 +13,7 @@ use crate::auth::extract::CurrentUser;
 use crate::auth::models::{self, User};
 use crate::auth::password;
 use crate::db::{now, DbConnection, WriteTx};
-use crate::error::ApiError;
+use crate::error::{unique_as, ApiError};
 use crate::mail::{Email, Outbox};
 
 /// How long a link to choose a password stays valid.
@@ -78,13 +80,46 @@ pub fn password_reset(
     Ok(())
 }
 
-/// Hashes the password (off the async workers), inserts the account and, when staff create
-/// it, queues its welcome e-mail in the same transaction. A taken e-mail is 409
-/// `email_taken`, whether seen first or caught by the unique index under a race. `then` runs
-/// in the same transaction with the new user (e.g. to add a tutor's profile): if it fails,
-/// nothing is created and no e-mail leaves.
+/// Who created an account, for its welcome e-mail (which links to choosing a password).
+pub struct Welcome<'a> {
+    pub outbox: &'a Outbox,
+    pub public_url: &'a str,
+    /// The creator's name as the e-mail gives it.
+    pub sender: &'a str,
+}
+
+/// The one way an account comes to be, whoever creates it (sign-up, staff, CSV import, the
+/// command line, the demo): a taken e-mail is 409 `email_taken`, whether seen first or caught by
+/// the unique index under a race; the welcome e-mail, when there is one, is queued in the same
+/// transaction as the account.
+pub fn insert_account(
+    tx: &mut WriteTx<'_>,
+    account: &NewAccount,
+    hash: Option<&str>,
+    created_by: Option<&str>,
+    welcome_by: Option<Welcome<'_>>,
+) -> Result<User, ApiError> {
+    let taken = || {
+        ApiError::conflict(
+            "email_taken",
+            "An account already uses this e-mail address.",
+        )
+    };
+    if models::email_exists(tx, account.email.as_str())? {
+        return Err(taken());
+    }
+    let user = unique_as(models::insert_user(tx, account, hash, created_by), taken)?;
+    if let Some(w) = welcome_by {
+        welcome(tx, w.outbox, w.public_url, &user, w.sender)?;
+    }
+    Ok(user)
+}
+
+/// Hashes the password (off the async workers), then [`insert_account`], welcomed when staff
+/// create it. `then` runs in the same transaction with the new user (e.g. to add a tutor's
+/// profile): if it fails, nothing is created and no e-mail leaves.
 pub async fn create_account<T, F>(
-    state: &AppState,
+    state: &Arc<AppState>,
     account: NewAccount,
     created_by: Option<CurrentUser>,
     then: F,
@@ -97,40 +132,23 @@ where
         Some(p) => Some(password::hash_in_turn(p.expose().to_owned()).await?),
         None => None,
     };
-    let taken = || {
-        ApiError::conflict(
-            "email_taken",
-            "An account already uses this e-mail address.",
-        )
-    };
-    let outbox = state.outbox.clone();
-    let public_url = state.settings.server.public_url.clone();
     state
-        .db(move |conn| {
-            if models::email_exists(conn, account.email.as_str())? {
-                return Err(taken());
-            }
-            crate::db::write_transaction(conn, |conn| {
-                let staff = created_by.as_ref();
-                let user = models::insert_user(
-                    conn,
-                    &account,
-                    hash.as_deref(),
-                    staff.map(|s| s.id.as_str()),
-                )
-                .map_err(|e| match e {
-                    diesel::result::Error::DatabaseError(
-                        diesel::result::DatabaseErrorKind::UniqueViolation,
-                        _,
-                    ) => taken(),
-                    other => other.into(),
-                })?;
-                let extra = then(conn, &user)?;
-                if let Some(staff) = staff {
-                    welcome(conn, &outbox, &public_url, &user, &staff.name)?;
-                }
-                Ok((user, extra))
-            })
+        .write(move |tx, state| {
+            let staff = created_by.as_ref();
+            let welcome_by = staff.map(|s| Welcome {
+                outbox: &state.outbox,
+                public_url: &state.settings.server.public_url,
+                sender: &s.name,
+            });
+            let user = insert_account(
+                tx,
+                &account,
+                hash.as_deref(),
+                staff.map(|s| s.id.as_str()),
+                welcome_by,
+            )?;
+            let extra = then(tx, &user)?;
+            Ok((user, extra))
         })
         .await
 }

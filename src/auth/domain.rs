@@ -13,6 +13,7 @@ use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 
 use crate::error::FieldError;
+use crate::text::normalise_email;
 
 pub const MIN_PASSWORD_CHARS: usize = 10;
 /// Every demo account's password (`fieldlab seed-demo`), so the demo can be tried at once.
@@ -83,7 +84,7 @@ pub struct Email(String);
 
 impl Email {
     pub fn parse(raw: &str) -> Result<Self, String> {
-        let normalised = raw.trim().to_lowercase();
+        let normalised = normalise_email(raw);
         if normalised.is_empty() {
             return Err("is required".into());
         }
@@ -153,7 +154,7 @@ impl Password {
 
     /// Refuses the account's own e-mail address (ignoring case) as its password.
     pub fn not_the_email(&self, email: &str) -> Result<(), FieldError> {
-        if self.0.trim().to_lowercase() == email.trim().to_lowercase() {
+        if normalise_email(&self.0) == normalise_email(email) {
             return Err(
                 FieldError::new("password", "must not be the e-mail address")
                     .with_code(WEAK_PASSWORD),
@@ -363,7 +364,9 @@ mod tests {
             format!("{:?}", Password::parse("12345678xy").ok()),
             "Some(Password(***))"
         );
-        let short = Password::parse("short").err().expect("too short");
+        let Err(short) = Password::parse("short") else {
+            panic!("too short")
+        };
         assert_eq!((short.field.as_str(), short.code), ("password", None));
     }
 

@@ -20,6 +20,7 @@ use crate::db::{self, DbConnection};
 use crate::error::{ApiError, Problem};
 use crate::mail::Outbox;
 use crate::paging::{Page, PageParams, PageRequest};
+use crate::text::normalise_email;
 
 /// Create a founder or company account.
 #[utoipa::path(tag = "accounts", request_body = RegisterBody,
@@ -56,7 +57,7 @@ pub async fn login(
     body: web::Json<LoginBody>,
 ) -> Result<web::Json<LoginView>, ApiError> {
     let LoginBody { email, password } = body.into_inner();
-    let email = email.trim().to_lowercase();
+    let email = normalise_email(&email);
     let client = throttle::client_key(req.peer_addr().map(|a| a.ip()));
     // Counted before the check of the password, so parallel guesses cannot slip past the
     // limit; a success takes its attempt back.
@@ -289,12 +290,16 @@ fn import_accounts(
                 report.skipped += 1;
                 continue;
             }
+            let welcome_by = accounts::Welcome {
+                outbox,
+                public_url,
+                sender: &staff.name,
+            };
             let created = conn.savepoint::<_, ApiError, _>(|conn| {
-                let user = models::insert_user(conn, account, None, Some(&staff.id))?;
-                accounts::welcome(conn, outbox, public_url, &user, &staff.name)
+                accounts::insert_account(conn, account, None, Some(&staff.id), Some(welcome_by))
             });
             match created {
-                Ok(()) => report.created += 1,
+                Ok(_) => report.created += 1,
                 Err(e) => report.errors.push(ImportLineError {
                     line: *line,
                     message: format!("not created: {e}"),
@@ -361,7 +366,7 @@ pub async fn forgot_password(
     throttles: web::Data<Throttles>,
     body: web::Json<ForgotPasswordBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let email = body.into_inner().email.trim().to_lowercase();
+    let email = normalise_email(&body.into_inner().email);
     throttles.reset_address.take(&email)?;
     let outbox = state.outbox.clone();
     let public_url = state.settings.server.public_url.clone();

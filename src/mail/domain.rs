@@ -10,6 +10,7 @@ use utoipa::ToSchema;
 pub const MAX_RETRY_DELAY: Duration = Duration::from_secs(3600);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[schema(as = NotificationStatus)]
 #[serde(rename_all = "lowercase")]
 pub enum Status {
     Pending,

@@ -12,6 +12,7 @@ use crate::error::ApiError;
 use crate::mail::domain::{Locale, Status};
 use crate::mail::models::{self, Attachment, NewNotification};
 use crate::mail::templates::{Templates, Vocabulary};
+use crate::text::normalise_email;
 
 /// An e-mail to queue: a template `kind` rendered with `values` for one recipient.
 pub struct Email<'a, V: Serialize> {
@@ -98,7 +99,7 @@ impl Outbox {
         Ok(Rendered {
             message_id: format!("<{id}@{}>", self.message_domain),
             id,
-            recipient: email.to.trim().to_lowercase(),
+            recipient: normalise_email(email.to),
             locale,
             kind: email.kind.to_owned(),
             subject: body.subject,

@@ -14,7 +14,7 @@ use minijinja::{context, Environment, Error, ErrorKind, State, UndefinedBehavior
 
 use crate::mail::domain::Locale;
 
-pub const DEFAULT_TIMEZONE: Tz = chrono_tz::Europe::Paris;
+pub use crate::clock::DEFAULT_TIMEZONE;
 
 pub struct Rendered {
     pub subject: String,
@@ -453,7 +453,7 @@ mod tests {
             "team": "Les Gardons", "starts_on": "2027-03-01", "ends_on": "2027-04-04",
             "members": [person],
         });
-        json!({
+        let mut values = json!({
             "name": "Zoé Martin", "email": "zoe@ales.fr", "role": "student",
             "created_by": "Marie Curie", "set_password_url": "http://x/set-password?token=t",
             "sign_in_url": "http://x", "expires_on": "2027-03-01",
@@ -472,7 +472,18 @@ mod tests {
             "new_tutor_email": "paul@mines-ales.fr", "company": "Découpes Cévenoles",
             "campaign": "Printemps 2027", "problem": "Réduire les chutes", "accepted": true,
             "mission": mission, "teammates": [person], "missions": [mission],
-        })
+        });
+        // The incubator's own e-mails (receipt, staff notice, the project's tutor).
+        values["application_id"] = json!("a1");
+        values["tutor_name"] = json!("Paul Durand");
+        values["tutor_email"] = json!("paul@mines-ales.fr");
+        values["replaced"] = json!(false);
+        // The missions journeys' own (team formed, problem submitted, team left unplaced).
+        values["team"] = json!("Les Gardons");
+        values["creator"] = json!("Léo Roux");
+        values["link"] = json!("http://x/app/teams/t1/preferences");
+        values["city"] = json!("Alès");
+        values
     }
 
     #[test]

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::error::{ApiError, FieldError};
+use crate::text::normalise_email;
 use crate::tutors::domain::Domains;
 
 /// Where a campaign is in its year: problems are collected, then teams sign up and rank
@@ -525,11 +526,11 @@ pub fn team_members(
             "A team needs a name of 1 to 200 characters.".into(),
         ));
     }
-    let own = own_email.trim().to_lowercase();
+    let own = normalise_email(own_email);
     let mut seen = HashSet::new();
     let mut emails = vec![own.clone()];
     for email in member_emails {
-        let email = email.trim().to_lowercase();
+        let email = normalise_email(email);
         if !seen.insert(email.clone()) {
             return Err(Refusal::InvalidTeam(format!("{email} is listed twice.")));
         }

@@ -104,14 +104,6 @@ pub struct Mission {
     pub created_at: NaiveDateTime,
 }
 
-/// Whether a write failed on a unique index (the database's word on a race).
-pub fn is_unique_violation(e: &diesel::result::Error) -> bool {
-    matches!(
-        e,
-        diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _)
-    )
-}
-
 // ---- campaigns ----
 
 pub fn insert_campaign(conn: &mut DbConnection, new: &NewCampaign) -> QueryResult<Campaign> {
@@ -780,7 +772,7 @@ pub fn mission_details(
 ) -> QueryResult<Vec<MissionDetail>> {
     use std::collections::HashMap;
     let company_ids: Vec<&str> = missions.iter().map(|m| m.company_id.as_str()).collect();
-    let mut companies: HashMap<String, (Company, Option<(String, String)>)> = companies::table
+    let companies: HashMap<String, (Company, Option<(String, String)>)> = companies::table
         .left_join(users::table.on(companies::contact_id.eq(users::id.nullable())))
         .filter(companies::id.eq_any(company_ids))
         .select((Company::as_select(), (users::email, users::name).nullable()))

@@ -10,7 +10,7 @@ use sha2::{Digest, Sha256};
 use crate::allocation::{self, Allocation, AllocationError, Instance, Objective};
 use crate::allocation::{ProblemSpec, TeamPrefs};
 use crate::db::{self, DbConnection, WriteTx};
-use crate::error::{ApiError, FieldError};
+use crate::error::{unique_as, ApiError, FieldError};
 use crate::mail::Outbox;
 use crate::missions::domain::{self, CampaignAction, ConstraintKind, Refusal};
 use crate::missions::mail::{self, MissionFacts, Person};
@@ -130,13 +130,10 @@ pub fn add_constraint(
             &pins,
         )?;
     }
-    models::insert_constraint(tx, &campaign.id, team_id, problem_id, kind).map_err(|e| {
-        if models::is_unique_violation(&e) {
-            already_constrained()
-        } else {
-            e.into()
-        }
-    })
+    unique_as(
+        models::insert_constraint(tx, &campaign.id, team_id, problem_id, kind),
+        already_constrained,
+    )
 }
 
 fn existing_forbids(constraints: &[Constraint]) -> Vec<(String, String)> {

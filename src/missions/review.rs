@@ -7,7 +7,7 @@ use diesel::OptionalExtension;
 use crate::app::AppState;
 use crate::auth::{CurrentUser, Role};
 use crate::db::{DbConnection, WriteTx};
-use crate::error::{ApiError, FieldError};
+use crate::error::{unique_as, ApiError, FieldError};
 use crate::mail::{Email, Outbox};
 use crate::missions::domain::{
     self, CampaignAction, CampaignStatus, Decision, NewCompany, NewProblem, ProblemEdit,
@@ -16,6 +16,7 @@ use crate::missions::domain::{
 use crate::missions::mail;
 use crate::missions::models::{self, Company, ProblemFilter, ProblemRow, ProblemScope};
 use crate::paging::PageRequest;
+use crate::text::not_blank;
 
 /// Register a company. A company account becomes its contact (one company each); staff may
 /// name a company account as contact.
@@ -27,7 +28,7 @@ pub fn register_company(
 ) -> Result<Company, ApiError> {
     let contact = match user.role {
         Role::Company => Some(user.id.clone()),
-        _ => contact_id.filter(|c| !c.trim().is_empty()),
+        _ => not_blank(contact_id.as_deref()).map(str::to_owned),
     };
     let taken = || Refusal::AlreadyExists("This account is already the contact of a company.");
     if let Some(contact) = &contact {
@@ -44,12 +45,8 @@ pub fn register_company(
             return Err(taken().into());
         }
     }
-    models::insert_company(tx, new, contact.as_deref()).map_err(|e| {
-        if models::is_unique_violation(&e) {
-            ApiError::from(taken())
-        } else {
-            ApiError::from(e)
-        }
+    unique_as(models::insert_company(tx, new, contact.as_deref()), || {
+        taken().into()
     })
 }
 

@@ -6,7 +6,7 @@ use std::collections::{HashMap, HashSet};
 use crate::app::AppState;
 use crate::auth::{CurrentUser, Role};
 use crate::db::{DbConnection, WriteTx};
-use crate::error::ApiError;
+use crate::error::{unique_as, ApiError};
 use crate::missions::domain::{self, CampaignAction, Refusal};
 use crate::missions::mail::{self, Person};
 use crate::missions::models::{self, Team, TeamWithMembers};
@@ -47,12 +47,8 @@ pub fn form(
     if !taken.is_empty() {
         return Err(Refusal::AlreadyInTeam(taken.join(", ")).into());
     }
-    let team = models::insert_team(tx, &campaign.id, &name, &ids).map_err(|e| {
-        if models::is_unique_violation(&e) {
-            Refusal::AlreadyInTeam("one of the members".into()).into()
-        } else {
-            ApiError::from(e)
-        }
+    let team = unique_as(models::insert_team(tx, &campaign.id, &name, &ids), || {
+        Refusal::AlreadyInTeam("one of the members".into()).into()
     })?;
     let formed = models::with_members(tx, vec![team])?
         .pop()

@@ -13,7 +13,7 @@ use crate::missions::mail::{self, MissionFacts};
 use crate::missions::models::{self, Mission, MissionDetail, MissionScope};
 use crate::missions::publication::{self, Problems};
 use crate::paging::PageRequest;
-use crate::tutors::domain::{has_room_for_mission, Domains, Load};
+use crate::tutors::domain::{has_room, Domains};
 use crate::tutors::models as tutors;
 
 /// One page of a campaign's missions with what a reader needs: staff all; a company, a
@@ -89,11 +89,7 @@ pub fn give_tutor(
         return Ok(mission); // already theirs: nothing changes, nobody is e-mailed again
     }
     let followed = models::tutor_missions_in_campaign(tx, &mission.campaign_id, tutor_id)?;
-    let load = Load {
-        projects: 0,
-        missions: followed,
-    };
-    if !has_room_for_mission(load, tutor.profile.max_missions) {
+    if !has_room(followed, tutor.profile.max_missions) {
         return Err(Refusal::TutorOverloaded { followed }.into());
     }
     models::set_mission_tutor(tx, &mission.id, tutor_id)?;

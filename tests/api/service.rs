@@ -171,6 +171,27 @@ async fn the_document_lists_its_own_docs_and_401_on_every_secured_operation() {
             assert_ne!(property["default"], "", "{name}.{field} defaults to \"\"");
         }
     }
+    // Filters show their own states, and what a handler requires the document requires.
+    let applications = &paths["/api/v1/applications"]["get"]["parameters"];
+    let status = applications
+        .as_array()
+        .and_then(|ps| ps.iter().find(|p| p["name"] == "status"))
+        .expect("a status filter");
+    let status_ref = status["schema"].to_string();
+    assert!(status_ref.contains("ApplicationStatus"), "{status_ref}");
+    let states = schemas["ApplicationStatus"]["enum"].to_string();
+    assert!(
+        states.contains("incubating") && !states.contains("failed"),
+        "{states}"
+    );
+    let availability = &paths["/api/v1/equipment/{id}/availability"]["get"]["parameters"];
+    for name in ["from", "to"] {
+        let param = availability
+            .as_array()
+            .and_then(|ps| ps.iter().find(|p| p["name"] == name))
+            .expect("a date parameter");
+        assert_eq!(param["required"], true, "{name}: {param}");
+    }
     let login = &schemas["LoginBody"]["required"];
     assert!(login.as_array().is_some_and(|r| r.len() == 2), "{login}");
     let config = app.get("/docs/swagger-initializer.js", None).await;
