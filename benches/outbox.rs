@@ -17,7 +17,7 @@ use fieldlab::db::{self, DatabaseUrl};
 use fieldlab::mail::domain::Locale;
 use fieldlab::mail::mailer::Mailer;
 use fieldlab::mail::worker::Worker;
-use fieldlab::mail::{Email, Outbox};
+use fieldlab::mail::{Email, Outbox, Vocabulary};
 use mailin_embedded::response::OK;
 use mailin_embedded::{Handler, Response, Server, SslConfig};
 
@@ -66,7 +66,11 @@ fn run(url: &str) -> anyhow::Result<()> {
     let pool = db::connect(&database, 16, Duration::from_secs(10))?;
     let mut conn = pool.get()?;
     db::run_migrations(&mut conn)?;
-    let outbox = Outbox::new(Locale::Fr, "bench.fieldlab".into());
+    let outbox = Outbox::new(
+        Locale::Fr,
+        "bench.fieldlab".into(),
+        Vocabulary::new("IMT Mines Alès"),
+    );
     let values = serde_json::json!({"name": "Zoé Martin", "email": "zoe@etu.fr", "role": "student",
         "created_by": "Marie Curie", "set_password_url": "http://127.0.0.1:8080/set-password?token=abc",
         "sign_in_url": "http://127.0.0.1:8080", "expires_on": "2027-03-01"});
@@ -114,15 +118,13 @@ fn run(url: &str) -> anyhow::Result<()> {
     let runtime = tokio::runtime::Runtime::new()?;
     let started = Instant::now();
     runtime.block_on(async {
-        let worker = Worker {
-            pool: pool.clone(),
-            mailer: Arc::new(Mailer::new(&settings.mail)?),
-            wake: outbox.wake_handle(),
-            retry_base: Duration::from_secs(5),
-            max_attempts: 10,
-            id: db::new_id(),
-        };
-        while worker.drain_once().await? > 0 {}
+        let worker = Worker::new(
+            pool.clone(),
+            Arc::new(Mailer::new(&settings.mail)?),
+            outbox.wake_handle(),
+            &settings.mail,
+        );
+        worker.drain().await;
         anyhow::Ok(())
     })?;
     let elapsed = started.elapsed();

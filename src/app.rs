@@ -9,7 +9,7 @@ use actix_web::web;
 use prometheus::{IntGauge, IntGaugeVec, Opts, Registry};
 
 use crate::config::Settings;
-use crate::db::{self, DbConnection, Lock, Pool, WriteTx};
+use crate::db::{self, DbConnection, Pool, WriteTx};
 use crate::error::ApiError;
 use crate::mail::models::OutboxStats;
 use crate::mail::Outbox;
@@ -41,23 +41,10 @@ impl AppState {
         F: FnOnce(&mut WriteTx<'_>, &AppState) -> Result<T, ApiError> + Send + 'static,
         T: Send + 'static,
     {
-        self.write_locking(Vec::new(), work).await
-    }
-
-    /// [`write`](Self::write) taking PostgreSQL advisory `locks` with the `BEGIN`.
-    pub async fn write_locking<T, F>(
-        self: &Arc<Self>,
-        locks: Vec<Lock>,
-        work: F,
-    ) -> Result<T, ApiError>
-    where
-        F: FnOnce(&mut WriteTx<'_>, &AppState) -> Result<T, ApiError> + Send + 'static,
-        T: Send + 'static,
-    {
         let state = Arc::clone(self);
         web::block(move || {
             let mut conn = state.pool.get()?;
-            db::write_transaction_with(&mut conn, &locks, |tx| work(tx, &state))
+            db::write_transaction(&mut conn, |tx| work(tx, &state))
         })
         .await?
     }
@@ -91,6 +78,8 @@ pub struct Metrics {
     pool_max: IntGauge,
     outbox_messages: IntGaugeVec,
     outbox_oldest_pending: IntGauge,
+    /// The same age under its first name, kept for dashboards that use it.
+    notifications_oldest_pending: IntGauge,
 }
 
 impl Metrics {
@@ -108,8 +97,13 @@ impl Metrics {
         Ok(Self {
             outbox_messages,
             outbox_oldest_pending: gauge(
-                "fieldlab_notifications_oldest_pending_seconds",
+                "fieldlab_outbox_oldest_pending_seconds",
                 "Age of the oldest message waiting to be sent (0 when none)",
+            )?,
+            notifications_oldest_pending: gauge(
+                "fieldlab_notifications_oldest_pending_seconds",
+                "Age of the oldest message waiting to be sent (0 when none); \
+                 fieldlab_outbox_oldest_pending_seconds under its former name",
             )?,
             pool_connections: gauge("fieldlab_db_pool_connections", "Open database connections")?,
             pool_idle: gauge(
@@ -141,5 +135,6 @@ impl Metrics {
             .oldest_pending
             .map_or(0, |at| (db::now() - at).num_seconds().max(0));
         self.outbox_oldest_pending.set(age);
+        self.notifications_oldest_pending.set(age);
     }
 }

@@ -3,11 +3,10 @@
 use std::path::{Path, PathBuf};
 
 use clap::{Parser, Subcommand};
-use diesel::Connection;
 
 use crate::allocation::{offline, Objective};
 use crate::auth::domain::{NewAccount, Role};
-use crate::auth::{models, password};
+use crate::auth::{accounts, password};
 use crate::config::Settings;
 use crate::startup::{open_database, Application};
 
@@ -142,12 +141,11 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
             })?;
             let pool = open_database(&settings)?;
             let mut conn = pool.get()?;
-            if models::email_exists(&mut conn, account.email.as_str())? {
-                anyhow::bail!("an account already uses {}", account.email.as_str());
-            }
             let hash = password::hash(&plain)?;
-            let user =
-                conn.transaction(|conn| models::insert_user(conn, &account, Some(&hash), None))?;
+            let user = crate::db::write_transaction(&mut conn, |tx| {
+                accounts::insert_account(tx, &account, Some(&hash), None, None)
+            })
+            .map_err(|e| anyhow::anyhow!("{}: {e}", account.email.as_str()))?;
             println!("staff account created: {} ({})", user.email, user.id);
             Ok(())
         }

@@ -60,6 +60,16 @@ pub struct DatabaseSettings {
 #[derive(Clone, Deserialize)]
 pub struct AuthSettings {
     pub token_hours: i64,
+    /// Failed sign-ins allowed per account, then per client address, in `login_window_seconds`.
+    pub login_failures_per_account: u32,
+    pub login_failures_per_client: u32,
+    pub login_window_seconds: u64,
+    /// Password-reset requests allowed per e-mail address in `reset_window_seconds`.
+    pub resets_per_address: u32,
+    pub reset_window_seconds: u64,
+    /// argon2 hashes computed at once (0: one per core), and how long a request waits for a turn.
+    pub hash_concurrency: usize,
+    pub hash_wait_seconds: u64,
 }
 
 #[derive(Clone, Deserialize, PartialEq, Eq, Debug)]
@@ -95,7 +105,11 @@ pub enum MailTls {
 pub struct MailSettings {
     pub transport: MailTransport,
     pub dir: String,
+    /// The school's name, in every e-mail's signature and footer.
+    pub organisation: String,
     pub from: String,
+    /// Empty: no Reply-To header, replies go to `from`.
+    pub reply_to: String,
     pub locale: String,
     pub host: String,
     pub port: u16,
@@ -105,6 +119,16 @@ pub struct MailSettings {
     pub password: String,
     pub retry_base_seconds: u64,
     pub max_attempts: i32,
+    /// Bound on each SMTP step: connecting (with the greeting and EHLO), each command, the data.
+    pub timeout_seconds: u64,
+    /// A warning is logged when the oldest pending message has waited longer than this.
+    pub stall_warning_seconds: u64,
+    /// How long a claimed message is reserved for its worker (renewed while it is sent): a
+    /// message claimed by a process that died is sent again after it (plus the worker's 2 s
+    /// poll), so the contract's "within 60 s" holds up to 55.
+    pub claim_lease_seconds: u64,
+    /// Staff are e-mailed each new application (and each new problem).
+    pub staff_notices: bool,
 }
 
 #[derive(Clone, Deserialize)]
@@ -149,8 +173,16 @@ mod tests {
         assert_eq!(s.database.url, "data/fieldlab.db");
         assert_eq!(s.mail.transport, MailTransport::File);
         assert_eq!(s.mail.locale, "fr");
+        assert_eq!(s.mail.timeout_seconds, 30);
+        assert_eq!(s.mail.stall_warning_seconds, 300);
+        assert_eq!(s.mail.claim_lease_seconds, 40);
         assert_eq!(s.incubator.capacity, 25);
         assert!(s.server.cors_origins.is_empty());
+        assert_eq!(s.auth.login_failures_per_account, 10);
+        assert_eq!(s.auth.hash_concurrency, 0);
+        assert_eq!(s.mail.organisation, "IMT Mines Alès");
+        assert!(s.mail.reply_to.is_empty());
+        assert!(s.mail.staff_notices);
     }
 
     #[test]
@@ -168,5 +200,36 @@ mod tests {
         assert_eq!(text.o, ["https://a.fr", "https://b.fr"]);
         let empty: Only = serde_json::from_str(r#"{"o": ""}"#).expect("empty");
         assert!(empty.o.is_empty());
+    }
+
+    /// The README's configuration table is the reference: it names every key of the defaults.
+    #[test]
+    fn the_readme_lists_every_key() {
+        use std::collections::BTreeMap;
+        let readme = include_str!("../README.md");
+        let defaults = Config::builder()
+            .add_source(File::from_str(DEFAULTS, FileFormat::Toml))
+            .build()
+            .expect("defaults parse")
+            .try_deserialize::<BTreeMap<String, BTreeMap<String, serde_json::Value>>>()
+            .expect("sections of keys");
+        let mut missing = Vec::new();
+        for (section, keys) in defaults {
+            for key in keys.keys() {
+                let name = format!("`{section}.{key}`");
+                if !readme.contains(&name) {
+                    missing.push(name);
+                }
+            }
+        }
+        assert!(missing.is_empty(), "README.md does not list {missing:?}");
+    }
+
+    #[test]
+    fn the_default_sender_is_the_schools_address() {
+        let s = Settings::load(None).expect("defaults load");
+        let from: lettre::message::Mailbox = s.mail.from.parse().expect("an address");
+        assert_eq!(from.name.as_deref(), Some("IMT Mines Alès"));
+        assert_ne!(from.email.domain(), "localhost");
     }
 }

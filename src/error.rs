@@ -18,6 +18,11 @@ pub const PROBLEM_JSON: &str = "application/problem+json";
 pub struct FieldError {
     pub field: String,
     pub message: String,
+    /// A contract code more precise than `validation_failed` (e.g. `weak_password`); the
+    /// problem takes the first one given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>)]
+    pub code: Option<&'static str>,
 }
 
 impl FieldError {
@@ -25,9 +30,20 @@ impl FieldError {
         Self {
             field: field.into(),
             message: message.into(),
+            code: None,
         }
     }
+
+    /// The same, with its own contract code.
+    pub fn with_code(mut self, code: &'static str) -> Self {
+        self.code = Some(code);
+        self
+    }
 }
+
+/// Seconds a client is asked to wait (`Retry-After`) when the database or the password
+/// hashing is out of reach for a moment.
+pub const RETRY_AFTER_UNAVAILABLE: u64 = 5;
 
 /// The body of every error answer (RFC 9457).
 #[derive(Debug, Serialize, ToSchema)]
@@ -48,6 +64,12 @@ pub struct ApiError {
     code: &'static str,
     detail: String,
     errors: Vec<FieldError>,
+    /// Seconds for the `Retry-After` header (429, 503).
+    retry_after: Option<u64>,
+    /// The `Allow` header of a 405.
+    allow: Option<Box<str>>,
+    /// Problem extension members: the numbers behind a refusal (e.g. `limit_minutes`).
+    extensions: Option<Box<serde_json::Map<String, serde_json::Value>>>,
     /// The cause of a 5xx, logged and never sent.
     source: Option<anyhow::Error>,
 }
@@ -59,8 +81,21 @@ impl ApiError {
             code,
             detail: detail.into(),
             errors: Vec::new(),
+            retry_after: None,
+            allow: None,
+            extensions: None,
             source: None,
         }
+    }
+
+    /// Adds a problem extension member (RFC 9457 §3.2) beside `code`.
+    pub fn with(mut self, member: &str, value: impl Serialize) -> Self {
+        if let Ok(value) = serde_json::to_value(value) {
+            self.extensions
+                .get_or_insert_with(Default::default)
+                .insert(member.to_owned(), value);
+        }
+        self
     }
 
     pub fn bad_request(detail: impl Into<String>) -> Self {
@@ -91,6 +126,11 @@ impl ApiError {
         )
     }
 
+    /// A refusal of who is asking (403) with its contract code.
+    pub fn refused(code: &'static str, detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::FORBIDDEN, code, detail)
+    }
+
     /// A state conflict (409) with its contract code.
     pub fn conflict(code: &'static str, detail: impl Into<String>) -> Self {
         Self::new(StatusCode::CONFLICT, code, detail)
@@ -101,19 +141,62 @@ impl ApiError {
         Self::new(StatusCode::UNPROCESSABLE_ENTITY, code, detail)
     }
 
-    /// Field-by-field validation failure: 422 `validation_failed`.
+    /// Field-by-field validation failure: 422 `validation_failed`, or the first field's own
+    /// code (e.g. `weak_password`).
     pub fn validation(errors: Vec<FieldError>) -> Self {
         let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
+        let code = errors
+            .iter()
+            .find_map(|e| e.code)
+            .unwrap_or("validation_failed");
         let mut error = Self::unprocessable(
-            "validation_failed",
+            code,
             format!("Some fields are invalid: {}.", fields.join(", ")),
         );
         error.errors = errors;
         error
     }
 
+    /// 503 `unavailable` with `Retry-After`: something this server depends on (the database,
+    /// the password hashing) cannot serve the request right now; nothing was changed.
     pub fn unavailable(detail: impl Into<String>) -> Self {
         Self::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", detail)
+            .retry_after(RETRY_AFTER_UNAVAILABLE)
+    }
+
+    /// 405 `method_not_allowed`, with the methods the path takes.
+    pub fn method_not_allowed(allow: &str) -> Self {
+        let mut error = Self::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method_not_allowed",
+            format!("This path does not accept this method; it accepts {allow}."),
+        );
+        error.allow = Some(allow.into());
+        error
+    }
+
+    pub fn payload_too_large() -> Self {
+        Self::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+            "The request body is larger than this server accepts.",
+        )
+    }
+
+    /// 429 `too_many_requests`: throttled; try again after `seconds`.
+    pub fn too_many_requests(seconds: u64) -> Self {
+        Self::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "too_many_requests",
+            format!("Too many attempts; try again in {seconds} s."),
+        )
+        .retry_after(seconds)
+    }
+
+    /// Adds a `Retry-After` header (whole seconds, at least 1).
+    pub fn retry_after(mut self, seconds: u64) -> Self {
+        self.retry_after = Some(seconds.max(1));
+        self
     }
 
     pub fn internal(source: impl Into<anyhow::Error>) -> Self {
@@ -165,10 +248,36 @@ impl ResponseError for ApiError {
         if let Some(source) = &self.source {
             tracing::error!(error = ?source, "request failed");
         }
-        HttpResponse::build(self.status)
-            .content_type(PROBLEM_JSON)
-            .json(self.problem())
+        let mut response = HttpResponse::build(self.status);
+        response.content_type(PROBLEM_JSON);
+        if let Some(seconds) = self.retry_after {
+            response.insert_header((header::RETRY_AFTER, seconds));
+        }
+        if let Some(allow) = &self.allow {
+            response.insert_header((header::ALLOW, &**allow));
+        }
+        let Some(extensions) = &self.extensions else {
+            return response.json(self.problem());
+        };
+        let mut body = serde_json::to_value(self.problem()).unwrap_or_default();
+        if let Some(members) = body.as_object_mut() {
+            members.extend((**extensions).clone());
+        }
+        response.json(body)
     }
+}
+
+/// A write's result with a unique violation answered as `conflict` (the contract's own 409,
+/// e.g. `email_taken`) and every other error as usual: the one place a race that the
+/// database's unique index caught becomes the same answer as the friendly check before it.
+pub fn unique_as<T>(
+    result: Result<T, DieselError>,
+    conflict: impl FnOnce() -> ApiError,
+) -> Result<T, ApiError> {
+    result.map_err(|e| match e {
+        DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => conflict(),
+        other => other.into(),
+    })
 }
 
 impl From<DieselError> for ApiError {
@@ -182,7 +291,54 @@ impl From<DieselError> for ApiError {
             DieselError::DatabaseError(DatabaseErrorKind::SerializationFailure, _) => {
                 Self::conflict("conflict", "A concurrent change won; please try again.")
             }
+            DieselError::DatabaseError(kind, info) if is_outage(kind, info.message()) => {
+                tracing::warn!(error = %error, "database unreachable or cannot write");
+                Self::unavailable("The database cannot serve this request right now; nothing was changed. Try again shortly.")
+            }
             _ => Self::internal(error),
+        }
+    }
+}
+
+/// Whether a database error is the infrastructure's (unreachable, restarting, disk full,
+/// read-only) rather than the request's or the code's: the same request may work later, so it
+/// is answered 503, not 500. The failed statement's transaction is rolled back either way.
+/// diesel hands PostgreSQL's SQLSTATE only for a few kinds and SQLite's extended codes not at
+/// all, so the rest is recognised by the servers' (stable, English) messages.
+pub fn is_outage(kind: &DatabaseErrorKind, message: &str) -> bool {
+    const MESSAGES: [&str; 20] = [
+        // SQLite (sqlite3_errstr of SQLITE_FULL, SQLITE_IOERR, SQLITE_READONLY, SQLITE_BUSY,
+        // SQLITE_CANTOPEN, SQLITE_NOMEM)
+        "database or disk is full",
+        "disk i/o error",
+        "readonly database",
+        "database is locked",
+        "unable to open database file",
+        "out of memory",
+        // PostgreSQL: 57P01-03 (admin / crash shutdown, cannot connect now), 53xxx
+        // (insufficient resources), 08xxx (connection), 25006 (read-only standby)
+        "terminating connection",
+        "the database system is shutting down",
+        "the database system is starting up",
+        "the database system is in recovery mode",
+        "the database system is not yet accepting connections",
+        "could not extend file",
+        "no space left on device",
+        "too many connections",
+        "server closed the connection",
+        "no connection to the server",
+        "connection to server",
+        "could not connect to server",
+        "could not send data to server",
+        "could not receive data from server",
+    ];
+    match kind {
+        DatabaseErrorKind::ClosedConnection
+        | DatabaseErrorKind::UnableToSendCommand
+        | DatabaseErrorKind::ReadOnlyTransaction => true,
+        _ => {
+            let message = message.to_ascii_lowercase();
+            MESSAGES.iter().any(|m| message.contains(m))
         }
     }
 }
@@ -222,11 +378,7 @@ pub fn problem_for_framework_errors<B: MessageBody + 'static>(
             "method_not_allowed",
             "This path does not accept this method.",
         ),
-        StatusCode::PAYLOAD_TOO_LARGE => ApiError::new(
-            status,
-            "payload_too_large",
-            "The request body is larger than this server accepts.",
-        ),
+        StatusCode::PAYLOAD_TOO_LARGE => ApiError::payload_too_large(),
         StatusCode::UNSUPPORTED_MEDIA_TYPE => ApiError::bad_request("Unsupported content type."),
         StatusCode::UNAUTHORIZED => ApiError::unauthenticated(),
         StatusCode::FORBIDDEN => ApiError::forbidden(),
@@ -251,11 +403,7 @@ pub fn problem_for_framework_errors<B: MessageBody + 'static>(
 pub fn json_error(err: actix_web::error::JsonPayloadError) -> ApiError {
     use actix_web::error::JsonPayloadError as E;
     match &err {
-        E::OverflowKnownLength { .. } | E::Overflow { .. } => ApiError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "payload_too_large",
-            "The request body is larger than this server accepts.",
-        ),
+        E::OverflowKnownLength { .. } | E::Overflow { .. } => ApiError::payload_too_large(),
         E::ContentType => {
             ApiError::bad_request("Send the body as JSON with `Content-Type: application/json`.")
         }
@@ -285,6 +433,110 @@ mod tests {
         assert_eq!(p.code, "validation_failed");
         assert_eq!(p.errors.len(), 1);
         assert!(p.detail.contains("password"));
+    }
+
+    #[test]
+    fn a_field_code_becomes_the_problem_code() {
+        let e = ApiError::validation(vec![
+            FieldError::new("name", "is required"),
+            FieldError::new("password", "too common").with_code("weak_password"),
+        ]);
+        assert_eq!(e.code(), "weak_password");
+        assert_eq!(e.problem().status, 422);
+        let body = serde_json::to_value(e.problem()).expect("json");
+        assert_eq!(body["errors"][0].get("code"), None);
+        assert_eq!(body["errors"][1]["code"], "weak_password");
+    }
+
+    #[test]
+    fn throttling_and_outages_say_when_to_retry() {
+        let e = ApiError::too_many_requests(42);
+        let res = e.error_response();
+        assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
+        assert_eq!(e.code(), "too_many_requests");
+        assert_eq!(
+            res.headers().get(header::RETRY_AFTER).map(|v| v.as_bytes()),
+            Some(&b"42"[..])
+        );
+        let res = ApiError::unavailable("busy").error_response();
+        assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert!(res.headers().contains_key(header::RETRY_AFTER));
+    }
+
+    fn database_error(kind: DatabaseErrorKind, message: &str) -> DieselError {
+        DieselError::DatabaseError(kind, Box::new(message.to_owned()))
+    }
+
+    #[test]
+    fn infrastructure_failures_are_503_not_500() {
+        use DatabaseErrorKind::*;
+        let outages = [
+            (Unknown, "database or disk is full"),
+            (Unknown, "disk I/O error"),
+            (Unknown, "attempt to write a readonly database"),
+            (Unknown, "database is locked"),
+            (
+                Unknown,
+                "terminating connection due to administrator command",
+            ),
+            (Unknown, "FATAL:  the database system is shutting down"),
+            (Unknown, "FATAL:  the database system is starting up"),
+            (
+                Unknown,
+                "could not extend file \"base/16384/2619\": No space left on device",
+            ),
+            (
+                ClosedConnection,
+                "server closed the connection unexpectedly",
+            ),
+            (UnableToSendCommand, "no connection to the server"),
+            (
+                ReadOnlyTransaction,
+                "cannot execute INSERT in a read-only transaction",
+            ),
+        ];
+        for (kind, message) in outages {
+            let e = ApiError::from(database_error(kind, message));
+            assert_eq!(e.code(), "unavailable", "{message}");
+            assert_eq!(e.status, StatusCode::SERVICE_UNAVAILABLE, "{message}");
+            assert!(e.retry_after.is_some());
+            assert!(!e.problem().detail.contains(message));
+        }
+    }
+
+    #[test]
+    fn request_and_code_faults_keep_their_statuses() {
+        use DatabaseErrorKind::*;
+        let cases = [
+            (UniqueViolation, "duplicate key", StatusCode::CONFLICT),
+            (
+                SerializationFailure,
+                "could not serialize",
+                StatusCode::CONFLICT,
+            ),
+            (
+                Unknown,
+                "no such table: users",
+                StatusCode::INTERNAL_SERVER_ERROR,
+            ),
+            (
+                Unknown,
+                "booking_overlap",
+                StatusCode::INTERNAL_SERVER_ERROR,
+            ),
+            (
+                CheckViolation,
+                "check failed",
+                StatusCode::INTERNAL_SERVER_ERROR,
+            ),
+        ];
+        for (kind, message, status) in cases {
+            assert_eq!(ApiError::from(database_error(kind, message)).status, status);
+        }
+        assert_eq!(
+            ApiError::from(DieselError::NotFound).status,
+            StatusCode::NOT_FOUND
+        );
     }
 
     #[test]

@@ -82,10 +82,8 @@ fn no_blank_defaults(doc: &mut utoipa::openapi::OpenApi) {
                     Some(Value::Null) => field.default = None,
                     _ => {}
                 },
-                RefOr::T(Schema::Array(list)) => {
-                    if list.default == Some(Value::Array(Vec::new())) {
-                        list.default = None;
-                    }
+                RefOr::T(Schema::Array(list)) if list.default == Some(Value::Array(Vec::new())) => {
+                    list.default = None;
                 }
                 _ => {}
             }

@@ -89,10 +89,14 @@ fn encode_cursor(key: &str) -> String {
     hex::encode(key.as_bytes())
 }
 
+/// A cursor is the hex of a key this server gave out: text without control characters. `0061`
+/// decodes to "\0a", which PostgreSQL refuses as a query parameter (500) while SQLite takes it,
+/// so a key with NUL or another control character is refused here, the same on both.
 fn decode_cursor(cursor: &str) -> Result<String, ApiError> {
     hex::decode(cursor)
         .ok()
         .and_then(|bytes| String::from_utf8(bytes).ok())
+        .filter(|key| !key.chars().any(char::is_control))
         .ok_or_else(|| ApiError::bad_request("`cursor` is not one this server gave out."))
 }
 
@@ -114,6 +118,8 @@ mod tests {
         assert_eq!(request(Some(500), None).map(|r| r.limit).ok(), Some(200));
         assert!(request(Some(0), None).is_err());
         assert!(request(None, Some("zz-not-hex")).is_err());
+        assert!(request(None, Some("0061")).is_err(), "NUL in the key");
+        assert!(request(None, Some("610a")).is_err(), "a control character");
     }
 
     #[test]

@@ -8,7 +8,7 @@ use std::time::Duration;
 use actix_cors::Cors;
 use actix_web::dev::Server;
 use actix_web::http::header::{HeaderName, HeaderValue};
-use actix_web::middleware::{Condition, ErrorHandlers, NormalizePath, TrailingSlash};
+use actix_web::middleware::{from_fn, Condition, ErrorHandlers, NormalizePath, TrailingSlash};
 use actix_web::{web, App, HttpMessage, HttpResponse, HttpServer};
 use actix_web_prom::PrometheusMetricsBuilder;
 use anyhow::Context;
@@ -16,13 +16,18 @@ use tracing_actix_web::{RequestId, TracingLogger};
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::app::{AppState, Metrics};
+use crate::auth::password;
+use crate::auth::throttle::Throttles;
 use crate::config::Settings;
 use crate::db::{self, DatabaseUrl, Pool};
-use crate::error::{self, ApiError};
+use crate::error;
+use crate::guard;
 use crate::mail::domain::Locale;
 use crate::mail::mailer::Mailer;
 use crate::mail::outbox::Outbox;
 use crate::mail::worker::Worker;
+use crate::mail::Vocabulary;
+use crate::tutors::domain::Domain;
 
 /// Opens the database named in the settings and applies pending migrations.
 pub fn open_database(settings: &Settings) -> anyhow::Result<Pool> {
@@ -67,15 +72,13 @@ impl Application {
                 settings.mail.locale
             )
         })?;
-        let outbox = Arc::new(Outbox::new(locale, mailer.domain()));
-        let worker = Worker {
-            pool: pool.clone(),
-            mailer: Arc::new(mailer),
-            wake: outbox.wake_handle(),
-            retry_base: Duration::from_secs(settings.mail.retry_base_seconds.max(1)),
-            max_attempts: settings.mail.max_attempts.max(1),
-            id: db::new_id(),
-        }
+        let outbox = Arc::new(Outbox::new(locale, mailer.domain(), vocabulary(&settings)));
+        let worker = Worker::new(
+            pool.clone(),
+            Arc::new(mailer),
+            outbox.wake_handle(),
+            &settings.mail,
+        )
         .spawn();
         let server = run(listener, pool, outbox, settings)?;
         Ok(Self {
@@ -103,6 +106,12 @@ impl Application {
     }
 }
 
+/// What e-mails name the same way everywhere: the school (`mail.organisation`) and the domains.
+pub fn vocabulary(settings: &Settings) -> Vocabulary {
+    Vocabulary::new(&settings.mail.organisation)
+        .with_domains(Domain::ALL.map(|d| (d.as_str(), d.label(true), d.label(false))))
+}
+
 fn run(
     listener: TcpListener,
     pool: Pool,
@@ -113,7 +122,7 @@ fn run(
     let http_metrics = PrometheusMetricsBuilder::new("fieldlab")
         .registry(registry.clone())
         .mask_unmatched_patterns("UNKNOWN")
-        // Swagger UI's catch-all route cannot be turned back into a label; its files are not worth counting.
+        // Swagger UI's files are not worth counting.
         .exclude_regex("^/docs")
         .build()
         .map_err(|e| anyhow::anyhow!("metrics set-up failed: {e}"))?;
@@ -123,7 +132,13 @@ fn run(
         settings: Arc::new(settings.clone()),
         outbox,
     });
+    let throttles = web::Data::new(Throttles::new(&settings.auth));
+    password::limit_concurrency(
+        settings.auth.hash_concurrency,
+        Duration::from_secs(settings.auth.hash_wait_seconds),
+    );
     let openapi = crate::openapi::document();
+    let known_paths = web::Data::new(guard::KnownPaths::from_openapi(&openapi));
     let max_body = settings.server.max_body_bytes;
     // No CORS middleware at all without listed origins: it would refuse the `Origin` header
     // that browsers send with same-site form posts.
@@ -132,6 +147,7 @@ fn run(
     cors_origins.push(settings.server.public_url.trim_end_matches('/').to_owned());
     let mut server = HttpServer::new(move || {
         App::new()
+            .wrap(from_fn(guard::refuse_nul))
             .wrap(ErrorHandlers::new().default_handler(error::problem_for_framework_errors))
             .wrap(http_metrics.clone())
             .wrap_fn(|req, srv| {
@@ -152,6 +168,9 @@ fn run(
             .wrap(TracingLogger::default())
             .wrap(NormalizePath::new(TrailingSlash::MergeOnly))
             .app_data(state.clone())
+            .app_data(throttles.clone())
+            .app_data(known_paths.clone())
+            .app_data(guard::BodyLimit(max_body))
             .app_data(
                 web::JsonConfig::default()
                     .limit(max_body)
@@ -173,16 +192,17 @@ fn run(
                         .finish()
                 }),
             )
+            // A tail segment (`{tail}*`), not a regex one (`{_:.*}`): actix-web-prom turns each
+            // route pattern back into a label with strfmt, which reads `{_:.*}` as a format
+            // spec, fails, and logs a WARN on every asset (even excluded from the metrics).
             .service(
-                SwaggerUi::new("/docs/{_:.*}")
+                SwaggerUi::new("/docs/{tail}*")
                     .url("/api/v1/openapi.json", openapi.clone())
                     // No badge from validator.swagger.io: the docs fetch nothing from elsewhere.
                     .config(utoipa_swagger_ui::Config::default().validator_url("none")),
             )
             .configure(crate::routes::all)
-            .default_service(web::to(|| async {
-                Err::<HttpResponse, _>(ApiError::not_found())
-            }))
+            .default_service(web::to(guard::unmatched))
     })
     .shutdown_timeout(30)
     .listen(listener)?;

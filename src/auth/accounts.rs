@@ -2,18 +2,22 @@
 //! carry a one-time link to choose a password (never the password itself). And the one path
 //! that creates an account, which other domains reuse (a tutor is an account plus a profile).
 
-use actix_web::web;
+use std::net::IpAddr;
+use std::sync::Arc;
+
 use chrono::{Duration, NaiveDateTime};
 use serde::Serialize;
 
 use crate::app::AppState;
 use crate::auth::domain::{token_hash, NewAccount, Password, SessionToken};
+use crate::auth::throttle::{self, Throttles};
 use crate::auth::extract::CurrentUser;
 use crate::auth::models::{self, User};
 use crate::auth::password;
 use crate::db::{now, DbConnection, WriteTx};
-use crate::error::{ApiError, FieldError};
+use crate::error::{unique_as, ApiError};
 use crate::mail::{Email, Outbox};
+use crate::text::normalise_email;
 
 /// How long a link to choose a password stays valid.
 pub const PASSWORD_LINK_DAYS: i64 = 7;
@@ -79,13 +83,46 @@ pub fn password_reset(
     Ok(())
 }
 
-/// Hashes the password (off the async workers), inserts the account and, when staff create
-/// it, queues its welcome e-mail in the same transaction. A taken e-mail is 409
-/// `email_taken`, whether seen first or caught by the unique index under a race. `then` runs
-/// in the same transaction with the new user (e.g. to add a tutor's profile): if it fails,
-/// nothing is created and no e-mail leaves.
+/// Who created an account, for its welcome e-mail (which links to choosing a password).
+pub struct Welcome<'a> {
+    pub outbox: &'a Outbox,
+    pub public_url: &'a str,
+    /// The creator's name as the e-mail gives it.
+    pub sender: &'a str,
+}
+
+/// The one way an account comes to be, whoever creates it (sign-up, staff, CSV import, the
+/// command line, the demo): a taken e-mail is 409 `email_taken`, whether seen first or caught by
+/// the unique index under a race; the welcome e-mail, when there is one, is queued in the same
+/// transaction as the account.
+pub fn insert_account(
+    tx: &mut WriteTx<'_>,
+    account: &NewAccount,
+    hash: Option<&str>,
+    created_by: Option<&str>,
+    welcome_by: Option<Welcome<'_>>,
+) -> Result<User, ApiError> {
+    let taken = || {
+        ApiError::conflict(
+            "email_taken",
+            "An account already uses this e-mail address.",
+        )
+    };
+    if models::email_exists(tx, account.email.as_str())? {
+        return Err(taken());
+    }
+    let user = unique_as(models::insert_user(tx, account, hash, created_by), taken)?;
+    if let Some(w) = welcome_by {
+        welcome(tx, w.outbox, w.public_url, &user, w.sender)?;
+    }
+    Ok(user)
+}
+
+/// Hashes the password (off the async workers), then [`insert_account`], welcomed when staff
+/// create it. `then` runs in the same transaction with the new user (e.g. to add a tutor's
+/// profile): if it fails, nothing is created and no e-mail leaves.
 pub async fn create_account<T, F>(
-    state: &AppState,
+    state: &Arc<AppState>,
     account: NewAccount,
     created_by: Option<CurrentUser>,
     then: F,
@@ -95,50 +132,26 @@ where
     T: Send + 'static,
 {
     let hash = match &account.password {
-        Some(p) => {
-            let plain = p.expose().to_owned();
-            Some(
-                web::block(move || password::hash(&plain))
-                    .await?
-                    .map_err(ApiError::internal)?,
-            )
-        }
+        Some(p) => Some(password::hash_in_turn(p.expose().to_owned()).await?),
         None => None,
     };
-    let taken = || {
-        ApiError::conflict(
-            "email_taken",
-            "An account already uses this e-mail address.",
-        )
-    };
-    let outbox = state.outbox.clone();
-    let public_url = state.settings.server.public_url.clone();
     state
-        .db(move |conn| {
-            if models::email_exists(conn, account.email.as_str())? {
-                return Err(taken());
-            }
-            crate::db::write_transaction(conn, |conn| {
-                let staff = created_by.as_ref();
-                let user = models::insert_user(
-                    conn,
-                    &account,
-                    hash.as_deref(),
-                    staff.map(|s| s.id.as_str()),
-                )
-                .map_err(|e| match e {
-                    diesel::result::Error::DatabaseError(
-                        diesel::result::DatabaseErrorKind::UniqueViolation,
-                        _,
-                    ) => taken(),
-                    other => other.into(),
-                })?;
-                let extra = then(conn, &user)?;
-                if let Some(staff) = staff {
-                    welcome(conn, &outbox, &public_url, &user, &staff.name)?;
-                }
-                Ok((user, extra))
-            })
+        .write(move |tx, state| {
+            let staff = created_by.as_ref();
+            let welcome_by = staff.map(|s| Welcome {
+                outbox: &state.outbox,
+                public_url: &state.settings.server.public_url,
+                sender: &s.name,
+            });
+            let user = insert_account(
+                tx,
+                &account,
+                hash.as_deref(),
+                staff.map(|s| s.id.as_str()),
+                welcome_by,
+            )?;
+            let extra = then(tx, &user)?;
+            Ok((user, extra))
         })
         .await
 }
@@ -150,16 +163,38 @@ pub struct SignedIn {
     pub user: User,
 }
 
-/// Checks an e-mail and password and opens a session (the API's bearer token and the web
-/// pages' cookie alike). A wrong e-mail or password is the same 401 `invalid_credentials`.
-pub async fn sign_in(state: &AppState, email: &str, plain: String) -> Result<SignedIn, ApiError> {
-    let email = email.trim().to_lowercase();
+/// Checks an e-mail and password and opens a session: the API's bearer token and the web
+/// pages' cookie alike. A wrong e-mail or password is the same 401 `invalid_credentials`;
+/// failures are throttled per account and per client address (429 `too_many_requests`).
+pub async fn sign_in(
+    state: &Arc<AppState>,
+    throttles: &Throttles,
+    client: Option<IpAddr>,
+    email: &str,
+    plain: String,
+) -> Result<SignedIn, ApiError> {
+    let email = normalise_email(email);
+    let client = throttle::client_key(client);
+    // Counted before the check of the password, so parallel guesses cannot slip past the
+    // limit; a success takes its attempt back.
+    throttles.login_account.check(&email)?;
+    throttles.login_client.take(&client)?;
+    throttles.login_account.record(&email);
+    let lookup = email.clone();
     let user = state
-        .db(move |conn| Ok(models::find_user_by_email(conn, &email)?))
+        .db(move |conn| Ok(models::find_user_by_email(conn, &lookup)?))
         .await?;
     let stored = user.as_ref().and_then(|u| u.password_hash.clone());
-    // argon2 is slow on purpose: keep it off the async workers.
-    let valid = web::block(move || password::verify(&plain, stored.as_deref())).await?;
+    // argon2 is slow on purpose: off the async workers, a bounded number at a time.
+    let valid = match password::verify_in_turn(plain, stored).await {
+        Ok(valid) => valid,
+        Err(busy) => {
+            // Not an attempt: the password was never checked.
+            throttles.login_account.forgive(&email);
+            throttles.login_client.forgive(&client);
+            return Err(busy);
+        }
+    };
     let user = match (valid, user) {
         (true, Some(user)) => user,
         _ => {
@@ -170,6 +205,8 @@ pub async fn sign_in(state: &AppState, email: &str, plain: String) -> Result<Sig
             ))
         }
     };
+    throttles.login_account.clear(&email);
+    throttles.login_client.forgive(&client);
     let token = SessionToken::generate();
     let expires_at = now() + Duration::hours(state.settings.auth.token_hours);
     let (hash, user_id) = (token.hash.clone(), user.id.clone());
@@ -187,29 +224,30 @@ pub async fn sign_in(state: &AppState, email: &str, plain: String) -> Result<Sig
     })
 }
 
-/// Chooses a password with the one-time token of a welcome or reset link; signs out every
-/// session of the account. 422 `invalid_token` for a link unknown, used or expired.
-pub async fn set_password(state: &AppState, token: &str, plain: &str) -> Result<User, ApiError> {
-    let new_password = Password::parse(plain)
-        .map_err(|m| ApiError::validation(vec![FieldError::new("password", m)]))?;
-    let plain = new_password.expose().to_owned();
-    let hash = web::block(move || password::hash(&plain))
-        .await?
-        .map_err(ApiError::internal)?;
+/// Chooses a password with the one-time token of a welcome or reset link and signs out every
+/// session of the account. 422 `invalid_token` for a link unknown, used or expired;
+/// `weak_password` as at registration (the account's own address included).
+pub async fn set_password(
+    state: &Arc<AppState>,
+    token: &str,
+    plain: &str,
+) -> Result<User, ApiError> {
+    let new_password = Password::parse(plain).map_err(|e| ApiError::validation(vec![e]))?;
+    let hash = password::hash_in_turn(new_password.expose().to_owned()).await?;
     let lookup = token_hash(token.trim());
     state
-        .db(move |conn| {
-            crate::db::write_transaction(conn, |conn| {
-                let user =
-                    models::user_for_password_token(conn, &lookup)?.ok_or_else(invalid_token)?;
-                // The database decides who used the link: of two requests racing with it,
-                // the second deletes nothing (it waits for the first's row lock on PostgreSQL).
-                if models::take_password_token(conn, &lookup)? == 0 {
-                    return Err(invalid_token());
-                }
-                models::replace_password(conn, &user.id, &hash)?;
-                Ok(user)
-            })
+        .write(move |tx, _| {
+            let user = models::user_for_password_token(tx, &lookup)?.ok_or_else(invalid_token)?;
+            new_password
+                .not_the_email(&user.email)
+                .map_err(|e| ApiError::validation(vec![e]))?;
+            // The database decides who used the link: of two requests racing with it, the
+            // second deletes nothing (it waits for the first's row lock on PostgreSQL).
+            if models::take_password_token(tx, &lookup)? == 0 {
+                return Err(invalid_token());
+            }
+            models::replace_password(tx, &user.id, &hash)?;
+            Ok(user)
         })
         .await
 }
@@ -222,20 +260,21 @@ pub fn invalid_token() -> ApiError {
     )
 }
 
-/// Queues a link to choose a new password if `email` has an account; the same outcome
-/// either way, so that the caller learns nothing.
-pub async fn request_password_reset(state: &AppState, email: &str) -> Result<(), ApiError> {
-    let email = email.trim().to_lowercase();
-    let outbox = state.outbox.clone();
-    let public_url = state.settings.server.public_url.clone();
+/// Queues a link to choose a new password if `email` has an account: the same outcome either
+/// way, so that the caller learns nothing. Throttled per address, account or not.
+pub async fn request_password_reset(
+    state: &Arc<AppState>,
+    throttles: &Throttles,
+    email: &str,
+) -> Result<(), ApiError> {
+    let email = normalise_email(email);
+    throttles.reset_address.take(&email)?;
     state
-        .db(move |conn| {
-            crate::db::write_transaction(conn, |conn| {
-                if let Some(user) = models::find_user_by_email(conn, &email)? {
-                    password_reset(conn, &outbox, &public_url, &user)?;
-                }
-                Ok(())
-            })
+        .write(move |tx, state| {
+            if let Some(user) = models::find_user_by_email(tx, &email)? {
+                password_reset(tx, &state.outbox, &state.settings.server.public_url, &user)?;
+            }
+            Ok(())
         })
         .await
 }

@@ -1,8 +1,11 @@
 //! Account rules, parsed once at the edge: roles, e-mail addresses, passwords, names, and the
 //! bearer tokens. Nothing here touches the database.
 
+use std::collections::HashSet;
 use std::fmt;
 use std::str::FromStr;
+use std::sync::LazyLock;
+use std::time::{Duration, Instant};
 
 use rand::RngCore;
 use serde::{Deserialize, Serialize};
@@ -10,8 +13,11 @@ use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 
 use crate::error::FieldError;
+use crate::text::normalise_email;
 
 pub const MIN_PASSWORD_CHARS: usize = 10;
+/// Every demo account's password (`fieldlab seed-demo`), so the demo can be tried at once.
+pub const DEMO_PASSWORD: &str = "fieldlab-demo";
 const MAX_PASSWORD_CHARS: usize = 256;
 const MAX_NAME_CHARS: usize = 200;
 
@@ -78,7 +84,7 @@ pub struct Email(String);
 
 impl Email {
     pub fn parse(raw: &str) -> Result<Self, String> {
-        let normalised = raw.trim().to_lowercase();
+        let normalised = normalise_email(raw);
         if normalised.is_empty() {
             return Err("is required".into());
         }
@@ -101,23 +107,60 @@ impl Email {
     }
 }
 
-/// A password good enough to keep: at least ten characters.
+/// The contract's code for a password that is long enough but trivially guessed.
+pub const WEAK_PASSWORD: &str = "weak_password";
+
+/// A few hundred of the commonest passwords (lower case, one a line).
+static COMMON_PASSWORDS: LazyLock<HashSet<&'static str>> = LazyLock::new(|| {
+    include_str!("common-passwords.txt")
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .collect()
+});
+
+/// A password good enough to keep: at least ten characters, not all one character, not among
+/// the commonest passwords, and (checked against its account by `not_the_email`) not the
+/// account's e-mail address.
 pub struct Password(String);
 
 impl Password {
-    pub fn parse(raw: &str) -> Result<Self, String> {
+    pub fn parse(raw: &str) -> Result<Self, FieldError> {
+        let error = |message: String| FieldError::new("password", message);
+        let weak = |message: &str| FieldError::new("password", message).with_code(WEAK_PASSWORD);
         let chars = raw.chars().count();
         if chars < MIN_PASSWORD_CHARS {
-            return Err(format!(
+            return Err(error(format!(
                 "must be at least {MIN_PASSWORD_CHARS} characters long"
-            ));
+            )));
         }
         if chars > MAX_PASSWORD_CHARS {
-            return Err(format!(
+            return Err(error(format!(
                 "must be at most {MAX_PASSWORD_CHARS} characters long"
+            )));
+        }
+        let mut all = raw.chars();
+        let first = all.next();
+        if all.all(|c| Some(c) == first) {
+            return Err(weak("must not be one character repeated"));
+        }
+        if COMMON_PASSWORDS.contains(raw.trim().to_lowercase().as_str()) {
+            return Err(weak(
+                "is among the most common passwords: choose one nobody would guess",
             ));
         }
         Ok(Self(raw.to_owned()))
+    }
+
+    /// Refuses the account's own e-mail address (ignoring case) as its password.
+    pub fn not_the_email(&self, email: &str) -> Result<(), FieldError> {
+        if normalise_email(&self.0) == normalise_email(email) {
+            return Err(
+                FieldError::new("password", "must not be the e-mail address")
+                    .with_code(WEAK_PASSWORD),
+            );
+        }
+        Ok(())
     }
 
     pub fn expose(&self) -> &str {
@@ -180,13 +223,18 @@ impl NewAccount {
         allowed: &[Role],
     ) -> Result<Self, Vec<FieldError>> {
         let mut errors = Vec::new();
+        let raw_email = email;
         let email = Email::parse(email).map_err(|m| errors.push(FieldError::new("email", m)));
         let name = PersonName::parse(name).map_err(|m| errors.push(FieldError::new("name", m)));
         let role = parse_role(role, allowed).map_err(|m| errors.push(FieldError::new("role", m)));
         let password = password
-            .map(Password::parse)
+            .map(|p| {
+                let p = Password::parse(p)?;
+                p.not_the_email(raw_email)?;
+                Ok(p)
+            })
             .transpose()
-            .map_err(|m| errors.push(FieldError::new("password", m)));
+            .map_err(|e| errors.push(e));
         match (email, name, role, password) {
             (Ok(email), Ok(name), Ok(role), Ok(password)) => Ok(Self {
                 email,
@@ -231,6 +279,64 @@ pub fn token_hash(plain: &str) -> String {
     hex::encode(Sha256::digest(plain.as_bytes()))
 }
 
+/// The attempts one key (an account, a client address, a mailbox) made in its current window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Attempts {
+    count: u32,
+    since: Instant,
+}
+
+impl Attempts {
+    /// When the key's window opened.
+    pub fn since(&self) -> Instant {
+        self.since
+    }
+}
+
+/// At most `max` attempts per key in a window of `window` that opens at the key's first
+/// attempt; once spent, the key waits for its window to end. `max` 0: no limit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AttemptLimit {
+    pub max: u32,
+    pub window: Duration,
+}
+
+impl AttemptLimit {
+    /// How long the key must still wait, if it has spent its attempts.
+    pub fn wait(&self, attempts: Option<&Attempts>, now: Instant) -> Option<Duration> {
+        let attempts = attempts?;
+        let ends = attempts.since + self.window;
+        (self.max > 0 && attempts.count >= self.max && now < ends).then(|| ends - now)
+    }
+
+    /// The key's attempts with one more at `now` (a new window if the last one is over).
+    pub fn record(&self, attempts: Option<Attempts>, now: Instant) -> Attempts {
+        match attempts {
+            Some(a) if !self.is_over(&a, now) => Attempts {
+                count: a.count.saturating_add(1),
+                since: a.since,
+            },
+            _ => Attempts {
+                count: 1,
+                since: now,
+            },
+        }
+    }
+
+    /// The key's attempts with one taken back (an attempt that turned out well).
+    pub fn forgive(&self, attempts: Attempts) -> Attempts {
+        Attempts {
+            count: attempts.count.saturating_sub(1),
+            ..attempts
+        }
+    }
+
+    /// Whether these attempts no longer count (their window has ended).
+    pub fn is_over(&self, attempts: &Attempts, now: Instant) -> bool {
+        now >= attempts.since + self.window
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -250,14 +356,81 @@ mod tests {
 
     #[test]
     fn passwords_need_ten_characters() {
-        assert!(Password::parse("123456789").is_err());
-        assert!(Password::parse("1234567890").is_ok());
+        assert!(Password::parse("12345678x").is_err());
+        assert!(Password::parse("12345678xy").is_ok());
         // Characters, not bytes: ten accented letters are enough.
-        assert!(Password::parse("éééééééééé").is_ok());
+        assert!(Password::parse("éèéèéèéèéè").is_ok());
         assert_eq!(
-            format!("{:?}", Password::parse("1234567890").ok()),
+            format!("{:?}", Password::parse("12345678xy").ok()),
             "Some(Password(***))"
         );
+        let Err(short) = Password::parse("short") else {
+            panic!("too short")
+        };
+        assert_eq!((short.field.as_str(), short.code), ("password", None));
+    }
+
+    #[test]
+    fn guessable_passwords_are_weak() {
+        for raw in [
+            "aaaaaaaaaaaa",
+            "éééééééééé",
+            "1234567890",
+            "Password123",
+            "AZERTYUIOP",
+            "motdepasse",
+            "qwertyuiop",
+        ] {
+            let error = Password::parse(raw)
+                .err()
+                .unwrap_or_else(|| panic!("{raw}"));
+            assert_eq!(error.code, Some(WEAK_PASSWORD), "{raw}");
+        }
+        assert!(COMMON_PASSWORDS.len() > 300);
+        assert!(COMMON_PASSWORDS.iter().all(|p| *p == p.to_lowercase()));
+    }
+
+    #[test]
+    fn the_email_is_not_a_password() {
+        let password = Password::parse("Claire.Dupont@Ales.fr").expect("long enough");
+        let error = password
+            .not_the_email("claire.dupont@ales.fr")
+            .expect_err("same address");
+        assert_eq!(error.code, Some(WEAK_PASSWORD));
+        assert!(password.not_the_email("other@ales.fr").is_ok());
+        let err = NewAccount::parse(
+            "claire.dupont@ales.fr",
+            "Claire",
+            "founder",
+            Some("CLAIRE.DUPONT@ALES.FR"),
+            &Role::ALL,
+        )
+        .expect_err("weak");
+        assert_eq!(err[0].code, Some(WEAK_PASSWORD));
+    }
+
+    #[test]
+    fn attempts_are_limited_per_window() {
+        let limit = AttemptLimit {
+            max: 2,
+            window: Duration::from_secs(60),
+        };
+        let t0 = Instant::now();
+        let one = limit.record(None, t0);
+        assert_eq!(limit.wait(Some(&one), t0), None);
+        let two = limit.record(Some(one), t0 + Duration::from_secs(10));
+        assert_eq!(
+            limit.wait(Some(&two), t0 + Duration::from_secs(20)),
+            Some(Duration::from_secs(40))
+        );
+        // The window ends: the key starts afresh.
+        let later = t0 + Duration::from_secs(61);
+        assert!(limit.is_over(&two, later));
+        assert_eq!(limit.wait(Some(&two), later), None);
+        assert_eq!(limit.record(Some(two), later).count, 1);
+        assert_eq!(limit.wait(Some(&limit.forgive(two)), t0), None);
+        let unlimited = AttemptLimit { max: 0, ..limit };
+        assert_eq!(unlimited.wait(Some(&two), t0), None);
     }
 
     #[test]

@@ -3,25 +3,29 @@
 use actix_web::http::header::CONTENT_TYPE;
 use actix_web::{get, post};
 use actix_web::{web, HttpRequest, HttpResponse};
+use chrono::Duration;
+use futures_util::TryStreamExt;
 
 use crate::app::AppState;
-use crate::auth::domain::{NewAccount, Role};
+use crate::auth::domain::{token_hash, NewAccount, Password, Role, SessionToken};
 use crate::auth::extract::{CurrentUser, Staff};
-use crate::auth::import::parse_accounts_csv;
+use crate::auth::throttle::{self, Throttles};
 use crate::auth::views::{
-    CreateUserBody, ImportReport, LoginBody, LoginView, RegisterBody, UserFilter, UserView,
+    CreateUserBody, CsvUpload, ImportReport, LoginBody, LoginView, MeView, RegisterBody,
+    UserFilter, UserView,
 };
 use crate::auth::views::{ForgotPasswordBody, ImportLineError, SetPasswordBody};
-use crate::auth::{accounts, models};
+use crate::auth::{accounts, import, models, password};
 use crate::db::{self, DbConnection};
 use crate::error::{ApiError, Problem};
 use crate::mail::Outbox;
 use crate::paging::{Page, PageParams, PageRequest};
+use crate::text::normalise_email;
 
 /// Create a founder or company account.
 #[utoipa::path(tag = "accounts", request_body = RegisterBody,
     responses((status = 201, body = UserView), (status = 409, description = "`email_taken`", body = Problem),
-              (status = 422, description = "`validation_failed`", body = Problem)))]
+              (status = 422, description = "`validation_failed`, `weak_password`", body = Problem)))]
 #[post("/auth/register")]
 pub async fn register(
     state: web::Data<AppState>,
@@ -42,14 +46,19 @@ pub async fn register(
 /// Exchange an e-mail and password for a bearer token.
 #[utoipa::path(tag = "accounts", request_body = LoginBody,
     responses((status = 200, body = LoginView),
-              (status = 401, description = "`invalid_credentials`, whether the e-mail or the password is wrong", body = Problem)))]
+              (status = 401, description = "`invalid_credentials`, whether the e-mail or the password is wrong", body = Problem),
+              (status = 429, description = "`too_many_requests`: too many failures for this account or from this address; see `Retry-After`", body = Problem),
+              (status = 503, description = "`unavailable`: too many sign-ins at once; see `Retry-After`", body = Problem)))]
 #[post("/auth/login")]
 pub async fn login(
     state: web::Data<AppState>,
+    throttles: web::Data<Throttles>,
+    req: HttpRequest,
     body: web::Json<LoginBody>,
 ) -> Result<web::Json<LoginView>, ApiError> {
     let LoginBody { email, password } = body.into_inner();
-    let session = accounts::sign_in(&state, &email, password).await?;
+    let client = req.peer_addr().map(|a| a.ip());
+    let session = accounts::sign_in(&state, &throttles, client, &email, password).await?;
     Ok(web::Json(LoginView {
         token: session.token.plain,
         expires_at: db::utc(session.expires_at),
@@ -73,15 +82,28 @@ pub async fn logout(
 
 /// The signed-in user.
 #[utoipa::path(tag = "accounts", security(("bearer" = [])),
-    responses((status = 200, body = UserView), (status = 401, body = Problem)))]
+    responses((status = 200, body = MeView), (status = 401, body = Problem)))]
 #[get("/me")]
-pub async fn me(user: CurrentUser) -> web::Json<UserView> {
-    web::Json(UserView {
+pub async fn me(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+) -> Result<web::Json<MeView>, ApiError> {
+    let company_id = match user.role {
+        Role::Company => {
+            let id = user.id.clone();
+            state
+                .db(move |conn| Ok(models::company_of_contact(conn, &id)?))
+                .await?
+        }
+        _ => None,
+    };
+    let user = UserView {
         id: user.id,
         email: user.email,
         name: user.name,
         role: user.role,
-    })
+    };
+    Ok(web::Json(MeView { user, company_id }))
 }
 
 /// Create an account with any role (staff only).
@@ -124,12 +146,17 @@ pub async fn list_users(
     state.page(&page, load, |u| &u.email, UserView::from).await
 }
 
-/// Import accounts from a CSV file with the header `email,name,role` (staff only). Each line
-/// is created whole or not at all; bad lines are reported with their number; e-mails that
-/// already have an account are skipped.
+/// Import accounts from a CSV file with the header `email,name,role` (staff only), sent as the
+/// body (`text/csv`) or as the one file of a `multipart/form-data` upload; `,` or `;` between
+/// fields, UTF-8 with or without a byte-order mark. Each line is created whole or not at all;
+/// bad lines are reported with their number; e-mails that already have an account are skipped.
 #[utoipa::path(tag = "accounts", security(("bearer" = [])),
-    request_body(content = String, content_type = "text/csv", example = "email,name,role\nana.lopez@etu.imt-mines-ales.fr,Ana Lopez,student\n"),
-    responses((status = 200, body = ImportReport), (status = 400, body = Problem), (status = 403, body = Problem)))]
+    request_body(description = "The CSV as the body, or one file in a form upload", content(
+        (String = "text/csv", example = "email;name;role\nana.lopez@etu.imt-mines-ales.fr;Ana Lopez;student\n"),
+        (CsvUpload = "multipart/form-data"))),
+    responses((status = 200, body = ImportReport),
+              (status = 400, description = "`bad_request`: not CSV, not UTF-8, no file or several, a wrong header", body = Problem),
+              (status = 403, body = Problem)))]
 #[post("/users/import")]
 pub async fn import_users(
     state: web::Data<AppState>,
@@ -137,19 +164,9 @@ pub async fn import_users(
     req: HttpRequest,
     body: web::Bytes,
 ) -> Result<web::Json<ImportReport>, ApiError> {
-    let is_csv = req
-        .headers()
-        .get(CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("text/csv") || v.starts_with("text/plain"));
-    if !is_csv {
-        return Err(ApiError::bad_request(
-            "Send the file with `Content-Type: text/csv`.",
-        ));
-    }
-    let text = std::str::from_utf8(&body)
-        .map_err(|_| ApiError::bad_request("The CSV file must be UTF-8 text."))?;
-    let parsed = parse_accounts_csv(text).map_err(ApiError::bad_request)?;
+    let file = uploaded_file(&req, body).await?;
+    let text = import::decode(&file).map_err(ApiError::bad_request)?;
+    let parsed = import::parse_accounts_csv(text).map_err(ApiError::bad_request)?;
     let outbox = state.outbox.clone();
     let public_url = state.settings.server.public_url.clone();
     let report = state
@@ -162,6 +179,54 @@ pub async fn import_users(
         "users imported"
     );
     Ok(web::Json(report))
+}
+
+/// The CSV file of an import: the body itself (`text/csv`, `text/plain`), or the one file of a
+/// `multipart/form-data` form (other form fields are ignored). The body was read whole within
+/// `server.max_body_bytes`, so the form is parsed from memory.
+async fn uploaded_file(req: &HttpRequest, body: web::Bytes) -> Result<web::Bytes, ApiError> {
+    let content_type = req
+        .headers()
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    if content_type.starts_with("text/csv") || content_type.starts_with("text/plain") {
+        return Ok(body);
+    }
+    if !content_type.starts_with("multipart/form-data") {
+        return Err(ApiError::bad_request(
+            "Send the file as `text/csv`, or as one file of a `multipart/form-data` upload.",
+        ));
+    }
+    let malformed = |e: actix_multipart::MultipartError| {
+        ApiError::bad_request(format!("The multipart/form-data upload is malformed: {e}."))
+    };
+    let stream = futures_util::stream::once(async move { Ok(body) });
+    let mut form = actix_multipart::Multipart::new(req.headers(), stream);
+    let mut files = Vec::new();
+    while let Some(mut field) = form.try_next().await.map_err(malformed)? {
+        let is_file = field
+            .content_disposition()
+            .is_some_and(|d| d.get_filename().is_some());
+        let mut content = web::BytesMut::new();
+        while let Some(chunk) = field.try_next().await.map_err(malformed)? {
+            content.extend_from_slice(&chunk);
+        }
+        if is_file {
+            files.push(content.freeze());
+        }
+    }
+    match <[_; 1]>::try_from(files) {
+        Ok([file]) => Ok(file),
+        Err(files) if files.is_empty() => Err(ApiError::bad_request(
+            "The upload has no file: attach the CSV file to the form.",
+        )),
+        Err(files) => Err(ApiError::bad_request(format!(
+            "The upload has {} files: send one CSV file at a time.",
+            files.len()
+        ))),
+    }
 }
 
 /// One transaction for the file, one savepoint per line: a line that fails leaves nothing,
@@ -183,12 +248,16 @@ fn import_accounts(
                 report.skipped += 1;
                 continue;
             }
+            let welcome_by = accounts::Welcome {
+                outbox,
+                public_url,
+                sender: &staff.name,
+            };
             let created = conn.savepoint::<_, ApiError, _>(|conn| {
-                let user = models::insert_user(conn, account, None, Some(&staff.id))?;
-                accounts::welcome(conn, outbox, public_url, &user, &staff.name)
+                accounts::insert_account(conn, account, None, Some(&staff.id), Some(welcome_by))
             });
             match created {
-                Ok(()) => report.created += 1,
+                Ok(_) => report.created += 1,
                 Err(e) => report.errors.push(ImportLineError {
                     line: *line,
                     message: format!("not created: {e}"),
@@ -205,7 +274,7 @@ fn import_accounts(
 /// session of the account.
 #[utoipa::path(tag = "accounts", request_body = SetPasswordBody,
     responses((status = 200, body = UserView),
-              (status = 422, description = "`invalid_token` (unknown, used or expired) or `validation_failed`", body = Problem)))]
+              (status = 422, description = "`invalid_token` (unknown, used or expired), `weak_password` or `validation_failed`", body = Problem)))]
 #[post("/auth/set-password")]
 pub async fn set_password(
     state: web::Data<AppState>,
@@ -222,12 +291,14 @@ pub async fn set_password(
 /// Ask for a link to choose a new password. Always 202, whether or not the address has an
 /// account, so that the answer reveals nothing.
 #[utoipa::path(tag = "accounts", request_body = ForgotPasswordBody,
-    responses((status = 202, description = "If the address has an account, an e-mail is on its way")))]
+    responses((status = 202, description = "If the address has an account, an e-mail is on its way"),
+              (status = 429, description = "`too_many_requests` for this address, whether or not it has an account; see `Retry-After`", body = Problem)))]
 #[post("/auth/forgot-password")]
 pub async fn forgot_password(
     state: web::Data<AppState>,
+    throttles: web::Data<Throttles>,
     body: web::Json<ForgotPasswordBody>,
 ) -> Result<HttpResponse, ApiError> {
-    accounts::request_password_reset(&state, &body.into_inner().email).await?;
+    accounts::request_password_reset(&state, &throttles, &body.into_inner().email).await?;
     Ok(HttpResponse::Accepted().finish())
 }

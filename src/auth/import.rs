@@ -1,5 +1,7 @@
 //! Reading a CSV of accounts (`email,name,role`): every line parsed on its own, a bad line
-//! reported with its line number without stopping the good ones. Pure: no database here.
+//! reported with its line number without stopping the good ones. Files come as spreadsheets
+//! save them: `,` or `;` between fields (French Excel writes `;`), a UTF-8 byte-order mark,
+//! CRLF line ends. Pure: no database here.
 
 use std::collections::HashMap;
 
@@ -15,10 +17,42 @@ pub struct ParsedImport {
     pub errors: Vec<ImportLineError>,
 }
 
+/// The uploaded bytes as text, without the byte-order mark spreadsheets add. Anything but
+/// UTF-8 (Excel's plain "CSV" is Windows-1252 in France, its "Unicode text" UTF-16) is
+/// refused with what to do instead: guessing an encoding would garble names silently.
+pub fn decode(bytes: &[u8]) -> Result<&str, String> {
+    const SAVE_AS: &str = "Save it as UTF-8 (in Excel: Save As, then the type \"CSV UTF-8\") \
+                           and send it again.";
+    if bytes.starts_with(&[0xff, 0xfe]) || bytes.starts_with(&[0xfe, 0xff]) {
+        return Err(format!("The file is UTF-16 text, not UTF-8. {SAVE_AS}"));
+    }
+    let bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
+    std::str::from_utf8(bytes).map_err(|e| {
+        let line = bytes[..e.valid_up_to()]
+            .iter()
+            .filter(|b| **b == b'\n')
+            .count()
+            + 1;
+        format!("The file is not UTF-8 text (line {line}). {SAVE_AS}")
+    })
+}
+
+/// The field separator, read from the header line: `;` when it has more of them than `,`.
+pub fn separator(text: &str) -> u8 {
+    let header = text.lines().next().unwrap_or("");
+    let count = |c: char| header.matches(c).count();
+    if count(';') > count(',') {
+        b';'
+    } else {
+        b','
+    }
+}
+
 /// Fails as a whole only when the header itself is wrong.
 pub fn parse_accounts_csv(text: &str) -> Result<ParsedImport, String> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text); // spreadsheets add a BOM
     let mut reader = csv::ReaderBuilder::new()
+        .delimiter(separator(text))
         .flexible(true)
         .trim(csv::Trim::All)
         .from_reader(text.as_bytes());
@@ -131,6 +165,49 @@ mod tests {
             parse_accounts_csv("\u{feff}Role,Email,Name\nstaff,x@ales.fr,X\n").expect("ok");
         assert_eq!(parsed.accounts.len(), 1);
         assert_eq!(parsed.accounts[0].1.role, Role::Staff);
+    }
+
+    #[test]
+    fn french_excel_files_use_semicolons_crlf_and_a_bom() {
+        let bytes = "\u{feff}email;name;role\r\n\
+                     zoe@ales.fr;Zoé Martin;student\r\n\
+                     bad;Léo, le second;student\r\n\
+                     \r\n\
+                     luc@ales.fr;\"Roux; Luc\";founder\r\n"
+            .as_bytes();
+        let parsed = parse_accounts_csv(decode(bytes).expect("utf-8")).expect("header ok");
+        let names: Vec<(u64, &str)> = parsed
+            .accounts
+            .iter()
+            .map(|(l, a)| (*l, a.name.as_str()))
+            .collect();
+        assert_eq!(names, [(2, "Zoé Martin"), (5, "Roux; Luc")]);
+        assert_eq!(parsed.errors.len(), 1);
+        assert_eq!(parsed.errors[0].line, 3);
+        assert!(parsed.errors[0].message.starts_with("email:"));
+    }
+
+    #[test]
+    fn the_separator_comes_from_the_header_line() {
+        assert_eq!(separator("email;name;role\nx@y.fr;A, B;student"), b';');
+        assert_eq!(
+            separator("email,name,role\nx@y.fr,\"A; B; C\",student"),
+            b','
+        );
+        assert_eq!(separator("email\r\n"), b',');
+        assert_eq!(separator(""), b',');
+    }
+
+    #[test]
+    fn files_that_are_not_utf8_are_refused_with_what_to_do() {
+        // "Zoé" in Latin-1 / Windows-1252, as Excel's plain "CSV" saves it, on line 2.
+        let latin1 = b"email;name;role\r\nzoe@ales.fr;Zo\xe9;student\r\n";
+        let message = decode(latin1).expect_err("not utf-8");
+        assert!(message.contains("line 2"), "{message}");
+        assert!(message.contains("CSV UTF-8"), "{message}");
+        let utf16 = b"\xff\xfee\0m\0";
+        assert!(decode(utf16).expect_err("utf-16").contains("UTF-16"));
+        assert_eq!(decode(b"\xef\xbb\xbfemail").expect("utf-8"), "email");
     }
 
     #[test]

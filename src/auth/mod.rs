@@ -8,6 +8,7 @@ pub mod handlers;
 pub mod import;
 pub mod models;
 pub mod password;
+pub mod throttle;
 pub mod views;
 
 use utoipa_actix_web::service_config::ServiceConfig;

@@ -189,3 +189,14 @@ pub fn replace_password(conn: &mut DbConnection, user_id: &str, hash: &str) -> Q
     diesel::delete(sessions::table.filter(sessions::user_id.eq(user_id))).execute(conn)?;
     Ok(())
 }
+
+/// The id of the company this account is the contact of, if any (missions own companies;
+/// this one query keeps `/me` from importing them).
+pub fn company_of_contact(conn: &mut DbConnection, user_id: &str) -> QueryResult<Option<String>> {
+    use crate::db::schema::companies;
+    companies::table
+        .filter(companies::contact_id.eq(user_id))
+        .select(companies::id)
+        .first(conn)
+        .optional()
+}

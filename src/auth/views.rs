@@ -17,6 +17,16 @@ pub struct UserView {
     pub role: Role,
 }
 
+/// `GET /me`: the user, and for a company contact the company's id.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MeView {
+    #[serde(flatten)]
+    pub user: UserView,
+    /// The company this account is the contact of (company accounts only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub company_id: Option<String>,
+}
+
 impl From<User> for UserView {
     fn from(user: User) -> Self {
         Self {
@@ -84,6 +94,13 @@ pub struct ImportLineError {
     /// Line number in the file (the header is line 1).
     pub line: u64,
     pub message: String,
+}
+
+/// `POST /users/import` as a form upload: the CSV file in one file field (any name).
+#[derive(ToSchema)]
+pub struct CsvUpload {
+    #[schema(value_type = String, format = Binary)]
+    pub file: Vec<u8>,
 }
 
 #[derive(Debug, Default, Serialize, ToSchema)]

@@ -9,15 +9,19 @@ use chrono::{Months, NaiveDate};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::auth::Role;
+use crate::auth::domain::Role;
 use crate::error::{ApiError, FieldError};
+use crate::text::not_blank;
 use crate::tutors::domain::Domain;
 
 const MAX_TITLE_CHARS: usize = 200;
 const MAX_SUMMARY_CHARS: usize = 5_000;
 const MAX_REASON_CHARS: usize = 2_000;
 
+// Named apart in the OpenAPI document: `mail::Status` is also a `Status`, and one name for two
+// enums made the `status` filter of `GET /applications` show the e-mail states.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[schema(as = ApplicationStatus)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     Submitted,
@@ -96,7 +100,7 @@ impl Move {
 /// The state machine of the contract: `submitted` → `incubating` | `rejected` | `withdrawn`;
 /// `incubating` → `graduated` | `discontinued`; a tutor is (re)assigned only while
 /// `incubating`. Any other move is 409 `invalid_transition`.
-pub fn transition(from: Status, mv: Move) -> Result<Status, ApiError> {
+pub fn transition(from: Status, mv: Move) -> Result<Status, Refusal> {
     use Move as M;
     use Status as S;
     match (from, mv) {
@@ -106,19 +110,79 @@ pub fn transition(from: Status, mv: Move) -> Result<Status, ApiError> {
         (S::Incubating, M::Graduate) => Ok(S::Graduated),
         (S::Incubating, M::Discontinue) => Ok(S::Discontinued),
         (S::Incubating, M::AssignTutor) => Ok(S::Incubating),
-        (from, mv) => Err(ApiError::conflict(
-            "invalid_transition",
-            format!(
-                "An application that is `{from}` cannot be {}.",
-                match mv {
-                    M::Admit => "admitted",
-                    M::Reject => "rejected",
-                    M::Withdraw => "withdrawn",
-                    M::Graduate | M::Discontinue => "closed",
-                    M::AssignTutor => "given a tutor (only incubating projects can)",
-                }
+        (from, mv) => Err(Refusal::InvalidTransition { from, mv }),
+    }
+}
+
+/// Why the incubator refuses a move: each with the contract's code; `From<Refusal> for
+/// ApiError` chooses the status.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refusal {
+    /// The application (or the caller's view of it) does not exist.
+    NotFound,
+    InvalidTransition {
+        from: Status,
+        mv: Move,
+    },
+    CapacityReached {
+        incubating: i64,
+        capacity: i64,
+    },
+    /// `tutor_id` names no tutor.
+    NotATutor,
+    TutorOverloaded {
+        name: String,
+        projects: i64,
+    },
+}
+
+impl Refusal {
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::NotFound => "not_found",
+            Self::InvalidTransition { .. } => "invalid_transition",
+            Self::CapacityReached { .. } => "capacity_reached",
+            Self::NotATutor => "validation_failed",
+            Self::TutorOverloaded { .. } => "tutor_overloaded",
+        }
+    }
+}
+
+impl From<Refusal> for ApiError {
+    fn from(refusal: Refusal) -> Self {
+        let code = refusal.code();
+        match refusal {
+            Refusal::NotFound => ApiError::not_found(),
+            Refusal::InvalidTransition { from, mv } => ApiError::conflict(
+                code,
+                format!(
+                    "An application that is `{from}` cannot be {}.",
+                    match mv {
+                        Move::Admit => "admitted",
+                        Move::Reject => "rejected",
+                        Move::Withdraw => "withdrawn",
+                        Move::Graduate | Move::Discontinue => "closed",
+                        Move::AssignTutor => "given a tutor (only incubating projects can)",
+                    }
+                ),
             ),
-        )),
+            Refusal::CapacityReached {
+                incubating,
+                capacity,
+            } => ApiError::conflict(
+                code,
+                format!("The incubator is full: {incubating} projects incubating for {capacity} places."),
+            )
+            .with("capacity", capacity)
+            .with("incubating", incubating),
+            Refusal::NotATutor => {
+                ApiError::validation(vec![FieldError::new("tutor_id", "is not a tutor")])
+            }
+            Refusal::TutorOverloaded { name, projects } => ApiError::conflict(
+                code,
+                format!("{name} already follows {projects} projects, their limit."),
+            ),
+        }
     }
 }
 
@@ -160,17 +224,14 @@ impl Capacity {
     }
 
     /// 409 `capacity_reached` when no place is left for one more project.
-    pub fn admit_one(self) -> Result<(), ApiError> {
+    pub fn admit_one(self) -> Result<(), Refusal> {
         if self.available > 0 {
             Ok(())
         } else {
-            Err(ApiError::conflict(
-                "capacity_reached",
-                format!(
-                    "The incubator is full: {} projects incubating for {} places.",
-                    self.incubating, self.capacity
-                ),
-            ))
+            Err(Refusal::CapacityReached {
+                incubating: self.incubating,
+                capacity: self.capacity,
+            })
         }
     }
 }
@@ -257,7 +318,7 @@ impl Decision {
         starts_on: Option<&str>,
     ) -> Result<Self, Vec<FieldError>> {
         let mut errors = Vec::new();
-        let reason = match reason.map(str::trim).filter(|r| !r.is_empty()) {
+        let reason = match not_blank(reason) {
             Some(r) if r.chars().count() > MAX_REASON_CHARS => {
                 errors.push(FieldError::new(
                     "reason",
@@ -267,12 +328,12 @@ impl Decision {
             }
             other => other.map(str::to_owned),
         };
-        let starts_on = match starts_on.map(str::trim).filter(|s| !s.is_empty()) {
+        let starts_on = match not_blank(starts_on) {
             None => None,
-            Some(s) => match NaiveDate::parse_from_str(s, "%Y-%m-%d") {
-                Ok(d) => Some(d),
-                Err(_) => {
-                    errors.push(FieldError::new("starts_on", "must be a date, YYYY-MM-DD"));
+            Some(s) => match crate::dates::parse_date(s) {
+                Some(d) => Some(d),
+                None => {
+                    errors.push(FieldError::new("starts_on", crate::dates::DATE_EXPECTED));
                     None
                 }
             },
@@ -296,6 +357,45 @@ impl Decision {
             Some(d) if errors.is_empty() => Ok(d),
             _ => Err(errors),
         }
+    }
+}
+
+impl Decision {
+    /// The move this decision makes.
+    pub fn mv(&self) -> Move {
+        match self {
+            Decision::Admit { .. } => Move::Admit,
+            Decision::Reject { .. } => Move::Reject,
+        }
+    }
+
+    pub fn reason(&self) -> Option<&str> {
+        match self {
+            Decision::Admit { reason, .. } | Decision::Reject { reason } => reason.as_deref(),
+        }
+    }
+}
+
+/// Staff ending an incubation: the outcome, and a reason kept in the audit trail.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Closing {
+    pub outcome: Move,
+    pub reason: Option<String>,
+}
+
+impl Closing {
+    pub fn parse(outcome: &str, reason: Option<&str>) -> Result<Self, Vec<FieldError>> {
+        let outcome = parse_outcome(outcome).map_err(|e| vec![e])?;
+        let reason = not_blank(reason).map(str::to_owned);
+        Ok(Self { outcome, reason })
+    }
+}
+
+/// The tutor staff choose: an id, required.
+pub fn parse_tutor_id(raw: &str) -> Result<String, Vec<FieldError>> {
+    match raw.trim() {
+        "" => Err(vec![FieldError::new("tutor_id", "is required")]),
+        id => Ok(id.to_owned()),
     }
 }
 
@@ -426,6 +526,20 @@ mod tests {
         assert!(Decision::parse("maybe", None, None).is_err());
         assert!(Decision::parse("admit", None, Some("01/09/2027")).is_err());
         assert_eq!(parse_outcome("graduated").ok(), Some(Move::Graduate));
+        let closing = Closing::parse("discontinued", Some("  "));
+        assert_eq!(
+            closing.ok(),
+            Some(Closing {
+                outcome: Move::Discontinue,
+                reason: None
+            })
+        );
+        assert!(parse_tutor_id("  ").is_err());
+        assert_eq!(parse_tutor_id(" t1 ").ok().as_deref(), Some("t1"));
+        assert_eq!(
+            Decision::parse("reject", Some("non"), None).map(|d| d.mv()),
+            Ok(Move::Reject)
+        );
         assert!(parse_outcome("sold").is_err());
     }
 }

@@ -1,5 +1,7 @@
 //! The incubator's e-mails, queued in the transaction of the change they announce: the
-//! decision to the founder, the new project to its tutor, a handover note to a replaced tutor.
+//! receipt to the founder and a notice to staff when an application is submitted, the
+//! decision to the founder, the new project to its tutor and the tutor to the founder, a
+//! handover note to a replaced tutor.
 
 use chrono::NaiveDate;
 use serde::Serialize;
@@ -26,6 +28,71 @@ fn label(domain: &str) -> DomainLabel {
         },
         Err(_) => DomainLabel { fr: "", en: "" },
     }
+}
+
+#[derive(Serialize)]
+struct Submitted<'a> {
+    name: &'a str,
+    title: &'a str,
+    summary: &'a str,
+    domain: DomainLabel,
+    manufactured_product: bool,
+    founder_name: &'a str,
+    application_id: &'a str,
+}
+
+fn submitted<'a>(name: &'a str, founder: &'a str, application: &'a Application) -> Submitted<'a> {
+    Submitted {
+        name,
+        title: &application.title,
+        summary: &application.summary,
+        domain: label(&application.domain),
+        manufactured_product: application.manufactured_product,
+        founder_name: founder,
+        application_id: &application.id,
+    }
+}
+
+/// The founder's receipt for a submitted application.
+pub fn received(
+    conn: &mut WriteTx<'_>,
+    outbox: &Outbox,
+    email: &str,
+    name: &str,
+    application: &Application,
+) -> Result<(), ApiError> {
+    outbox.enqueue(
+        conn,
+        Email::new(
+            email,
+            "application_received",
+            submitted(name, name, application),
+        )
+        .dedupe(format!("application_received:{}", application.id)),
+    )?;
+    Ok(())
+}
+
+/// A notice of a new application to each staff account `(email, name)`.
+pub fn to_review(
+    conn: &mut WriteTx<'_>,
+    outbox: &Outbox,
+    staff: &[(String, String)],
+    founder: &str,
+    application: &Application,
+) -> Result<(), ApiError> {
+    for (email, name) in staff {
+        outbox.enqueue(
+            conn,
+            Email::new(
+                email,
+                "application_to_review",
+                submitted(name, founder, application),
+            )
+            .dedupe(format!("application_to_review:{}:{email}", application.id)),
+        )?;
+    }
+    Ok(())
 }
 
 #[derive(Serialize)]
@@ -80,6 +147,15 @@ struct Assigned<'a> {
 }
 
 #[derive(Serialize)]
+struct Introduced<'a> {
+    name: &'a str,
+    title: &'a str,
+    tutor_name: &'a str,
+    tutor_email: &'a str,
+    replaced: bool,
+}
+
+#[derive(Serialize)]
 struct Replaced<'a> {
     name: &'a str,
     title: &'a str,
@@ -98,7 +174,8 @@ pub struct TutorChange<'a> {
     pub previous: Option<&'a User>,
 }
 
-/// The project to its new tutor (its title in the subject); a handover note to the one replaced.
+/// The project to its new tutor (its title in the subject), the tutor's name and address to
+/// the founder, a handover note to the one replaced.
 pub fn tutor_change(
     conn: &mut WriteTx<'_>,
     outbox: &Outbox,
@@ -121,6 +198,18 @@ pub fn tutor_change(
         conn,
         Email::new(&change.tutor.email, "tutor_assigned", assigned)
             .dedupe(format!("tutor_assigned:{}", change.event_id)),
+    )?;
+    let introduced = Introduced {
+        name: &change.founder.name,
+        title: &app.title,
+        tutor_name: &change.tutor.name,
+        tutor_email: &change.tutor.email,
+        replaced: change.previous.is_some(),
+    };
+    outbox.enqueue(
+        conn,
+        Email::new(&change.founder.email, "project_tutor", introduced)
+            .dedupe(format!("project_tutor:{}", change.event_id)),
     )?;
     if let Some(previous) = change.previous {
         let replaced = Replaced {

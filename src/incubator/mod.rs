@@ -1,6 +1,8 @@
 //! The incubator: founders' applications and their state machine, staff decisions within the
 //! incubator's capacity, closing incubations, project tutors, and the audit trail.
 
+pub mod decisions;
+pub mod demo;
 pub mod domain;
 pub mod emails;
 pub mod handlers;

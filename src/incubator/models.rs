@@ -34,6 +34,48 @@ impl Application {
     }
 }
 
+/// Someone an application names: its tutor.
+#[derive(Debug, Clone, PartialEq, Eq, Queryable)]
+pub struct Person {
+    pub id: String,
+    pub name: String,
+    pub email: String,
+}
+
+/// An application with its tutor's name and address, read in one query (a left join).
+#[derive(Debug, Clone)]
+pub struct Followed {
+    pub application: Application,
+    pub tutor: Option<Person>,
+}
+
+type FollowedRow = (Application, Option<Person>);
+
+impl From<FollowedRow> for Followed {
+    fn from((application, tutor): FollowedRow) -> Self {
+        Self { application, tutor }
+    }
+}
+
+macro_rules! with_tutor {
+    () => {
+        applications::table
+            .left_join(users::table.on(applications::tutor_id.eq(users::id.nullable())))
+            .select((
+                Application::as_select(),
+                (users::id, users::name, users::email).nullable(),
+            ))
+    };
+}
+
+/// The application with its tutor.
+pub fn find_followed(conn: &mut DbConnection, id: &str) -> QueryResult<Followed> {
+    with_tutor!()
+        .filter(applications::id.eq(id))
+        .first::<FollowedRow>(conn)
+        .map(Followed::from)
+}
+
 pub fn insert(
     conn: &mut DbConnection,
     founder_id: &str,
@@ -75,9 +117,8 @@ pub fn list(
     scope: Scope<'_>,
     status: Option<Status>,
     page: &PageRequest,
-) -> QueryResult<Vec<Application>> {
-    let mut query = applications::table
-        .select(Application::as_select())
+) -> QueryResult<Vec<Followed>> {
+    let mut query = with_tutor!()
         .order(applications::id.asc())
         .limit(page.fetch_limit())
         .into_boxed();
@@ -92,7 +133,17 @@ pub fn list(
     if let Some(after) = &page.after {
         query = query.filter(applications::id.gt(after.clone()));
     }
-    query.load(conn)
+    let rows: Vec<FollowedRow> = query.load(conn)?;
+    Ok(rows.into_iter().map(Followed::from).collect())
+}
+
+/// `(email, name)` of every staff account: who gets staff notices.
+pub fn staff_contacts(conn: &mut DbConnection) -> QueryResult<Vec<(String, String)>> {
+    users::table
+        .filter(users::role.eq("staff"))
+        .order(users::id.asc())
+        .select((users::email, users::name))
+        .load(conn)
 }
 
 pub fn count_incubating(conn: &mut DbConnection) -> QueryResult<i64> {
@@ -138,25 +189,27 @@ pub struct StatusChange<'a> {
     pub updated_at: NaiveDateTime,
 }
 
+/// Writes the change; returns the application as it now is, with its tutor.
 pub fn change_status(
     conn: &mut DbConnection,
     id: &str,
     change: &StatusChange<'_>,
-) -> QueryResult<Application> {
+) -> QueryResult<Followed> {
     diesel::update(applications::table.find(id))
         .set(change)
         .execute(conn)?;
-    find(conn, id)
+    find_followed(conn, id)
 }
 
-pub fn set_tutor(conn: &mut DbConnection, id: &str, tutor_id: &str) -> QueryResult<Application> {
+/// Gives the project its tutor; returns it as it now is, with its tutor.
+pub fn set_tutor(conn: &mut DbConnection, id: &str, tutor_id: &str) -> QueryResult<Followed> {
     diesel::update(applications::table.find(id))
         .set((
             applications::tutor_id.eq(tutor_id),
             applications::updated_at.eq(now()),
         ))
         .execute(conn)?;
-    find(conn, id)
+    find_followed(conn, id)
 }
 
 /// One line of the audit trail.

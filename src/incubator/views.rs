@@ -6,7 +6,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::db::utc;
 use crate::incubator::domain::Status;
-use crate::incubator::models::{Application, Event};
+use crate::incubator::models::{Event, Followed, Person};
 use crate::tutors::domain::{Domain, Suggestion};
 
 /// An application as every endpoint shows one.
@@ -23,6 +23,8 @@ pub struct ApplicationView {
     pub status: Status,
     #[schema(format = Uuid)]
     pub tutor_id: Option<String>,
+    /// Who follows the project (null until staff choose).
+    pub tutor: Option<PersonView>,
     pub starts_on: Option<NaiveDate>,
     pub ends_on: Option<NaiveDate>,
     /// Staff's reason for the decision, as the founder sees it.
@@ -31,10 +33,16 @@ pub struct ApplicationView {
     pub updated_at: DateTime<Utc>,
 }
 
-impl From<Application> for ApplicationView {
-    fn from(a: Application) -> Self {
+impl From<Followed> for ApplicationView {
+    fn from(
+        Followed {
+            application: a,
+            tutor,
+        }: Followed,
+    ) -> Self {
         Self {
             status: a.status(),
+            tutor: tutor.map(PersonView::from),
             id: a.id,
             founder_id: a.founder_id,
             title: a.title,
@@ -47,6 +55,25 @@ impl From<Application> for ApplicationView {
             decision_reason: a.decision_reason,
             created_at: utc(a.created_at),
             updated_at: utc(a.updated_at),
+        }
+    }
+}
+
+/// A person an application names, with what it takes to reach them.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PersonView {
+    #[schema(format = Uuid)]
+    pub id: String,
+    pub name: String,
+    pub email: String,
+}
+
+impl From<Person> for PersonView {
+    fn from(p: Person) -> Self {
+        Self {
+            id: p.id,
+            name: p.name,
+            email: p.email,
         }
     }
 }

@@ -10,7 +10,7 @@ use serde::Serialize;
 use crate::auth::{CurrentUser, Role};
 use crate::db::{self, new_id, now, utc, DbConnection};
 use crate::error::{ApiError, FieldError};
-use crate::labs::domain::{self, DurationLimits, Interval, ProjectClaim, Refusal};
+use crate::labs::domain::{self, DurationLimits, Interval, ProjectClaim, ProjectDates, Refusal};
 use crate::labs::ics::{self, BookingEvent};
 use crate::labs::models::{
     self, Bookable, Booking, Closure, Equipment, Lab, Project, CANCELLED, CONFIRMED,
@@ -42,7 +42,7 @@ pub fn book(
     } = models::bookable(conn, &request.equipment_id)?.ok_or_else(ApiError::not_found)?;
     let tz = lab.tz();
 
-    let claim = project_claim(conn, user, request.project.as_ref())?;
+    let (claim, dates) = project_claim(conn, user, request.project.as_ref())?;
     domain::may_book(user.role, &claim)?;
     if equipment.requires_training && !user.is(Role::Staff) {
         let day = domain::local_date(tz, request.starts_at);
@@ -55,7 +55,7 @@ pub fn book(
         min_minutes: equipment.min_minutes,
         max_minutes: equipment.max_minutes,
     };
-    domain::check_slot(slot, now(), limits, tz, &hours)?;
+    domain::check_slot(slot, now(), dates, limits, tz, &hours)?;
 
     let project = request.project;
     let booking = Booking {
@@ -100,9 +100,7 @@ pub fn book(
         if let (Some(project), Some(weekly)) = (&project, equipment.weekly_hours_per_project) {
             let week = domain::iso_week_of(tz, slot.start);
             let used = models::project_seconds(conn, &equipment.id, project, week)?;
-            if !domain::quota_allows(used, slot.seconds(), Some(weekly)) {
-                return Err(Refusal::QuotaExceeded.into());
-            }
+            domain::check_quota(used, slot.seconds(), Some(weekly))?;
         }
         if conflicts.booked {
             return Err(Refusal::BookingOverlap.into());
@@ -121,51 +119,65 @@ pub fn book(
     Ok(booking)
 }
 
-/// What the request's project is, as the database knows it.
+/// What the request's project is, as the database knows it, with its dates (read by the same
+/// query that says whose it is: no extra round trip).
 fn project_claim(
     conn: &mut DbConnection,
     user: &CurrentUser,
     project: Option<&Project>,
-) -> Result<ProjectClaim, ApiError> {
+) -> Result<(ProjectClaim, ProjectDates), ApiError> {
+    let unknown = |field: &str, message: &str| {
+        // Staff naming no real project get 422; anyone else 403, as for someone else's.
+        if user.is(Role::Staff) {
+            Err(ApiError::validation(vec![FieldError::new(field, message)]))
+        } else {
+            Ok(ProjectDates::default())
+        }
+    };
     match project {
         Some(Project::Application(application_id)) => {
             match models::application_of(conn, application_id)? {
-                Some((founder_id, status)) => Ok(ProjectClaim::Application {
-                    own: founder_id == user.id,
-                    incubating: status == crate::incubator::domain::Status::Incubating.as_str(),
-                }),
-                None if user.is(Role::Staff) => Err(ApiError::validation(vec![FieldError::new(
-                    "application_id",
-                    "no such application",
-                )])),
-                None => Ok(ProjectClaim::Application {
-                    own: false,
-                    incubating: false,
-                }),
+                Some(application) => Ok((
+                    ProjectClaim::Application {
+                        own: application.founder_id == user.id,
+                        incubating: application.status
+                            == crate::incubator::domain::Status::Incubating.as_str(),
+                    },
+                    application.dates(),
+                )),
+                None => {
+                    let dates = unknown("application_id", "no such application")?;
+                    let claim = ProjectClaim::Application {
+                        own: false,
+                        incubating: false,
+                    };
+                    Ok((claim, dates))
+                }
             }
         }
         Some(Project::Mission(mission_id)) => {
             use diesel::OptionalExtension;
             let mission = crate::missions::models::find_mission(conn, mission_id).optional()?;
             match mission {
-                // As for applications: staff naming no real mission get 422; anyone else 403.
-                None if user.is(Role::Staff) => Err(ApiError::validation(vec![FieldError::new(
-                    "mission_id",
-                    "no such mission",
-                )])),
-                None => Ok(ProjectClaim::Mission {
-                    held_by_team: false,
-                }),
-                Some(mission) => Ok(ProjectClaim::Mission {
-                    held_by_team: crate::missions::models::is_member(
-                        conn,
-                        &mission.team_id,
-                        &user.id,
-                    )?,
-                }),
+                None => {
+                    let dates = unknown("mission_id", "no such mission")?;
+                    let claim = ProjectClaim::Mission {
+                        held_by_team: false,
+                    };
+                    Ok((claim, dates))
+                }
+                Some(mission) => {
+                    let held_by_team =
+                        crate::missions::models::is_member(conn, &mission.team_id, &user.id)?;
+                    let dates = ProjectDates {
+                        starts_on: Some(mission.starts_on),
+                        ends_on: Some(mission.ends_on),
+                    };
+                    Ok((ProjectClaim::Mission { held_by_team }, dates))
+                }
             }
         }
-        None => Ok(ProjectClaim::None),
+        None => Ok((ProjectClaim::None, ProjectDates::default())),
     }
 }
 

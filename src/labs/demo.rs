@@ -4,9 +4,9 @@
 
 use diesel::prelude::*;
 
+use crate::clock::DEFAULT_TIMEZONE;
 use crate::db::schema::labs;
 use crate::db::{new_id, now, DbConnection};
-use crate::labs::domain::DEFAULT_TIMEZONE;
 use crate::labs::models::{self, Equipment, Lab, OpeningHourRow};
 
 struct DemoEquipment {
@@ -130,7 +130,7 @@ pub fn seed_demo(conn: &mut DbConnection) -> anyhow::Result<()> {
                 id: new_id(),
                 name: demo.name.into(),
                 description: demo.description.into(),
-                timezone: DEFAULT_TIMEZONE.into(),
+                timezone: DEFAULT_TIMEZONE.name().into(),
                 created_at: now(),
             };
             let hours: Vec<_> = demo

@@ -1,17 +1,17 @@
 //! The rules of labs and bookings as pure functions: wall-clock opening hours applied in the
 //! lab's time zone (right on both sides of a daylight-saving change), interval arithmetic
 //! (availability = opening hours − closures − bookings), the ISO week of the quota, who may
-//! book, and the contract's booking rules in the contract's order.
+//! book, new labs and equipment parsed, and the contract's booking rules in the contract's
+//! order, each refusal carrying the numbers behind it.
 
-use chrono::{
-    DateTime, Datelike, Duration, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc,
-};
+use chrono::{Datelike, Duration, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, TimeZone};
 use chrono_tz::Tz;
 
-use crate::auth::Role;
+use crate::auth::domain::Role;
+use crate::clock::DEFAULT_TIMEZONE;
 use crate::error::{ApiError, FieldError};
+use crate::text::not_blank;
 
-pub const DEFAULT_TIMEZONE: &str = "Europe/Paris";
 pub const DEFAULT_MIN_MINUTES: i32 = 30;
 pub const DEFAULT_MAX_MINUTES: i32 = 480;
 /// Longest availability window one request may ask for.
@@ -111,7 +111,8 @@ pub struct OpeningPeriod {
     pub closes: u16,
 }
 
-/// Parses the contract's `[{weekday, opens, closes}]`, reporting each bad entry by index.
+/// Parses the contract's `[{weekday, opens, closes}]`, reporting each bad entry by index;
+/// two periods of one weekday that overlap are refused (touching ones form one period).
 pub fn parse_opening_hours(
     entries: &[(i64, String, String)],
 ) -> Result<Vec<OpeningPeriod>, Vec<FieldError>> {
@@ -141,19 +142,140 @@ pub fn parse_opening_hours(
             if opens >= closes {
                 errors.push(FieldError::new(field("closes"), "must be after `opens`"));
             } else {
-                periods.push(OpeningPeriod {
+                let period = OpeningPeriod {
                     weekday,
                     opens,
                     closes,
-                });
+                };
+                periods.push((period, i));
             }
         }
     }
+    periods.sort();
+    for pair in periods.windows(2) {
+        let ((earlier, _), (later, i)) = (pair[0], pair[1]);
+        if earlier.weekday == later.weekday && later.opens < earlier.closes {
+            errors.push(FieldError::new(
+                format!("opening_hours[{i}].opens"),
+                format!(
+                    "overlaps the period {}–{} of the same weekday",
+                    format_wall_clock(earlier.opens),
+                    format_wall_clock(earlier.closes)
+                ),
+            ));
+        }
+    }
     if errors.is_empty() {
-        periods.sort();
-        Ok(periods)
+        Ok(periods.into_iter().map(|(p, _)| p).collect())
     } else {
         Err(errors)
+    }
+}
+
+fn required_text(field: &str, raw: &str) -> Result<String, FieldError> {
+    match raw.trim() {
+        "" => Err(FieldError::new(field, "is required")),
+        text => Ok(text.to_owned()),
+    }
+}
+
+fn optional_text(raw: Option<&str>) -> String {
+    raw.map(str::trim).unwrap_or_default().to_owned()
+}
+
+/// A lab staff create: its name, description, time zone (default the school's) and weekly
+/// opening periods, sorted.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewLab {
+    pub name: String,
+    pub description: String,
+    pub timezone: Tz,
+    pub hours: Vec<OpeningPeriod>,
+}
+
+impl NewLab {
+    pub fn parse(
+        name: &str,
+        description: Option<&str>,
+        timezone: Option<&str>,
+        hours: &[(i64, String, String)],
+    ) -> Result<Self, Vec<FieldError>> {
+        let mut errors = Vec::new();
+        let name = required_text("name", name).map_err(|e| errors.push(e));
+        let timezone = match not_blank(timezone) {
+            None => Ok(DEFAULT_TIMEZONE),
+            Some(text) => parse_timezone(text).ok_or_else(|| {
+                errors.push(FieldError::new(
+                    "timezone",
+                    "must be an IANA time zone such as Europe/Paris",
+                ))
+            }),
+        };
+        let hours = parse_opening_hours(hours).map_err(|e| errors.extend(e));
+        match (name, timezone, hours) {
+            (Ok(name), Ok(timezone), Ok(hours)) => Ok(Self {
+                name,
+                description: optional_text(description),
+                timezone,
+                hours,
+            }),
+            _ => Err(errors),
+        }
+    }
+}
+
+/// Equipment staff add to a lab, with its booking limits.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewEquipment {
+    pub name: String,
+    pub description: String,
+    pub limits: DurationLimits,
+    pub requires_training: bool,
+    /// Confirmed hours per project and ISO week; `None`: no quota.
+    pub weekly_hours_per_project: Option<i32>,
+}
+
+impl NewEquipment {
+    pub fn parse(
+        name: &str,
+        description: Option<&str>,
+        min_minutes: Option<i64>,
+        max_minutes: Option<i64>,
+        requires_training: Option<bool>,
+        weekly_hours_per_project: Option<i64>,
+    ) -> Result<Self, Vec<FieldError>> {
+        let mut errors = Vec::new();
+        let name = required_text("name", name).map_err(|e| errors.push(e));
+        let mut count = |field: &str, value: Option<i64>| -> Option<i32> {
+            let v = value?;
+            let parsed = i32::try_from(v).ok().filter(|v| *v >= 0);
+            if parsed.is_none() {
+                errors.push(FieldError::new(field, "must be an integer ≥ 0"));
+            }
+            parsed
+        };
+        let min = count("min_minutes", min_minutes).unwrap_or(DEFAULT_MIN_MINUTES);
+        let max = count("max_minutes", max_minutes).unwrap_or(DEFAULT_MAX_MINUTES);
+        let weekly = count("weekly_hours_per_project", weekly_hours_per_project);
+        if min > max {
+            errors.push(FieldError::new(
+                "max_minutes",
+                "must be at least `min_minutes`",
+            ));
+        }
+        match name {
+            Ok(name) if errors.is_empty() => Ok(Self {
+                name,
+                description: optional_text(description),
+                limits: DurationLimits {
+                    min_minutes: min,
+                    max_minutes: max,
+                },
+                requires_training: requires_training.unwrap_or(false),
+                weekly_hours_per_project: weekly,
+            }),
+            _ => Err(errors),
+        }
     }
 }
 
@@ -239,40 +361,55 @@ pub fn iso_week_of(tz: Tz, at: NaiveDateTime) -> Interval {
 }
 
 /// A booking's limits, from its equipment.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DurationLimits {
     pub min_minutes: i32,
     pub max_minutes: i32,
 }
 
-/// Why a booking is refused: each with the contract's status and code.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Why a booking is refused: each with the contract's code and the numbers behind it;
+/// `From<Refusal> for ApiError` chooses the status.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Refusal {
     Forbidden,
     TrainingRequired,
     InvalidInterval,
     InPast,
-    InvalidDuration,
-    OutsideOpeningHours,
+    /// Outside the dates of the project (application or mission) it is for.
+    OutsideProjectDates(ProjectDates),
+    InvalidDuration(DurationLimits),
+    /// Not inside one opening period of that day, whose periods these are.
+    OutsideOpeningHours(Vec<OpeningPeriod>),
     LabClosed,
-    QuotaExceeded,
+    QuotaExceeded {
+        limit_minutes: i64,
+        used_minutes: i64,
+    },
     BookingOverlap,
 }
 
 impl Refusal {
-    pub fn code(self) -> &'static str {
+    pub fn code(&self) -> &'static str {
         match self {
             Self::Forbidden => "forbidden",
             Self::TrainingRequired => "training_required",
             Self::InvalidInterval => "invalid_interval",
             Self::InPast => "in_past",
-            Self::InvalidDuration => "invalid_duration",
-            Self::OutsideOpeningHours => "outside_opening_hours",
+            Self::OutsideProjectDates(_) => "outside_project_dates",
+            Self::InvalidDuration(_) => "invalid_duration",
+            Self::OutsideOpeningHours(_) => "outside_opening_hours",
             Self::LabClosed => "lab_closed",
-            Self::QuotaExceeded => "quota_exceeded",
+            Self::QuotaExceeded { .. } => "quota_exceeded",
             Self::BookingOverlap => "booking_overlap",
         }
     }
+}
+
+/// An opening period as a refusal shows it: wall-clock `HH:MM` in the lab's zone.
+#[derive(serde::Serialize)]
+struct ShownPeriod {
+    opens: String,
+    closes: String,
 }
 
 impl From<Refusal> for ApiError {
@@ -280,8 +417,7 @@ impl From<Refusal> for ApiError {
         let code = refusal.code();
         match refusal {
             Refusal::Forbidden => ApiError::forbidden(),
-            Refusal::TrainingRequired => ApiError::new(
-                actix_web::http::StatusCode::FORBIDDEN,
+            Refusal::TrainingRequired => ApiError::refused(
                 code,
                 "This equipment needs a valid training authorization.",
             ),
@@ -291,24 +427,74 @@ impl From<Refusal> for ApiError {
             Refusal::InPast => {
                 ApiError::unprocessable(code, "The booking would start in the past.")
             }
-            Refusal::InvalidDuration => ApiError::unprocessable(
+            Refusal::OutsideProjectDates(dates) => ApiError::unprocessable(
                 code,
-                "The duration is outside this equipment's minimum and maximum.",
-            ),
-            Refusal::OutsideOpeningHours => ApiError::unprocessable(
+                "The booking is outside the project's dates (its start and end, in the lab's time zone).",
+            )
+            .with("starts_on", dates.starts_on)
+            .with("ends_on", dates.ends_on),
+            Refusal::InvalidDuration(limits) => ApiError::unprocessable(
                 code,
-                "The booking is not wholly inside one opening period of the lab.",
-            ),
+                format!(
+                    "The duration must be between {} and {} minutes for this equipment.",
+                    limits.min_minutes, limits.max_minutes
+                ),
+            )
+            .with("min_minutes", limits.min_minutes)
+            .with("max_minutes", limits.max_minutes),
+            Refusal::OutsideOpeningHours(periods) => {
+                let shown: Vec<ShownPeriod> = periods
+                    .iter()
+                    .map(|p| ShownPeriod {
+                        opens: format_wall_clock(p.opens),
+                        closes: format_wall_clock(p.closes),
+                    })
+                    .collect();
+                ApiError::unprocessable(
+                    code,
+                    "The booking is not wholly inside one opening period of the lab that day.",
+                )
+                .with("opening_hours", shown)
+            }
             Refusal::LabClosed => ApiError::conflict(code, "The lab is closed during this slot."),
-            Refusal::QuotaExceeded => ApiError::conflict(
+            Refusal::QuotaExceeded {
+                limit_minutes,
+                used_minutes,
+            } => ApiError::conflict(
                 code,
-                "The project's weekly hours on this equipment would be exceeded.",
-            ),
+                format!(
+                    "The project's weekly time on this equipment would pass its quota: \
+                     {used_minutes} of {limit_minutes} minutes are already booked this week."
+                ),
+            )
+            .with("limit_minutes", limit_minutes)
+            .with("used_minutes", used_minutes),
             Refusal::BookingOverlap => ApiError::conflict(
                 code,
                 "This equipment is already booked during part of this slot.",
             ),
         }
+    }
+}
+
+/// The dates a project's bookings must fall within: local dates of the lab, both included.
+/// A project without dates yet (a submitted application) bounds nothing on that side.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ProjectDates {
+    pub starts_on: Option<NaiveDate>,
+    pub ends_on: Option<NaiveDate>,
+}
+
+impl ProjectDates {
+    /// Whether `slot` lies within the dates, read in the lab's zone `tz`.
+    pub fn contains(&self, tz: Tz, slot: Interval) -> bool {
+        let after_start = self
+            .starts_on
+            .is_none_or(|d| slot.start >= local_to_utc(tz, d, 0));
+        let before_end = self
+            .ends_on
+            .is_none_or(|d| slot.end <= local_to_utc(tz, d + Duration::days(1), 0));
+        after_start && before_end
     }
 }
 
@@ -345,11 +531,13 @@ pub fn may_book(role: Role, claim: &ProjectClaim) -> Result<(), Refusal> {
     }
 }
 
-/// The rules that need no database, in the contract's order: interval, past, duration,
-/// opening hours. (Closures, quota and overlap follow, in that order, in the transaction.)
+/// The rules that need no database, in the contract's order: interval, past, the project's
+/// dates, duration, opening hours. (Closures, quota and overlap follow, in that order, in the
+/// transaction.)
 pub fn check_slot(
     slot: Interval,
     now: NaiveDateTime,
+    dates: ProjectDates,
     limits: DurationLimits,
     tz: Tz,
     hours: &[OpeningPeriod],
@@ -360,18 +548,24 @@ pub fn check_slot(
     if slot.start < now {
         return Err(Refusal::InPast);
     }
+    if !dates.contains(tz, slot) {
+        return Err(Refusal::OutsideProjectDates(dates));
+    }
     let seconds = slot.seconds();
     if seconds < i64::from(limits.min_minutes) * 60 || seconds > i64::from(limits.max_minutes) * 60
     {
-        return Err(Refusal::InvalidDuration);
+        return Err(Refusal::InvalidDuration(limits));
     }
-    let inside = open_on(tz, hours, local_date(tz, slot.start))
+    let day = local_date(tz, slot.start);
+    let inside = open_on(tz, hours, day)
         .iter()
         .any(|period| period.contains(&slot));
     if inside {
         Ok(())
     } else {
-        Err(Refusal::OutsideOpeningHours)
+        let weekday = day.weekday().number_from_monday() as u8;
+        let that_day = hours.iter().filter(|p| p.weekday == weekday).copied();
+        Err(Refusal::OutsideOpeningHours(that_day.collect()))
     }
 }
 
@@ -384,17 +578,53 @@ pub fn quota_allows(used_seconds: i64, requested_seconds: i64, weekly_hours: Opt
     }
 }
 
-/// An RFC 3339 instant in any offset → UTC, truncated to whole seconds (as stored).
-pub fn parse_instant(text: &str) -> Option<NaiveDateTime> {
-    use chrono::SubsecRound;
-    DateTime::parse_from_rfc3339(text.trim())
-        .ok()
-        .map(|t| t.with_timezone(&Utc).naive_utc().trunc_subsecs(0))
+pub use crate::dates::{parse_date, parse_instant};
+
+/// The quota rule with its numbers: `used_seconds` already booked by the project this week.
+pub fn check_quota(
+    used_seconds: i64,
+    requested_seconds: i64,
+    weekly_hours: Option<i32>,
+) -> Result<(), Refusal> {
+    match weekly_hours {
+        Some(hours) if !quota_allows(used_seconds, requested_seconds, weekly_hours) => {
+            Err(Refusal::QuotaExceeded {
+                limit_minutes: i64::from(hours) * 60,
+                used_minutes: used_seconds / 60,
+            })
+        }
+        _ => Ok(()),
+    }
 }
 
-/// A `YYYY-MM-DD` date.
-pub fn parse_date(text: &str) -> Option<NaiveDate> {
-    NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").ok()
+/// A bound of the bookings list (`from`, `to`): an instant, or a date in the lab's zone (like
+/// availability), which each lab reads in its own time zone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ListBound {
+    At(NaiveDateTime),
+    On(NaiveDate),
+}
+
+impl ListBound {
+    pub fn parse(text: &str) -> Option<Self> {
+        parse_instant(text)
+            .map(Self::At)
+            .or_else(|| parse_date(text).map(Self::On))
+    }
+
+    pub fn is_date(&self) -> bool {
+        matches!(self, Self::On(_))
+    }
+
+    /// The UTC instant: a date's local midnight in `tz`, or, at the end of a range, the
+    /// midnight after it (the date is included).
+    pub fn instant(self, tz: Tz, end_of_range: bool) -> NaiveDateTime {
+        match self {
+            Self::At(at) => at,
+            Self::On(day) if end_of_range => local_to_utc(tz, day + Duration::days(1), 0),
+            Self::On(day) => local_to_utc(tz, day, 0),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -488,6 +718,21 @@ mod tests {
             ["opening_hours[0].weekday", "opening_hours[1].closes"]
         );
         assert!(parse_opening_hours(&[(7, "00:00".into(), "24:00".into())]).is_ok());
+        // Overlapping periods of one weekday are refused, naming the later one; touching
+        // periods, or the same hours on two days, are fine.
+        let overlapping = parse_opening_hours(&[
+            (2, "08:00".into(), "12:00".into()),
+            (3, "08:00".into(), "12:00".into()),
+            (2, "11:00".into(), "14:00".into()),
+        ])
+        .expect_err("overlap");
+        assert_eq!(overlapping.len(), 1);
+        assert_eq!(overlapping[0].field, "opening_hours[2].opens");
+        assert!(parse_opening_hours(&[
+            (2, "08:00".into(), "12:00".into()),
+            (2, "12:00".into(), "14:00".into()),
+        ])
+        .is_ok());
     }
 
     #[test]
@@ -612,7 +857,8 @@ mod tests {
             max_minutes: 120,
         };
         let now = at("2027-03-01T00:00:00Z");
-        let check = |a: &str, b: &str| check_slot(iv(a, b), now, limits, PARIS, &hours);
+        let open = ProjectDates::default();
+        let check = |a: &str, b: &str| check_slot(iv(a, b), now, open, limits, PARIS, &hours);
         // Reversed AND in the past AND too long: the interval rule wins.
         assert_eq!(
             check("2027-02-01T12:00:00Z", "2027-02-01T08:00:00Z"),
@@ -626,11 +872,12 @@ mod tests {
         // Too long and outside the hours: duration wins.
         assert_eq!(
             check("2027-03-01T02:00:00Z", "2027-03-01T06:00:00Z"),
-            Err(Refusal::InvalidDuration)
+            Err(Refusal::InvalidDuration(limits))
         );
+        let monday = vec![hours[0]];
         assert_eq!(
             check("2027-03-01T06:30:00Z", "2027-03-01T07:30:00Z"),
-            Err(Refusal::OutsideOpeningHours)
+            Err(Refusal::OutsideOpeningHours(monday))
         );
         assert_eq!(
             check("2027-03-01T07:00:00Z", "2027-03-01T09:00:00Z"),
@@ -643,8 +890,107 @@ mod tests {
         // Saturday is closed.
         assert_eq!(
             check("2027-03-06T09:00:00Z", "2027-03-06T10:00:00Z"),
-            Err(Refusal::OutsideOpeningHours)
+            Err(Refusal::OutsideOpeningHours(Vec::new()))
         );
+    }
+
+    #[test]
+    fn a_project_books_within_its_dates_in_the_labs_zone() {
+        let hours = weekdays_8_to_18();
+        let limits = DurationLimits {
+            min_minutes: 30,
+            max_minutes: 120,
+        };
+        let now = at("2027-03-01T00:00:00Z");
+        let d = |s: &str| parse_date(s);
+        let dates = ProjectDates {
+            starts_on: d("2027-03-02"),
+            ends_on: d("2027-03-03"),
+        };
+        let check = |a: &str, b: &str| check_slot(iv(a, b), now, dates, limits, PARIS, &hours);
+        // Monday, the day before the project starts: refused, before duration and hours.
+        assert_eq!(
+            check("2027-03-01T02:00:00Z", "2027-03-01T09:00:00Z"),
+            Err(Refusal::OutsideProjectDates(dates))
+        );
+        assert_eq!(
+            check("2027-03-02T07:00:00Z", "2027-03-02T08:00:00Z"),
+            Ok(())
+        );
+        assert_eq!(
+            check("2027-03-03T16:00:00Z", "2027-03-03T17:00:00Z"),
+            Ok(())
+        );
+        assert_eq!(
+            check("2027-03-04T07:00:00Z", "2027-03-04T08:00:00Z"),
+            Err(Refusal::OutsideProjectDates(dates))
+        );
+        // The interval and the past still come first.
+        assert_eq!(
+            check("2027-03-04T08:00:00Z", "2027-03-04T07:00:00Z"),
+            Err(Refusal::InvalidInterval)
+        );
+        // Local dates: 23:30 UTC on the 3rd is already the 4th in Paris.
+        let late = ProjectDates {
+            starts_on: None,
+            ends_on: d("2027-03-03"),
+        };
+        assert!(!late.contains(PARIS, iv("2027-03-03T23:00:00Z", "2027-03-03T23:30:00Z")));
+        assert!(late.contains(PARIS, iv("2027-03-03T22:00:00Z", "2027-03-03T23:00:00Z")));
+        assert!(ProjectDates::default()
+            .contains(PARIS, iv("2000-01-01T00:00:00Z", "2100-01-01T00:00:00Z")));
+    }
+
+    #[test]
+    fn the_quota_refusal_says_the_numbers() {
+        assert_eq!(check_quota(60 * 60, 3600, Some(2)), Ok(()));
+        assert_eq!(
+            check_quota(90 * 60, 3600, Some(2)),
+            Err(Refusal::QuotaExceeded {
+                limit_minutes: 120,
+                used_minutes: 90
+            })
+        );
+        assert_eq!(check_quota(1_000_000, 3600, None), Ok(()));
+    }
+
+    #[test]
+    fn new_labs_and_equipment_parse_every_field() {
+        let lab = NewLab::parse(
+            " Hall ",
+            None,
+            None,
+            &[
+                (1, "13:00".into(), "18:00".into()),
+                (1, "08:00".into(), "12:00".into()),
+            ],
+        )
+        .expect("valid");
+        assert_eq!(lab.name, "Hall");
+        assert_eq!(lab.timezone, PARIS);
+        assert_eq!(lab.hours[0].opens, 480);
+        let bad = NewLab::parse("", None, Some("Mars/Olympus"), &[]).expect_err("invalid");
+        let fields: Vec<_> = bad.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, ["name", "timezone"]);
+
+        let equipment =
+            NewEquipment::parse("Presse", Some(" "), None, None, None, Some(4)).expect("valid");
+        assert_eq!(
+            equipment.limits,
+            DurationLimits {
+                min_minutes: 30,
+                max_minutes: 480
+            }
+        );
+        assert_eq!(equipment.weekly_hours_per_project, Some(4));
+        assert!(!equipment.requires_training);
+        let bad = NewEquipment::parse("", None, Some(-1), None, None, Some(1 << 40))
+            .expect_err("invalid");
+        let fields: Vec<_> = bad.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, ["name", "min_minutes", "weekly_hours_per_project"]);
+        let reversed = NewEquipment::parse("Presse", None, Some(60), Some(30), None, None)
+            .expect_err("min > max");
+        assert_eq!(reversed[0].field, "max_minutes");
     }
 
     #[test]
@@ -653,6 +999,17 @@ mod tests {
         assert!(!quota_allows(3 * 3600, 3601, Some(4)));
         assert!(quota_allows(1_000_000, 1, None));
         assert!(!quota_allows(0, 1, Some(0)));
+    }
+
+    #[test]
+    fn list_bounds_read_dates_in_the_labs_zone() {
+        let from = ListBound::parse("2027-03-01").expect("date");
+        assert!(from.is_date());
+        assert_eq!(from.instant(PARIS, false), at("2027-02-28T23:00:00Z"));
+        assert_eq!(from.instant(PARIS, true), at("2027-03-01T23:00:00Z"));
+        let instant = ListBound::parse("2027-03-01T10:00:00+01:00").expect("instant");
+        assert_eq!(instant.instant(PARIS, true), at("2027-03-01T09:00:00Z"));
+        assert_eq!(ListBound::parse("yesterday"), None);
     }
 
     #[test]

@@ -3,21 +3,19 @@
 
 use actix_web::{get, post};
 use actix_web::{web, HttpResponse};
-use chrono::{Duration, NaiveDate, NaiveDateTime};
+use chrono::{NaiveDate, NaiveDateTime};
 
 use crate::app::AppState;
 use crate::auth::{Bearer, CurrentUser, Role, Staff};
-use crate::db::{self, new_id, now, DbConnection};
+use crate::dates;
+use crate::db::{new_id, now, DbConnection};
 use crate::error::{ApiError, FieldError, Problem};
 use crate::labs::bookings::{self as booking_flow, NewBooking};
-use crate::labs::domain::{self, DEFAULT_MAX_MINUTES, DEFAULT_MIN_MINUTES, DEFAULT_TIMEZONE};
-use crate::labs::models::{self, Authorization, BookingFilter, Closure, Equipment, Lab, Project};
+use crate::labs::domain::{self, ListBound, NewEquipment, NewLab};
+use crate::labs::models::{self, Authorization, BookingFilter, Closure, Project};
 use crate::labs::views::*;
 use crate::paging::{Page, PageParams, PageRequest};
-
-fn not_blank(value: Option<String>) -> Option<String> {
-    value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
-}
+use crate::text::not_blank;
 
 /// Create a lab with its weekly opening hours (staff).
 #[utoipa::path(tag = "labs", security(("bearer" = [])), request_body = LabBody,
@@ -29,50 +27,22 @@ pub async fn create_lab(
     body: web::Json<LabBody>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
-    let mut errors = Vec::new();
-    let name = body.name.trim().to_owned();
-    if name.is_empty() {
-        errors.push(FieldError::new("name", "is required"));
-    }
-    let timezone = not_blank(body.timezone).unwrap_or_else(|| DEFAULT_TIMEZONE.to_owned());
-    if domain::parse_timezone(&timezone).is_none() {
-        errors.push(FieldError::new(
-            "timezone",
-            "must be an IANA time zone such as Europe/Paris",
-        ));
-    }
     let entries: Vec<_> = body
         .opening_hours
         .iter()
         .map(|h| (h.weekday, h.opens.clone(), h.closes.clone()))
         .collect();
-    let periods = domain::parse_opening_hours(&entries).unwrap_or_else(|e| {
-        errors.extend(e);
-        Vec::new()
-    });
-    if !errors.is_empty() {
-        return Err(ApiError::validation(errors));
-    }
-    let lab = Lab {
-        id: new_id(),
-        name,
-        description: not_blank(body.description).unwrap_or_default(),
-        timezone,
-        created_at: now(),
-    };
-    let hours: Vec<_> = periods
-        .iter()
-        .map(|p| models::OpeningHourRow {
-            id: new_id(),
-            lab_id: lab.id.clone(),
-            weekday: i32::from(p.weekday),
-            opens_minute: i32::from(p.opens),
-            closes_minute: i32::from(p.closes),
-        })
-        .collect();
+    let new = NewLab::parse(
+        &body.name,
+        body.description.as_deref(),
+        body.timezone.as_deref(),
+        &entries,
+    )
+    .map_err(ApiError::validation)?;
+    let (lab, hours) = models::new_lab_rows(new);
     let view = state
-        .db(move |conn| {
-            db::write_transaction(conn, |conn| Ok(models::insert_lab(conn, &lab, &hours)?))?;
+        .write(move |tx, _| {
+            models::insert_lab(tx, &lab, &hours)?;
             Ok(LabView::new(lab, &hours))
         })
         .await?;
@@ -137,54 +107,16 @@ pub async fn create_equipment(
     body: web::Json<EquipmentBody>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
-    let mut errors = Vec::new();
-    let name = body.name.trim().to_owned();
-    if name.is_empty() {
-        errors.push(FieldError::new("name", "is required"));
-    }
-    let mut count = |field: &str, value: Option<i64>, default: Option<i32>| -> Option<i32> {
-        match value {
-            None => default,
-            Some(v) => match i32::try_from(v).ok().filter(|v| *v >= 0) {
-                Some(v) => Some(v),
-                None => {
-                    errors.push(FieldError::new(field, "must be an integer ≥ 0"));
-                    default
-                }
-            },
-        }
-    };
-    let min_minutes = count("min_minutes", body.min_minutes, Some(DEFAULT_MIN_MINUTES));
-    let max_minutes = count("max_minutes", body.max_minutes, Some(DEFAULT_MAX_MINUTES));
-    let weekly = count(
-        "weekly_hours_per_project",
+    let new = NewEquipment::parse(
+        &body.name,
+        body.description.as_deref(),
+        body.min_minutes,
+        body.max_minutes,
+        body.requires_training,
         body.weekly_hours_per_project,
-        None,
-    );
-    let (min_minutes, max_minutes) = (
-        min_minutes.unwrap_or(DEFAULT_MIN_MINUTES),
-        max_minutes.unwrap_or(DEFAULT_MAX_MINUTES),
-    );
-    if min_minutes > max_minutes {
-        errors.push(FieldError::new(
-            "max_minutes",
-            "must be at least `min_minutes`",
-        ));
-    }
-    if !errors.is_empty() {
-        return Err(ApiError::validation(errors));
-    }
-    let row = Equipment {
-        id: new_id(),
-        lab_id: lab_id.into_inner(),
-        name,
-        description: not_blank(body.description).unwrap_or_default(),
-        min_minutes,
-        max_minutes,
-        requires_training: body.requires_training.unwrap_or(false),
-        weekly_hours_per_project: weekly,
-        created_at: now(),
-    };
+    )
+    .map_err(ApiError::validation)?;
+    let row = models::new_equipment_row(lab_id.into_inner(), new);
     let view = state
         .db(move |conn| {
             models::find_lab(conn, &row.lab_id)?.ok_or_else(ApiError::not_found)?;
@@ -244,13 +176,10 @@ pub async fn create_authorization(
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
     let user_id = body.user_id.trim().to_owned();
-    let expires_on = match not_blank(body.expires_on) {
+    let expires_on = match not_blank(body.expires_on.as_deref()) {
         None => None,
-        Some(text) => Some(domain::parse_date(&text).ok_or_else(|| {
-            ApiError::validation(vec![FieldError::new(
-                "expires_on",
-                "must be a date YYYY-MM-DD",
-            )])
+        Some(text) => Some(domain::parse_date(text).ok_or_else(|| {
+            ApiError::validation(vec![FieldError::new("expires_on", dates::DATE_EXPECTED)])
         })?),
     };
     let row = Authorization {
@@ -302,10 +231,10 @@ fn parse_span(starts_at: &str, ends_at: &str) -> Result<(NaiveDateTime, NaiveDat
     let end = domain::parse_instant(ends_at);
     let mut errors = Vec::new();
     if start.is_none() {
-        errors.push(FieldError::new("starts_at", "must be an RFC 3339 instant"));
+        errors.push(FieldError::new("starts_at", dates::INSTANT_EXPECTED));
     }
     if end.is_none() {
-        errors.push(FieldError::new("ends_at", "must be an RFC 3339 instant"));
+        errors.push(FieldError::new("ends_at", dates::INSTANT_EXPECTED));
     }
     match (start, end) {
         (Some(s), Some(e)) => Ok((s, e)),
@@ -406,10 +335,10 @@ fn parse_date_range(
     let to_date = to.and_then(domain::parse_date);
     let mut errors = Vec::new();
     if from_date.is_none() {
-        errors.push(FieldError::new("from", "must be a date YYYY-MM-DD"));
+        errors.push(FieldError::new("from", dates::DATE_EXPECTED));
     }
     if to_date.is_none() {
-        errors.push(FieldError::new("to", "must be a date YYYY-MM-DD"));
+        errors.push(FieldError::new("to", dates::DATE_EXPECTED));
     }
     let (Some(from), Some(to)) = (from_date, to_date) else {
         return Err(ApiError::validation(errors));
@@ -465,41 +394,38 @@ fn new_booking(body: BookingBody) -> Result<NewBooking, ApiError> {
         )]));
     }
     let (starts_at, ends_at) = parse_span(&body.starts_at, &body.ends_at)?;
-    let project = match (not_blank(body.application_id), not_blank(body.mission_id)) {
+    let project = match (
+        not_blank(body.application_id.as_deref()),
+        not_blank(body.mission_id.as_deref()),
+    ) {
         (Some(_), Some(_)) => {
             return Err(ApiError::validation(vec![FieldError::new(
                 "mission_id",
                 "give either `application_id` or `mission_id`, not both",
             )]))
         }
-        (Some(id), None) => Some(Project::Application(id)),
-        (None, Some(id)) => Some(Project::Mission(id)),
+        (Some(id), None) => Some(Project::Application(id.to_owned())),
+        (None, Some(id)) => Some(Project::Mission(id.to_owned())),
         (None, None) => None,
     };
     Ok(NewBooking {
         equipment_id,
         starts_at,
         ends_at,
-        purpose: not_blank(body.purpose),
+        purpose: not_blank(body.purpose.as_deref()).map(str::to_owned),
         project,
     })
 }
 
-fn parse_bound(text: Option<&str>, end_of_day: bool) -> Result<Option<NaiveDateTime>, ApiError> {
-    let Some(text) = text.map(str::trim).filter(|t| !t.is_empty()) else {
+fn parse_bound(text: Option<&str>, field: &str) -> Result<Option<ListBound>, ApiError> {
+    let Some(text) = not_blank(text) else {
         return Ok(None);
     };
-    if let Some(at) = domain::parse_instant(text) {
-        return Ok(Some(at));
-    }
-    match domain::parse_date(text) {
-        Some(d) if end_of_day => Ok(Some(
-            (d + Duration::days(1)).and_time(chrono::NaiveTime::MIN),
-        )),
-        Some(d) => Ok(Some(d.and_time(chrono::NaiveTime::MIN))),
+    match ListBound::parse(text) {
+        Some(bound) => Ok(Some(bound)),
         None => Err(ApiError::validation(vec![FieldError::new(
-            if end_of_day { "to" } else { "from" },
-            "must be a date YYYY-MM-DD or an RFC 3339 instant",
+            field,
+            "must be a date YYYY-MM-DD (in the lab's time zone) or an RFC 3339 instant, in the years 2000 to 2100",
         )])),
     }
 }
@@ -516,9 +442,9 @@ pub async fn list_bookings(
 ) -> Result<web::Json<Page<BookingView>>, ApiError> {
     let filter = BookingFilter {
         user_id: (!user.is(Role::Staff)).then(|| user.id.clone()),
-        equipment_id: not_blank(query.equipment_id.clone()),
-        from: parse_bound(query.from.as_deref(), false)?,
-        to: parse_bound(query.to.as_deref(), true)?,
+        equipment_id: not_blank(query.equipment_id.as_deref()).map(str::to_owned),
+        from: parse_bound(query.from.as_deref(), "from")?,
+        to: parse_bound(query.to.as_deref(), "to")?,
     };
     let load = move |conn: &mut DbConnection, page: &PageRequest| {
         Ok(models::list_bookings(conn, &filter, page)?)

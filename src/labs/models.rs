@@ -12,8 +12,8 @@ use crate::db::schema::{
     applications, bookings, equipment, equipment_authorizations, lab_closures, lab_opening_hours,
     labs, users,
 };
-use crate::db::{DbConnection, Lock};
-use crate::labs::domain::{Interval, OpeningPeriod};
+use crate::db::{new_id, now, DbConnection, Lock};
+use crate::labs::domain::{Interval, ListBound, NewEquipment, NewLab, OpeningPeriod, ProjectDates};
 use crate::paging::PageRequest;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -28,7 +28,8 @@ pub struct Lab {
 
 impl Lab {
     pub fn tz(&self) -> chrono_tz::Tz {
-        crate::labs::domain::parse_timezone(&self.timezone).unwrap_or(chrono_tz::Europe::Paris)
+        crate::labs::domain::parse_timezone(&self.timezone)
+            .unwrap_or(crate::clock::DEFAULT_TIMEZONE)
     }
 }
 
@@ -117,6 +118,44 @@ impl Booking {
 }
 
 // ---- labs -------------------------------------------------------------------------------
+
+/// The rows of a new lab: the lab and one row per opening period.
+pub fn new_lab_rows(new: NewLab) -> (Lab, Vec<OpeningHourRow>) {
+    let lab = Lab {
+        id: new_id(),
+        name: new.name,
+        description: new.description,
+        timezone: new.timezone.name().to_owned(),
+        created_at: now(),
+    };
+    let hours = new
+        .hours
+        .iter()
+        .map(|p| OpeningHourRow {
+            id: new_id(),
+            lab_id: lab.id.clone(),
+            weekday: i32::from(p.weekday),
+            opens_minute: i32::from(p.opens),
+            closes_minute: i32::from(p.closes),
+        })
+        .collect();
+    (lab, hours)
+}
+
+/// The row of new equipment in `lab_id`.
+pub fn new_equipment_row(lab_id: String, new: NewEquipment) -> Equipment {
+    Equipment {
+        id: new_id(),
+        lab_id,
+        name: new.name,
+        description: new.description,
+        min_minutes: new.limits.min_minutes,
+        max_minutes: new.limits.max_minutes,
+        requires_training: new.requires_training,
+        weekly_hours_per_project: new.weekly_hours_per_project,
+        created_at: now(),
+    }
+}
 
 pub fn insert_lab(conn: &mut DbConnection, lab: &Lab, hours: &[OpeningHourRow]) -> QueryResult<()> {
     diesel::insert_into(labs::table).values(lab).execute(conn)?;
@@ -651,27 +690,61 @@ pub fn cancel_bookings(
 pub struct BookingFilter {
     pub user_id: Option<String>,
     pub equipment_id: Option<String>,
-    pub from: Option<NaiveDateTime>,
-    pub to: Option<NaiveDateTime>,
+    pub from: Option<ListBound>,
+    pub to: Option<ListBound>,
 }
 
+/// Open ends of a list's window: before and after any instant the API accepts.
+fn open_ends() -> (NaiveDateTime, NaiveDateTime) {
+    let day = |y| NaiveDate::from_ymd_opt(y, 1, 1).unwrap_or_default();
+    (
+        day(1900).and_time(chrono::NaiveTime::MIN),
+        day(9999).and_time(chrono::NaiveTime::MIN),
+    )
+}
+
+/// Bookings overlapping the filter's window. Dates are read in each booking's lab zone: one
+/// window per time zone in use (a school has one or two), `OR`ed.
 pub fn list_bookings(
     conn: &mut DbConnection,
     filter: &BookingFilter,
     page: &PageRequest,
 ) -> QueryResult<Vec<Booking>> {
-    let mut query = bookings::table.select(Booking::as_select()).into_boxed();
+    let mut query = bookings::table
+        .inner_join(equipment::table.inner_join(labs::table))
+        .select(Booking::as_select())
+        .into_boxed();
+    let (from, to) = (filter.from, filter.to);
+    if from.is_some_and(|b| b.is_date()) || to.is_some_and(|b| b.is_date()) {
+        let zones: Vec<String> = labs::table.select(labs::timezone).distinct().load(conn)?;
+        let (earliest, latest) = open_ends();
+        for (i, zone) in zones.iter().enumerate() {
+            let tz =
+                crate::labs::domain::parse_timezone(zone).unwrap_or(crate::clock::DEFAULT_TIMEZONE);
+            let window = labs::timezone
+                .eq(zone.clone())
+                .and(bookings::ends_at.gt(from.map_or(earliest, |b| b.instant(tz, false))))
+                .and(bookings::starts_at.lt(to.map_or(latest, |b| b.instant(tz, true))));
+            query = if i == 0 {
+                query.filter(window)
+            } else {
+                query.or_filter(window)
+            };
+        }
+    } else {
+        let utc = crate::clock::DEFAULT_TIMEZONE; // instants only: no zone is read
+        if let Some(from) = from {
+            query = query.filter(bookings::ends_at.gt(from.instant(utc, false)));
+        }
+        if let Some(to) = to {
+            query = query.filter(bookings::starts_at.lt(to.instant(utc, true)));
+        }
+    }
     if let Some(user) = &filter.user_id {
         query = query.filter(bookings::user_id.eq(user.clone()));
     }
     if let Some(equipment) = &filter.equipment_id {
         query = query.filter(bookings::equipment_id.eq(equipment.clone()));
-    }
-    if let Some(from) = filter.from {
-        query = query.filter(bookings::ends_at.gt(from));
-    }
-    if let Some(to) = filter.to {
-        query = query.filter(bookings::starts_at.lt(to));
     }
     if let Some(after) = &page.after {
         query = query.filter(bookings::id.gt(after.clone()));
@@ -682,11 +755,33 @@ pub fn list_bookings(
         .load(conn)
 }
 
-/// `(founder_id, status)` of an incubator application.
-pub fn application_of(conn: &mut DbConnection, id: &str) -> QueryResult<Option<(String, String)>> {
+/// An incubator application as a booking sees it: whose, in which state, and its dates.
+#[derive(Debug, Clone, Queryable)]
+pub struct BookedApplication {
+    pub founder_id: String,
+    pub status: String,
+    pub starts_on: Option<NaiveDate>,
+    pub ends_on: Option<NaiveDate>,
+}
+
+impl BookedApplication {
+    pub fn dates(&self) -> ProjectDates {
+        ProjectDates {
+            starts_on: self.starts_on,
+            ends_on: self.ends_on,
+        }
+    }
+}
+
+pub fn application_of(conn: &mut DbConnection, id: &str) -> QueryResult<Option<BookedApplication>> {
     applications::table
         .find(id)
-        .select((applications::founder_id, applications::status))
+        .select((
+            applications::founder_id,
+            applications::status,
+            applications::starts_on,
+            applications::ends_on,
+        ))
         .first(conn)
         .optional()
 }

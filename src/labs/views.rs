@@ -193,9 +193,12 @@ impl ClosureView {
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct AvailabilityQuery {
-    /// First date (`YYYY-MM-DD`, in the lab's zone), included.
+    /// First date (`YYYY-MM-DD`, in the lab's zone), included. Required (422 without it);
+    /// an `Option` only so that its absence is a 422 with the field named, not a bare 400.
+    #[param(required = true)]
     pub from: Option<String>,
-    /// Last date, included.
+    /// Last date, included. Required, like `from`.
+    #[param(required = true)]
     pub to: Option<String>,
 }
 

@@ -1,4 +1,5 @@
-//! Outbox rules: message states, which failures are worth retrying, and when.
+//! Outbox rules: message states, which failures are worth retrying, and when; when a
+//! backlog is worth a warning.
 
 use std::time::Duration;
 
@@ -8,11 +9,8 @@ use utoipa::ToSchema;
 /// The longest wait between two attempts.
 pub const MAX_RETRY_DELAY: Duration = Duration::from_secs(3600);
 
-/// How long a claim holds. Shorter than a minute so that a message claimed by a process that
-/// died is sent again within 60 s (lease + the worker's poll interval).
-pub const CLAIM_LEASE: Duration = Duration::from_secs(40);
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[schema(as = NotificationStatus)]
 #[serde(rename_all = "lowercase")]
 pub enum Status {
     Pending,
@@ -100,6 +98,44 @@ pub fn retry_delay(attempt: i32, base: Duration) -> Duration {
     base.saturating_mul(1u32 << doublings).min(MAX_RETRY_DELAY)
 }
 
+/// A change of the stall alarm, to be logged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StallChange {
+    /// The oldest pending message has just grown older than the threshold.
+    Stalled,
+    /// It has been delivered (or failed for good): the backlog is younger than the threshold.
+    Recovered,
+}
+
+/// Raised once when the oldest pending message grows older than the threshold, cleared when
+/// it is younger again (or nothing waits): one warning per stall, not one per check.
+#[derive(Debug, Default)]
+pub struct StallAlarm {
+    raised: bool,
+}
+
+impl StallAlarm {
+    /// `oldest_age`: how long the oldest pending message has waited, `None` when none does.
+    pub fn observe(
+        &mut self,
+        oldest_age: Option<Duration>,
+        threshold: Duration,
+    ) -> Option<StallChange> {
+        let stalled = oldest_age.is_some_and(|age| age > threshold);
+        match (self.raised, stalled) {
+            (false, true) => {
+                self.raised = true;
+                Some(StallChange::Stalled)
+            }
+            (true, false) => {
+                self.raised = false;
+                Some(StallChange::Recovered)
+            }
+            _ => None,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -128,6 +164,43 @@ mod tests {
     fn permanent_refusals_fail_at_once() {
         let o = outcome(Delivery::Permanent("550 no such user".into()), 1, BASE, 10);
         assert_eq!(o, Outcome::Failed("550 no such user".into()));
+    }
+
+    #[test]
+    fn a_stall_is_reported_once_until_it_recovers() {
+        let limit = Duration::from_secs(300);
+        let age = |s| Some(Duration::from_secs(s));
+        let mut alarm = StallAlarm::default();
+        let changes: Vec<_> = [
+            None,
+            age(10),
+            age(300),
+            age(301),
+            age(900),
+            age(5),
+            None,
+            age(400),
+            age(401),
+        ]
+        .into_iter()
+        .map(|a| alarm.observe(a, limit))
+        .collect();
+        use StallChange::{Recovered, Stalled};
+        assert_eq!(
+            changes,
+            [
+                None,
+                None,
+                None,
+                Some(Stalled),
+                None,
+                Some(Recovered),
+                None,
+                Some(Stalled),
+                None
+            ]
+        );
+        assert_eq!(alarm.observe(None, limit), Some(Recovered));
     }
 
     #[test]

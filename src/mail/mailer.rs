@@ -1,32 +1,35 @@
 //! Delivery: turns an outbox row into a MIME message and hands it to the configured transport
-//! (SMTP with a connection pool, `.eml` files, or the log), classifying failures for retries.
+//! (SMTP through [`Relay`], `.eml` files, or the log), within a hard time bound, classifying
+//! failures for retries.
 
 use std::time::Duration;
 
 use lettre::message::header::ContentType;
 use lettre::message::{Attachment as MimeAttachment, Mailbox, MultiPart, SinglePart};
-use lettre::transport::smtp::authentication::Credentials;
-use lettre::transport::smtp::PoolConfig;
-use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use lettre::{AsyncFileTransport, AsyncTransport, Message, Tokio1Executor};
 
-use crate::config::{MailSettings, MailTls, MailTransport};
+use crate::config::{MailSettings, MailTransport};
 use crate::mail::domain::Delivery;
 use crate::mail::models::Notification;
+use crate::mail::smtp::Relay;
 
-/// Messages delivered at once; also the SMTP pool size. A relay on a LAN answers in a few
-/// milliseconds: 16 connections keep it busy without looking like a flood.
-pub const CONCURRENCY: u32 = 16;
-const SMTP_TIMEOUT: Duration = Duration::from_secs(20);
+/// Messages delivered at once; also the most SMTP connections kept open. A relay on a LAN
+/// answers in a few milliseconds: 16 connections keep it busy without looking like a flood.
+/// After a crash, at most this many messages (those in flight) may be sent twice.
+pub const CONCURRENCY: usize = 16;
 
 pub enum Transport {
-    Smtp(AsyncSmtpTransport<Tokio1Executor>),
+    Smtp(Relay),
     File(AsyncFileTransport<Tokio1Executor>),
     Log,
 }
 
 pub struct Mailer {
     from: Mailbox,
+    reply_to: Option<Mailbox>,
     transport: Transport,
+    /// `mail.timeout_seconds`: each SMTP step's bound, and a file write's.
+    timeout: Duration,
 }
 
 impl Mailer {
@@ -35,6 +38,12 @@ impl Mailer {
             .from
             .parse()
             .map_err(|e| anyhow::anyhow!("mail.from `{}` is not an address: {e}", settings.from))?;
+        let reply_to = match settings.reply_to.trim() {
+            "" => None,
+            address => Some(address.parse().map_err(|e| {
+                anyhow::anyhow!("mail.reply_to `{address}` is not an address: {e}")
+            })?),
+        };
         let transport = match settings.transport {
             MailTransport::Log => Transport::Log,
             MailTransport::File => {
@@ -43,9 +52,14 @@ impl Mailer {
                 })?;
                 Transport::File(AsyncFileTransport::new(&settings.dir))
             }
-            MailTransport::Smtp => Transport::Smtp(smtp_transport(settings)?),
+            MailTransport::Smtp => Transport::Smtp(Relay::new(settings, CONCURRENCY)?),
         };
-        Ok(Self { from, transport })
+        Ok(Self {
+            from,
+            reply_to,
+            transport,
+            timeout: Duration::from_secs(settings.timeout_seconds.max(1)),
+        })
     }
 
     /// The domain of the sender, used to build Message-IDs.
@@ -53,17 +67,37 @@ impl Mailer {
         self.from.email.domain().to_owned()
     }
 
+    /// One attempt. Each SMTP step is bounded by the relay; the whole attempt is bounded
+    /// again here, by the sum of its steps' bounds, so that no step left unbounded (a name
+    /// lookup, a TLS handshake, a disk that hangs) can hold the worker.
     pub async fn deliver(&self, row: &Notification) -> Delivery {
         let message = match self.build(row) {
             Ok(m) => m,
             Err(e) => return Delivery::Permanent(e),
         };
+        let bound = match &self.transport {
+            Transport::Smtp(relay) => relay.worst_case(message.envelope().to().len()),
+            Transport::File(_) | Transport::Log => self.timeout,
+        };
+        match tokio::time::timeout(bound, self.send(row, message)).await {
+            Ok(delivery) => delivery,
+            Err(_) => Delivery::Transient(format!(
+                "timed out: not delivered within {} s",
+                bound.as_secs()
+            )),
+        }
+    }
+
+    async fn send(&self, row: &Notification, message: Message) -> Delivery {
         match &self.transport {
-            Transport::Smtp(smtp) => match smtp.send(message).await {
-                Ok(_) => Delivery::Sent,
-                Err(e) if e.is_permanent() => Delivery::Permanent(error_chain(&e)),
-                Err(e) => Delivery::Transient(error_chain(&e)),
-            },
+            Transport::Smtp(relay) => {
+                let raw = message.formatted();
+                match relay.send(message.envelope(), &raw).await {
+                    Ok(()) => Delivery::Sent,
+                    Err(e) if e.is_permanent() => Delivery::Permanent(e.to_string()),
+                    Err(e) => Delivery::Transient(e.to_string()),
+                }
+            }
             Transport::File(file) => match file.send(message).await {
                 Ok(_) => Delivery::Sent,
                 Err(e) => Delivery::Transient(error_chain(&e)),
@@ -97,8 +131,12 @@ impl Mailer {
                     )
                 })
         };
-        Message::builder()
-            .from(self.from.clone())
+        let builder = Message::builder().from(self.from.clone());
+        let builder = match &self.reply_to {
+            Some(reply_to) => builder.reply_to(reply_to.clone()),
+            None => builder,
+        };
+        builder
             .to(to)
             .subject(row.subject.clone())
             // Fixed when queued: a retry re-sends the same message, which receivers can dedupe.
@@ -108,28 +146,8 @@ impl Mailer {
     }
 }
 
-fn smtp_transport(settings: &MailSettings) -> anyhow::Result<AsyncSmtpTransport<Tokio1Executor>> {
-    let host = settings.host.as_str();
-    let builder = match settings.tls {
-        MailTls::None => AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(host),
-        MailTls::Starttls => AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(host)?,
-        MailTls::Tls => AsyncSmtpTransport::<Tokio1Executor>::relay(host)?,
-    };
-    let mut builder = builder
-        .port(settings.port)
-        .timeout(Some(SMTP_TIMEOUT))
-        .pool_config(PoolConfig::new().max_size(CONCURRENCY));
-    if !settings.username.is_empty() {
-        builder = builder.credentials(Credentials::new(
-            settings.username.clone(),
-            settings.password.clone(),
-        ));
-    }
-    Ok(builder.build())
-}
-
 /// The error with its causes on one line: "connection refused" is more useful than "network error".
-fn error_chain(error: &dyn std::error::Error) -> String {
+pub(crate) fn error_chain(error: &dyn std::error::Error) -> String {
     let mut text = error.to_string();
     let mut source = error.source();
     while let Some(cause) = source {

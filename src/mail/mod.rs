@@ -6,8 +6,10 @@ pub mod domain;
 pub mod mailer;
 pub mod models;
 pub mod outbox;
+pub mod smtp;
 pub mod templates;
 pub mod worker;
 
 pub use models::Attachment;
 pub use outbox::{Email, Outbox};
+pub use templates::Vocabulary;

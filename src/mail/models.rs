@@ -145,12 +145,12 @@ pub fn claim_due(
         .load(conn)
 }
 
-/// Records delivered messages, in one statement. Guarded by the claim: a worker whose lease
-/// ran out and whose row was re-claimed by another does not overwrite the other's record.
-pub fn mark_sent(conn: &mut DbConnection, ids: &[String], worker: &str) -> QueryResult<usize> {
+/// Records a delivered message. Guarded by the claim: a worker whose lease ran out and whose
+/// row was re-claimed by another does not overwrite the other's record.
+pub fn mark_sent(conn: &mut DbConnection, id: &str, worker: &str) -> QueryResult<usize> {
     diesel::update(
         notifications::table
-            .filter(notifications::id.eq_any(ids))
+            .filter(notifications::id.eq(id))
             .filter(notifications::claimed_by.eq(worker)),
     )
     .set((
@@ -161,6 +161,25 @@ pub fn mark_sent(conn: &mut DbConnection, ids: &[String], worker: &str) -> Query
         notifications::claimed_by.eq(None::<String>),
         notifications::claimed_until.eq(None::<NaiveDateTime>),
     ))
+    .execute(conn)
+}
+
+/// Pushes back the end of this worker's claim on messages it is still sending, so a slow
+/// relay never lets another worker take them; a process that died stops renewing, and its
+/// messages are free again when their lease ends.
+pub fn extend_claims(
+    conn: &mut DbConnection,
+    worker: &str,
+    ids: &[String],
+    until: NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(
+        notifications::table
+            .filter(notifications::id.eq_any(ids))
+            .filter(notifications::claimed_by.eq(worker))
+            .filter(notifications::status.eq("pending")),
+    )
+    .set(notifications::claimed_until.eq(until))
     .execute(conn)
 }
 
@@ -256,12 +275,16 @@ pub fn stats(conn: &mut DbConnection) -> QueryResult<OutboxStats> {
         .group_by(notifications::status)
         .select((notifications::status, diesel::dsl::count_star()))
         .load(conn)?;
-    let oldest = notifications::table
-        .filter(notifications::status.eq("pending"))
-        .select(diesel::dsl::min(notifications::created_at))
-        .first(conn)?;
     Ok(OutboxStats {
         counts,
-        oldest_pending: oldest,
+        oldest_pending: oldest_pending(conn)?,
     })
+}
+
+/// When the oldest message still waiting to be sent was queued.
+pub fn oldest_pending(conn: &mut DbConnection) -> QueryResult<Option<NaiveDateTime>> {
+    notifications::table
+        .filter(notifications::status.eq("pending"))
+        .select(diesel::dsl::min(notifications::created_at))
+        .first(conn)
 }

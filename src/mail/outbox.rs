@@ -11,7 +11,8 @@ use crate::db::{new_id, now, WriteTx};
 use crate::error::ApiError;
 use crate::mail::domain::{Locale, Status};
 use crate::mail::models::{self, Attachment, NewNotification};
-use crate::mail::templates::Templates;
+use crate::mail::templates::{Templates, Vocabulary};
+use crate::text::normalise_email;
 
 /// An e-mail to queue: a template `kind` rendered with `values` for one recipient.
 pub struct Email<'a, V: Serialize> {
@@ -56,9 +57,10 @@ pub struct Outbox {
 }
 
 impl Outbox {
-    pub fn new(default_locale: Locale, message_domain: String) -> Self {
+    /// `vocabulary`: the school's name and the domain names every e-mail uses.
+    pub fn new(default_locale: Locale, message_domain: String, vocabulary: Vocabulary) -> Self {
         Self {
-            templates: Templates::new(),
+            templates: Templates::new(vocabulary),
             default_locale,
             message_domain,
             wake: Arc::new(Notify::new()),
@@ -97,7 +99,7 @@ impl Outbox {
         Ok(Rendered {
             message_id: format!("<{id}@{}>", self.message_domain),
             id,
-            recipient: email.to.trim().to_lowercase(),
+            recipient: normalise_email(email.to),
             locale,
             kind: email.kind.to_owned(),
             subject: body.subject,

@@ -1,15 +1,20 @@
 //! E-mail templates, one folder per locale (`templates/fr`, `templates/en`), embedded in the
 //! binary at build time: `<kind>.subject.txt`, `<kind>.body.txt`, `<kind>.body.html`. HTML is
-//! auto-escaped, so titles and names users typed cannot inject markup. Dates read naturally in
-//! the recipient's language: `lundi 1 mars 2027`, 24-hour times, Europe/Paris by default.
+//! auto-escaped, so titles and names users typed cannot inject markup. Every message ends with
+//! the same signature and footer (`_signature.body.*`), naming the school (`mail.organisation`).
+//! Dates read naturally in the recipient's language (`lundi 1er mars 2027`, 24-hour times,
+//! Europe/Paris by default), and so do domains (`materials` → `matériaux`).
 
-use chrono::{DateTime, NaiveDate, Utc};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use chrono_tz::Tz;
 use minijinja::{context, Environment, Error, ErrorKind, State, UndefinedBehavior, Value};
 
 use crate::mail::domain::Locale;
 
-pub const DEFAULT_TIMEZONE: Tz = chrono_tz::Europe::Paris;
+pub use crate::clock::DEFAULT_TIMEZONE;
 
 pub struct Rendered {
     pub subject: String,
@@ -21,14 +26,60 @@ pub struct Templates {
     env: Environment<'static>,
 }
 
+/// What every e-mail says the same way, given by the layers above (e-mail imports no domain):
+/// the school's name, and the names of the domain codes in each language.
+#[derive(Debug, Clone, Default)]
+pub struct Vocabulary {
+    organisation: String,
+    /// Code → (French, English).
+    domains: HashMap<String, (String, String)>,
+}
+
+impl Vocabulary {
+    /// `organisation`: the school's name, as every signature and footer gives it.
+    pub fn new(organisation: &str) -> Self {
+        Self {
+            organisation: organisation.trim().to_owned(),
+            domains: HashMap::new(),
+        }
+    }
+
+    /// How the `domain` filter names each code: (code, French, English).
+    pub fn with_domains<'a>(
+        mut self,
+        names: impl IntoIterator<Item = (&'a str, &'a str, &'a str)>,
+    ) -> Self {
+        for (code, fr, en) in names {
+            self.domains
+                .insert(code.to_owned(), (fr.to_owned(), en.to_owned()));
+        }
+        self
+    }
+
+    /// A domain code in the reader's language; an unknown code is shown as it is.
+    pub fn domain(&self, code: &str, locale: Locale) -> String {
+        match (self.domains.get(code), locale) {
+            (Some((fr, _)), Locale::Fr) => fr.clone(),
+            (Some((_, en)), Locale::En) => en.clone(),
+            (None, _) => code.to_owned(),
+        }
+    }
+}
+
 impl Templates {
-    pub fn new() -> Self {
+    pub fn new(vocabulary: Vocabulary) -> Self {
         let mut env = Environment::new();
         minijinja_embed::load_templates!(&mut env);
         env.set_undefined_behavior(UndefinedBehavior::Strict);
+        env.add_global("organisation", vocabulary.organisation.clone());
         env.add_filter("date", date);
         env.add_filter("datetime", datetime);
         env.add_filter("time", time);
+        let vocabulary = Arc::new(vocabulary);
+        // `materials` → `matériaux` / `materials`.
+        env.add_filter("domain", move |state: &State, code: String| {
+            vocabulary.domain(&code, reader(state))
+        });
         Self { env }
     }
 
@@ -57,16 +108,11 @@ impl Templates {
     }
 }
 
-impl Default for Templates {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-fn chrono_locale(state: &State) -> chrono::Locale {
+/// The reader's language, from the `locale` every render sets.
+fn reader(state: &State) -> Locale {
     match state.lookup("locale").as_ref().and_then(Value::as_str) {
-        Some("en") => chrono::Locale::en_GB,
-        _ => chrono::Locale::fr_FR,
+        Some("en") => Locale::En,
+        _ => Locale::Fr,
     }
 }
 
@@ -93,7 +139,27 @@ fn parse_instant(value: &str) -> Result<DateTime<Utc>, Error> {
         })
 }
 
-/// `2027-03-01` (or an instant, in `tz`) → `lundi 1 mars 2027` / `Monday 1 March 2027`.
+/// A day as a sentence says it: `lundi 2 mars 2026`, `dimanche 1er mars 2026` (French writes
+/// the first of a month as an ordinal), `Sunday 1 March 2026`.
+pub fn long_date(day: NaiveDate, locale: Locale) -> String {
+    match locale {
+        Locale::Fr => {
+            let l = chrono::Locale::fr_FR;
+            let ordinal = if day.day() == 1 { "er" } else { "" };
+            format!(
+                "{} {}{ordinal} {}",
+                day.format_localized("%A", l),
+                day.day(),
+                day.format_localized("%B %Y", l)
+            )
+        }
+        Locale::En => day
+            .format_localized("%A %-d %B %Y", chrono::Locale::en_GB)
+            .to_string(),
+    }
+}
+
+/// `2027-03-01` (or an instant, in `tz`) → `lundi 1er mars 2027` / `Monday 1 March 2027`.
 fn date(state: &State, value: String, tz: Option<String>) -> Result<String, Error> {
     let day = match NaiveDate::parse_from_str(&value, "%Y-%m-%d") {
         Ok(d) => d,
@@ -101,23 +167,20 @@ fn date(state: &State, value: String, tz: Option<String>) -> Result<String, Erro
             .with_timezone(&zone(tz)?)
             .date_naive(),
     };
-    Ok(day
-        .format_localized("%A %-d %B %Y", chrono_locale(state))
-        .to_string())
+    Ok(long_date(day, reader(state)))
 }
 
-/// An instant → `lundi 1 mars 2027 à 14:30` / `Monday 1 March 2027 at 14:30`, in `tz`.
+/// An instant → `lundi 1er mars 2027 à 14:30` / `Monday 1 March 2027 at 14:30`, in `tz`.
 fn datetime(state: &State, value: String, tz: Option<String>) -> Result<String, Error> {
     let local = parse_instant(&value)?.with_timezone(&zone(tz)?);
-    let locale = chrono_locale(state);
-    let joiner = if locale == chrono::Locale::en_GB {
-        "at"
-    } else {
-        "à"
+    let locale = reader(state);
+    let joiner = match locale {
+        Locale::Fr => "à",
+        Locale::En => "at",
     };
     Ok(format!(
         "{} {joiner} {}",
-        local.format_localized("%A %-d %B %Y", locale),
+        long_date(local.date_naive(), locale),
         local.format("%H:%M")
     ))
 }
@@ -135,6 +198,68 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    const ORGANISATION: &str = "IMT Mines Alès";
+
+    fn vocabulary() -> Vocabulary {
+        Vocabulary::new(ORGANISATION).with_domains([
+            ("civil_engineering", "génie civil", "civil engineering"),
+            ("materials", "matériaux", "materials"),
+        ])
+    }
+
+    fn day(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("a date")
+    }
+
+    #[test]
+    fn the_first_of_a_month_is_an_ordinal_in_french_only() {
+        assert_eq!(
+            long_date(day("2026-03-01"), Locale::Fr),
+            "dimanche 1er mars 2026"
+        );
+        assert_eq!(
+            long_date(day("2026-03-02"), Locale::Fr),
+            "lundi 2 mars 2026"
+        );
+        assert_eq!(
+            long_date(day("2026-03-11"), Locale::Fr),
+            "mercredi 11 mars 2026"
+        );
+        assert_eq!(
+            long_date(day("2026-03-21"), Locale::Fr),
+            "samedi 21 mars 2026"
+        );
+        assert_eq!(
+            long_date(day("2027-08-01"), Locale::Fr),
+            "dimanche 1er août 2027"
+        );
+        assert_eq!(
+            long_date(day("2026-03-01"), Locale::En),
+            "Sunday 1 March 2026"
+        );
+        assert_eq!(
+            long_date(day("2026-03-21"), Locale::En),
+            "Saturday 21 March 2026"
+        );
+    }
+
+    #[test]
+    fn domains_are_named_in_the_readers_language() {
+        let templates = Templates::new(vocabulary());
+        let t = templates
+            .env
+            .template_from_str("{{ d | domain }}")
+            .expect("template");
+        let render = |locale: &str, code: &str| {
+            t.render(context! { locale => locale, d => code })
+                .expect("render")
+        };
+        assert_eq!(render("fr", "materials"), "matériaux");
+        assert_eq!(render("fr", "civil_engineering"), "génie civil");
+        assert_eq!(render("en", "civil_engineering"), "civil engineering");
+        assert_eq!(render("fr", "unknown"), "unknown");
+    }
+
     #[test]
     fn french_dates_read_naturally() {
         let mut env = Environment::new();
@@ -147,7 +272,7 @@ mod tests {
             .render(context! { locale => "fr", d => "2027-03-01", i => "2027-03-29T06:00:00Z" })
             .expect("render");
         // 06:00 UTC is 08:00 in Paris once summer time has started.
-        assert_eq!(fr, "lundi 1 mars 2027 / lundi 29 mars 2027 à 08:00");
+        assert_eq!(fr, "lundi 1er mars 2027 / lundi 29 mars 2027 à 08:00");
         let en = t
             .render(context! { locale => "en", d => "2027-03-01", i => "2027-03-22T07:00:00Z" })
             .expect("render");
@@ -156,7 +281,7 @@ mod tests {
 
     #[test]
     fn every_kind_renders_in_both_locales_and_escapes_html() {
-        let templates = Templates::new();
+        let templates = Templates::new(vocabulary());
         let values = json!({
             "name": "<b>Zoé</b>", "email": "zoe@ales.fr", "role": "student",
             "created_by": "Marie Curie", "set_password_url": "http://x/set-password?token=t",
@@ -209,7 +334,7 @@ mod tests {
 
     #[test]
     fn incubator_kinds_render_in_both_locales() {
-        let templates = Templates::new();
+        let templates = Templates::new(vocabulary());
         let values = json!({
             "name": "Zoé", "title": "<Béton> de chanvre", "summary": "Un bloc préfabriqué.",
             "starts_on": "2027-03-01", "ends_on": "2029-03-01", "reason": "Projet solide",
@@ -238,7 +363,7 @@ mod tests {
             .render("application_admitted", Locale::Fr, &values)
             .expect("renders");
         assert!(
-            admitted.text.contains("lundi 1 mars 2027"),
+            admitted.text.contains("lundi 1er mars 2027"),
             "{}",
             admitted.text
         );
@@ -255,7 +380,7 @@ mod tests {
 
     #[test]
     fn mission_kinds_render_in_both_locales_and_name_their_problem() {
-        let templates = Templates::new();
+        let templates = Templates::new(vocabulary());
         let person = json!({"name": "Léo <Roux>", "email": "leo@etu.fr"});
         let mission = json!({
             "mission_id": "m1", "campaign": "Printemps 2027", "problem": "Réduire les chutes",
@@ -299,10 +424,123 @@ mod tests {
             .expect("renders");
         assert!(
             fr.text
-                .contains("du lundi 1 mars 2027 au dimanche 4 avril 2027"),
+                .contains("du lundi 1er mars 2027 au dimanche 4 avril 2027"),
             "{}",
             fr.text
         );
         assert!(fr.text.contains("leo@etu.fr"));
+        let tutored = templates
+            .render("missions_tutored", Locale::Fr, &cases[3].1)
+            .expect("renders");
+        assert!(
+            tutored.text.contains("domaine matériaux"),
+            "{}",
+            tutored.text
+        );
+        assert!(
+            tutored.html.contains("domaine matériaux"),
+            "{}",
+            tutored.html
+        );
+    }
+
+    /// Values for every kind at once: each template takes what it needs.
+    fn every_value() -> serde_json::Value {
+        let person = json!({"name": "Léo Roux", "email": "leo@etu.fr"});
+        let mission = json!({
+            "mission_id": "m1", "campaign": "Printemps 2027", "problem": "Réduire les chutes",
+            "domain": "civil_engineering", "company": "Découpes Cévenoles", "city": "Alès",
+            "team": "Les Gardons", "starts_on": "2027-03-01", "ends_on": "2027-04-04",
+            "members": [person],
+        });
+        let mut values = json!({
+            "name": "Zoé Martin", "email": "zoe@ales.fr", "role": "student",
+            "created_by": "Marie Curie", "set_password_url": "http://x/set-password?token=t",
+            "sign_in_url": "http://x", "expires_on": "2027-03-01",
+            "booking_id": "b1", "equipment": "Presse 3 000 kN", "lab": "Hall d'essais",
+            "timezone": "Europe/Paris", "starts_at": "2027-03-29T06:00:00Z",
+            "ends_at": "2027-03-29T08:00:00Z", "purpose": "Fluage", "cancelled_by": "Marie Curie",
+            "by_booker": false, "reason": "Maintenance",
+            "closure_starts_at": "2027-03-29T00:00:00Z", "closure_ends_at": "2027-03-30T00:00:00Z",
+            "bookings": [{"booking_id": "b1", "equipment": "Presse 3 000 kN",
+                          "starts_at": "2027-03-29T06:00:00Z", "ends_at": "2027-03-29T08:00:00Z"}],
+            "title": "Béton de chanvre", "summary": "Un bloc préfabriqué.",
+            "starts_on": "2027-03-01", "ends_on": "2029-03-01",
+            "domain": {"fr": "bâtiment", "en": "building"}, "manufactured_product": true,
+            "founder_name": "Luc Martin", "founder_email": "luc@example.fr",
+            "previous_tutor": "Anne Roux", "new_tutor_name": "Paul Durand",
+            "new_tutor_email": "paul@mines-ales.fr", "company": "Découpes Cévenoles",
+            "campaign": "Printemps 2027", "problem": "Réduire les chutes", "accepted": true,
+            "mission": mission, "teammates": [person], "missions": [mission],
+        });
+        // The incubator's own e-mails (receipt, staff notice, the project's tutor).
+        values["application_id"] = json!("a1");
+        values["tutor_name"] = json!("Paul Durand");
+        values["tutor_email"] = json!("paul@mines-ales.fr");
+        values["replaced"] = json!(false);
+        // The missions journeys' own (team formed, problem submitted, team left unplaced).
+        values["team"] = json!("Les Gardons");
+        values["creator"] = json!("Léo Roux");
+        values["link"] = json!("http://x/app/teams/t1/preferences");
+        values["city"] = json!("Alès");
+        values
+    }
+
+    #[test]
+    fn every_email_is_signed_by_the_school_alike_and_reads_without_gender() {
+        let templates = Templates::new(vocabulary());
+        let kinds: Vec<String> = templates
+            .env
+            .templates()
+            .filter_map(|(name, _)| name.strip_prefix("fr/")?.strip_suffix(".body.txt"))
+            .filter(|kind| !kind.starts_with('_'))
+            .map(str::to_owned)
+            .collect();
+        assert!(kinds.len() >= 13, "{kinds:?}");
+        let values = every_value();
+        for kind in &kinds {
+            for (locale, closing) in [
+                (Locale::Fr, "Bien cordialement,"),
+                (Locale::En, "Kind regards,"),
+            ] {
+                let r = templates.render(kind, locale, &values).expect(kind);
+                for body in [&r.text, &r.html] {
+                    assert!(body.contains(closing), "{kind} {locale:?}: {body}");
+                    assert_eq!(
+                        body.matches(ORGANISATION).count(),
+                        2,
+                        "{kind}: signature and footer"
+                    );
+                    assert!(
+                        !body.contains("team</p>") && !body.contains("L'équipe fieldlab"),
+                        "{kind}"
+                    );
+                }
+                assert!(
+                    r.text.trim_end().ends_with("fieldlab account.")
+                        || r.text.trim_end().ends_with("compte fieldlab."),
+                    "{kind}: {:?}",
+                    r.text
+                );
+                assert!(!r.text.contains("{{") && !r.html.contains("{{"), "{kind}");
+                if locale == Locale::Fr {
+                    for gendered in [
+                        "le tuteur",
+                        "avec lui",
+                        "Porteur",
+                        "étudiants",
+                        "coéquipiers",
+                        " il ",
+                    ] {
+                        assert!(
+                            !r.text.contains(gendered),
+                            "{kind}: « {gendered} » in {}",
+                            r.text
+                        );
+                    }
+                    assert!(!r.text.contains(" 1 mars"), "{kind}: {}", r.text);
+                }
+            }
+        }
     }
 }

@@ -1,118 +1,280 @@
-//! The delivery worker started by `serve`: claims due messages (a lease, `SKIP LOCKED` on
-//! PostgreSQL), delivers them with bounded concurrency, records each outcome. It wakes as soon
-//! as a request queues something, and polls every few seconds for retries that fall due and
-//! for messages queued by other processes.
+//! The delivery worker started by `serve`. It claims due messages (a lease, `SKIP LOCKED` on
+//! PostgreSQL) as delivery slots free up, sends up to [`CONCURRENCY`] at once, and records
+//! each outcome the moment it is known, on its own: after a crash only the messages in flight
+//! may go twice, and a relay that stalls holds one slot for one bounded attempt, never the
+//! others. It renews the lease of the messages in flight, wakes as soon as a request queues
+//! something, polls every few seconds for retries that fall due and for messages queued by
+//! other processes, and warns when the oldest pending message has waited too long.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use futures_util::stream::{self, StreamExt};
 use tokio::sync::Notify;
+use tokio::task::{Id, JoinError, JoinSet};
+use tokio::time::{interval, MissedTickBehavior};
 
-use crate::db::{now, write_transaction_with, DbConnection, Pool};
-use crate::mail::domain::{outcome, Outcome, CLAIM_LEASE};
+use crate::config::MailSettings;
+use crate::db::{new_id, now, write_transaction_with, Pool};
+use crate::mail::domain::{outcome, Outcome, StallAlarm, StallChange};
 use crate::mail::mailer::{Mailer, CONCURRENCY};
 use crate::mail::models::{self, Notification};
 
-const BATCH: i64 = 128;
 const POLL: Duration = Duration::from_secs(2);
 
+/// Pauses before each new try at recording an outcome the database did not take (a restart,
+/// a full pool): about 8 s in all, well within a lease, which stays renewed meanwhile.
+const RECORD_RETRIES: [Duration; 5] = [
+    Duration::from_millis(250),
+    Duration::from_millis(500),
+    Duration::from_secs(1),
+    Duration::from_secs(2),
+    Duration::from_secs(4),
+];
+
 pub struct Worker {
-    pub pool: Pool,
-    pub mailer: Arc<Mailer>,
-    pub wake: Arc<Notify>,
-    pub retry_base: Duration,
-    pub max_attempts: i32,
+    shared: Arc<Shared>,
+    wake: Arc<Notify>,
+    lease: Duration,
+    stall_warning: Duration,
+}
+
+/// What each delivery task needs.
+struct Shared {
+    pool: Pool,
+    mailer: Arc<Mailer>,
+    retry_base: Duration,
+    max_attempts: i32,
     /// This process's claim token: rows it claimed carry it.
-    pub id: String,
+    id: String,
 }
 
 impl Worker {
-    pub fn spawn(self) -> tokio::task::JoinHandle<()> {
-        tokio::spawn(self.run())
+    pub fn new(pool: Pool, mailer: Arc<Mailer>, wake: Arc<Notify>, mail: &MailSettings) -> Self {
+        Self {
+            shared: Arc::new(Shared {
+                pool,
+                mailer,
+                retry_base: Duration::from_secs(mail.retry_base_seconds.max(1)),
+                max_attempts: mail.max_attempts.max(1),
+                id: new_id(),
+            }),
+            wake,
+            lease: Duration::from_secs(mail.claim_lease_seconds.max(2)),
+            stall_warning: Duration::from_secs(mail.stall_warning_seconds.max(1)),
+        }
     }
 
-    async fn run(self) {
-        tracing::info!(worker = %self.id, "e-mail worker started");
+    pub fn spawn(self) -> tokio::task::JoinHandle<()> {
+        tokio::spawn(async move {
+            tracing::info!(worker = %self.shared.id, "e-mail worker started");
+            self.run(false).await;
+        })
+    }
+
+    /// Delivers every message due and returns how many attempts it made (the benchmark's
+    /// drain): the same loop as the server's, ending when nothing is due or in flight.
+    pub async fn drain(&self) -> usize {
+        self.run(true).await
+    }
+
+    async fn run(&self, until_idle: bool) -> usize {
+        let mut in_flight = InFlight::default();
+        let mut poll = interval(POLL);
+        let mut renew = interval(self.lease / 4);
+        let mut watch = interval((self.stall_warning / 4).clamp(POLL / 2, POLL * 5));
+        for timer in [&mut poll, &mut renew, &mut watch] {
+            timer.set_missed_tick_behavior(MissedTickBehavior::Delay);
+        }
+        let mut alarm = StallAlarm::default();
+        // Whether due messages may be waiting unclaimed: after a wake-up, a poll, or a claim
+        // that got all it asked for.
+        let mut look = true;
+        let mut attempted = 0;
         loop {
-            match self.drain_once().await {
-                Ok(0) => {
-                    tokio::select! {
-                        () = self.wake.notified() => {}
-                        () = tokio::time::sleep(POLL) => {}
+            let free = CONCURRENCY - in_flight.len();
+            if look && free > 0 {
+                match self.claim(free).await {
+                    Ok(rows) => {
+                        look = rows.len() == free;
+                        attempted += rows.len();
+                        for row in rows {
+                            in_flight.start(&self.shared, row);
+                        }
+                    }
+                    Err(e) => {
+                        tracing::warn!(error = %e, "e-mail worker could not reach the database");
+                        look = false;
                     }
                 }
-                Ok(_) => {}
-                Err(e) => {
-                    tracing::warn!(error = %e, "e-mail worker could not reach the database");
-                    tokio::time::sleep(POLL).await;
-                }
+            }
+            if until_idle && !look && in_flight.is_empty() {
+                return attempted;
+            }
+            tokio::select! {
+                Some(done) = in_flight.tasks.join_next_with_id() => in_flight.finished(done),
+                () = self.wake.notified() => look = true,
+                _ = poll.tick() => look = true,
+                _ = renew.tick() => self.renew(in_flight.message_ids()).await,
+                _ = watch.tick(), if !until_idle => self.watch(&mut alarm).await,
             }
         }
     }
 
-    /// Claims one batch, delivers it, records the outcomes; returns how many were claimed.
-    pub async fn drain_once(&self) -> anyhow::Result<usize> {
-        let (pool, id) = (self.pool.clone(), self.id.clone());
-        let batch: Vec<Notification> = tokio::task::spawn_blocking(move || {
+    /// Claims up to `limit` due messages for this worker.
+    async fn claim(&self, limit: usize) -> anyhow::Result<Vec<Notification>> {
+        let (pool, id, lease) = (self.shared.pool.clone(), self.shared.id.clone(), self.lease);
+        let limit = i64::try_from(limit)?;
+        tokio::task::spawn_blocking(move || {
             let mut conn = pool.get()?;
-            anyhow::Ok(models::claim_due(&mut conn, &id, BATCH, CLAIM_LEASE)?)
+            anyhow::Ok(models::claim_due(&mut conn, &id, limit, lease)?)
         })
-        .await??;
-        let claimed = batch.len();
-        if claimed == 0 {
-            return Ok(0);
+        .await?
+    }
+
+    /// Keeps the messages in flight claimed, however slow their relay: without this, a send
+    /// that outlives its lease could be claimed and sent by another worker as well.
+    async fn renew(&self, ids: Vec<String>) {
+        if ids.is_empty() {
+            return;
         }
-        let results: Vec<(Notification, Outcome)> = stream::iter(batch)
-            .map(|row| async move {
-                let delivery = self.mailer.deliver(&row).await;
-                let result = outcome(
-                    delivery,
-                    row.attempts + 1,
-                    self.retry_base,
-                    self.max_attempts,
-                );
-                (row, result)
-            })
-            .buffer_unordered(CONCURRENCY as usize)
-            .collect()
-            .await;
-        let (pool, id) = (self.pool.clone(), self.id.clone());
-        tokio::task::spawn_blocking(move || record(&pool, &id, results)).await??;
-        Ok(claimed)
+        let (pool, worker) = (self.shared.pool.clone(), self.shared.id.clone());
+        let until =
+            now() + chrono::Duration::from_std(self.lease).unwrap_or(chrono::Duration::seconds(40));
+        let renewed = tokio::task::spawn_blocking(move || {
+            let mut conn = pool.get()?;
+            anyhow::Ok(write_transaction_with(&mut conn, &[], |conn| {
+                models::extend_claims(conn, &worker, &ids, until)
+            })?)
+        })
+        .await;
+        if let Err(e) = renewed.map_err(anyhow::Error::from).and_then(|r| r) {
+            tracing::warn!(error = %e, "e-mail worker could not renew its claims");
+        }
+    }
+
+    /// Warns once when the oldest pending message has waited longer than
+    /// `mail.stall_warning_seconds`, and says so when delivery has caught up again.
+    async fn watch(&self, alarm: &mut StallAlarm) {
+        let pool = self.shared.pool.clone();
+        let oldest = tokio::task::spawn_blocking(move || {
+            let mut conn = pool.get()?;
+            anyhow::Ok(models::oldest_pending(&mut conn)?)
+        })
+        .await;
+        let Ok(Ok(oldest)) = oldest else {
+            return; // the database is away: claims report it
+        };
+        let age = oldest.map(|at| (now() - at).to_std().unwrap_or_default());
+        let waited = age.unwrap_or_default().as_secs();
+        let limit = self.stall_warning.as_secs();
+        match alarm.observe(age, self.stall_warning) {
+            Some(StallChange::Stalled) => tracing::warn!(
+                oldest_pending_seconds = waited,
+                stall_warning_seconds = limit,
+                "e-mail delivery is stalled: the oldest pending message has waited {waited} s"
+            ),
+            Some(StallChange::Recovered) => tracing::info!(
+                oldest_pending_seconds = waited,
+                "e-mail delivery has caught up"
+            ),
+            None => {}
+        }
     }
 }
 
-/// Records a batch's outcomes in one transaction (one commit instead of one per message, and
-/// one statement for all the delivered ones).
-fn record(pool: &Pool, worker: &str, results: Vec<(Notification, Outcome)>) -> anyhow::Result<()> {
-    let mut conn = pool.get()?;
-    write_transaction_with(&mut conn, &[], |conn| record_each(conn, worker, results))
+/// The delivery tasks running, and the message each one carries.
+#[derive(Default)]
+struct InFlight {
+    tasks: JoinSet<()>,
+    messages: HashMap<Id, String>,
 }
 
-fn record_each(
-    conn: &mut DbConnection,
-    worker: &str,
-    results: Vec<(Notification, Outcome)>,
-) -> anyhow::Result<()> {
-    let mut sent = Vec::new();
-    for (row, result) in results {
-        match result {
-            Outcome::Sent => sent.push(row.id),
+impl InFlight {
+    fn start(&mut self, shared: &Arc<Shared>, row: Notification) {
+        let message = row.id.clone();
+        let task = self.tasks.spawn(Arc::clone(shared).deliver(row));
+        self.messages.insert(task.id(), message);
+    }
+
+    fn finished(&mut self, done: Result<(Id, ()), JoinError>) {
+        let task = match done {
+            Ok((task, ())) => task,
+            Err(e) => {
+                // Left claimed: sent again when its lease ends.
+                tracing::error!(error = %e, "an e-mail delivery task failed");
+                e.id()
+            }
+        };
+        self.messages.remove(&task);
+    }
+
+    fn len(&self) -> usize {
+        self.tasks.len()
+    }
+
+    fn is_empty(&self) -> bool {
+        self.tasks.is_empty()
+    }
+
+    fn message_ids(&self) -> Vec<String> {
+        self.messages.values().cloned().collect()
+    }
+}
+
+impl Shared {
+    /// One attempt at one message, recorded as soon as it is over.
+    async fn deliver(self: Arc<Self>, row: Notification) {
+        let delivery = self.mailer.deliver(&row).await;
+        let result = outcome(
+            delivery,
+            row.attempts + 1,
+            self.retry_base,
+            self.max_attempts,
+        );
+        match &result {
+            Outcome::Sent => {}
             Outcome::RetryAfter(delay, error) => {
-                let at =
-                    now() + chrono::Duration::from_std(delay).unwrap_or(chrono::Duration::hours(1));
                 tracing::warn!(id = %row.id, to = %row.recipient, %error, retry_in_s = delay.as_secs(), "e-mail delivery failed; will retry");
-                models::mark_attempt_failed(conn, &row.id, worker, &error, Some(at))?;
             }
             Outcome::Failed(error) => {
                 tracing::error!(id = %row.id, to = %row.recipient, %error, "e-mail delivery failed for good");
-                models::mark_attempt_failed(conn, &row.id, worker, &error, None)?;
             }
         }
+        let result = Arc::new(result);
+        for pause in std::iter::once(None).chain(RECORD_RETRIES.map(Some)) {
+            if let Some(pause) = pause {
+                tokio::time::sleep(pause).await;
+            }
+            let (shared, id, result) = (Arc::clone(&self), row.id.clone(), Arc::clone(&result));
+            match tokio::task::spawn_blocking(move || shared.record(&id, &result)).await {
+                Ok(Ok(())) => return,
+                Ok(Err(e)) => {
+                    tracing::warn!(id = %row.id, error = %e, "could not record an e-mail attempt");
+                }
+                Err(e) => {
+                    tracing::warn!(id = %row.id, error = %e, "could not record an e-mail attempt")
+                }
+            }
+        }
+        tracing::error!(id = %row.id, "gave up recording an e-mail attempt: the message will be tried again when its claim lapses");
     }
-    if !sent.is_empty() {
-        models::mark_sent(conn, &sent, worker)?;
+
+    /// Writes one attempt's outcome, in its own short transaction.
+    fn record(&self, id: &str, result: &Outcome) -> anyhow::Result<()> {
+        let mut conn = self.pool.get()?;
+        let written = write_transaction_with(&mut conn, &[], |conn| match result {
+            Outcome::Sent => models::mark_sent(conn, id, &self.id),
+            Outcome::RetryAfter(delay, error) => {
+                let at = now()
+                    + chrono::Duration::from_std(*delay).unwrap_or(chrono::Duration::hours(1));
+                models::mark_attempt_failed(conn, id, &self.id, error, Some(at))
+            }
+            Outcome::Failed(error) => models::mark_attempt_failed(conn, id, &self.id, error, None),
+        })?;
+        if written == 0 {
+            tracing::warn!(%id, "an e-mail's claim had passed to another worker; its attempt is not recorded");
+        }
+        Ok(())
     }
-    Ok(())
 }

@@ -3,16 +3,16 @@
 //! allocate. Every demo account signs in with `DEMO_PASSWORD`.
 
 use anyhow::Context;
-use diesel::Connection;
 
+use crate::auth::accounts::insert_account;
 use crate::auth::domain::{NewAccount, Role};
-use crate::auth::{models as accounts, password};
-use crate::db::DbConnection;
+use crate::auth::password;
+use crate::db::{write_transaction_with, DbConnection, WriteTx};
 use crate::missions::domain::{CampaignStatus, NewCampaign, NewCompany, NewProblem, DOMAINS};
 use crate::missions::models;
 
 /// One password for every demo account, whichever domain seeded it.
-pub use crate::demo::DEMO_PASSWORD;
+pub use crate::auth::domain::DEMO_PASSWORD;
 pub const COMPANIES: usize = 80;
 pub const LOCAL_COMPANIES: usize = 50;
 pub const TEAMS: usize = 80;
@@ -61,7 +61,7 @@ impl Lcg {
 }
 
 fn account(
-    conn: &mut DbConnection,
+    conn: &mut WriteTx<'_>,
     email: &str,
     name: &str,
     role: Role,
@@ -69,13 +69,15 @@ fn account(
 ) -> anyhow::Result<String> {
     let new = NewAccount::parse(email, name, role.as_str(), None, &Role::ALL)
         .map_err(|e| anyhow::anyhow!("demo account {email}: {e:?}"))?;
-    Ok(accounts::insert_user(conn, &new, Some(hash), None)?.id)
+    let user = insert_account(conn, &new, Some(hash), None, None)
+        .map_err(|e| anyhow::anyhow!("demo account {email}: {e}"))?;
+    Ok(user.id)
 }
 
 /// Seeds the demo campaign; returns its id.
 pub fn seed_demo(conn: &mut DbConnection) -> anyhow::Result<String> {
     let hash = password::hash(DEMO_PASSWORD)?;
-    conn.transaction::<_, anyhow::Error, _>(|conn| {
+    write_transaction_with::<_, anyhow::Error, _>(conn, &[], |conn| {
         let new = NewCampaign::parse(
             "Missions terrain — printemps 2027",
             Some("2027-03-01"),

@@ -10,7 +10,9 @@ use chrono::{Days, NaiveDate};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::error::FieldError;
+use crate::error::{ApiError, FieldError};
+use crate::text::normalise_email;
+use crate::tutors::domain::Domains;
 
 /// Where a campaign is in its year: problems are collected, then teams sign up and rank
 /// them, then an allocation is computed (and may be recomputed), then it is published.
@@ -87,17 +89,17 @@ impl CampaignAction {
     }
 
     /// The state the campaign is in after the action, or why it cannot be done now.
-    pub fn apply(self, from: CampaignStatus) -> Result<CampaignStatus, String> {
+    pub fn apply(self, from: CampaignStatus) -> Result<CampaignStatus, Refusal> {
         if !self.allowed_in().contains(&from) {
             let allowed: Vec<&str> = self.allowed_in().iter().map(|s| s.as_str()).collect();
-            return Err(format!(
+            return Err(Refusal::InvalidTransition(format!(
                 "The campaign is `{from}`; this is only possible while it is {}.",
                 allowed
                     .iter()
                     .map(|s| format!("`{s}`"))
                     .collect::<Vec<_>>()
                     .join(" or ")
-            ));
+            )));
         }
         Ok(match self {
             Self::OpenSignup => CampaignStatus::SignupOpen,
@@ -105,6 +107,104 @@ impl CampaignAction {
             Self::Publish => CampaignStatus::Published,
             _ => from,
         })
+    }
+}
+
+/// Why a field-mission request is refused: the one error type of missions' use cases, turned
+/// into the contract's status and `code` in one place.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refusal {
+    /// The campaign (or problem) is not in a state that allows the call.
+    InvalidTransition(String),
+    /// Accepting one more problem would pass the campaign's `max_problems`.
+    CapacityReached {
+        max_problems: i32,
+    },
+    /// A company account that has not registered its company yet.
+    NoCompany,
+    /// The account already is a company's contact, or the pair already has a constraint.
+    AlreadyExists(&'static str),
+    InvalidTeam(String),
+    /// These students are already in a team of the campaign.
+    AlreadyInTeam(String),
+    InvalidPreferences(String),
+    /// Pins no allocation can honour, each naming its pairs.
+    InfeasiblePins(String),
+    /// Teams, preferences, constraints or accepted problems changed after the allocation.
+    AllocationStale,
+    /// The campaign has no allocation yet.
+    NotAllocated,
+    /// The tutor already follows `followed` missions of this campaign, their limit.
+    TutorOverloaded {
+        followed: i64,
+    },
+    /// Field errors of a body (422 `validation_failed`).
+    Invalid(Vec<FieldError>),
+    /// Not there, or not visible to the caller: the same answer.
+    NotFound,
+}
+
+impl From<Refusal> for ApiError {
+    fn from(refusal: Refusal) -> Self {
+        match refusal {
+            Refusal::InvalidTransition(why) => ApiError::conflict("invalid_transition", why),
+            Refusal::CapacityReached { max_problems } => ApiError::conflict(
+                "capacity_reached",
+                format!("The campaign already has its {max_problems} accepted problems."),
+            ),
+            Refusal::NoCompany => ApiError::conflict(
+                "no_company",
+                "Register your company (POST /api/v1/companies) before submitting problems.",
+            ),
+            Refusal::AlreadyExists(what) => ApiError::conflict("already_exists", what),
+            Refusal::InvalidTeam(why) => ApiError::unprocessable("invalid_team", why),
+            Refusal::AlreadyInTeam(who) => ApiError::conflict(
+                "already_in_team",
+                format!("Already in a team of this campaign: {who}."),
+            ),
+            Refusal::InvalidPreferences(why) => ApiError::unprocessable("invalid_preferences", why),
+            Refusal::InfeasiblePins(why) => ApiError::unprocessable(
+                "infeasible_pins",
+                format!("These pins cannot all hold: {why}."),
+            ),
+            Refusal::AllocationStale => ApiError::conflict(
+                "allocation_stale",
+                "Teams, preferences, constraints or accepted problems changed after the \
+                 latest allocation: allocate again before publishing.",
+            ),
+            Refusal::NotAllocated => ApiError::conflict(
+                "invalid_transition",
+                "This campaign has not been allocated yet.",
+            ),
+            Refusal::TutorOverloaded { followed } => ApiError::conflict(
+                "tutor_overloaded",
+                format!(
+                    "This tutor already follows {followed} mission(s) of this campaign, their limit."
+                ),
+            ),
+            Refusal::Invalid(errors) => ApiError::validation(errors),
+            Refusal::NotFound => ApiError::not_found(),
+        }
+    }
+}
+
+/// Whether one more problem may be accepted: `accepted` already, at most `max_problems`.
+pub fn may_accept(accepted: i64, max_problems: i32) -> Result<(), Refusal> {
+    if accepted >= i64::from(max_problems) {
+        Err(Refusal::CapacityReached { max_problems })
+    } else {
+        Ok(())
+    }
+}
+
+/// A problem is reviewed once, while it is `submitted`.
+pub fn may_review(status: ProblemStatus) -> Result<(), Refusal> {
+    match status {
+        ProblemStatus::Submitted => Ok(()),
+        done => Err(Refusal::InvalidTransition(format!(
+            "This problem was already {}.",
+            done.as_str()
+        ))),
     }
 }
 
@@ -169,10 +269,10 @@ impl NewCampaign {
                 errors.push(FieldError::new("starts_on", "is required (YYYY-MM-DD)"));
                 None
             }
-            Some(s) => match NaiveDate::parse_from_str(s, "%Y-%m-%d") {
-                Ok(d) => Some(d),
-                Err(_) => {
-                    errors.push(FieldError::new("starts_on", "must be a date YYYY-MM-DD"));
+            Some(s) => match crate::dates::parse_date(s) {
+                Some(d) => Some(d),
+                None => {
+                    errors.push(FieldError::new("starts_on", crate::dates::DATE_EXPECTED));
                     None
                 }
             },
@@ -308,6 +408,56 @@ impl NewProblem {
     }
 }
 
+/// A company's edit of its submitted problem: any of title, description, domain.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ProblemEdit {
+    pub title: Option<String>,
+    pub description: Option<String>,
+    pub domain: Option<String>,
+}
+
+impl ProblemEdit {
+    pub fn parse(
+        title: Option<&str>,
+        description: Option<&str>,
+        domain: Option<&str>,
+    ) -> Result<Self, Vec<FieldError>> {
+        let mut errors = Vec::new();
+        let edit = Self {
+            title: title.map(|t| required_text(&mut errors, "title", t, 300)),
+            description: description.map(|d| required_text(&mut errors, "description", d, 20_000)),
+            domain: domain.map(|d| d.trim().to_owned()),
+        };
+        if edit
+            .domain
+            .as_deref()
+            .is_some_and(|d| !DOMAINS.contains(&d))
+        {
+            errors.push(FieldError::new(
+                "domain",
+                format!("must be one of {}", DOMAINS.join(", ")),
+            ));
+        }
+        if errors.is_empty() {
+            Ok(edit)
+        } else {
+            Err(errors)
+        }
+    }
+
+    pub fn apply_to(&self, title: &mut String, description: &mut String, domain: &mut String) {
+        for (new, old) in [
+            (&self.title, title),
+            (&self.description, description),
+            (&self.domain, domain),
+        ] {
+            if let Some(new) = new {
+                old.clone_from(new);
+            }
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ProblemStatus {
@@ -361,10 +511,6 @@ impl Decision {
     }
 }
 
-/// Why a team cannot be formed as asked.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct InvalidTeam(pub String);
-
 /// Checks a team's name and members' e-mails: the creator's own address included, exactly
 /// `team_size` distinct addresses. Returns the trimmed name and the normalised addresses,
 /// the creator's first. Whether each address is a student is checked against the database.
@@ -373,32 +519,32 @@ pub fn team_members(
     member_emails: &[String],
     own_email: &str,
     team_size: usize,
-) -> Result<(String, Vec<String>), InvalidTeam> {
+) -> Result<(String, Vec<String>), Refusal> {
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 200 {
-        return Err(InvalidTeam(
+        return Err(Refusal::InvalidTeam(
             "A team needs a name of 1 to 200 characters.".into(),
         ));
     }
-    let own = own_email.trim().to_lowercase();
+    let own = normalise_email(own_email);
     let mut seen = HashSet::new();
     let mut emails = vec![own.clone()];
     for email in member_emails {
-        let email = email.trim().to_lowercase();
+        let email = normalise_email(email);
         if !seen.insert(email.clone()) {
-            return Err(InvalidTeam(format!("{email} is listed twice.")));
+            return Err(Refusal::InvalidTeam(format!("{email} is listed twice.")));
         }
         if email != own {
             emails.push(email);
         }
     }
     if !seen.contains(&own) {
-        return Err(InvalidTeam(format!(
+        return Err(Refusal::InvalidTeam(format!(
             "Include your own address ({own}) in `member_emails`."
         )));
     }
     if seen.len() != team_size {
-        return Err(InvalidTeam(format!(
+        return Err(Refusal::InvalidTeam(format!(
             "A team has exactly {team_size} students; {} were given.",
             seen.len()
         )));
@@ -411,22 +557,24 @@ pub fn preferences(
     problem_ids: &[String],
     accepted: &HashSet<String>,
     max_choices: usize,
-) -> Result<Vec<String>, String> {
+) -> Result<Vec<String>, Refusal> {
     if problem_ids.is_empty() || problem_ids.len() > max_choices {
-        return Err(format!(
+        return Err(Refusal::InvalidPreferences(format!(
             "Rank from 1 to {max_choices} problems; {} were given.",
             problem_ids.len()
-        ));
+        )));
     }
     let mut seen = HashSet::new();
     for id in problem_ids {
         if !seen.insert(id.as_str()) {
-            return Err(format!("Problem {id} is ranked twice."));
+            return Err(Refusal::InvalidPreferences(format!(
+                "Problem {id} is ranked twice."
+            )));
         }
         if !accepted.contains(id) {
-            return Err(format!(
+            return Err(Refusal::InvalidPreferences(format!(
                 "Problem {id} is not an accepted problem of this campaign."
-            ));
+            )));
         }
     }
     Ok(problem_ids.to_vec())
@@ -454,6 +602,43 @@ impl ConstraintKind {
             _ => None,
         }
     }
+}
+
+/// Whether a new `pin` of `team` on `problem` can hold, given the team's `ranked` problems,
+/// the campaign's `forbids` and its other `pins` (a problem takes one team): refused with the
+/// pairs named otherwise.
+pub fn check_pin(
+    team: &str,
+    problem: &str,
+    ranked: &[String],
+    forbids: &[(String, String)],
+    pins: &[(String, String)],
+) -> Result<(), Refusal> {
+    let pair = format!("({team}, {problem})");
+    if !ranked.iter().any(|p| p == problem) {
+        return Err(Refusal::InfeasiblePins(format!(
+            "pin {pair}: the team did not rank this problem"
+        )));
+    }
+    if forbids.iter().any(|(t, p)| t == team && p == problem) {
+        return Err(Refusal::InfeasiblePins(format!(
+            "pin {pair}: the pair is forbidden"
+        )));
+    }
+    let clash = |(t, p): &(String, String)| format!("({t}, {p})");
+    if let Some(other) = pins.iter().find(|(t, p)| p == problem && t != team) {
+        return Err(Refusal::InfeasiblePins(format!(
+            "pins {}, {pair}: the problem has only 1 place",
+            clash(other)
+        )));
+    }
+    if let Some(other) = pins.iter().find(|(t, p)| t == team && p != problem) {
+        return Err(Refusal::InfeasiblePins(format!(
+            "pins {}, {pair}: a team is placed on one problem only",
+            clash(other)
+        )));
+    }
+    Ok(())
 }
 
 /// How well a tutor fits a mission: a domain match costs nothing, a mismatch costs more than
@@ -559,6 +744,46 @@ mod tests {
         assert!(Decision::parse("maybe").is_err());
         assert_eq!(ConstraintKind::parse("pin"), Some(ConstraintKind::Pin));
         assert_eq!(ConstraintKind::parse("prefer"), None);
+        let edit = ProblemEdit::parse(Some(" Chutes "), None, Some("digital")).expect("valid");
+        let (mut t, mut d, mut o) = ("a".to_owned(), "b".to_owned(), "materials".to_owned());
+        edit.apply_to(&mut t, &mut d, &mut o);
+        assert_eq!(
+            (t.as_str(), d.as_str(), o.as_str()),
+            ("Chutes", "b", "digital")
+        );
+        assert!(ProblemEdit::parse(Some(""), None, None).is_err());
+        assert!(ProblemEdit::parse(None, None, Some("cooking")).is_err());
+    }
+
+    #[test]
+    fn pins_must_be_ranked_unforbidden_and_within_capacity() {
+        let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+        let pair = |t: &str, p: &str| (t.to_owned(), p.to_owned());
+        let ranked = s(&["p1", "p2"]);
+        assert_eq!(check_pin("t1", "p1", &ranked, &[], &[]), Ok(()));
+        let named = |r: Result<(), Refusal>| match r {
+            Err(Refusal::InfeasiblePins(why)) => why,
+            other => panic!("{other:?}"),
+        };
+        assert!(named(check_pin("t1", "p3", &ranked, &[], &[])).contains("(t1, p3)"));
+        assert!(
+            named(check_pin("t1", "p1", &ranked, &[pair("t1", "p1")], &[])).contains("forbidden")
+        );
+        let full = named(check_pin("t1", "p1", &ranked, &[], &[pair("t2", "p1")]));
+        assert!(full.contains("(t2, p1)") && full.contains("(t1, p1)"));
+        assert!(check_pin("t1", "p1", &ranked, &[], &[pair("t1", "p2")]).is_err());
+    }
+
+    #[test]
+    fn accepting_stops_at_max_problems_and_reviews_happen_once() {
+        assert_eq!(may_accept(79, 80), Ok(()));
+        assert_eq!(
+            may_accept(80, 80),
+            Err(Refusal::CapacityReached { max_problems: 80 })
+        );
+        assert!(may_accept(0, 0).is_err());
+        assert_eq!(may_review(ProblemStatus::Submitted), Ok(()));
+        assert!(may_review(ProblemStatus::Accepted).is_err());
     }
 
     #[test]
@@ -572,7 +797,7 @@ mod tests {
 /// campaign they may take (`taken` already, `max` at most).
 #[derive(Debug, Clone)]
 pub struct TutorRoom {
-    pub domains: Vec<String>,
+    pub domains: Domains,
     pub taken: u32,
     pub max: u32,
 }
@@ -606,7 +831,11 @@ pub fn assign_tutors(mission_domains: &[String], tutors: &[TutorRoom]) -> Vec<(u
         add(source, 1 + i, 0);
         for (j, tutor) in tutors.iter().enumerate() {
             if tutor.taken < tutor.max {
-                let matches = tutor.domains.iter().any(|d| d == domain);
+                let matches = tutor
+                    .domains
+                    .as_slice()
+                    .iter()
+                    .any(|d| d.as_str() == domain);
                 add(1 + i, 1 + m + j, tutor_cost(matches, 0, t));
             }
         }
@@ -668,7 +897,7 @@ mod assignment_tests {
 
     fn room(domains: &[&str], taken: u32, max: u32) -> TutorRoom {
         TutorRoom {
-            domains: domains.iter().map(|d| (*d).to_owned()).collect(),
+            domains: Domains::from_stored(&domains.join(",")),
             taken,
             max,
         }

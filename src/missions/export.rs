@@ -1,5 +1,6 @@
 //! The allocation as a CSV file that opens cleanly in a French spreadsheet: `;` between
 //! fields (`,` is the decimal separator there) and a UTF-8 byte-order mark so accents show.
+//! Names typed by users are written so that no spreadsheet runs them as formulas.
 
 use std::collections::HashMap;
 
@@ -69,7 +70,17 @@ pub fn lines(
     Ok(out)
 }
 
-/// The CSV text: BOM, a header, `;`-separated, quoted where needed.
+/// A cell as a spreadsheet will read it as text: one starting with `=`, `+`, `-`, `@`, a tab
+/// or a carriage return would be run as a formula (CSV injection, OWASP), so it gets a leading
+/// `'`, which spreadsheets show as text and do not display.
+pub fn neutralise(cell: &str) -> std::borrow::Cow<'_, str> {
+    match cell.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{cell}").into(),
+        _ => cell.into(),
+    }
+}
+
+/// The CSV text: BOM, a header, `;`-separated, quoted where needed, every cell neutralised.
 pub fn to_csv(lines: &[Line]) -> Result<String, ApiError> {
     let mut writer = csv::WriterBuilder::new()
         .delimiter(b';')
@@ -80,8 +91,9 @@ pub fn to_csv(lines: &[Line]) -> Result<String, ApiError> {
         .map_err(ApiError::internal)?;
     for l in lines {
         let rank = l.rank.map(|r| r.to_string()).unwrap_or_default();
+        let cells = [&l.team, &l.members, &l.problem, &l.company, &rank];
         writer
-            .write_record([&l.team, &l.members, &l.problem, &l.company, &rank])
+            .write_record(cells.map(|c| neutralise(c)).iter().map(|c| c.as_bytes()))
             .map_err(ApiError::internal)?;
     }
     let bytes = writer.into_inner().map_err(ApiError::internal)?;
@@ -89,9 +101,10 @@ pub fn to_csv(lines: &[Line]) -> Result<String, ApiError> {
     Ok(format!("\u{feff}{text}"))
 }
 
-/// A download name from the campaign's name: ASCII letters and digits, the rest as `-`.
+/// A download name from the campaign's name: transliterated to ASCII (`Alès` → `ales`), letters
+/// and digits kept, the rest as `-`.
 pub fn file_name(campaign: &str, suffix: &str) -> String {
-    let stem: String = campaign
+    let stem: String = deunicode::deunicode(campaign)
         .chars()
         .map(|c| {
             if c.is_ascii_alphanumeric() {
@@ -152,6 +165,41 @@ mod tests {
             file_name("Missions terrain — printemps 2027", "allocation.csv"),
             "missions-terrain-printemps-2027-allocation.csv"
         );
-        assert_eq!(file_name("éé", "allocation.csv"), "allocation.csv");
+        assert_eq!(
+            file_name("Automne 2027 — Alès", "allocation.csv"),
+            "automne-2027-ales-allocation.csv"
+        );
+        assert_eq!(
+            file_name("Cévennes : œuvres & ÉTÉ", "allocation.csv"),
+            "cevennes-oeuvres-ete-allocation.csv"
+        );
+        assert_eq!(file_name("—", "allocation.csv"), "allocation.csv");
+    }
+
+    #[test]
+    fn cells_that_a_spreadsheet_would_run_are_neutralised() {
+        for formula in [
+            "=HYPERLINK(\"x\")",
+            "+33 4 66",
+            "-2+3",
+            "@SUM(A1)",
+            "\tx",
+            "\rx",
+        ] {
+            assert_eq!(neutralise(formula), format!("'{formula}"));
+        }
+        for plain in ["Les Gardons", "", "2", "a=b", " =x", "'quoted"] {
+            assert_eq!(neutralise(plain), plain);
+        }
+        let csv = to_csv(&[Line {
+            team: "=HYPERLINK(\"http://x\")".into(),
+            members: "@Zoé".into(),
+            problem: "-1".into(),
+            company: "+Corp".into(),
+            rank: Some(1),
+        }])
+        .expect("csv");
+        let line = csv.lines().nth(1).expect("a line");
+        assert_eq!(line, "\"'=HYPERLINK(\"\"http://x\"\")\";'@Zoé;'-1;'+Corp;1");
     }
 }

@@ -139,3 +139,80 @@ pub fn send_company(
     )?;
     Ok(())
 }
+
+/// `mission_unplaced`: each member of a team the published allocation left out, with why.
+#[derive(Serialize)]
+struct Unplaced<'a> {
+    name: &'a str,
+    campaign: &'a str,
+    team: &'a str,
+    reason: &'a str,
+}
+
+pub fn send_unplaced(
+    conn: &mut WriteTx<'_>,
+    outbox: &Outbox,
+    campaign: &str,
+    team: &str,
+    members: &[Person],
+    reason: &str,
+) -> Result<(), ApiError> {
+    for member in members {
+        let values = Unplaced {
+            name: &member.name,
+            campaign,
+            team,
+            reason,
+        };
+        outbox.enqueue(conn, Email::new(&member.email, "mission_unplaced", values))?;
+    }
+    Ok(())
+}
+
+/// `team_created`: every member of a new team hears who formed it, with whom, and where to
+/// rank the problems.
+#[derive(Serialize)]
+struct TeamCreated<'a> {
+    name: &'a str,
+    creator: &'a str,
+    team: &'a str,
+    campaign: &'a str,
+    teammates: Vec<&'a Person>,
+    link: &'a str,
+}
+
+pub fn send_team_created(
+    conn: &mut WriteTx<'_>,
+    outbox: &Outbox,
+    (team_id, team, campaign): (&str, &str, &str),
+    creator: &str,
+    members: &[Person],
+    link: &str,
+) -> Result<(), ApiError> {
+    for member in members {
+        let values = TeamCreated {
+            name: &member.name,
+            creator,
+            team,
+            campaign,
+            teammates: members.iter().filter(|m| m.email != member.email).collect(),
+            link,
+        };
+        outbox.enqueue(
+            conn,
+            Email::new(&member.email, "team_created", values)
+                .dedupe(format!("team_created:{team_id}:{}", member.email)),
+        )?;
+    }
+    Ok(())
+}
+
+/// `problem_submitted`: a notice to staff of each new problem.
+#[derive(Serialize)]
+pub struct ProblemSubmitted<'a> {
+    pub name: &'a str,
+    pub company: &'a str,
+    pub city: &'a str,
+    pub campaign: &'a str,
+    pub problem: &'a str,
+}

@@ -8,6 +8,10 @@ pub mod export;
 pub mod handlers;
 pub mod mail;
 pub mod models;
+pub mod publication;
+pub mod review;
+pub mod teams;
+pub mod tutoring;
 pub mod views;
 
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -23,6 +27,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(handlers::list_teams)
         .service(handlers::create_constraint)
         .service(handlers::list_constraints)
+        .service(handlers::delete_constraint)
         .service(handlers::allocate)
         .service(handlers::get_allocation)
         .service(handlers::allocation_csv)
@@ -30,6 +35,9 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(handlers::list_missions)
         .service(handlers::create_company)
         .service(handlers::list_companies)
+        .service(handlers::get_company)
+        .service(handlers::patch_problem)
+        .service(handlers::my_teams)
         .service(handlers::review_problem)
         .service(handlers::get_team)
         .service(handlers::put_preferences)

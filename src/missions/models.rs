@@ -288,6 +288,43 @@ pub fn find_problem(conn: &mut DbConnection, id: &str) -> QueryResult<Problem> {
         .first(conn)
 }
 
+/// A problem with its company, as every problem answer shows it.
+#[derive(Debug, Clone)]
+pub struct ProblemRow {
+    pub problem: Problem,
+    pub company: Company,
+}
+
+pub fn problem_with_company(conn: &mut DbConnection, id: &str) -> QueryResult<ProblemRow> {
+    problems::table
+        .inner_join(companies::table)
+        .filter(problems::id.eq(id))
+        .select((Problem::as_select(), Company::as_select()))
+        .first(conn)
+        .map(|(problem, company)| ProblemRow { problem, company })
+}
+
+/// Writes a problem's title, description and domain.
+pub fn update_problem(conn: &mut DbConnection, problem: &Problem) -> QueryResult<()> {
+    diesel::update(problems::table.find(&problem.id))
+        .set((
+            problems::title.eq(&problem.title),
+            problems::description.eq(&problem.description),
+            problems::domain.eq(&problem.domain),
+        ))
+        .execute(conn)
+        .map(drop)
+}
+
+/// Every staff account's `(email, name)`, for notices.
+pub fn staff_recipients(conn: &mut DbConnection) -> QueryResult<Vec<(String, String)>> {
+    users::table
+        .filter(users::role.eq("staff"))
+        .order(users::email.asc())
+        .select((users::email, users::name))
+        .load(conn)
+}
+
 pub fn count_accepted(conn: &mut DbConnection, campaign_id: &str) -> QueryResult<i64> {
     problems::table
         .filter(problems::campaign_id.eq(campaign_id))
@@ -318,15 +355,25 @@ pub enum ProblemScope<'a> {
     Accepted,
 }
 
+/// Optional filters of a problem list.
+#[derive(Debug, Clone, Default)]
+pub struct ProblemFilter {
+    pub domain: Option<String>,
+    pub local: Option<bool>,
+}
+
+/// One page of a campaign's problems with their companies, in one query.
 pub fn list_problems(
     conn: &mut DbConnection,
     campaign_id: &str,
     scope: ProblemScope<'_>,
+    filter: &ProblemFilter,
     page: &PageRequest,
-) -> QueryResult<Vec<Problem>> {
+) -> QueryResult<Vec<ProblemRow>> {
     let mut query = problems::table
+        .inner_join(companies::table)
         .filter(problems::campaign_id.eq(campaign_id))
-        .select(Problem::as_select())
+        .select((Problem::as_select(), Company::as_select()))
         .order(problems::id.asc())
         .limit(page.fetch_limit())
         .into_boxed();
@@ -339,10 +386,20 @@ pub fn list_problems(
             query = query.filter(problems::status.eq(ProblemStatus::Accepted.as_str()));
         }
     }
+    if let Some(domain) = &filter.domain {
+        query = query.filter(problems::domain.eq(domain.clone()));
+    }
+    if let Some(local) = filter.local {
+        query = query.filter(companies::local.eq(local));
+    }
     if let Some(after) = &page.after {
         query = query.filter(problems::id.gt(after.clone()));
     }
-    query.load(conn)
+    let rows: Vec<(Problem, Company)> = query.load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(problem, company)| ProblemRow { problem, company })
+        .collect())
 }
 
 pub fn accepted_problems(conn: &mut DbConnection, campaign_id: &str) -> QueryResult<Vec<Problem>> {
@@ -416,9 +473,48 @@ pub fn find_team(conn: &mut DbConnection, id: &str) -> QueryResult<Team> {
     teams::table.find(id).select(Team::as_select()).first(conn)
 }
 
+/// A team with its members, in the team's order.
+#[derive(Debug, Clone)]
+pub struct TeamWithMembers {
+    pub team: Team,
+    pub members: Vec<Member>,
+}
+
+/// The members of `teams` (one query), each team with its own.
+pub fn with_members(
+    conn: &mut DbConnection,
+    teams: Vec<Team>,
+) -> QueryResult<Vec<TeamWithMembers>> {
+    let ids: Vec<String> = teams.iter().map(|t| t.id.clone()).collect();
+    let mut by_team: std::collections::HashMap<String, Vec<Member>> =
+        std::collections::HashMap::new();
+    for m in members_of(conn, &ids)? {
+        by_team.entry(m.team_id.clone()).or_default().push(m);
+    }
+    Ok(teams
+        .into_iter()
+        .map(|team| TeamWithMembers {
+            members: by_team.remove(&team.id).unwrap_or_default(),
+            team,
+        })
+        .collect())
+}
+
+/// The teams a student belongs to, every campaign.
+pub fn student_teams(conn: &mut DbConnection, student_id: &str) -> QueryResult<Vec<Team>> {
+    teams::table
+        .inner_join(team_members::table)
+        .filter(team_members::student_id.eq(student_id))
+        .select(Team::as_select())
+        .order(teams::created_at.asc())
+        .load(conn)
+}
+
+/// One page of a campaign's teams; `member`: only the team of this student.
 pub fn list_teams(
     conn: &mut DbConnection,
     campaign_id: &str,
+    member: Option<&str>,
     page: &PageRequest,
 ) -> QueryResult<Vec<Team>> {
     let mut query = teams::table
@@ -427,6 +523,12 @@ pub fn list_teams(
         .order(teams::id.asc())
         .limit(page.fetch_limit())
         .into_boxed();
+    if let Some(student) = member {
+        let own = team_members::table
+            .filter(team_members::student_id.eq(student.to_owned()))
+            .select(team_members::team_id);
+        query = query.filter(teams::id.eq_any(own));
+    }
     if let Some(after) = &page.after {
         query = query.filter(teams::id.gt(after.clone()));
     }
@@ -545,14 +647,64 @@ pub fn campaign_constraints(
         .load(conn)
 }
 
-// ---- allocations ----
-
-pub fn store_allocation(
+/// Deletes a constraint of the campaign; the number of rows gone (0 or 1).
+pub fn delete_constraint(
     conn: &mut DbConnection,
     campaign_id: &str,
-    objective: &str,
-    result: &str,
-) -> QueryResult<()> {
+    constraint_id: &str,
+) -> QueryResult<usize> {
+    diesel::delete(
+        campaign_constraints::table
+            .filter(campaign_constraints::campaign_id.eq(campaign_id))
+            .filter(campaign_constraints::id.eq(constraint_id)),
+    )
+    .execute(conn)
+}
+
+// ---- allocations ----
+
+/// An allocation as stored in `allocations.result` (JSON). Its own type, apart from the
+/// response view, so a change to the API never changes what is stored; fields added later
+/// default, so rows written by earlier versions still read.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct StoredAllocation {
+    pub campaign_id: String,
+    pub objective: String,
+    pub assigned: usize,
+    pub total_rank: u64,
+    pub worst_rank: Option<u32>,
+    pub rank_profile: Vec<usize>,
+    pub assignments: Vec<StoredAssignment>,
+    pub unassigned_team_ids: Vec<String>,
+    /// Why each unplaced team is unplaced, in plain words (absent from older rows).
+    #[serde(default)]
+    pub unplaced: Vec<StoredUnplaced>,
+    /// A digest of the input (teams, preferences, accepted problems, constraints) it was
+    /// computed from; absent from older rows, which are then taken as current.
+    #[serde(default)]
+    pub input_digest: Option<String>,
+}
+
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct StoredAssignment {
+    pub team_id: String,
+    pub problem_id: String,
+    pub rank: u32,
+    #[serde(default)]
+    pub pinned: bool,
+}
+
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct StoredUnplaced {
+    pub team_id: String,
+    pub reason: String,
+}
+
+pub fn store_allocation(conn: &mut DbConnection, stored: &StoredAllocation) -> QueryResult<()> {
+    let campaign_id = stored.campaign_id.as_str();
+    let objective = stored.objective.as_str();
+    let result = serde_json::to_string(stored)
+        .map_err(|e| diesel::result::Error::SerializationError(Box::new(e)))?;
     diesel::delete(allocations::table.find(campaign_id)).execute(conn)?;
     diesel::insert_into(allocations::table)
         .values((
@@ -565,11 +717,21 @@ pub fn store_allocation(
         .map(drop)
 }
 
-pub fn latest_allocation(conn: &mut DbConnection, campaign_id: &str) -> QueryResult<String> {
-    allocations::table
+/// The campaign's latest allocation, if it has one.
+pub fn latest_allocation(
+    conn: &mut DbConnection,
+    campaign_id: &str,
+) -> QueryResult<Option<StoredAllocation>> {
+    let json: Option<String> = allocations::table
         .find(campaign_id)
         .select(allocations::result)
         .first(conn)
+        .optional()?;
+    json.map(|json| {
+        serde_json::from_str(&json)
+            .map_err(|e| diesel::result::Error::DeserializationError(Box::new(e)))
+    })
+    .transpose()
 }
 
 // ---- missions ----
@@ -588,6 +750,87 @@ pub fn find_mission(conn: &mut DbConnection, id: &str) -> QueryResult<Mission> {
         .find(id)
         .select(Mission::as_select())
         .first(conn)
+}
+
+/// A mission with what a reader needs: its company and contact, problem, team and tutor.
+#[derive(Debug, Clone)]
+pub struct MissionDetail {
+    pub mission: Mission,
+    pub company: Company,
+    /// The company's contact `(email, name)`, if it has one.
+    pub contact: Option<(String, String)>,
+    pub problem_title: String,
+    pub team: TeamWithMembers,
+    /// The tutor's `(id, name, email)`.
+    pub tutor: Option<(String, String, String)>,
+}
+
+/// The details of `missions`, in a fixed number of queries whatever their count.
+pub fn mission_details(
+    conn: &mut DbConnection,
+    missions: Vec<Mission>,
+) -> QueryResult<Vec<MissionDetail>> {
+    use std::collections::HashMap;
+    let company_ids: Vec<&str> = missions.iter().map(|m| m.company_id.as_str()).collect();
+    let companies: HashMap<String, (Company, Option<(String, String)>)> = companies::table
+        .left_join(users::table.on(companies::contact_id.eq(users::id.nullable())))
+        .filter(companies::id.eq_any(company_ids))
+        .select((Company::as_select(), (users::email, users::name).nullable()))
+        .load::<(Company, Option<(String, String)>)>(conn)?
+        .into_iter()
+        .map(|(c, contact)| (c.id.clone(), (c, contact)))
+        .collect();
+    let problem_ids: Vec<&str> = missions.iter().map(|m| m.problem_id.as_str()).collect();
+    let titles: HashMap<String, String> = problems::table
+        .filter(problems::id.eq_any(problem_ids))
+        .select((problems::id, problems::title))
+        .load::<(String, String)>(conn)?
+        .into_iter()
+        .collect();
+    let team_ids: Vec<&str> = missions.iter().map(|m| m.team_id.as_str()).collect();
+    let found: Vec<Team> = teams::table
+        .filter(teams::id.eq_any(team_ids))
+        .select(Team::as_select())
+        .load(conn)?;
+    let teams: HashMap<String, TeamWithMembers> = with_members(conn, found)?
+        .into_iter()
+        .map(|t| (t.team.id.clone(), t))
+        .collect();
+    let tutor_ids: Vec<&str> = missions
+        .iter()
+        .filter_map(|m| m.tutor_id.as_deref())
+        .collect();
+    let tutors: HashMap<String, (String, String, String)> = users::table
+        .filter(users::id.eq_any(tutor_ids))
+        .select((users::id, users::name, users::email))
+        .load::<(String, String, String)>(conn)?
+        .into_iter()
+        .map(|t| (t.0.clone(), t))
+        .collect();
+    missions
+        .into_iter()
+        .map(|mission| {
+            let (company, contact) = companies
+                .get(&mission.company_id)
+                .cloned()
+                .ok_or(diesel::result::Error::NotFound)?;
+            let team = teams
+                .get(&mission.team_id)
+                .cloned()
+                .ok_or(diesel::result::Error::NotFound)?;
+            Ok(MissionDetail {
+                problem_title: titles.get(&mission.problem_id).cloned().unwrap_or_default(),
+                tutor: mission
+                    .tutor_id
+                    .as_ref()
+                    .and_then(|id| tutors.get(id).cloned()),
+                company,
+                contact,
+                team,
+                mission,
+            })
+        })
+        .collect()
 }
 
 /// Whose missions a list shows.

@@ -4,9 +4,13 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::allocation::Allocation;
+use utoipa::IntoParams;
+
 use crate::missions::domain::{CampaignStatus, ProblemStatus};
-use crate::missions::models::{Campaign, Company, Constraint, Member, Mission, Problem, Team};
+use crate::missions::models::{
+    Campaign, Company, Constraint, Member, MissionDetail, ProblemFilter, ProblemRow,
+    StoredAllocation, TeamWithMembers,
+};
 
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(default)]
@@ -98,12 +102,53 @@ pub struct ProblemBody {
     pub domain: String,
 }
 
+/// `PATCH /problems/{id}`: any of the three.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(default)]
+pub struct ProblemPatchBody {
+    pub title: Option<String>,
+    pub description: Option<String>,
+    pub domain: Option<String>,
+}
+
+/// `?domain=&local=` on a problem list.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ProblemQuery {
+    /// Only problems of this domain.
+    pub domain: Option<String>,
+    /// `true`: only companies inside the school's territory; `false`: only those outside.
+    pub local: Option<bool>,
+}
+
+impl From<ProblemQuery> for ProblemFilter {
+    fn from(q: ProblemQuery) -> Self {
+        Self {
+            domain: q
+                .domain
+                .map(|d| d.trim().to_owned())
+                .filter(|d| !d.is_empty()),
+            local: q.local,
+        }
+    }
+}
+
+/// The company a problem comes from.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ProblemCompanyView {
+    pub id: String,
+    pub name: String,
+    pub city: String,
+    pub local: bool,
+}
+
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ProblemView {
     #[schema(format = Uuid)]
     pub id: String,
     pub campaign_id: String,
     pub company_id: String,
+    pub company: ProblemCompanyView,
     pub title: String,
     pub description: String,
     pub domain: String,
@@ -112,13 +157,24 @@ pub struct ProblemView {
     pub reason: Option<String>,
 }
 
-impl From<Problem> for ProblemView {
-    fn from(p: Problem) -> Self {
+impl From<ProblemRow> for ProblemView {
+    fn from(
+        ProblemRow {
+            problem: p,
+            company: c,
+        }: ProblemRow,
+    ) -> Self {
         Self {
             status: ProblemStatus::parse(&p.status),
             id: p.id,
             campaign_id: p.campaign_id,
             company_id: p.company_id,
+            company: ProblemCompanyView {
+                id: c.id,
+                name: c.name,
+                city: c.city,
+                local: c.local,
+            },
             title: p.title,
             description: p.description,
             domain: p.domain,
@@ -169,13 +225,13 @@ pub struct TeamView {
     pub members: Vec<MemberView>,
 }
 
-impl TeamView {
-    pub fn new(team: Team, members: Vec<MemberView>) -> Self {
+impl From<TeamWithMembers> for TeamView {
+    fn from(TeamWithMembers { team, members }: TeamWithMembers) -> Self {
         Self {
             id: team.id,
             campaign_id: team.campaign_id,
             name: team.name,
-            members,
+            members: members.into_iter().map(MemberView::from).collect(),
         }
     }
 }
@@ -224,7 +280,7 @@ pub struct AllocateBody {
     pub objective: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct AssignmentView {
     pub team_id: String,
     pub problem_id: String,
@@ -234,8 +290,15 @@ pub struct AssignmentView {
     pub pinned: bool,
 }
 
-/// The allocation as stored and shown.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+/// A team the allocation leaves out, and why, in plain words.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct UnplacedView {
+    pub team_id: String,
+    pub reason: String,
+}
+
+/// The allocation as shown (stored apart, as `StoredAllocation`).
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct AllocationView {
     pub campaign_id: String,
     pub objective: String,
@@ -247,13 +310,14 @@ pub struct AllocationView {
     pub rank_profile: Vec<usize>,
     pub assignments: Vec<AssignmentView>,
     pub unassigned_team_ids: Vec<String>,
+    pub unplaced: Vec<UnplacedView>,
 }
 
-impl AllocationView {
-    pub fn new(campaign_id: &str, a: Allocation) -> Self {
+impl From<StoredAllocation> for AllocationView {
+    fn from(a: StoredAllocation) -> Self {
         Self {
-            campaign_id: campaign_id.to_owned(),
-            objective: a.objective.as_str().to_owned(),
+            campaign_id: a.campaign_id,
+            objective: a.objective,
             assigned: a.assigned,
             total_rank: a.total_rank,
             worst_rank: a.worst_rank,
@@ -262,15 +326,56 @@ impl AllocationView {
                 .assignments
                 .into_iter()
                 .map(|x| AssignmentView {
-                    team_id: x.team,
-                    problem_id: x.problem,
+                    team_id: x.team_id,
+                    problem_id: x.problem_id,
                     rank: x.rank,
                     pinned: x.pinned,
                 })
                 .collect(),
-            unassigned_team_ids: a.unassigned,
+            unassigned_team_ids: a.unassigned_team_ids,
+            unplaced: a
+                .unplaced
+                .into_iter()
+                .map(|u| UnplacedView {
+                    team_id: u.team_id,
+                    reason: u.reason,
+                })
+                .collect(),
         }
     }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MissionCompanyView {
+    pub id: String,
+    pub name: String,
+    pub city: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ContactView {
+    pub name: String,
+    pub email: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MissionProblemView {
+    pub id: String,
+    pub title: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PersonView {
+    pub id: String,
+    pub name: String,
+    pub email: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MissionTeamView {
+    pub id: String,
+    pub name: String,
+    pub members: Vec<PersonView>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -284,11 +389,45 @@ pub struct MissionView {
     pub tutor_id: Option<String>,
     pub starts_on: NaiveDate,
     pub ends_on: NaiveDate,
+    pub company: MissionCompanyView,
+    /// The company's contact; `null` when it has none.
+    pub contact: Option<ContactView>,
+    pub problem: MissionProblemView,
+    pub team: MissionTeamView,
+    pub tutor: Option<PersonView>,
 }
 
-impl From<Mission> for MissionView {
-    fn from(m: Mission) -> Self {
+impl From<MissionDetail> for MissionView {
+    fn from(d: MissionDetail) -> Self {
+        let m = d.mission;
         Self {
+            company: MissionCompanyView {
+                id: d.company.id,
+                name: d.company.name,
+                city: d.company.city,
+            },
+            contact: d.contact.map(|(email, name)| ContactView { name, email }),
+            problem: MissionProblemView {
+                id: m.problem_id.clone(),
+                title: d.problem_title,
+            },
+            team: MissionTeamView {
+                id: d.team.team.id,
+                name: d.team.team.name,
+                members: d
+                    .team
+                    .members
+                    .into_iter()
+                    .map(|p| PersonView {
+                        id: p.id,
+                        name: p.name,
+                        email: p.email,
+                    })
+                    .collect(),
+            },
+            tutor: d
+                .tutor
+                .map(|(id, name, email)| PersonView { id, name, email }),
             id: m.id,
             campaign_id: m.campaign_id,
             team_id: m.team_id,
@@ -313,4 +452,13 @@ pub struct MissionTutorBody {
 pub struct TutorAssignmentView {
     pub mission_id: String,
     pub tutor_id: String,
+}
+
+/// What `assign-tutors` did: `{items, next_cursor: null, unassigned_mission_ids}`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TutorAssignmentsView {
+    pub items: Vec<TutorAssignmentView>,
+    pub next_cursor: Option<String>,
+    /// Missions no tutor had room for.
+    pub unassigned_mission_ids: Vec<String>,
 }

@@ -10,6 +10,7 @@ use crate::error::{ApiError, Problem};
 use crate::mail::models;
 use crate::notifications::views::{NotificationFilter, NotificationView};
 use crate::paging::{Page, PageParams, PageRequest};
+use crate::text::normalise_email;
 
 /// Outbox messages, newest first (staff only).
 #[utoipa::path(tag = "notifications", security(("bearer" = [])),
@@ -23,7 +24,7 @@ pub async fn list(
     page: web::Query<PageParams>,
 ) -> Result<web::Json<Page<NotificationView>>, ApiError> {
     let NotificationFilter { status, to } = filter.into_inner();
-    let to = to.map(|t| t.trim().to_lowercase());
+    let to = to.as_deref().map(normalise_email);
     let load = move |conn: &mut DbConnection, page: &PageRequest| {
         Ok(models::list(
             conn,

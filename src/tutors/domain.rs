@@ -162,9 +162,18 @@ pub struct Load {
     pub missions: i64,
 }
 
-/// Whether one more project fits under the tutor's limit.
-pub fn has_room_for_project(load: Load, max_projects: i32) -> bool {
-    load.projects < i64::from(max_projects)
+/// The one "tutor has room" rule, for projects (`max_projects`) and missions (`max_missions`
+/// of a campaign) alike: one more fits while the tutor follows fewer than their limit (a
+/// limit of 0 takes none).
+pub fn has_room(followed: i64, limit: i32) -> bool {
+    followed < i64::from(limit)
+}
+
+impl Load {
+    /// Whether one more incubating project fits under `max_projects`.
+    pub fn has_room_for_project(self, max_projects: i32) -> bool {
+        has_room(self.projects, max_projects)
+    }
 }
 
 /// A tutor who might follow a project.
@@ -189,7 +198,7 @@ pub struct Suggestion {
 pub fn rank_suggestions(candidates: Vec<Candidate>, domain: Domain) -> Vec<Suggestion> {
     let mut ranked: Vec<Suggestion> = candidates
         .into_iter()
-        .filter(|c| has_room_for_project(c.load, c.max_projects))
+        .filter(|c| c.load.has_room_for_project(c.max_projects))
         .map(|c| Suggestion {
             domain_match: c.domains.contains(domain),
             candidate: c,
@@ -266,6 +275,20 @@ mod tests {
         assert!(parse_limit("max_projects", Some(-1)).is_err());
         assert!(parse_limit("max_projects", None).is_err());
         assert!(parse_limit("max_projects", Some(i64::MAX)).is_err());
+    }
+
+    #[test]
+    fn a_tutor_has_room_below_the_limit_only() {
+        assert!(has_room(0, 1));
+        assert!(has_room(2, 3));
+        assert!(!has_room(3, 3));
+        assert!(!has_room(0, 0));
+        let load = Load {
+            projects: 2,
+            missions: 9,
+        };
+        assert!(load.has_room_for_project(3));
+        assert!(!load.has_room_for_project(2));
     }
 
     #[test]

@@ -2,12 +2,13 @@
 //! each role's home (`/app`). They call the same use cases as `/api/v1/auth/...`
 //! (`auth::accounts`), so a rule and its refusal are the same on both.
 
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use minijinja::context;
 use serde::Deserialize;
 
 use crate::app::AppState;
 use crate::auth::domain::{token_hash, NewAccount, Role};
+use crate::auth::throttle::Throttles;
 use crate::auth::{accounts, models};
 use crate::web::forms::{blank, refused};
 use crate::web::home;
@@ -84,6 +85,8 @@ pub async fn login_form(v: Visitor, query: web::Query<NextQuery>) -> HttpRespons
 pub async fn login(
     v: Visitor,
     state: web::Data<AppState>,
+    throttles: web::Data<Throttles>,
+    req: HttpRequest,
     form: web::Form<LoginForm>,
 ) -> Result<HttpResponse, PageError> {
     v.check_csrf(&form.csrf_token)?;
@@ -94,7 +97,8 @@ pub async fn login(
         ..
     } = form.into_inner();
     let next = safe_next(&next).to_owned();
-    match accounts::sign_in(&state, &email, password).await {
+    let client = req.peer_addr().map(|a| a.ip());
+    match accounts::sign_in(&state, &throttles, client, &email, password).await {
         Ok(session) => {
             let mut res = v.see_other(&next);
             let cookie = v.session_cookie(&session.token.plain, state.settings.auth.token_hours);
@@ -167,11 +171,12 @@ pub async fn forgot_form(v: Visitor) -> HttpResponse {
 pub async fn forgot(
     v: Visitor,
     state: web::Data<AppState>,
+    throttles: web::Data<Throttles>,
     form: web::Form<EmailForm>,
 ) -> Result<HttpResponse, PageError> {
     v.check_csrf(&form.csrf_token)?;
     let email = form.into_inner().email;
-    match accounts::request_password_reset(&state, &email).await {
+    match accounts::request_password_reset(&state, &throttles, &email).await {
         Ok(()) => Ok(v.see_other("/forgot-password?done=reset_sent")),
         Err(e) => refused(
             &v,

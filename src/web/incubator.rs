@@ -1,18 +1,18 @@
 //! Founders' incubator pages: apply, and follow an application (status, dates, the tutor with
 //! name and e-mail, the timeline of decisions). What an application shows, and to whom, is
-//! the incubator's rule (`incubator::domain::can_see`): anyone else gets the 404 page.
+//! the incubator's rule (`incubator::decisions::visible`): anyone else gets the 404 page.
 
 use actix_web::{web, HttpResponse};
 use minijinja::{context, Value};
 use serde::Deserialize;
 
 use crate::app::AppState;
-use crate::auth::models::find_user;
 use crate::auth::{CurrentUser, Role};
-use crate::db::{write_transaction, DbConnection};
+use crate::db::DbConnection;
 use crate::error::ApiError;
-use crate::incubator::domain::{can_see, NewApplication, Viewer};
-use crate::incubator::models::{self, Application, NewEvent};
+use crate::incubator::decisions;
+use crate::incubator::domain::NewApplication;
+use crate::incubator::models;
 use crate::tutors::domain::Domain;
 use crate::web::forms::{blank, refused};
 use crate::web::i18n::Lang;
@@ -63,13 +63,17 @@ pub async fn apply(
         NewApplication::parse(&form.title, &form.summary, &form.domain, Some(manufactured))
             .map_err(ApiError::validation);
     let submitted = match parsed {
-        Ok(new) => state.db(move |conn| submit(conn, &user, &new)).await,
+        Ok(new) => {
+            state
+                .write(move |tx, state| decisions::submit(tx, state, &user, &new))
+                .await
+        }
         Err(e) => Err(e),
     };
     match submitted {
-        Ok(application) => Ok(v.see_other(&format!(
+        Ok(followed) => Ok(v.see_other(&format!(
             "/app/applications/{}?done=applied",
-            application.id
+            followed.application.id
         ))),
         Err(e) => refused(
             &v,
@@ -79,30 +83,6 @@ pub async fn apply(
             context! { domains => domains(v.lang) },
         ),
     }
-}
-
-/// The application and its first event, as `POST /applications` writes them.
-// To be replaced by the incubator's own use case (`incubator::decisions::apply`) once it
-// exists, so that the receipt and staff notice e-mails are sent from the page too.
-fn submit(
-    conn: &mut DbConnection,
-    user: &CurrentUser,
-    new: &NewApplication,
-) -> Result<Application, ApiError> {
-    write_transaction(conn, |conn| {
-        let application = models::insert(conn, &user.id, new)?;
-        models::record(
-            conn,
-            NewEvent {
-                application_id: &application.id,
-                actor_id: &user.id,
-                action: "submitted",
-                to_status: Some("submitted"),
-                ..NewEvent::default()
-            },
-        )?;
-        Ok(application)
-    })
 }
 
 pub async fn application(
@@ -126,11 +106,10 @@ fn application_page(
     user: &CurrentUser,
     id: &str,
 ) -> Result<Value, ApiError> {
-    let a = visible(conn, user, id)?;
-    let tutor = match &a.tutor_id {
-        Some(tutor_id) => Some(find_user(conn, tutor_id)?),
-        None => None,
-    };
+    let models::Followed {
+        application: a,
+        tutor,
+    } = decisions::visible(conn, user, id)?;
     let events: Vec<Value> = models::events(conn, &a.id)?
         .into_iter()
         .map(|e| {
@@ -141,7 +120,7 @@ fn application_page(
             };
             context! {
                 label,
-                when => lang.datetime(e.created_at, crate::mail::templates::DEFAULT_TIMEZONE),
+                when => lang.datetime(e.created_at, crate::clock::DEFAULT_TIMEZONE),
                 by => e.actor_name,
                 reason => e.reason,
             }
@@ -167,26 +146,4 @@ fn application_page(
         tutor => tutor.map(|t| context! { name => t.name, email => t.email }),
         events,
     })
-}
-
-/// The application if `user` may see it; otherwise 404, as the API answers.
-// The same rule as the API's (`can_see`); `incubator::decisions::visible` would share it.
-fn visible(conn: &mut DbConnection, user: &CurrentUser, id: &str) -> Result<Application, ApiError> {
-    use diesel::OptionalExtension;
-    let application = models::find(conn, id)
-        .optional()?
-        .ok_or_else(ApiError::not_found)?;
-    let viewer = Viewer {
-        id: &user.id,
-        role: user.role,
-    };
-    if can_see(
-        &viewer,
-        &application.founder_id,
-        application.tutor_id.as_deref(),
-    ) {
-        Ok(application)
-    } else {
-        Err(ApiError::not_found())
-    }
 }

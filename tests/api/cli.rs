@@ -181,3 +181,117 @@ async fn json_logs_are_one_object_a_line_with_the_request_id() {
     assert_eq!(signed_in["level"], "INFO");
     assert_eq!(signed_in["span"]["request_id"], request_id.as_str());
 }
+
+/// Logs written to a pipe or a file are plain text (no colour codes), and serving the API docs'
+/// assets logs no warning.
+#[tokio::test(flavor = "multi_thread")]
+async fn text_logs_to_a_pipe_are_plain_and_docs_assets_log_no_warning() {
+    use std::io::Read;
+    use std::time::Duration;
+    let dir = tempfile::tempdir().expect("dir");
+    let mut serve = fieldlab();
+    serve
+        .arg("serve")
+        .env("FIELDLAB__DATABASE__URL", dir.path().join("fieldlab.db"))
+        .env("FIELDLAB__SERVER__PORT", "0")
+        .env("FIELDLAB__MAIL__TRANSPORT", "log")
+        .env("FIELDLAB__LOG__FORMAT", "text")
+        .env("FIELDLAB__LOG__LEVEL", "info")
+        .env_remove("RUST_LOG")
+        .env_remove("NO_COLOR")
+        .stdout(std::process::Stdio::piped());
+    let mut child = serve.spawn().expect("serve");
+    let mut stdout = child.stdout.take().expect("stdout");
+    let (chunks, received) = std::sync::mpsc::channel::<Vec<u8>>();
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 4096];
+        while let Ok(n) = stdout.read(&mut buf) {
+            if n == 0 || chunks.send(buf[..n].to_vec()).is_err() {
+                break;
+            }
+        }
+    });
+    let mut log = String::new();
+    let read_until = |needle: &str, log: &mut String| {
+        while !log.contains(needle) {
+            let chunk = received
+                .recv_timeout(Duration::from_secs(20))
+                .unwrap_or_else(|_| panic!("no `{needle}` in the log: {log}"));
+            log.push_str(&String::from_utf8_lossy(&chunk));
+        }
+    };
+    read_until("fieldlab listening on http://", &mut log);
+    read_until("\n", &mut log);
+    let address = log
+        .split("fieldlab listening on http://")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .expect("address")
+        .to_owned();
+    let port = address.rsplit(':').next().expect("port").to_owned();
+    let client = reqwest::Client::new();
+    for path in [
+        "/docs/",
+        "/docs/swagger-ui.css",
+        "/docs/swagger-initializer.js",
+    ] {
+        let res = client
+            .get(format!("http://127.0.0.1:{port}{path}"))
+            .send()
+            .await
+            .expect("docs");
+        assert_eq!(res.status(), 200, "{path}");
+    }
+    let _ = client
+        .get(format!("http://127.0.0.1:{port}/health/live"))
+        .send()
+        .await;
+    std::thread::sleep(Duration::from_millis(300));
+    while let Ok(chunk) = received.try_recv() {
+        log.push_str(&String::from_utf8_lossy(&chunk));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(
+        !log.contains('\u{1b}'),
+        "colour codes in a piped log: {log:?}"
+    );
+    assert!(!log.contains("WARN"), "{log}");
+    assert!(!log.contains("mixed cardinality"), "{log}");
+}
+
+/// The README's offline-allocation example is complete and valid: run as shown, it prints the
+/// output shown.
+#[test]
+fn the_readme_allocation_example_runs_as_shown() {
+    let readme = include_str!("../../README.md");
+    let section = readme
+        .split("## Allocating teams to problems offline")
+        .nth(1)
+        .expect("the README section");
+    let mut blocks = section
+        .split("```json\n")
+        .skip(1)
+        .map(|rest| rest.split("```").next().expect("a closed block").to_owned());
+    let (input, output) = (
+        blocks.next().expect("the input"),
+        blocks.next().expect("the output"),
+    );
+    let dir = tempfile::tempdir().expect("dir");
+    let path = dir.path().join("instance.json");
+    std::fs::write(&path, input).expect("write");
+    let out = fieldlab()
+        .args(["allocate", "--input"])
+        .arg(&path)
+        .args(["--objective", "fair"])
+        .output()
+        .expect("runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let printed: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let shown: serde_json::Value = serde_json::from_str(&output).expect("the README's json");
+    assert_eq!(printed, shown);
+}

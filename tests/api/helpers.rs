@@ -26,7 +26,7 @@ pub struct TestApp {
 }
 
 /// A database of this test's own, dropped at the end on PostgreSQL.
-enum TestDatabase {
+pub enum TestDatabase {
     Sqlite,
     Postgres { admin_url: String, name: String },
 }
@@ -43,7 +43,9 @@ impl Drop for TestDatabase {
     }
 }
 
-fn database_for_test(dir: &std::path::Path) -> (String, TestDatabase) {
+/// A URL to a database of the test's own: a SQLite file in `dir`, or a new PostgreSQL
+/// database when `TEST_DATABASE_URL` is set.
+pub fn database_for_test(dir: &std::path::Path) -> (String, TestDatabase) {
     match std::env::var("TEST_DATABASE_URL") {
         Ok(admin_url) if !admin_url.trim().is_empty() => {
             let name = format!("fieldlab_test_{}", uuid::Uuid::new_v4().simple());

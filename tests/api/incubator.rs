@@ -164,7 +164,7 @@ async fn a_founder_applies_is_admitted_gets_a_tutor_and_graduates() {
     );
     let text = eml_containing(&app, "est admis").await;
     assert!(
-        text.contains("lundi 1 mars 2027") && text.contains("jeudi 1 mars 2029"),
+        text.contains("lundi 1er mars 2027") && text.contains("jeudi 1er mars 2029"),
         "{text}"
     );
 
@@ -975,4 +975,152 @@ async fn the_openapi_document_describes_tutors_and_the_incubator() {
             "{r} is not defined"
         );
     }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_application_names_its_tutor_in_one_and_in_lists() {
+    let app = spawn_app().await;
+    let (_, token) = founder(&app, "camille@example.fr").await;
+    let tutor = create_tutor(&app, "helene@mines-ales.fr", &["building"], 2).await;
+    let created = apply(&app, &token, "Béton de chanvre", "building").await;
+    assert_eq!(created["tutor"], Value::Null);
+    let application = id(&created);
+    let admitted = admit(&app, &application).await;
+    assert_eq!(admitted["tutor"], Value::Null);
+
+    let assigned = expect_status(
+        set_tutor(&app, &application, &id(&tutor)).await,
+        StatusCode::OK,
+    )
+    .await;
+    let expected =
+        json!({"id": tutor["id"], "name": tutor["name"], "email": "helene@mines-ales.fr"});
+    assert_eq!(assigned["tutor"], expected);
+    assert_eq!(assigned["tutor_id"], tutor["id"]);
+
+    let one = expect_status(
+        app.get(&format!("/api/v1/applications/{application}"), Some(&token))
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(one["tutor"], expected);
+    // A second application, without a tutor, in the same list.
+    apply(&app, &token, "Capteurs de fissures", "civil_engineering").await;
+    for who in [token.as_str(), app.staff_token.as_str()] {
+        let list = expect_status(
+            app.get("/api/v1/applications", Some(who)).await,
+            StatusCode::OK,
+        )
+        .await;
+        let items = list["items"].as_array().expect("items");
+        assert_eq!(items.len(), 2);
+        assert_eq!(items[0]["tutor"], expected);
+        assert_eq!(items[1]["tutor"], Value::Null);
+    }
+    // The tutor sees the project they follow, with themselves named.
+    let tutor_token = app
+        .login("helene@mines-ales.fr", crate::helpers::PASSWORD)
+        .await;
+    let followed = expect_status(
+        app.get("/api/v1/applications", Some(&tutor_token)).await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(followed["items"][0]["tutor"], expected);
+    // Closing keeps the tutor named.
+    let closed = expect_status(
+        app.post(
+            &format!("/api/v1/applications/{application}/close"),
+            Some(&app.staff_token),
+            &json!({"outcome": "graduated"}),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(closed["tutor"], expected);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn founders_get_a_receipt_and_staff_a_notice_of_each_new_application() {
+    let app = spawn_app().await;
+    let (other_staff, _) = app.user_with_role("staff", "accueil@mines-ales.fr").await;
+    let (_, token) = founder(&app, "camille@example.fr").await;
+    apply(&app, &token, "Béton de chanvre", "building").await;
+
+    let receipts: Vec<String> = subjects(&app.mails_to("camille@example.fr").await)
+        .into_iter()
+        .filter(|s| s.contains("Candidature"))
+        .collect();
+    assert_eq!(
+        receipts,
+        ["Candidature reçue : « Béton de chanvre »"],
+        "{receipts:?}"
+    );
+    let text = eml_containing(&app, "Candidature reçue").await;
+    assert!(
+        text.contains("Béton de chanvre") && text.contains("bâtiment"),
+        "{text}"
+    );
+    for staff in [crate::helpers::STAFF_EMAIL, "accueil@mines-ales.fr"] {
+        let notices: Vec<String> = subjects(&app.mails_to(staff).await)
+            .into_iter()
+            .filter(|s| s.contains("candidature"))
+            .collect();
+        assert_eq!(
+            notices,
+            ["Nouvelle candidature à l'incubateur : « Béton de chanvre »"],
+            "{staff}: {notices:?}"
+        );
+    }
+    let text = eml_containing(&app, "Nouvelle candidature").await;
+    assert!(
+        text.contains("Test founder") && text.contains("Résumé de Béton de chanvre"),
+        "{text}"
+    );
+    assert_eq!(other_staff["role"], "staff");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn staff_notices_can_be_turned_off() {
+    let app = spawn_app_with(|s| s.mail.staff_notices = false).await;
+    let (_, token) = founder(&app, "camille@example.fr").await;
+    apply(&app, &token, "Béton de chanvre", "building").await;
+    let founder_mails = subjects(&app.mails_to("camille@example.fr").await);
+    assert!(
+        founder_mails
+            .iter()
+            .any(|s| s.starts_with("Candidature reçue")),
+        "{founder_mails:?}"
+    );
+    assert!(app.mails_to(crate::helpers::STAFF_EMAIL).await.is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_founder_is_told_who_their_tutor_is() {
+    let app = spawn_app().await;
+    let (_, token) = founder(&app, "camille@example.fr").await;
+    let anne = create_tutor(&app, "anne@mines-ales.fr", &["building"], 1).await;
+    let paul = create_tutor(&app, "paul@mines-ales.fr", &["materials"], 1).await;
+    let a = id(&apply(&app, &token, "Béton de chanvre", "building").await);
+    admit(&app, &a).await;
+    expect_status(set_tutor(&app, &a, &id(&anne)).await, StatusCode::OK).await;
+    let text = eml_containing(&app, "Votre tuteur ou tutrice").await;
+    assert!(
+        text.contains("Tuteur anne@mines-ales.fr") && text.contains("<anne@mines-ales.fr>"),
+        "{text}"
+    );
+    expect_status(set_tutor(&app, &a, &id(&paul)).await, StatusCode::OK).await;
+    let mails = subjects(&app.mails_to("camille@example.fr").await);
+    let about_tutors: Vec<&String> = mails
+        .iter()
+        .filter(|s| s.starts_with("Votre tuteur ou tutrice"))
+        .collect();
+    assert_eq!(about_tutors.len(), 2, "{mails:?}");
+    assert!(
+        about_tutors.iter().any(|s| s.as_str()
+            == "Votre tuteur ou tutrice pour « Béton de chanvre » : Tuteur paul@mines-ales.fr"),
+        "{mails:?}"
+    );
 }

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use chrono::{Datelike, NaiveDate, Utc, Weekday};
+use chrono::{Datelike, Months, NaiveDate, Utc, Weekday};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
@@ -705,6 +705,7 @@ fn insert_application(app: &TestApp, founder_id: &str, status: &str) -> String {
     let pool = fieldlab::startup::open_database(&app.settings).expect("database");
     let mut conn = pool.get().expect("connection");
     let id = fieldlab::db::new_id();
+    let today = Utc::now().date_naive();
     diesel::insert_into(applications::table)
         .values((
             applications::id.eq(&id),
@@ -714,6 +715,9 @@ fn insert_application(app: &TestApp, founder_id: &str, status: &str) -> String {
             applications::domain.eq("materials"),
             applications::manufactured_product.eq(true),
             applications::status.eq(status),
+            // An incubating project has its dates, as an admission gives them.
+            applications::starts_on.eq((status == "incubating").then_some(today)),
+            applications::ends_on.eq((status == "incubating").then(|| today + Months::new(24))),
             applications::created_at.eq(fieldlab::db::now()),
             applications::updated_at.eq(fieldlab::db::now()),
         ))
@@ -1016,7 +1020,8 @@ async fn a_student_books_for_the_mission_their_team_holds_within_its_quota() {
     let missions = published_missions(&app, 1).await;
     let (mission_id, student) = missions[0].clone();
     let lab = lab_with_equipment(&app, json!({"weekly_hours_per_project": 2})).await;
-    let day = monday_in(1);
+    // Within the mission's dates (it starts in four weeks and lasts five).
+    let day = monday_in(5);
     let for_mission = |from: &str, to: &str| {
         let mut body = slot(&lab.press, day, from, to);
         body["mission_id"] = json!(mission_id);
@@ -1047,4 +1052,228 @@ async fn a_student_books_for_the_mission_their_team_holds_within_its_quota() {
     unknown["mission_id"] = json!("no-such-mission");
     let res = book(&app, &app.staff_token, unknown).await;
     expect_problem(res, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_projects_bookings_stay_within_its_dates() {
+    let app = spawn_app().await;
+    let lab = lab_with_equipment(&app, json!({})).await;
+    // An application admitted to start in two weeks.
+    let (_, founder) = app.user_with_role("founder", "dates@startup.fr").await;
+    let res = app
+        .post(
+            "/api/v1/applications",
+            Some(&founder),
+            &json!({"title": "Béton", "summary": "Blocs", "domain": "materials", "manufactured_product": true}),
+        )
+        .await;
+    let application = expect_status(res, StatusCode::CREATED).await;
+    let application_id = application["id"].as_str().expect("id").to_owned();
+    let starts_on = monday_in(2);
+    let res = app
+        .post(
+            &format!("/api/v1/applications/{application_id}/decision"),
+            Some(&app.staff_token),
+            &json!({"decision": "admit", "starts_on": starts_on.to_string()}),
+        )
+        .await;
+    expect_status(res, StatusCode::OK).await;
+    let for_application = |day: NaiveDate| {
+        with_project(
+            slot(&lab.press, day, "08:00", "09:00"),
+            "application_id",
+            &application_id,
+        )
+    };
+    let res = book(&app, &founder, for_application(monday_in(1))).await;
+    let body = expect_problem(
+        res,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "outside_project_dates",
+    )
+    .await;
+    assert_eq!(body["starts_on"], starts_on.to_string());
+    // Staff booking for the project are bound by its dates too; the first day is in.
+    let res = book(&app, &app.staff_token, for_application(monday_in(1))).await;
+    expect_problem(
+        res,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "outside_project_dates",
+    )
+    .await;
+    let res = book(&app, &founder, for_application(starts_on)).await;
+    expect_status(res, StatusCode::CREATED).await;
+
+    // A mission: it starts in four weeks and lasts five.
+    let missions = published_missions(&app, 1).await;
+    let (mission_id, student) = missions[0].clone();
+    let for_mission = |day: NaiveDate| {
+        with_project(
+            slot(&lab.press, day, "10:00", "11:00"),
+            "mission_id",
+            &mission_id,
+        )
+    };
+    for day in [monday_in(1), monday_in(9)] {
+        let res = book(&app, &student, for_mission(day)).await;
+        expect_problem(
+            res,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "outside_project_dates",
+        )
+        .await;
+    }
+    let res = book(&app, &student, for_mission(monday_in(5))).await;
+    expect_status(res, StatusCode::CREATED).await;
+    // Permissions come first: someone else's project is forbidden, whatever its dates.
+    let (_, outsider) = app.user_with_role("student", "other@etu.fr").await;
+    let res = book(&app, &outsider, for_mission(monday_in(1))).await;
+    expect_problem(res, StatusCode::FORBIDDEN, "forbidden").await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn refusals_say_the_numbers_behind_them() {
+    let app = spawn_app().await;
+    let lab = lab_with_equipment(
+        &app,
+        json!({"min_minutes": 30, "max_minutes": 120, "weekly_hours_per_project": 2}),
+    )
+    .await;
+    let (founder, token) = app.user_with_role("founder", "numbers@startup.fr").await;
+    let project = insert_application(&app, founder["id"].as_str().expect("id"), "incubating");
+    let day = monday_in(1);
+    let at = |d: NaiveDate, a: &str, b: &str| {
+        with_project(slot(&lab.press, d, a, b), "application_id", &project)
+    };
+
+    let res = book(&app, &token, at(day, "08:00", "08:10")).await;
+    let body = expect_problem(res, StatusCode::UNPROCESSABLE_ENTITY, "invalid_duration").await;
+    assert_eq!(
+        (body["min_minutes"].clone(), body["max_minutes"].clone()),
+        (json!(30), json!(120))
+    );
+
+    let res = book(&app, &token, at(day, "11:30", "12:30")).await;
+    let body = expect_problem(
+        res,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "outside_opening_hours",
+    )
+    .await;
+    assert_eq!(
+        body["opening_hours"],
+        json!([{"opens": "08:00", "closes": "12:00"}, {"opens": "13:00", "closes": "18:00"}])
+    );
+    let saturday = day + chrono::Duration::days(5);
+    let res = book(&app, &token, at(saturday, "09:00", "10:00")).await;
+    let body = expect_problem(
+        res,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "outside_opening_hours",
+    )
+    .await;
+    assert_eq!(body["opening_hours"], json!([]));
+
+    let res = book(&app, &token, at(day, "08:00", "09:30")).await;
+    expect_status(res, StatusCode::CREATED).await;
+    let res = book(&app, &token, at(day, "13:00", "14:00")).await;
+    let body = expect_problem(res, StatusCode::CONFLICT, "quota_exceeded").await;
+    assert_eq!(body["limit_minutes"], 120);
+    assert_eq!(body["used_minutes"], 90);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_bookings_list_reads_dates_in_the_labs_zone() {
+    let app = spawn_app().await;
+    let every_day: Vec<Value> = (1..=7)
+        .map(|d| json!({"weekday": d, "opens": "00:00", "closes": "24:00"}))
+        .collect();
+    let res = app
+        .post(
+            "/api/v1/labs",
+            Some(&app.staff_token),
+            &json!({"name": "Antenne de Toronto", "timezone": "America/Toronto", "opening_hours": every_day}),
+        )
+        .await;
+    let lab = expect_status(res, StatusCode::CREATED).await;
+    let lab_id = lab["id"].as_str().expect("id");
+    let res = app
+        .post(
+            &format!("/api/v1/labs/{lab_id}/equipment"),
+            Some(&app.staff_token),
+            &json!({"name": "Imprimante 3D"}),
+        )
+        .await;
+    let equipment = expect_status(res, StatusCode::CREATED).await;
+    let equipment_id = equipment["id"].as_str().expect("id");
+    // 20:00–21:00 in Toronto on `day` is already the next day in UTC.
+    use chrono::TimeZone;
+    let day = monday_in(1);
+    let starts = chrono_tz::America::Toronto
+        .from_local_datetime(&day.and_hms_opt(20, 0, 0).expect("time"))
+        .earliest()
+        .expect("exists");
+    let ends = starts + chrono::Duration::hours(1);
+    let res = book(
+        &app,
+        &app.staff_token,
+        json!({"equipment_id": equipment_id, "starts_at": starts.to_rfc3339(), "ends_at": ends.to_rfc3339()}),
+    )
+    .await;
+    let booking = expect_status(res, StatusCode::CREATED).await;
+    assert_eq!(
+        booking["starts_at"].as_str().map(|s| s[..10].to_owned()),
+        Some((day + chrono::Duration::days(1)).to_string())
+    );
+    let app_ref = &app;
+    let listed = |from: NaiveDate, to: NaiveDate| {
+        let path = format!("/api/v1/bookings?from={from}&to={to}");
+        async move {
+            let body = expect_status(
+                app_ref.get(&path, Some(&app_ref.staff_token)).await,
+                StatusCode::OK,
+            )
+            .await;
+            body["items"].as_array().map_or(0, Vec::len)
+        }
+    };
+    let next = day + chrono::Duration::days(1);
+    assert_eq!(listed(day, day).await, 1, "the lab's day holds the booking");
+    assert_eq!(listed(next, next).await, 0, "the UTC day does not");
+    assert_eq!(listed(day - chrono::Duration::days(3), day).await, 1);
+    let path = format!("/api/v1/bookings?equipment_id={equipment_id}&from={day}&to={day}");
+    let body = expect_status(app.get(&path, Some(&app.staff_token)).await, StatusCode::OK).await;
+    assert_eq!(body["items"][0]["id"], booking["id"]);
+    let res = app
+        .get("/api/v1/bookings?from=someday", Some(&app.staff_token))
+        .await;
+    expect_problem(res, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn overlapping_opening_periods_of_one_weekday_are_refused() {
+    let app = spawn_app().await;
+    let res = app
+        .post(
+            "/api/v1/labs",
+            Some(&app.staff_token),
+            &json!({"name": "Atelier", "opening_hours": [
+                {"weekday": 1, "opens": "08:00", "closes": "12:00"},
+                {"weekday": 2, "opens": "10:00", "closes": "16:00"},
+                {"weekday": 1, "opens": "11:30", "closes": "14:00"}]}),
+        )
+        .await;
+    let body = expect_problem(res, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+    assert_eq!(body["errors"][0]["field"], "opening_hours[2].opens");
+    // Touching periods are one longer period, not an overlap.
+    let res = app
+        .post(
+            "/api/v1/labs",
+            Some(&app.staff_token),
+            &json!({"name": "Atelier", "opening_hours": [
+                {"weekday": 1, "opens": "08:00", "closes": "12:00"},
+                {"weekday": 1, "opens": "12:00", "closes": "14:00"}]}),
+        )
+        .await;
+    expect_status(res, StatusCode::CREATED).await;
 }

@@ -1,13 +1,17 @@
 //! The integration tests: one binary, every test against a real server and database.
 
+mod abuse;
 mod accounts;
 mod browser;
 mod cli;
+mod csv_files;
+mod delivery;
 mod errors;
 mod helpers;
 mod incubator;
 mod labs;
 mod missions;
+mod missions_journeys;
 mod notifications;
 mod service;
 mod smtp;

@@ -400,8 +400,14 @@ async fn teams_preferences_and_constraints_follow_the_contract() {
         list["items"][0]["members"].as_array().map(Vec::len),
         Some(2)
     );
+    // A student sees their own team only (API.md, Additions); a company is refused.
+    let own = expect_status(app.get(&teams, Some(&a)).await, StatusCode::OK).await;
+    assert_eq!(own["items"].as_array().map(Vec::len), Some(1));
+    assert_eq!(own["items"][0]["id"], tid);
+    let none = expect_status(app.get(&teams, Some(&d)).await, StatusCode::OK).await;
+    assert_eq!(none["items"], json!([]));
     expect_problem(
-        app.get(&teams, Some(&a)).await,
+        app.get(&teams, Some(&ctoken)).await,
         StatusCode::FORBIDDEN,
         "forbidden",
     )
@@ -442,7 +448,7 @@ async fn teams_preferences_and_constraints_follow_the_contract() {
     )
     .await;
 
-    // Constraints: a pin on an unranked pair is refused at allocation, naming the pair.
+    // Constraints: a pin on an unranked pair is refused when posted, naming the pair.
     let constraints = format!("/api/v1/campaigns/{cid}/constraints");
     let res = app
         .post(
@@ -457,15 +463,6 @@ async fn teams_preferences_and_constraints_follow_the_contract() {
             &constraints,
             Some(&app.staff_token),
             &json!({"team_id": tid, "problem_id": problems[2], "kind": "pin"}),
-        )
-        .await;
-    let pin = expect_status(res, StatusCode::CREATED).await;
-    assert_eq!(pin["kind"], "pin");
-    let res = app
-        .post(
-            &format!("/api/v1/campaigns/{cid}/allocate"),
-            Some(&app.staff_token),
-            &json!({}),
         )
         .await;
     let body = expect_problem(res, StatusCode::UNPROCESSABLE_ENTITY, "infeasible_pins").await;
@@ -693,7 +690,12 @@ async fn a_whole_campaign_from_problems_to_published_missions() {
         )
         .await;
         for email in [e1, e2] {
-            let mails = notifications_to(&app, email).await;
+            // One mission e-mail each (the team's creation was announced earlier, apart).
+            let mails: Vec<_> = notifications_to(&app, email)
+                .await
+                .into_iter()
+                .filter(|m| m["kind"] == "mission_published_student")
+                .collect();
             assert_eq!(mails.len(), 1, "{email}: {mails:?}");
             let subject = mails[0]["subject"].as_str().unwrap_or_default();
             assert!(
@@ -726,7 +728,10 @@ async fn a_whole_campaign_from_problems_to_published_missions() {
 
     // The student e-mail names the company, the dates and the team-mate, with an .ics event.
     let student_mail = wait_for_eml(&app, "s1a@etu.fr").await;
-    assert!(student_mail.contains("lundi 1 mars 2027"), "{student_mail}");
+    assert!(
+        student_mail.contains("lundi 1er mars 2027"),
+        "{student_mail}"
+    );
     assert!(
         student_mail.contains("dimanche 4 avril 2027"),
         "{student_mail}"
@@ -919,6 +924,11 @@ async fn founder_id(app: &TestApp) -> String {
 
 /// The decoded text of the mission `.eml` file addressed to `to`, waiting for the worker.
 async fn wait_for_eml(app: &TestApp, to: &str) -> String {
+    wait_for_eml_about(app, to, "mission").await
+}
+
+/// The decoded text of the `.eml` file to `to` whose subject contains `about`.
+pub(crate) async fn wait_for_eml_about(app: &TestApp, to: &str, about: &str) -> String {
     for _ in 0..150 {
         if let Ok(dir) = std::fs::read_dir(&app.mail_dir) {
             for entry in dir.filter_map(Result::ok) {
@@ -931,7 +941,7 @@ async fn wait_for_eml(app: &TestApp, to: &str) -> String {
                 use mailparse::MailHeaderMap;
                 let rcpt = mail.headers.get_first_value("To").unwrap_or_default();
                 let subject = mail.headers.get_first_value("Subject").unwrap_or_default();
-                if rcpt.contains(to) && subject.contains("mission") {
+                if rcpt.contains(to) && subject.contains(about) {
                     let mut text = String::new();
                     collect_text(&mail, &mut text);
                     return text;

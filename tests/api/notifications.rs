@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use fieldlab::mail::domain::Locale;
-use fieldlab::mail::{Attachment, Email, Outbox};
+use fieldlab::mail::{Attachment, Email, Outbox, Vocabulary};
 use mailparse::MailHeaderMap;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
@@ -180,22 +180,26 @@ async fn notifications_are_staff_only_and_only_failed_ones_retry() {
 }
 
 /// A pool of its own on the app's database, to act as another process would.
-fn app_pool(app: &TestApp) -> fieldlab::db::Pool {
+pub fn app_pool(app: &TestApp) -> fieldlab::db::Pool {
     let url = fieldlab::db::DatabaseUrl::parse(&app.settings.database.url).expect("url");
     fieldlab::db::connect(&url, 1, Duration::from_secs(5)).expect("pool")
 }
 
 /// What the `account_created` template needs.
-fn welcome_values() -> Value {
+pub fn welcome_values() -> Value {
     json!({"name": "Zoé", "email": "zoe@etu.fr", "role": "student", "created_by": "Test",
         "set_password_url": "http://x/set-password?token=t", "sign_in_url": "http://x", "expires_on": "2027-03-01"})
 }
 
 /// Queues a message with an `.ics` attachment straight into the app's database, as a domain would.
-fn enqueue_direct(app: &TestApp, to: &str, ics: Option<&str>) {
+pub fn enqueue_direct(app: &TestApp, to: &str, ics: Option<&str>) {
     let pool = app_pool(app);
     let mut conn = pool.get().expect("conn");
-    let outbox = Outbox::new(Locale::Fr, "fieldlab.test".into());
+    let outbox = Outbox::new(
+        Locale::Fr,
+        "fieldlab.test".into(),
+        Vocabulary::new("IMT Mines Alès"),
+    );
     let values = welcome_values();
     let mut email = Email::new(to, "account_created", values);
     if let Some(ics) = ics {
@@ -240,7 +244,7 @@ async fn smtp_delivers_intact_with_the_ics_attachment() {
         attachment.get_body().expect("body").replace("\r\n", "\n"),
         ics.replace("\r\n", "\n")
     );
-    // The relay has it; the worker records the outcome right after the batch's delivery.
+    // The relay has it; the worker records the outcome right after.
     assert!(
         eventually(Duration::from_secs(10), || async {
             app.notifications("?to=lab.user@etu.fr").await[0]["status"] == "sent"
@@ -343,7 +347,11 @@ async fn two_servers_on_one_database_deliver_a_backlog_exactly_once() {
     let pool = app_pool(&first);
     {
         let mut conn = pool.get().expect("conn");
-        let outbox = Outbox::new(Locale::Fr, "fieldlab.test".into());
+        let outbox = Outbox::new(
+            Locale::Fr,
+            "fieldlab.test".into(),
+            Vocabulary::new("IMT Mines Alès"),
+        );
         let values = welcome_values();
         fieldlab::db::write_transaction(&mut conn, |conn| {
             for i in 0..500 {
@@ -390,7 +398,11 @@ async fn messages_claimed_by_a_worker_that_died_are_sent_after_its_lease() {
     .await;
     let pool = app_pool(&app);
     let mut conn = pool.get().expect("conn");
-    let outbox = Outbox::new(Locale::Fr, "fieldlab.test".into());
+    let outbox = Outbox::new(
+        Locale::Fr,
+        "fieldlab.test".into(),
+        Vocabulary::new("IMT Mines Alès"),
+    );
     let values = welcome_values();
     // Queue and claim in one go, as a process killed with -9 mid-delivery would have left them.
     let claimed = fieldlab::db::write_transaction(&mut conn, |conn| {
@@ -433,4 +445,45 @@ async fn messages_claimed_by_a_worker_that_died_are_sent_after_its_lease() {
         .await,
         "recorded as sent"
     );
+}
+
+/// E-mails read like the school's: its name as the sender and in the signature, replies to the
+/// configured address, the set-password link under `server.public_url`.
+#[tokio::test(flavor = "multi_thread")]
+async fn emails_come_from_the_school_and_replies_go_where_configured() {
+    let app = spawn_app_with(|s| {
+        s.mail.organisation = "IMT Mines Alès".into();
+        s.mail.reply_to = "Incubateur <incubateur@mines-ales.fr>".into();
+        s.server.public_url = "https://fieldlab.mines-ales.fr/".into();
+    })
+    .await;
+    create_student(&app, "zoe.martin@etu.imt-mines-ales.fr").await;
+    assert!(
+        eventually(Duration::from_secs(10), || async {
+            !eml_files(&app).is_empty()
+        })
+        .await,
+        "no .eml written"
+    );
+    let raw = std::fs::read(&eml_files(&app)[0]).expect("read eml");
+    let mail = mailparse::parse_mail(&raw).expect("a valid message");
+    let header = |name: &str| mail.headers.get_first_value(name).unwrap_or_default();
+    assert_eq!(header("From"), "IMT Mines Alès <fieldlab@mines-ales.fr>");
+    assert_eq!(header("Reply-To"), "Incubateur <incubateur@mines-ales.fr>");
+    let text = mail
+        .subparts
+        .iter()
+        .find(|p| p.ctype.mimetype == "text/plain")
+        .and_then(|p| p.get_body().ok())
+        .expect("a text part");
+    assert!(
+        text.contains("https://fieldlab.mines-ales.fr/set-password?token="),
+        "{text}"
+    );
+    assert!(
+        text.contains("Bien cordialement,\r\nIMT Mines Alès")
+            || text.contains("Bien cordialement,\nIMT Mines Alès"),
+        "{text}"
+    );
+    assert!(!text.contains("L'équipe fieldlab"), "{text}");
 }

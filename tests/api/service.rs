@@ -82,6 +82,14 @@ async fn the_openapi_document_describes_every_endpoint() {
         ("/api/v1/campaigns/{id}/missions", "get"),
         ("/api/v1/missions/{id}/tutor", "put"),
         ("/api/v1/campaigns/{id}/assign-tutors", "post"),
+        ("/api/v1/me/teams", "get"),
+        ("/api/v1/companies/{id}", "get"),
+        ("/api/v1/problems/{id}", "patch"),
+        ("/api/v1/campaigns/{id}/constraints", "get"),
+        (
+            "/api/v1/campaigns/{id}/constraints/{constraint_id}",
+            "delete",
+        ),
         ("/api/v1/notifications", "get"),
         ("/api/v1/notifications/{id}/retry", "post"),
     ] {
@@ -162,6 +170,27 @@ async fn the_document_lists_its_own_docs_and_401_on_every_secured_operation() {
         for (field, property) in schema["properties"].as_object().into_iter().flatten() {
             assert_ne!(property["default"], "", "{name}.{field} defaults to \"\"");
         }
+    }
+    // Filters show their own states, and what a handler requires the document requires.
+    let applications = &paths["/api/v1/applications"]["get"]["parameters"];
+    let status = applications
+        .as_array()
+        .and_then(|ps| ps.iter().find(|p| p["name"] == "status"))
+        .expect("a status filter");
+    let status_ref = status["schema"].to_string();
+    assert!(status_ref.contains("ApplicationStatus"), "{status_ref}");
+    let states = schemas["ApplicationStatus"]["enum"].to_string();
+    assert!(
+        states.contains("incubating") && !states.contains("failed"),
+        "{states}"
+    );
+    let availability = &paths["/api/v1/equipment/{id}/availability"]["get"]["parameters"];
+    for name in ["from", "to"] {
+        let param = availability
+            .as_array()
+            .and_then(|ps| ps.iter().find(|p| p["name"] == name))
+            .expect("a date parameter");
+        assert_eq!(param["required"], true, "{name}: {param}");
     }
     let login = &schemas["LoginBody"]["required"];
     assert!(login.as_array().is_some_and(|r| r.len() == 2), "{login}");

@@ -295,7 +295,14 @@ async fn the_demo_seeds_tutors_and_applications_once() {
         .as_array()
         .map(|a| a.iter().filter_map(|x| x["status"].as_str()).collect())
         .unwrap_or_default();
-    for status in ["submitted", "incubating", "rejected", "graduated"] {
+    for status in [
+        "submitted",
+        "incubating",
+        "rejected",
+        "withdrawn",
+        "graduated",
+        "discontinued",
+    ] {
         assert!(
             statuses.contains(&status),
             "{status} missing from {statuses:?}"
