@@ -165,6 +165,7 @@ fn run(
                 }
             })
             .wrap(Condition::new(cors_enabled, cors(&cors_origins)))
+            .wrap(from_fn(crate::web::session::redirects_are_not_errors))
             .wrap(TracingLogger::default())
             .wrap(NormalizePath::new(TrailingSlash::MergeOnly))
             .app_data(state.clone())

@@ -10,10 +10,10 @@ use serde::Serialize;
 
 use crate::app::AppState;
 use crate::auth::domain::{token_hash, NewAccount, Password, SessionToken};
-use crate::auth::throttle::{self, Throttles};
 use crate::auth::extract::CurrentUser;
 use crate::auth::models::{self, User};
 use crate::auth::password;
+use crate::auth::throttle::{self, Throttles};
 use crate::db::{now, DbConnection, WriteTx};
 use crate::error::{unique_as, ApiError};
 use crate::mail::{Email, Outbox};

@@ -3,24 +3,22 @@
 use actix_web::http::header::CONTENT_TYPE;
 use actix_web::{get, post};
 use actix_web::{web, HttpRequest, HttpResponse};
-use chrono::Duration;
 use futures_util::TryStreamExt;
 
 use crate::app::AppState;
-use crate::auth::domain::{token_hash, NewAccount, Password, Role, SessionToken};
+use crate::auth::domain::{NewAccount, Role};
 use crate::auth::extract::{CurrentUser, Staff};
-use crate::auth::throttle::{self, Throttles};
+use crate::auth::throttle::Throttles;
 use crate::auth::views::{
     CreateUserBody, CsvUpload, ImportReport, LoginBody, LoginView, MeView, RegisterBody,
     UserFilter, UserView,
 };
 use crate::auth::views::{ForgotPasswordBody, ImportLineError, SetPasswordBody};
-use crate::auth::{accounts, import, models, password};
+use crate::auth::{accounts, import, models};
 use crate::db::{self, DbConnection};
 use crate::error::{ApiError, Problem};
 use crate::mail::Outbox;
 use crate::paging::{Page, PageParams, PageRequest};
-use crate::text::normalise_email;
 
 /// Create a founder or company account.
 #[utoipa::path(tag = "accounts", request_body = RegisterBody,

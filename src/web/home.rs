@@ -1,4 +1,5 @@
-//! What each role's home (`/app`) shows: what needs their attention now, then their things.
+//! What each role's home (`/app`) shows: what needs their attention now (their application,
+//! the next step of each campaign), then their things (applications, missions, bookings).
 
 use chrono::Duration;
 use minijinja::{context, Value};
@@ -9,10 +10,12 @@ use crate::db::now;
 use crate::error::ApiError;
 use crate::incubator::domain::Status;
 use crate::incubator::models::{self as applications, Application, Scope};
+use crate::labs::domain::ListBound;
 use crate::labs::models::{self as labs, BookingFilter};
 use crate::paging::PageRequest;
 use crate::web::i18n::Lang;
 use crate::web::labs::booking_lines;
+use crate::web::missions::campaigns_for_home;
 
 const SHOWN: i64 = 20;
 
@@ -32,21 +35,28 @@ pub async fn for_user(state: &AppState, lang: Lang, user: CurrentUser) -> Result
             let apps = match user.role {
                 Role::Founder | Role::Tutor | Role::Staff => {
                     applications::list(conn, scope, status, &page)?
+                        .into_iter()
+                        .map(|f| f.application)
+                        .collect()
                 }
                 _ => Vec::new(),
             };
             let upcoming = BookingFilter {
                 user_id: Some(user.id.clone()),
-                from: Some(now()),
-                to: Some(now() + Duration::weeks(8)),
+                from: Some(ListBound::At(now())),
+                to: Some(ListBound::At(now() + Duration::weeks(8))),
                 ..BookingFilter::default()
             };
             let mut bookings = labs::list_bookings(conn, &upcoming, &page)?;
             bookings.retain(|b| b.is_confirmed());
             let bookings = booking_lines(conn, lang, bookings)?;
+            let missions_home = campaigns_for_home(conn, lang, &user)?;
             let attention = attention(lang, user.role, &apps);
             Ok(context! {
                 attention,
+                steps => missions_home.steps,
+                campaigns => missions_home.lines,
+                missions => missions_home.missions,
                 applications => apps.iter().map(|a| application_line(lang, a)).collect::<Vec<_>>(),
                 bookings,
             })
@@ -72,8 +82,8 @@ fn attention(lang: Lang, role: Role, apps: &[Application]) -> Vec<&'static str> 
                 }
             }
         }
-        Role::Staff | Role::Tutor => {}
-        Role::Student | Role::Company => out.push(lang.text("home.other_roles")),
+        // Their campaign steps come from `campaigns_for_home`.
+        Role::Staff | Role::Tutor | Role::Student | Role::Company => {}
     }
     out
 }

@@ -188,7 +188,7 @@ fn equipment_page(
             &ALL,
         )?
         .into_iter()
-        .map(|a| context! { id => a.id, title => a.title })
+        .map(|f| context! { id => f.application.id, title => f.application.title })
         .collect(),
         _ => Vec::new(),
     };

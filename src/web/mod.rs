@@ -1,7 +1,8 @@
 //! fieldlab in the browser: server-rendered pages for every role, beside the JSON API. Pages
 //! call the same use cases as the API's handlers and show their refusals in the reader's
 //! language. One module per area: `accounts` (sign in, register, passwords, `/app`),
-//! `incubator` (apply, follow an application), `labs` (labs, the week view, bookings); the
+//! `incubator` (apply, follow an application), `labs` (labs, the week view, bookings),
+//! `missions` (campaigns, problems, company, team, ranking, mission); the
 //! machinery: `session` (cookie session, CSRF, language, error pages), `render` (templates
 //! compiled into the binary), `i18n` (the catalogue), `forms` (refused forms), `week`.
 
@@ -11,6 +12,7 @@ pub mod home;
 pub mod i18n;
 pub mod incubator;
 pub mod labs;
+pub mod missions;
 pub mod render;
 pub mod session;
 pub mod week;
@@ -67,5 +69,42 @@ pub fn pages(cfg: &mut web::ServiceConfig) {
             "/app/bookings/{id}/calendar.ics",
             web::get().to(labs::calendar),
         )
+        .route("/app/campaigns/{id}", web::get().to(missions::campaign))
+        .route(
+            "/app/campaigns/{id}/problems",
+            web::get().to(missions::problems),
+        )
+        .route(
+            "/app/campaigns/{id}/problems/new",
+            web::get().to(missions::new_problem_form),
+        )
+        .route(
+            "/app/campaigns/{id}/problems/new",
+            web::post().to(missions::submit_problem),
+        )
+        .route(
+            "/app/problems/{id}/edit",
+            web::get().to(missions::edit_problem_form),
+        )
+        .route(
+            "/app/problems/{id}/edit",
+            web::post().to(missions::edit_problem),
+        )
+        .route("/app/company", web::get().to(missions::company))
+        .route("/app/company", web::post().to(missions::register_company))
+        .route("/app/campaigns/{id}/team", web::get().to(missions::team))
+        .route(
+            "/app/campaigns/{id}/team",
+            web::post().to(missions::create_team),
+        )
+        .route(
+            "/app/teams/{id}/preferences",
+            web::get().to(missions::preferences),
+        )
+        .route(
+            "/app/teams/{id}/preferences",
+            web::post().to(missions::rank),
+        )
+        .route("/app/missions/{id}", web::get().to(missions::mission))
         .route("/app/{tail:.*}", web::to(not_found));
 }

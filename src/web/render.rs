@@ -33,6 +33,19 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     ("labs.html", include_str!("templates/labs.html")),
     ("equipment.html", include_str!("templates/equipment.html")),
     ("bookings.html", include_str!("templates/bookings.html")),
+    ("campaign.html", include_str!("templates/campaign.html")),
+    ("problems.html", include_str!("templates/problems.html")),
+    (
+        "problem_form.html",
+        include_str!("templates/problem_form.html"),
+    ),
+    ("company.html", include_str!("templates/company.html")),
+    ("team.html", include_str!("templates/team.html")),
+    (
+        "preferences.html",
+        include_str!("templates/preferences.html"),
+    ),
+    ("mission.html", include_str!("templates/mission.html")),
     ("error.html", include_str!("templates/error.html")),
 ];
 
@@ -100,6 +113,18 @@ mod tests {
                     invalid => false,
                     token => "abc",
                     next => "/app/labs",
+                    campaign => context! { id => "c1", name => "Printemps 2027", status => "signup_open", status_label => "ouvert", starts => "lundi 1er mars 2027", ends => "dimanche 4 avril 2027", weeks => 5, team_size => 3, max_choices => 5 },
+                    steps => vec![context! { campaign => "Printemps 2027", text => "Classez", href => "/app/teams/t1/preferences" }],
+                    campaigns => vec![context! { id => "c1", name => "Printemps 2027", status => "signup_open", status_label => "ouvert", starts => "lundi" }],
+                    team => context! { id => "t1", name => "Les Gardons", members => vec![context! { name => "Léo", email => "leo@etu.fr" }] },
+                    problems => vec![context! { id => "p1", title => "Chutes", description => "D", domain_label => "numérique", status => "accepted", status_label => "accepté", reason => "ok", company => context! { name => "Découpes", city => "Alès", local => true } }],
+                    filter => context! { domain => "digital", local => "true" },
+                    company => context! { name => "Découpes", city => "Alès", local => true },
+                    others => vec![1, 2],
+                    open => true,
+                    slots => vec![context! { rank => 1, chosen => "p1" }],
+                    missions => vec![context! { id => "m1", starts => "lundi", ends => "mardi", company => context! { name => "Découpes", city => "Alès" }, problem => context! { title => "Chutes" }, team => context! { name => "Les Gardons" } }],
+                    mission => context! { id => "m1", starts => "lundi", ends => "mardi", company => context! { name => "Découpes", city => "Alès" }, contact => context! { name => "Ana", email => "ana@x.fr" }, tutor => context! { name => "Jean", email => "j@x.fr" }, problem => context! { title => "Chutes" }, team => context! { name => "Les Gardons", members => vec![context! { name => "Léo", email => "leo@etu.fr" }] } },
                 };
                 let html = render(name, ctx).unwrap_or_else(|e| {
                     panic!("{name} ({}) does not render: {e:#}", lang.as_str())

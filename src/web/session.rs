@@ -5,8 +5,11 @@
 use std::future::Future;
 use std::pin::Pin;
 
+use actix_web::body::{BoxBody, MessageBody};
 use actix_web::cookie::{time, Cookie, SameSite};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::{header, StatusCode};
+use actix_web::middleware::Next;
 use actix_web::{web, FromRequest, HttpRequest, HttpResponse, ResponseError};
 use minijinja::{context, Value};
 use rand::RngCore;
@@ -338,6 +341,25 @@ impl ResponseError for PageError {
             Self::Page(lang, status) => error_page(*lang, *status),
         }
     }
+}
+
+/// A page's "sign in first" is answered as an error (`PageError::Redirect`), which the request
+/// log would report as a failed request at ERROR level: the same 303 without the error
+/// attached, so that only real failures are logged as such.
+pub async fn redirects_are_not_errors(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let res = next.call(req).await?;
+    if !(res.status().is_redirection() && res.response().error().is_some()) {
+        return Ok(res.map_into_boxed_body());
+    }
+    let (req, answer) = res.into_parts();
+    let mut clean = HttpResponse::build(answer.status());
+    for (name, value) in answer.headers() {
+        clean.append_header((name.clone(), value.clone()));
+    }
+    Ok(ServiceResponse::new(req, clean.finish()))
 }
 
 /// The 404 / 403 / 5xx page.

@@ -1,6 +1,7 @@
-//! A small W3C WebDriver client (over the tests' reqwest) driving Debian's `chromium` through
-//! `chromedriver`: one chromedriver per test process on a free port, one headless session per
-//! test with a fresh profile. Without chromium and chromedriver, browser tests print a notice
+//! Debian's `chromium` driven through `chromedriver` by fantoccini: one chromedriver per test
+//! process on a free port, one headless session per test with a fresh profile. The helpers
+//! below take CSS selectors and panic with the selector when a step fails, so a broken journey
+//! names the element it could not use. Without chromium and chromedriver, browser tests print a notice
 //! and pass, unless `FIELDLAB_REQUIRE_BROWSER=1` (CI) makes a missing browser a failure.
 
 use std::path::{Path, PathBuf};
@@ -8,10 +9,9 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
 
-use base64::Engine;
+use fantoccini::{ClientBuilder, Locator};
 use serde_json::{json, Value};
 
-const ELEMENT_KEY: &str = "element-6066-11e4-a6c4-4ac7e7d4db7a";
 const CHROME_FLAGS: [&str; 8] = [
     "--headless",
     "--no-sandbox",
@@ -90,171 +90,140 @@ pub async fn browser() -> Option<Browser> {
     args.push(format!("--user-data-dir={}", profile.path().display()));
     args.push("--window-size=360,800".into());
     args.push("--lang=fr-FR".into());
-    let caps = json!({"capabilities": {"alwaysMatch": {
-        "browserName": "chrome",
-        "goog:chromeOptions": {"binary": driver.chromium, "args": args}
-    }}});
-    let http = reqwest::Client::new();
-    let res: Value = http
-        .post(format!("{}/session", driver.url))
-        .json(&caps)
-        .send()
+    let mut caps = serde_json::Map::new();
+    caps.insert("browserName".into(), json!("chrome"));
+    caps.insert(
+        "goog:chromeOptions".into(),
+        json!({"binary": driver.chromium, "args": args}),
+    );
+    let client = ClientBuilder::native()
+        .capabilities(caps)
+        .connect(&driver.url)
         .await
-        .expect("chromedriver answers")
-        .json()
+        .expect("a browser session from chromedriver");
+    client
+        .set_window_size(360, 800)
         .await
-        .expect("json");
-    let id = res["value"]["sessionId"]
-        .as_str()
-        .unwrap_or_else(|| panic!("no browser session: {res}"))
-        .to_owned();
-    let browser = Browser {
-        http,
-        base: format!("{}/session/{id}", driver.url),
+        .expect("a phone-sized window");
+    Some(Browser {
+        client: Some(client),
         _profile: profile,
-    };
-    browser
-        .cmd("POST", "/window/rect", json!({"width": 360, "height": 800}))
-        .await;
-    Some(browser)
+    })
 }
 
 pub struct Browser {
-    http: reqwest::Client,
-    base: String,
+    // Taken by `drop` to end the session.
+    client: Option<fantoccini::Client>,
     _profile: tempfile::TempDir,
 }
 
 impl Drop for Browser {
     fn drop(&mut self) {
-        // Ends the session (and its Chromium) even when the test panicked.
-        let url = self.base.clone();
+        // Ends the session (and its Chromium) even when the test panicked: on a thread of its
+        // own, since the test's runtime may be the one unwinding.
+        let Some(client) = self.client.take() else {
+            return;
+        };
         let _ = std::thread::spawn(move || {
             let rt = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
                 .build()
                 .expect("runtime");
             rt.block_on(async {
-                let _ = reqwest::Client::new().delete(url).send().await;
+                let _ = client.close().await;
             });
         })
         .join();
     }
 }
 
-pub struct Element {
-    id: String,
-}
-
 impl Browser {
-    async fn cmd(&self, method: &str, path: &str, body: Value) -> Value {
-        let url = format!("{}{path}", self.base);
-        let req = match method {
-            "GET" => self.http.get(url),
-            _ => self.http.post(url).json(&body),
-        };
-        let res: Value = req
-            .send()
-            .await
-            .expect("webdriver request")
-            .json()
-            .await
-            .expect("webdriver json");
-        if res["value"]["error"].is_string() {
-            panic!("webdriver {method} {path}: {}", res["value"]);
-        }
-        res["value"].clone()
+    fn client(&self) -> &fantoccini::Client {
+        self.client.as_ref().expect("a live session")
     }
 
     pub async fn goto(&self, url: &str) {
-        self.cmd("POST", "/url", json!({"url": url})).await;
+        self.client()
+            .goto(url)
+            .await
+            .unwrap_or_else(|e| panic!("open {url}: {e}"));
     }
 
     pub async fn current_url(&self) -> String {
-        self.cmd("GET", "/url", Value::Null)
+        self.client()
+            .current_url()
             .await
-            .as_str()
-            .unwrap_or_default()
-            .to_owned()
+            .expect("current url")
+            .to_string()
     }
 
     pub async fn source(&self) -> String {
-        self.cmd("GET", "/source", Value::Null)
-            .await
-            .as_str()
-            .unwrap_or_default()
-            .to_owned()
+        self.client().source().await.expect("page source")
     }
 
-    pub async fn find(&self, css: &str) -> Element {
-        let v = self
-            .cmd(
-                "POST",
-                "/element",
-                json!({"using": "css selector", "value": css}),
-            )
-            .await;
-        Element {
-            id: v[ELEMENT_KEY].as_str().expect("element id").to_owned(),
+    async fn find(&self, css: &str) -> fantoccini::elements::Element {
+        match self.client().find(Locator::Css(css)).await {
+            Ok(element) => element,
+            Err(e) => {
+                // The page as it was, so that a failed step shows what the browser showed.
+                let url = self.current_url().await;
+                let source = self.source().await;
+                let main = source.find("<main").map_or(&source[..], |at| &source[at..]);
+                let shown: String = main.chars().take(3000).collect();
+                panic!("no element `{css}` on {url}: {e}\n{shown}")
+            }
         }
     }
 
     pub async fn count(&self, css: &str) -> usize {
-        self.cmd(
-            "POST",
-            "/elements",
-            json!({"using": "css selector", "value": css}),
-        )
-        .await
-        .as_array()
-        .map_or(0, Vec::len)
+        self.client()
+            .find_all(Locator::Css(css))
+            .await
+            .map_or(0, |all| all.len())
     }
 
     pub async fn text(&self, css: &str) -> String {
-        let e = self.find(css).await;
-        self.cmd("GET", &format!("/element/{}/text", e.id), Value::Null)
-            .await
-            .as_str()
-            .unwrap_or_default()
-            .to_owned()
+        for _ in 0..50 {
+            match self.find(css).await.text().await {
+                Ok(text) => return text,
+                Err(e) if is_stale(&e) => settle().await,
+                Err(e) => panic!("text of `{css}`: {e}"),
+            }
+        }
+        panic!("`{css}` kept changing")
     }
 
     pub async fn value(&self, css: &str) -> String {
-        let e = self.find(css).await;
-        self.cmd(
-            "GET",
-            &format!("/element/{}/property/value", e.id),
-            Value::Null,
-        )
-        .await
-        .as_str()
-        .unwrap_or_default()
-        .to_owned()
+        for _ in 0..50 {
+            match self.find(css).await.prop("value").await {
+                Ok(value) => return value.unwrap_or_default(),
+                Err(e) if is_stale(&e) => settle().await,
+                Err(e) => panic!("value of `{css}`: {e}"),
+            }
+        }
+        panic!("`{css}` kept changing")
     }
 
     pub async fn attribute(&self, css: &str, name: &str) -> Option<String> {
-        let e = self.find(css).await;
-        self.cmd(
-            "GET",
-            &format!("/element/{}/attribute/{name}", e.id),
-            Value::Null,
-        )
-        .await
-        .as_str()
-        .map(str::to_owned)
+        for _ in 0..50 {
+            match self.find(css).await.attr(name).await {
+                Ok(value) => return value,
+                Err(e) if is_stale(&e) => settle().await,
+                Err(e) => panic!("{name} of `{css}`: {e}"),
+            }
+        }
+        panic!("`{css}` kept changing")
     }
 
     /// Clears the field and types `text` into it, as a person would.
     pub async fn fill(&self, css: &str, text: &str) {
         let e = self.find(css).await;
-        self.cmd("POST", &format!("/element/{}/clear", e.id), json!({}))
-            .await;
-        self.cmd(
-            "POST",
-            &format!("/element/{}/value", e.id),
-            json!({"text": text}),
-        )
-        .await;
+        e.clear()
+            .await
+            .unwrap_or_else(|e| panic!("clear `{css}`: {e}"));
+        e.send_keys(text)
+            .await
+            .unwrap_or_else(|e| panic!("type into `{css}`: {e}"));
     }
 
     /// Sets a field's value directly (date and time pickers read typed keys by locale).
@@ -266,36 +235,59 @@ impl Browser {
         .await;
     }
 
+    /// Clicks like a person; on a link or a submit button, waits for the next page to load
+    /// (WebDriver does not wait for a form's answer), so the next step reads the new page.
     pub async fn click(&self, css: &str) {
         let e = self.find(css).await;
-        self.cmd("POST", &format!("/element/{}/click", e.id), json!({}))
-            .await;
+        let tag = e.tag_name().await.unwrap_or_default().to_lowercase();
+        let kind = e.attr("type").await.ok().flatten().unwrap_or_default();
+        let navigates = tag == "a" || (tag == "button" && kind != "button");
+        if navigates {
+            self.script("window.__fieldlab_old_page = true;", Value::Null)
+                .await;
+        }
+        e.click()
+            .await
+            .unwrap_or_else(|e| panic!("click `{css}`: {e}"));
+        if navigates {
+            for _ in 0..200 {
+                let loaded = self
+                    .client()
+                    .execute(
+                        "return !window.__fieldlab_old_page && document.readyState === 'complete';",
+                        Vec::new(),
+                    )
+                    .await
+                    .unwrap_or(Value::Bool(false));
+                if loaded == Value::Bool(true) {
+                    return;
+                }
+                settle().await;
+            }
+            panic!("clicking `{css}` led to no new page");
+        }
     }
 
     pub async fn script(&self, script: &str, args: Value) -> Value {
-        self.cmd(
-            "POST",
-            "/execute/sync",
-            json!({"script": script, "args": args}),
-        )
-        .await
+        let args = match args {
+            Value::Array(list) => list,
+            Value::Null => Vec::new(),
+            one => vec![one],
+        };
+        self.client()
+            .execute(script, args)
+            .await
+            .unwrap_or_else(|e| panic!("script failed: {e}"))
     }
 
     pub async fn cookie(&self, name: &str) -> Option<String> {
-        let all = self.cmd("GET", "/cookie", Value::Null).await;
-        all.as_array()?
-            .iter()
-            .find(|c| c["name"] == name)
-            .and_then(|c| c["value"].as_str())
-            .map(str::to_owned)
+        let cookie = self.client().get_named_cookie(name).await.ok()?;
+        Some(cookie.value().to_owned())
     }
 
-    /// Saves a PNG of the page under `target/screenshots/<name>.png`.
+    /// Saves a PNG of the page under `target/screenshots/<name>-<backend>.png`.
     pub async fn screenshot(&self, name: &str) {
-        let data = self.cmd("GET", "/screenshot", Value::Null).await;
-        let png = base64::engine::general_purpose::STANDARD
-            .decode(data.as_str().unwrap_or_default())
-            .expect("base64 screenshot");
+        let png = self.client().screenshot().await.expect("screenshot");
         let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/screenshots");
         std::fs::create_dir_all(&dir).expect("screenshots dir");
         let backend = if std::env::var("TEST_DATABASE_URL").is_ok_and(|u| !u.is_empty()) {
@@ -305,4 +297,14 @@ impl Browser {
         };
         std::fs::write(dir.join(format!("{name}-{backend}.png")), png).expect("screenshot saved");
     }
+}
+
+/// An element read while a form's answer replaced the page: read it again from the new one.
+fn is_stale(e: &fantoccini::error::CmdError) -> bool {
+    matches!(e, fantoccini::error::CmdError::Standard(w)
+        if w.error == fantoccini::error::ErrorStatus::StaleElementReference)
+}
+
+async fn settle() {
+    tokio::time::sleep(Duration::from_millis(50)).await;
 }

@@ -1,0 +1,633 @@
+//! Field-mission pages: a campaign and what each role does next in it, its problems
+//! (filterable), a company's profile and problem forms, a student's team and ranking, a
+//! mission. Every read and write is the missions use case the API calls (`review`, `teams`,
+//! `tutoring`), and pages show the API's own views: names with ids, never bare ids.
+
+use actix_web::{web, HttpResponse};
+use minijinja::{context, Value};
+use serde::Deserialize;
+
+use crate::app::AppState;
+use crate::auth::{CurrentUser, Role};
+use crate::db::DbConnection;
+use crate::error::ApiError;
+use crate::missions::domain::{CampaignStatus, NewCompany, NewProblem, ProblemEdit};
+use crate::missions::models::{self, Campaign, ProblemFilter};
+use crate::missions::views::{CampaignView, CompanyView, MissionView, ProblemView, TeamView};
+use crate::missions::{review, teams, tutoring};
+use crate::paging::PageRequest;
+use crate::text::{normalise_email, not_blank};
+use crate::tutors::domain::Domain;
+use crate::web::forms::{blank, refused};
+use crate::web::i18n::Lang;
+use crate::web::session::{PageError, Visitor};
+
+const ALL: PageRequest = PageRequest {
+    limit: 500,
+    after: None,
+};
+
+/// A form's fields in order, repeated names included (`member_emails`, `problem_ids`).
+type Fields = web::Form<Vec<(String, String)>>;
+
+fn field<'a>(fields: &'a [(String, String)], name: &str) -> &'a str {
+    fields
+        .iter()
+        .find(|(k, _)| k == name)
+        .map_or("", |(_, v)| v.as_str())
+}
+
+fn all_of(fields: &[(String, String)], name: &str) -> Vec<String> {
+    fields
+        .iter()
+        .filter(|(k, v)| k == name && !v.trim().is_empty())
+        .map(|(_, v)| v.trim().to_owned())
+        .collect()
+}
+
+fn domains(lang: Lang) -> Vec<Value> {
+    Domain::ALL
+        .iter()
+        .map(|d| context! { value => d.as_str(), label => d.label(lang.is_french()) })
+        .collect()
+}
+
+fn domain_label(lang: Lang, domain: &str) -> String {
+    domain
+        .parse::<Domain>()
+        .map(|d| d.label(lang.is_french()).to_owned())
+        .unwrap_or_else(|_| domain.to_owned())
+}
+
+/// A campaign as pages show it: the API's view, its state in words, its dates in the reader's.
+pub fn campaign_value(lang: Lang, campaign: Campaign) -> Value {
+    let status = campaign.status();
+    let (starts, ends) = (lang.date(campaign.starts_on), lang.date(campaign.ends_on));
+    context! {
+        status_label => lang.text(&format!("campaign.status.{}", status.as_str())),
+        starts, ends,
+        ..Value::from_serialize(CampaignView::from(campaign))
+    }
+}
+
+fn problem_value(lang: Lang, row: models::ProblemRow) -> Value {
+    let view = ProblemView::from(row);
+    context! {
+        domain_label => domain_label(lang, &view.domain),
+        status_label => lang.text(&format!("problem.status.{}", view.status.as_str())),
+        ..Value::from_serialize(view)
+    }
+}
+
+fn mission_value(lang: Lang, detail: models::MissionDetail) -> Value {
+    let view = MissionView::from(detail);
+    context! {
+        starts => lang.date(view.starts_on),
+        ends => lang.date(view.ends_on),
+        ..Value::from_serialize(view)
+    }
+}
+
+/// What the reader should do next in a campaign, as (sentence, link) pairs.
+fn next_steps(
+    conn: &mut DbConnection,
+    lang: Lang,
+    user: &CurrentUser,
+    campaign: &Campaign,
+) -> Result<Vec<Value>, ApiError> {
+    let step = |key: &str, href: String| context! { text => lang.text(key), href };
+    let id = &campaign.id;
+    let mut out = Vec::new();
+    match (user.role, campaign.status()) {
+        (Role::Company, CampaignStatus::ProblemsOpen) => {
+            if models::company_of_contact(conn, &user.id)?.is_none() {
+                out.push(step("next.register_company", "/app/company".into()));
+            } else {
+                out.push(step(
+                    "next.submit_problem",
+                    format!("/app/campaigns/{id}/problems/new"),
+                ));
+            }
+        }
+        (Role::Student, CampaignStatus::SignupOpen) => match own_team(conn, user, id)? {
+            None => out.push(step("next.form_team", format!("/app/campaigns/{id}/team"))),
+            Some(team) => {
+                if models::team_preferences(conn, &team.id)?.is_empty() {
+                    out.push(step(
+                        "next.rank",
+                        format!("/app/teams/{}/preferences", team.id),
+                    ));
+                } else {
+                    out.push(step(
+                        "next.ranked",
+                        format!("/app/teams/{}/preferences", team.id),
+                    ));
+                }
+            }
+        },
+        (Role::Staff, CampaignStatus::ProblemsOpen) => out.push(step(
+            "next.review_problems",
+            format!("/app/campaigns/{id}/problems"),
+        )),
+        _ => {}
+    }
+    Ok(out)
+}
+
+fn own_team(
+    conn: &mut DbConnection,
+    user: &CurrentUser,
+    campaign_id: &str,
+) -> Result<Option<TeamView>, ApiError> {
+    Ok(teams::own_teams(conn, user)?
+        .into_iter()
+        .map(TeamView::from)
+        .find(|t| t.campaign_id == campaign_id))
+}
+
+pub async fn campaign(
+    v: Visitor,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, PageError> {
+    let user = v.signed_in()?.clone();
+    let (lang, id) = (v.lang, id.into_inner());
+    let values = state
+        .db(move |conn| {
+            let campaign = models::find_campaign(conn, &id)?;
+            let steps = next_steps(conn, lang, &user, &campaign)?;
+            let missions = match (user.role, campaign.status()) {
+                (Role::Founder, _) | (_, CampaignStatus::ProblemsOpen) => Vec::new(),
+                _ => tutoring::visible_missions(conn, &user, &id, &ALL)?,
+            };
+            let team = match user.role {
+                Role::Student => own_team(conn, &user, &id)?,
+                _ => None,
+            };
+            Ok(context! {
+                campaign => campaign_value(lang, campaign),
+                steps,
+                team => team.map(Value::from_serialize),
+                missions => missions.into_iter().map(|m| mission_value(lang, m)).collect::<Vec<_>>(),
+            })
+        })
+        .await
+        .map_err(|e| v.fail(e))?;
+    Ok(v.ok("campaign.html", values))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct ProblemQuery {
+    domain: String,
+    local: String,
+}
+
+pub async fn problems(
+    v: Visitor,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+    query: web::Query<ProblemQuery>,
+) -> Result<HttpResponse, PageError> {
+    let user = v.signed_in()?.clone();
+    let (lang, id) = (v.lang, id.into_inner());
+    let ProblemQuery { domain, local } = query.into_inner();
+    let filter = ProblemFilter {
+        domain: not_blank(Some(&domain)).map(str::to_owned),
+        local: match local.as_str() {
+            "true" => Some(true),
+            "false" => Some(false),
+            _ => None,
+        },
+    };
+    let values = state
+        .db(move |conn| {
+            let campaign = models::find_campaign(conn, &id)?;
+            let rows = review::visible_problems(conn, &user, &id, &filter, &ALL)?;
+            Ok(context! {
+                campaign => campaign_value(lang, campaign),
+                problems => rows.into_iter().map(|r| problem_value(lang, r)).collect::<Vec<_>>(),
+                domains => domains(lang),
+                filter => context! { domain, local },
+            })
+        })
+        .await
+        .map_err(|e| v.fail(e))?;
+    Ok(v.ok("problems.html", values))
+}
+
+fn company_contact(v: &Visitor) -> Result<CurrentUser, PageError> {
+    let user = v.signed_in()?;
+    user.require(&[Role::Company]).map_err(|e| v.fail(e))?;
+    Ok(user.clone())
+}
+
+pub async fn new_problem_form(
+    v: Visitor,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, PageError> {
+    company_contact(&v)?;
+    let (lang, id) = (v.lang, id.into_inner());
+    let campaign = state
+        .db(move |conn| Ok(models::find_campaign(conn, &id)?))
+        .await
+        .map_err(|e| v.fail(e))?;
+    Ok(v.ok(
+        "problem_form.html",
+        blank(context! { campaign => campaign_value(lang, campaign), domains => domains(lang) }),
+    ))
+}
+
+pub async fn submit_problem(
+    v: Visitor,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+    form: Fields,
+) -> Result<HttpResponse, PageError> {
+    let user = company_contact(&v)?;
+    let fields = form.into_inner();
+    v.check_csrf(field(&fields, "csrf_token"))?;
+    let (lang, id) = (v.lang, id.into_inner());
+    let (title, description, domain) = (
+        field(&fields, "title").to_owned(),
+        field(&fields, "description").to_owned(),
+        field(&fields, "domain").to_owned(),
+    );
+    let parsed = NewProblem::parse(&title, &description, &domain).map_err(ApiError::validation);
+    let campaign_id = id.clone();
+    let submitted = match parsed {
+        Ok(new) => {
+            state
+                .write(move |tx, state| review::submit(tx, state, &user, &campaign_id, &new))
+                .await
+        }
+        Err(e) => Err(e),
+    };
+    match submitted {
+        Ok(_) => Ok(v.see_other(&format!(
+            "/app/campaigns/{id}/problems?done=problem_submitted"
+        ))),
+        Err(e) => {
+            let campaign = state
+                .db(move |conn| Ok(models::find_campaign(conn, &id)?))
+                .await
+                .map_err(|e| v.fail(e))?;
+            refused(
+                &v,
+                e,
+                "problem_form.html",
+                context! { title, description, domain },
+                context! { campaign => campaign_value(lang, campaign), domains => domains(lang) },
+            )
+        }
+    }
+}
+
+pub async fn edit_problem_form(
+    v: Visitor,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, PageError> {
+    let user = company_contact(&v)?;
+    let (lang, id) = (v.lang, id.into_inner());
+    let values = state
+        .db(move |conn| editable(conn, lang, &user, &id))
+        .await
+        .map_err(|e| v.fail(e))?;
+    Ok(v.ok("problem_form.html", values))
+}
+
+/// The edit form of a problem the reader's company submitted; anyone else's is not found.
+fn editable(
+    conn: &mut DbConnection,
+    lang: Lang,
+    user: &CurrentUser,
+    problem_id: &str,
+) -> Result<Value, ApiError> {
+    let row = models::problem_with_company(conn, problem_id)?;
+    if row.company.contact_id.as_deref() != Some(user.id.as_str()) {
+        return Err(ApiError::not_found());
+    }
+    let campaign = models::find_campaign(conn, &row.problem.campaign_id)?;
+    let p = &row.problem;
+    Ok(blank(context! {
+        campaign => campaign_value(lang, campaign),
+        domains => domains(lang),
+        problem_id => &p.id,
+        values => context! { title => &p.title, description => &p.description, domain => &p.domain },
+    }))
+}
+
+pub async fn edit_problem(
+    v: Visitor,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+    form: Fields,
+) -> Result<HttpResponse, PageError> {
+    let user = company_contact(&v)?;
+    let fields = form.into_inner();
+    v.check_csrf(field(&fields, "csrf_token"))?;
+    let (lang, id) = (v.lang, id.into_inner());
+    let (title, description, domain) = (
+        field(&fields, "title").to_owned(),
+        field(&fields, "description").to_owned(),
+        field(&fields, "domain").to_owned(),
+    );
+    let parsed = ProblemEdit::parse(Some(&title), Some(&description), Some(&domain))
+        .map_err(ApiError::validation);
+    let (who, problem_id) = (user.clone(), id.clone());
+    let edited = match parsed {
+        Ok(changes) => {
+            state
+                .write(move |tx, _| review::edit(tx, &who, &problem_id, &changes))
+                .await
+        }
+        Err(e) => Err(e),
+    };
+    match edited {
+        Ok(row) => Ok(v.see_other(&format!(
+            "/app/campaigns/{}/problems?done=problem_saved",
+            row.problem.campaign_id
+        ))),
+        Err(e) => {
+            let extra = state
+                .db(move |conn| editable(conn, lang, &user, &id))
+                .await
+                .map_err(|e| v.fail(e))?;
+            refused(
+                &v,
+                e,
+                "problem_form.html",
+                context! { title, description, domain },
+                extra,
+            )
+        }
+    }
+}
+
+pub async fn company(v: Visitor, state: web::Data<AppState>) -> Result<HttpResponse, PageError> {
+    let user = company_contact(&v)?;
+    let company = state
+        .db(move |conn| Ok(models::company_of_contact(conn, &user.id)?))
+        .await
+        .map_err(|e| v.fail(e))?;
+    Ok(v.ok(
+        "company.html",
+        blank(context! { company => company.map(|c| Value::from_serialize(CompanyView::from(c))) }),
+    ))
+}
+
+pub async fn register_company(
+    v: Visitor,
+    state: web::Data<AppState>,
+    form: Fields,
+) -> Result<HttpResponse, PageError> {
+    let user = company_contact(&v)?;
+    let fields = form.into_inner();
+    v.check_csrf(field(&fields, "csrf_token"))?;
+    let (name, city) = (
+        field(&fields, "name").to_owned(),
+        field(&fields, "city").to_owned(),
+    );
+    // A checkbox is sent only when ticked.
+    let local = !field(&fields, "local").is_empty();
+    let registered =
+        match NewCompany::parse(&name, &city, Some(local)).map_err(ApiError::validation) {
+            Ok(new) => {
+                state
+                    .write(move |tx, _| review::register_company(tx, &user, &new, None))
+                    .await
+            }
+            Err(e) => Err(e),
+        };
+    match registered {
+        Ok(_) => Ok(v.see_other("/app/company?done=company_registered")),
+        Err(e) => refused(
+            &v,
+            e,
+            "company.html",
+            context! { name, city, local },
+            context! { company => Value::from(()) },
+        ),
+    }
+}
+
+fn student(v: &Visitor) -> Result<CurrentUser, PageError> {
+    let user = v.signed_in()?;
+    user.require(&[Role::Student]).map_err(|e| v.fail(e))?;
+    Ok(user.clone())
+}
+
+fn team_page(
+    conn: &mut DbConnection,
+    lang: Lang,
+    user: &CurrentUser,
+    campaign_id: &str,
+) -> Result<Value, ApiError> {
+    let campaign = models::find_campaign(conn, campaign_id)?;
+    let others = usize::try_from(campaign.team_size - 1).unwrap_or(0);
+    let team = own_team(conn, user, campaign_id)?;
+    Ok(context! {
+        others => (1..=others).collect::<Vec<_>>(),
+        open => campaign.status() == CampaignStatus::SignupOpen,
+        campaign => campaign_value(lang, campaign),
+        team => team.map(Value::from_serialize),
+    })
+}
+
+pub async fn team(
+    v: Visitor,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, PageError> {
+    let user = student(&v)?;
+    let (lang, id) = (v.lang, id.into_inner());
+    let values = state
+        .db(move |conn| team_page(conn, lang, &user, &id))
+        .await
+        .map_err(|e| v.fail(e))?;
+    Ok(v.ok("team.html", blank(values)))
+}
+
+pub async fn create_team(
+    v: Visitor,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+    form: Fields,
+) -> Result<HttpResponse, PageError> {
+    let user = student(&v)?;
+    let fields = form.into_inner();
+    v.check_csrf(field(&fields, "csrf_token"))?;
+    let (lang, id) = (v.lang, id.into_inner());
+    let name = field(&fields, "name").to_owned();
+    let emails = all_of(&fields, "member_emails");
+    // The page adds the student's own address (the API asks for it in the list).
+    let mut members = emails.clone();
+    if !members
+        .iter()
+        .any(|e| normalise_email(e) == normalise_email(&user.email))
+    {
+        members.insert(0, user.email.clone());
+    }
+    let (who, campaign_id) = (user.clone(), id.clone());
+    let formed = state
+        .write(move |tx, state| teams::form(tx, state, &who, &campaign_id, &name, &members))
+        .await;
+    match formed {
+        Ok(team) => Ok(v.see_other(&format!(
+            "/app/teams/{}/preferences?done=team_created",
+            team.team.id
+        ))),
+        Err(e) => {
+            let extra = state
+                .db(move |conn| team_page(conn, lang, &user, &id))
+                .await
+                .map_err(|e| v.fail(e))?;
+            let name = field(&fields, "name").to_owned();
+            refused(
+                &v,
+                e,
+                "team.html",
+                context! { name, member_emails => emails },
+                extra,
+            )
+        }
+    }
+}
+
+fn preferences_page(
+    conn: &mut DbConnection,
+    lang: Lang,
+    user: &CurrentUser,
+    team_id: &str,
+) -> Result<Value, ApiError> {
+    let team = teams::visible_team(conn, user, team_id)?;
+    let campaign = models::find_campaign(conn, &team.campaign_id)?;
+    let problems =
+        review::visible_problems(conn, user, &campaign.id, &ProblemFilter::default(), &ALL)?;
+    let ranked = models::team_preferences(conn, &team.id)?;
+    let choices = usize::try_from(campaign.max_choices).unwrap_or(0);
+    let slots: Vec<Value> = (0..choices)
+        .map(|i| context! { rank => i + 1, chosen => ranked.get(i) })
+        .collect();
+    Ok(context! {
+        team => context! { id => &team.id, name => &team.name },
+        open => campaign.status() == CampaignStatus::SignupOpen,
+        campaign => campaign_value(lang, campaign),
+        problems => problems.into_iter().map(|r| problem_value(lang, r)).collect::<Vec<_>>(),
+        slots,
+    })
+}
+
+pub async fn preferences(
+    v: Visitor,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, PageError> {
+    let user = student(&v)?;
+    let (lang, id) = (v.lang, id.into_inner());
+    let values = state
+        .db(move |conn| preferences_page(conn, lang, &user, &id))
+        .await
+        .map_err(|e| v.fail(e))?;
+    Ok(v.ok("preferences.html", blank(values)))
+}
+
+pub async fn rank(
+    v: Visitor,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+    form: Fields,
+) -> Result<HttpResponse, PageError> {
+    let user = student(&v)?;
+    let fields = form.into_inner();
+    v.check_csrf(field(&fields, "csrf_token"))?;
+    let (lang, id) = (v.lang, id.into_inner());
+    let wanted = all_of(&fields, "problem_ids");
+    let (who, team_id, chosen) = (user.clone(), id.clone(), wanted.clone());
+    let ranked = state
+        .write(move |tx, _| teams::rank(tx, &who, &team_id, &chosen))
+        .await;
+    match ranked {
+        Ok(_) => Ok(v.see_other(&format!("/app/teams/{id}/preferences?done=ranked"))),
+        Err(e) => {
+            let extra = state
+                .db(move |conn| preferences_page(conn, lang, &user, &id))
+                .await
+                .map_err(|e| v.fail(e))?;
+            refused(
+                &v,
+                e,
+                "preferences.html",
+                context! { problem_ids => wanted },
+                extra,
+            )
+        }
+    }
+}
+
+pub async fn mission(
+    v: Visitor,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, PageError> {
+    let user = v.signed_in()?.clone();
+    let (lang, id) = (v.lang, id.into_inner());
+    let values = state
+        .db(move |conn| {
+            let detail = tutoring::visible_mission(conn, &user, &id)?;
+            let campaign = models::find_campaign(conn, &detail.mission.campaign_id)?;
+            Ok(context! {
+                mission => mission_value(lang, detail),
+                campaign => campaign_value(lang, campaign),
+            })
+        })
+        .await
+        .map_err(|e| v.fail(e))?;
+    Ok(v.ok("mission.html", values))
+}
+
+/// What a home page shows of the field missions.
+#[derive(Default)]
+pub struct CampaignsHome {
+    /// Every campaign, newest first.
+    pub lines: Vec<Value>,
+    /// The reader's next step in each, with the campaign's name.
+    pub steps: Vec<Value>,
+    /// The reader's missions in published campaigns.
+    pub missions: Vec<Value>,
+}
+
+/// The campaigns a home page lists, newest first, with the reader's missions in them.
+pub fn campaigns_for_home(
+    conn: &mut DbConnection,
+    lang: Lang,
+    user: &CurrentUser,
+) -> Result<CampaignsHome, ApiError> {
+    let mut campaigns = models::list_campaigns(conn, &ALL)?;
+    campaigns.reverse();
+    let CampaignsHome {
+        mut lines,
+        mut steps,
+        mut missions,
+    } = CampaignsHome::default();
+    for campaign in campaigns {
+        for step in next_steps(conn, lang, user, &campaign)? {
+            steps.push(context! { campaign => &campaign.name, ..step });
+        }
+        if matches!(user.role, Role::Student | Role::Company | Role::Tutor)
+            && campaign.status() == CampaignStatus::Published
+        {
+            for m in tutoring::visible_missions(conn, user, &campaign.id, &ALL)? {
+                missions.push(mission_value(lang, m));
+            }
+        }
+        lines.push(campaign_value(lang, campaign));
+    }
+    Ok(CampaignsHome {
+        lines,
+        steps,
+        missions,
+    })
+}
