@@ -9,13 +9,13 @@ use chrono::{Duration, NaiveDateTime};
 use serde::Serialize;
 
 use crate::app::AppState;
-use crate::auth::domain::{token_hash, NewAccount, Password, SessionToken};
+use crate::auth::domain::{token_hash, NewAccount, Password, PersonName, SessionToken};
 use crate::auth::extract::CurrentUser;
 use crate::auth::models::{self, User};
 use crate::auth::password;
 use crate::auth::throttle::{self, Throttles};
 use crate::db::{now, DbConnection, WriteTx};
-use crate::error::{unique_as, ApiError};
+use crate::error::{unique_as, ApiError, FieldError};
 use crate::mail::{Email, Outbox};
 use crate::text::normalise_email;
 
@@ -276,5 +276,44 @@ pub async fn request_password_reset(
             }
             Ok(())
         })
+        .await
+}
+
+/// A user changes the name others see (the sign-up rule for names).
+pub async fn rename(state: &Arc<AppState>, user_id: &str, name: &str) -> Result<(), ApiError> {
+    let name = PersonName::parse(name)
+        .map_err(|m| ApiError::validation(vec![FieldError::new("name", m)]))?;
+    let user_id = user_id.to_owned();
+    state
+        .write(move |tx, _| Ok(models::rename(tx, &user_id, name.as_str())?))
+        .await
+}
+
+/// A signed-in user changes their password, proving the current one first (401
+/// `invalid_credentials` otherwise). Like a reset link, it signs out every session.
+pub async fn change_password(
+    state: &Arc<AppState>,
+    user: &CurrentUser,
+    current: String,
+    new: &str,
+) -> Result<(), ApiError> {
+    let new_password = Password::parse(new).map_err(|e| ApiError::validation(vec![e]))?;
+    new_password
+        .not_the_email(&user.email)
+        .map_err(|e| ApiError::validation(vec![e]))?;
+    let user_id = user.id.clone();
+    let stored = state
+        .db(move |conn| Ok(models::find_user(conn, &user_id)?.password_hash))
+        .await?;
+    if !password::verify_in_turn(current, stored).await? {
+        return Err(ApiError::validation(vec![FieldError::new(
+            "current_password",
+            "is not your current password",
+        )]));
+    }
+    let hash = password::hash_in_turn(new_password.expose().to_owned()).await?;
+    let user_id = user.id.clone();
+    state
+        .write(move |tx, _| Ok(models::replace_password(tx, &user_id, &hash)?))
         .await
 }

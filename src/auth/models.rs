@@ -180,6 +180,13 @@ pub fn take_password_token(conn: &mut DbConnection, token_hash: &str) -> QueryRe
 }
 
 /// Sets a new password; every password token and session of the user stops working.
+pub fn rename(conn: &mut DbConnection, user_id: &str, name: &str) -> QueryResult<()> {
+    diesel::update(users::table.find(user_id))
+        .set(users::name.eq(name))
+        .execute(conn)?;
+    Ok(())
+}
+
 pub fn replace_password(conn: &mut DbConnection, user_id: &str, hash: &str) -> QueryResult<()> {
     diesel::update(users::table.find(user_id))
         .set(users::password_hash.eq(Some(hash)))

@@ -248,3 +248,83 @@ pub async fn app_home(v: Visitor, state: web::Data<AppState>) -> Result<HttpResp
         .map_err(|e| v.fail(e))?;
     Ok(v.ok("home.html", values))
 }
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct NameForm {
+    csrf_token: String,
+    name: String,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct PasswordChangeForm {
+    csrf_token: String,
+    current_password: String,
+    password: String,
+}
+
+fn profile_values(user: &crate::auth::CurrentUser) -> minijinja::Value {
+    context! {
+        values => context! { name => &user.name },
+        field_errors => context! {},
+        email => &user.email,
+        role_label => user.role.as_str(),
+    }
+}
+
+/// `/app/profile`: one's name, the language, and a new password.
+pub async fn profile(v: Visitor) -> Result<HttpResponse, PageError> {
+    let user = v.signed_in()?;
+    Ok(v.ok("profile.html", profile_values(user)))
+}
+
+pub async fn rename(
+    v: Visitor,
+    state: web::Data<AppState>,
+    form: web::Form<NameForm>,
+) -> Result<HttpResponse, PageError> {
+    let user = v.signed_in()?.clone();
+    v.check_csrf(&form.csrf_token)?;
+    let name = form.into_inner().name;
+    match accounts::rename(&state, &user.id, &name).await {
+        Ok(()) => Ok(v.see_other("/app/profile?done=profile_saved")),
+        Err(e) => refused(
+            &v,
+            e,
+            "profile.html",
+            context! { name },
+            context! { email => &user.email, role_label => user.role.as_str() },
+        ),
+    }
+}
+
+pub async fn change_password(
+    v: Visitor,
+    state: web::Data<AppState>,
+    form: web::Form<PasswordChangeForm>,
+) -> Result<HttpResponse, PageError> {
+    let user = v.signed_in()?.clone();
+    v.check_csrf(&form.csrf_token)?;
+    let PasswordChangeForm {
+        current_password,
+        password,
+        ..
+    } = form.into_inner();
+    match accounts::change_password(&state, &user, current_password, &password).await {
+        Ok(()) => {
+            // Every session ended with the old password, this one too.
+            let mut res = v.see_other("/login?done=password_changed");
+            res.add_cookie(&v.end_session_cookie())
+                .map_err(|_| v.fail(bad_cookie()))?;
+            Ok(res)
+        }
+        Err(e) => refused(
+            &v,
+            e,
+            "profile.html",
+            context! { name => &user.name },
+            context! { email => &user.email, role_label => user.role.as_str() },
+        ),
+    }
+}

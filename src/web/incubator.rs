@@ -110,6 +110,11 @@ fn application_page(
         application: a,
         tutor,
     } = decisions::visible(conn, user, id)?;
+    // The tutor and staff reach the founder from here; the founder knows their own address.
+    let founder = match user.id == a.founder_id {
+        true => None,
+        false => Some(crate::auth::models::find_user(conn, &a.founder_id)?),
+    };
     let events: Vec<Value> = models::events(conn, &a.id)?
         .into_iter()
         .map(|e| {
@@ -144,6 +149,7 @@ fn application_page(
             ends_on => a.ends_on.map(|d| lang.date(d)),
         },
         tutor => tutor.map(|t| context! { name => t.name, email => t.email }),
+        founder => founder.map(|f| context! { name => f.name, email => f.email }),
         events,
     })
 }

@@ -19,6 +19,7 @@ use crate::labs::bookings::{self as booking_flow, NewBooking};
 use crate::labs::domain::{format_wall_clock, local_date, Interval};
 use crate::labs::models::{self, Booking, BookingFilter, Project};
 use crate::paging::PageRequest;
+use crate::text::not_blank;
 use crate::web::forms::refused;
 use crate::web::i18n::Lang;
 use crate::web::session::{PageError, Visitor};
@@ -120,6 +121,7 @@ pub struct WeekQuery {
 pub struct BookingForm {
     csrf_token: String,
     application_id: String,
+    mission_id: String,
     date: String,
     start_time: String,
     end_time: String,
@@ -188,15 +190,27 @@ fn equipment_page(
             &ALL,
         )?
         .into_iter()
-        .map(|f| context! { id => f.application.id, title => f.application.title })
+        .map(|f| context! { id => f.application.id, title => f.application.title, field => "application_id" })
         .collect(),
+        // A student books for a mission of a published campaign.
+        Role::Student => {
+            let mut missions = Vec::new();
+            for team in crate::missions::teams::own_teams(conn, user)? {
+                let campaign = &team.team.campaign_id;
+                for m in crate::missions::tutoring::visible_missions(conn, user, campaign, &ALL)? {
+                    let title = format!("{} — {}", m.company.name, m.problem_title);
+                    missions.push(context! { id => m.mission.id, title, field => "mission_id" });
+                }
+            }
+            missions
+        }
         _ => Vec::new(),
     };
     let trained =
         equipment.requires_training && models::is_trained(conn, &equipment.id, &user.id, today)?;
     let values = match form {
         Some(f) => {
-            context! { application_id => &f.application_id, date => &f.date, start_time => &f.start_time, end_time => &f.end_time, purpose => &f.purpose }
+            context! { application_id => &f.application_id, mission_id => &f.mission_id, date => &f.date, start_time => &f.start_time, end_time => &f.end_time, purpose => &f.purpose }
         }
         None => context! { date => today.max(monday).to_string() },
     };
@@ -248,7 +262,7 @@ pub async fn book(
                 .await
                 .map_err(|e| v.fail(e))?;
             let kept = context! {
-                application_id => for_page.application_id, date => for_page.date,
+                application_id => for_page.application_id, mission_id => for_page.mission_id, date => for_page.date,
                 start_time => for_page.start_time, end_time => for_page.end_time, purpose => for_page.purpose,
             };
             refused(&v, e, "equipment.html", kept, page)
@@ -279,14 +293,20 @@ fn booking_request(
     let (Some(starts_at), Some(ends_at)) = (starts, ends) else {
         return Err(ApiError::validation(errors));
     };
-    let application_id = form.application_id.trim();
+    let project = match (
+        not_blank(Some(&form.application_id)),
+        not_blank(Some(&form.mission_id)),
+    ) {
+        (Some(id), _) => Some(Project::Application(id.to_owned())),
+        (None, Some(id)) => Some(Project::Mission(id.to_owned())),
+        (None, None) => None,
+    };
     Ok(NewBooking {
         equipment_id: equipment_id.to_owned(),
         starts_at,
         ends_at,
-        purpose: Some(form.purpose.trim().to_owned()).filter(|p| !p.is_empty()),
-        project: (!application_id.is_empty())
-            .then(|| Project::Application(application_id.to_owned())),
+        purpose: not_blank(Some(&form.purpose)).map(str::to_owned),
+        project,
     })
 }
 

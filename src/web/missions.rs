@@ -311,12 +311,13 @@ fn editable(
     }
     let campaign = models::find_campaign(conn, &row.problem.campaign_id)?;
     let p = &row.problem;
-    Ok(blank(context! {
+    Ok(context! {
         campaign => campaign_value(lang, campaign),
         domains => domains(lang),
         problem_id => &p.id,
         values => context! { title => &p.title, description => &p.description, domain => &p.domain },
-    }))
+        field_errors => context! {},
+    })
 }
 
 pub async fn edit_problem(

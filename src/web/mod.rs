@@ -51,6 +51,9 @@ pub fn pages(cfg: &mut web::ServiceConfig) {
         .route("/set-password", web::get().to(a::set_password_form))
         .route("/set-password", web::post().to(a::set_password))
         .route("/app", web::get().to(a::app_home))
+        .route("/app/profile", web::get().to(a::profile))
+        .route("/app/profile", web::post().to(a::rename))
+        .route("/app/profile/password", web::post().to(a::change_password))
         .route(
             "/app/applications/new",
             web::get().to(incubator::apply_form),

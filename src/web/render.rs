@@ -46,6 +46,7 @@ pub const TEMPLATES: &[(&str, &str)] = &[
         include_str!("templates/preferences.html"),
     ),
     ("mission.html", include_str!("templates/mission.html")),
+    ("profile.html", include_str!("templates/profile.html")),
     ("error.html", include_str!("templates/error.html")),
 ];
 
@@ -122,6 +123,8 @@ mod tests {
                     company => context! { name => "Découpes", city => "Alès", local => true },
                     others => vec![1, 2],
                     open => true,
+                    email => "ana@x.fr",
+                    role_label => "student",
                     slots => vec![context! { rank => 1, chosen => "p1" }],
                     missions => vec![context! { id => "m1", starts => "lundi", ends => "mardi", company => context! { name => "Découpes", city => "Alès" }, problem => context! { title => "Chutes" }, team => context! { name => "Les Gardons" } }],
                     mission => context! { id => "m1", starts => "lundi", ends => "mardi", company => context! { name => "Découpes", city => "Alès" }, contact => context! { name => "Ana", email => "ana@x.fr" }, tutor => context! { name => "Jean", email => "j@x.fr" }, problem => context! { title => "Chutes" }, team => context! { name => "Les Gardons", members => vec![context! { name => "Léo", email => "leo@etu.fr" }] } },

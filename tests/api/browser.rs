@@ -432,6 +432,20 @@ fn id_in(url: &str, before: &str) -> String {
         .to_owned()
 }
 
+/// A student imported by CSV chooses a password from the welcome e-mail's link and signs in.
+async fn welcome_and_sign_in(b: &Browser, app: &TestApp, email: &str) {
+    let link = link_in_welcome(app, email).await;
+    b.goto(&app.url(&link[link.find("/set-password").expect("path")..]))
+        .await;
+    b.fill("#password", PASSWORD).await;
+    b.click("main form button[type=submit]").await;
+    sign_in(b, app, email, PASSWORD).await;
+}
+
+async fn sign_out(b: &Browser) {
+    b.click("form[action='/logout'] button").await;
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn a_company_submits_a_problem_students_team_up_rank_it_and_see_their_mission() {
     let Some(b) = browser().await else { return };
@@ -447,8 +461,14 @@ async fn a_company_submits_a_problem_students_team_up_rank_it_and_see_their_miss
     let campaign = expect_status(res, StatusCode::CREATED).await;
     let cid = campaign["id"].as_str().expect("id").to_owned();
 
-    // A company contact: the home says to register the company first, then to submit.
-    app.user_with_role("company", "claire@decoupes.fr").await;
+    // A company contact registers; the home says to register the company, then to submit.
+    b.goto(&app.url("/register")).await;
+    b.fill("#email", "claire@decoupes.fr").await;
+    b.fill("#name", "Claire Vidal").await;
+    b.fill("#password", PASSWORD).await;
+    b.click("input[name=role][value=company]").await;
+    b.click("form[action='/register'] button[type=submit]")
+        .await;
     sign_in(&b, &app, "claire@decoupes.fr", PASSWORD).await;
     assert!(b
         .text("main")
@@ -490,10 +510,21 @@ async fn a_company_submits_a_problem_students_team_up_rank_it_and_see_their_miss
         .await
         .contains("problème est proposé"));
     assert!(b.text("main").await.contains("en attente de décision"));
+    // ... and edits it while it awaits the decision.
+    b.click("a[href$='/edit']").await;
+    check_page(&b).await;
+    assert_eq!(b.value("#title").await, "Chutes de granit");
+    b.fill("#title", "Chutes de découpe du granit").await;
+    b.click("main form button[type=submit]").await;
+    assert!(b
+        .text("[role=status]")
+        .await
+        .contains("problème est modifié"));
+    assert!(b.text("main").await.contains("Chutes de découpe du granit"));
     b.screenshot("company-problems").await;
-    b.click("form[action='/logout'] button").await;
+    sign_out(&b).await;
 
-    // Staff accept it and open signup, through the API.
+    // Staff accept it and open signup; the school imports its students (set up by the API).
     let problems = app
         .get(
             &format!("/api/v1/campaigns/{cid}/problems"),
@@ -521,12 +552,19 @@ async fn a_company_submits_a_problem_students_team_up_rank_it_and_see_their_miss
         )
         .await;
     expect_status(res, StatusCode::OK).await;
+    let csv = "email,name,role\nleo@etu.fr,Léo Roux,student\nzoe@etu.fr,Zoé Martin,student\nmax@etu.fr,Max Petit,student\n";
+    let res = app
+        .post_raw(
+            "/api/v1/users/import",
+            Some(&app.staff_token),
+            "text/csv",
+            csv,
+        )
+        .await;
+    assert_eq!(expect_status(res, StatusCode::OK).await["created"], 3);
 
-    // A student forms a team with a classmate and ranks the problem, on a phone.
-    app.user_with_role("student", "leo@etu.fr").await;
-    app.user_with_role("student", "zoe@etu.fr").await;
-    app.user_with_role("student", "max@etu.fr").await;
-    sign_in(&b, &app, "leo@etu.fr", PASSWORD).await;
+    // A student forms a team with a classmate, on a phone.
+    welcome_and_sign_in(&b, &app, "leo@etu.fr").await;
     b.click(&format!("a[href='/app/campaigns/{cid}/team']"))
         .await;
     check_page(&b).await;
@@ -535,10 +573,16 @@ async fn a_company_submits_a_problem_students_team_up_rank_it_and_see_their_miss
     b.click("main form button[type=submit]").await;
     assert!(b.text("[role=status]").await.contains("équipe est créée"));
     let team_id = id_in(&b.current_url().await, "/app/teams/");
+    sign_out(&b).await;
+
+    // The teammate signs in, finds the team on the campaign's page and ranks the problem.
+    welcome_and_sign_in(&b, &app, "zoe@etu.fr").await;
+    b.click(&format!("a[href='/app/teams/{team_id}/preferences']"))
+        .await;
     check_page(&b).await;
     let options = b.text("#choice_1").await;
     assert!(
-        options.contains("Chutes de granit") && options.contains("Découpes Cévenoles"),
+        options.contains("Chutes de découpe du granit") && options.contains("Découpes Cévenoles"),
         "problems named with their company: {options}"
     );
     b.set_value("#choice_1", &pid).await;
@@ -548,16 +592,14 @@ async fn a_company_submits_a_problem_students_team_up_rank_it_and_see_their_miss
         .await
         .contains("classement est enregistré"));
     b.screenshot("preferences").await;
-    // The teammate was told, and sees the same team.
-    let zoe = app.login("zoe@etu.fr", PASSWORD).await;
-    let teams = expect_status(
-        app.get("/api/v1/me/teams", Some(&zoe)).await,
-        StatusCode::OK,
-    )
-    .await;
-    assert_eq!(teams["items"][0]["id"], team_id.as_str(), "{teams}");
+    b.goto(&app.url(&format!("/app/campaigns/{cid}"))).await;
+    let page = b.text("main").await;
+    assert!(
+        page.contains("Les Gardons") && page.contains("leo@etu.fr"),
+        "{page}"
+    );
 
-    // Staff allocate and publish; the student's home leads to the mission.
+    // Staff allocate, publish and give the mission its tutor.
     for step in ["allocate", "publish"] {
         let res = app
             .post(
@@ -568,16 +610,37 @@ async fn a_company_submits_a_problem_students_team_up_rank_it_and_see_their_miss
             .await;
         expect_status(res, StatusCode::OK).await;
     }
+    let res = app
+        .post(
+            "/api/v1/tutors",
+            Some(&app.staff_token),
+            &json!({"email": "anne.roux@mines-ales.fr", "name": "Anne Roux", "password": PASSWORD,
+                    "domains": ["materials"], "max_projects": 2, "max_missions": 3}),
+        )
+        .await;
+    expect_status(res, StatusCode::CREATED).await;
+    let res = app
+        .post(
+            &format!("/api/v1/campaigns/{cid}/assign-tutors"),
+            Some(&app.staff_token),
+            &json!({}),
+        )
+        .await;
+    expect_status(res, StatusCode::OK).await;
+
+    // The student's home leads to the mission: company, contact, teammates and tutor.
     b.goto(&app.url("/app")).await;
     b.click("a[href^='/app/missions/']").await;
     check_page(&b).await;
     let mission = b.text("main").await;
     for fact in [
-        "Chutes de granit",
+        "Chutes de découpe du granit",
         "Découpes Cévenoles",
         "Alès",
         "claire@decoupes.fr",
-        "zoe@etu.fr",
+        "leo@etu.fr",
+        "Anne Roux",
+        "anne.roux@mines-ales.fr",
     ] {
         assert!(mission.contains(fact), "{fact}: {mission}");
     }
@@ -585,8 +648,45 @@ async fn a_company_submits_a_problem_students_team_up_rank_it_and_see_their_miss
     b.screenshot("mission").await;
 
     // A student of no team of it gets the 404 page, as from the API.
-    b.click("form[action='/logout'] button").await;
-    sign_in(&b, &app, "max@etu.fr", PASSWORD).await;
+    sign_out(&b).await;
+    welcome_and_sign_in(&b, &app, "max@etu.fr").await;
     b.goto(&mission_url).await;
     assert_eq!(b.text("h1").await, "Page introuvable");
+
+    // The tutor sees the mission and the team's addresses.
+    b.goto(&app.url("/app")).await;
+    sign_out(&b).await;
+    sign_in(&b, &app, "anne.roux@mines-ales.fr", PASSWORD).await;
+    b.click("a[href^='/app/missions/']").await;
+    assert!(b.text("main").await.contains("zoe@etu.fr"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_user_renames_themselves_and_changes_their_password_from_the_profile() {
+    let Some(b) = browser().await else { return };
+    let app = spawn_app().await;
+    app.user_with_role("founder", "ines@beton-vert.fr").await;
+    sign_in(&b, &app, "ines@beton-vert.fr", PASSWORD).await;
+    b.click("a[href='/app/profile']").await;
+    check_page(&b).await;
+    b.fill("#name", "Inès Roux-Martin").await;
+    b.click("form[action='/app/profile'] button").await;
+    assert!(b
+        .text("[role=status]")
+        .await
+        .contains("profil est enregistré"));
+    assert_eq!(b.value("#name").await, "Inès Roux-Martin");
+    // A wrong current password is refused beside its field, nothing kept.
+    b.fill("#current_password", "pas-le-bon-mot-de-passe").await;
+    b.fill("#password", "un-nouveau-mot-de-passe").await;
+    b.click("form[action='/app/profile/password'] button").await;
+    assert!(!b.text("[role=alert]").await.is_empty());
+    assert!(!b.text("#current_password-error").await.is_empty());
+    assert_eq!(b.value("#password").await, "");
+    b.fill("#current_password", PASSWORD).await;
+    b.fill("#password", "un-nouveau-mot-de-passe").await;
+    b.click("form[action='/app/profile/password'] button").await;
+    assert!(b.current_url().await.contains("/login"));
+    sign_in(&b, &app, "ines@beton-vert.fr", "un-nouveau-mot-de-passe").await;
+    assert!(b.text("h1").await.contains("Inès Roux-Martin"));
 }
