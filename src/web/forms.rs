@@ -7,6 +7,8 @@ use actix_web::http::StatusCode;
 use actix_web::HttpResponse;
 use minijinja::{context, Value};
 
+use crate::app::AppState;
+use crate::db::DbConnection;
 use crate::error::ApiError;
 use crate::web::i18n::Lang;
 use crate::web::session::{PageError, Visitor};
@@ -78,6 +80,36 @@ pub fn refused(
             ..extra
         },
     ))
+}
+
+/// A page whose values `load` reads in one blocking hop; its refusal (404, …) is the page's.
+pub async fn show<F>(
+    v: &Visitor,
+    state: &AppState,
+    template: &str,
+    load: F,
+) -> Result<HttpResponse, PageError>
+where
+    F: FnOnce(&mut DbConnection) -> Result<Value, ApiError> + Send + 'static,
+{
+    let values = state.db(load).await.map_err(|e| v.fail(e))?;
+    Ok(v.ok(template, values))
+}
+
+/// A refused form shown again over its page's values, read anew by `load`.
+pub async fn refused_over<F>(
+    v: &Visitor,
+    state: &AppState,
+    error: ApiError,
+    template: &str,
+    kept: Value,
+    load: F,
+) -> Result<HttpResponse, PageError>
+where
+    F: FnOnce(&mut DbConnection) -> Result<Value, ApiError> + Send + 'static,
+{
+    let page = state.db(load).await.map_err(|e| v.fail(e))?;
+    refused(v, error, template, kept, page)
 }
 
 /// An empty form's context: no values, no errors.

@@ -18,7 +18,7 @@ use crate::missions::{review, teams, tutoring};
 use crate::paging::PageRequest;
 use crate::text::{normalise_email, not_blank};
 use crate::tutors::domain::Domain;
-use crate::web::forms::{blank, refused};
+use crate::web::forms::{blank, refused, refused_over, show};
 use crate::web::i18n::Lang;
 use crate::web::session::{PageError, Visitor};
 
@@ -152,28 +152,25 @@ pub async fn campaign(
 ) -> Result<HttpResponse, PageError> {
     let user = v.signed_in()?.clone();
     let (lang, id) = (v.lang, id.into_inner());
-    let values = state
-        .db(move |conn| {
-            let campaign = models::find_campaign(conn, &id)?;
-            let steps = next_steps(conn, lang, &user, &campaign)?;
-            let missions = match (user.role, campaign.status()) {
-                (Role::Founder, _) | (_, CampaignStatus::ProblemsOpen) => Vec::new(),
-                _ => tutoring::visible_missions(conn, &user, &id, &ALL)?,
-            };
-            let team = match user.role {
-                Role::Student => own_team(conn, &user, &id)?,
-                _ => None,
-            };
-            Ok(context! {
-                campaign => campaign_value(lang, campaign),
-                steps,
-                team => team.map(Value::from_serialize),
-                missions => missions.into_iter().map(|m| mission_value(lang, m)).collect::<Vec<_>>(),
-            })
+    show(&v, &state, "campaign.html", move |conn| {
+        let campaign = models::find_campaign(conn, &id)?;
+        let steps = next_steps(conn, lang, &user, &campaign)?;
+        let missions = match (user.role, campaign.status()) {
+            (Role::Founder, _) | (_, CampaignStatus::ProblemsOpen) => Vec::new(),
+            _ => tutoring::visible_missions(conn, &user, &id, &ALL)?,
+        };
+        let team = match user.role {
+            Role::Student => own_team(conn, &user, &id)?,
+            _ => None,
+        };
+        Ok(context! {
+            campaign => campaign_value(lang, campaign),
+            steps,
+            team => team.map(Value::from_serialize),
+            missions => missions.into_iter().map(|m| mission_value(lang, m)).collect::<Vec<_>>(),
         })
-        .await
-        .map_err(|e| v.fail(e))?;
-    Ok(v.ok("campaign.html", values))
+    })
+    .await
 }
 
 #[derive(Deserialize, Default)]
@@ -200,20 +197,17 @@ pub async fn problems(
             _ => None,
         },
     };
-    let values = state
-        .db(move |conn| {
-            let campaign = models::find_campaign(conn, &id)?;
-            let rows = review::visible_problems(conn, &user, &id, &filter, &ALL)?;
-            Ok(context! {
-                campaign => campaign_value(lang, campaign),
-                problems => rows.into_iter().map(|r| problem_value(lang, r)).collect::<Vec<_>>(),
-                domains => domains(lang),
-                filter => context! { domain, local },
-            })
+    show(&v, &state, "problems.html", move |conn| {
+        let campaign = models::find_campaign(conn, &id)?;
+        let rows = review::visible_problems(conn, &user, &id, &filter, &ALL)?;
+        Ok(context! {
+            campaign => campaign_value(lang, campaign),
+            problems => rows.into_iter().map(|r| problem_value(lang, r)).collect::<Vec<_>>(),
+            domains => domains(lang),
+            filter => context! { domain, local },
         })
-        .await
-        .map_err(|e| v.fail(e))?;
-    Ok(v.ok("problems.html", values))
+    })
+    .await
 }
 
 fn company_contact(v: &Visitor) -> Result<CurrentUser, PageError> {
@@ -229,14 +223,15 @@ pub async fn new_problem_form(
 ) -> Result<HttpResponse, PageError> {
     company_contact(&v)?;
     let (lang, id) = (v.lang, id.into_inner());
-    let campaign = state
-        .db(move |conn| Ok(models::find_campaign(conn, &id)?))
-        .await
-        .map_err(|e| v.fail(e))?;
-    Ok(v.ok(
-        "problem_form.html",
-        blank(context! { campaign => campaign_value(lang, campaign), domains => domains(lang) }),
-    ))
+    show(&v, &state, "problem_form.html", move |conn| {
+        Ok(blank(problem_form(conn, lang, &id)?))
+    })
+    .await
+}
+
+fn problem_form(conn: &mut DbConnection, lang: Lang, campaign_id: &str) -> Result<Value, ApiError> {
+    let campaign = models::find_campaign(conn, campaign_id)?;
+    Ok(context! { campaign => campaign_value(lang, campaign), domains => domains(lang) })
 }
 
 pub async fn submit_problem(
@@ -269,17 +264,11 @@ pub async fn submit_problem(
             "/app/campaigns/{id}/problems?done=problem_submitted"
         ))),
         Err(e) => {
-            let campaign = state
-                .db(move |conn| Ok(models::find_campaign(conn, &id)?))
-                .await
-                .map_err(|e| v.fail(e))?;
-            refused(
-                &v,
-                e,
-                "problem_form.html",
-                context! { title, description, domain },
-                context! { campaign => campaign_value(lang, campaign), domains => domains(lang) },
-            )
+            let kept = context! { title, description, domain };
+            refused_over(&v, &state, e, "problem_form.html", kept, move |conn| {
+                problem_form(conn, lang, &id)
+            })
+            .await
         }
     }
 }
@@ -291,11 +280,10 @@ pub async fn edit_problem_form(
 ) -> Result<HttpResponse, PageError> {
     let user = company_contact(&v)?;
     let (lang, id) = (v.lang, id.into_inner());
-    let values = state
-        .db(move |conn| editable(conn, lang, &user, &id))
-        .await
-        .map_err(|e| v.fail(e))?;
-    Ok(v.ok("problem_form.html", values))
+    show(&v, &state, "problem_form.html", move |conn| {
+        editable(conn, lang, &user, &id)
+    })
+    .await
 }
 
 /// The edit form of a problem the reader's company submitted; anyone else's is not found.
@@ -352,17 +340,11 @@ pub async fn edit_problem(
             row.problem.campaign_id
         ))),
         Err(e) => {
-            let extra = state
-                .db(move |conn| editable(conn, lang, &user, &id))
-                .await
-                .map_err(|e| v.fail(e))?;
-            refused(
-                &v,
-                e,
-                "problem_form.html",
-                context! { title, description, domain },
-                extra,
-            )
+            let kept = context! { title, description, domain };
+            refused_over(&v, &state, e, "problem_form.html", kept, move |conn| {
+                editable(conn, lang, &user, &id)
+            })
+            .await
         }
     }
 }
@@ -444,11 +426,10 @@ pub async fn team(
 ) -> Result<HttpResponse, PageError> {
     let user = student(&v)?;
     let (lang, id) = (v.lang, id.into_inner());
-    let values = state
-        .db(move |conn| team_page(conn, lang, &user, &id))
-        .await
-        .map_err(|e| v.fail(e))?;
-    Ok(v.ok("team.html", blank(values)))
+    show(&v, &state, "team.html", move |conn| {
+        Ok(blank(team_page(conn, lang, &user, &id)?))
+    })
+    .await
 }
 
 pub async fn create_team(
@@ -481,18 +462,11 @@ pub async fn create_team(
             team.team.id
         ))),
         Err(e) => {
-            let extra = state
-                .db(move |conn| team_page(conn, lang, &user, &id))
-                .await
-                .map_err(|e| v.fail(e))?;
-            let name = field(&fields, "name").to_owned();
-            refused(
-                &v,
-                e,
-                "team.html",
-                context! { name, member_emails => emails },
-                extra,
-            )
+            let kept = context! { name => field(&fields, "name"), member_emails => emails };
+            refused_over(&v, &state, e, "team.html", kept, move |conn| {
+                team_page(conn, lang, &user, &id)
+            })
+            .await
         }
     }
 }
@@ -528,11 +502,10 @@ pub async fn preferences(
 ) -> Result<HttpResponse, PageError> {
     let user = student(&v)?;
     let (lang, id) = (v.lang, id.into_inner());
-    let values = state
-        .db(move |conn| preferences_page(conn, lang, &user, &id))
-        .await
-        .map_err(|e| v.fail(e))?;
-    Ok(v.ok("preferences.html", blank(values)))
+    show(&v, &state, "preferences.html", move |conn| {
+        Ok(blank(preferences_page(conn, lang, &user, &id)?))
+    })
+    .await
 }
 
 pub async fn rank(
@@ -553,17 +526,11 @@ pub async fn rank(
     match ranked {
         Ok(_) => Ok(v.see_other(&format!("/app/teams/{id}/preferences?done=ranked"))),
         Err(e) => {
-            let extra = state
-                .db(move |conn| preferences_page(conn, lang, &user, &id))
-                .await
-                .map_err(|e| v.fail(e))?;
-            refused(
-                &v,
-                e,
-                "preferences.html",
-                context! { problem_ids => wanted },
-                extra,
-            )
+            let kept = context! { problem_ids => wanted };
+            refused_over(&v, &state, e, "preferences.html", kept, move |conn| {
+                preferences_page(conn, lang, &user, &id)
+            })
+            .await
         }
     }
 }
@@ -575,18 +542,15 @@ pub async fn mission(
 ) -> Result<HttpResponse, PageError> {
     let user = v.signed_in()?.clone();
     let (lang, id) = (v.lang, id.into_inner());
-    let values = state
-        .db(move |conn| {
-            let detail = tutoring::visible_mission(conn, &user, &id)?;
-            let campaign = models::find_campaign(conn, &detail.mission.campaign_id)?;
-            Ok(context! {
-                mission => mission_value(lang, detail),
-                campaign => campaign_value(lang, campaign),
-            })
+    show(&v, &state, "mission.html", move |conn| {
+        let detail = tutoring::visible_mission(conn, &user, &id)?;
+        let campaign = models::find_campaign(conn, &detail.mission.campaign_id)?;
+        Ok(context! {
+            mission => mission_value(lang, detail),
+            campaign => campaign_value(lang, campaign),
         })
-        .await
-        .map_err(|e| v.fail(e))?;
-    Ok(v.ok("mission.html", values))
+    })
+    .await
 }
 
 /// What a home page shows of the field missions.

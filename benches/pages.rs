@@ -1,0 +1,199 @@
+//! Page speed on the demo data (issue 13: each page under 20 ms p95), against a release build
+//! of the real server on loopback: `fieldlab seed-demo` on a fresh SQLite file (80 companies,
+//! 80 teams of three with their rankings, labs, applications in every state), then each demo
+//! role's pages fetched with its session cookie, sequentially, 200 times each after 20 warm-up
+//! requests. Prints p50 and p95 per page and fails if a page answers other than 200.
+//!
+//! Run: `cargo bench --bench pages` (builds the release binary first if needed).
+
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+const DEMO_PASSWORD: &str = "fieldlab-demo";
+const RUNS: usize = 200;
+const WARM_UP: usize = 20;
+
+fn main() {
+    let status = Command::new(env!("CARGO"))
+        .args(["build", "--release", "--bin", "fieldlab"])
+        .status()
+        .expect("cargo build");
+    assert!(status.success(), "release build failed");
+    let binary = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/release/fieldlab");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = dir.path().join("pages.db");
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").expect("port");
+        l.local_addr().expect("addr").port()
+    };
+    let env = |cmd: &mut Command| {
+        cmd.env("FIELDLAB__DATABASE__URL", &db)
+            .env("FIELDLAB__SERVER__PORT", port.to_string())
+            .env("FIELDLAB__MAIL__TRANSPORT", "log")
+            .env("FIELDLAB__LOG__LEVEL", "warn")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+    };
+    let mut seed = Command::new(&binary);
+    seed.arg("seed-demo");
+    env(&mut seed);
+    assert!(seed.status().expect("seed-demo").success());
+    let mut serve = Command::new(&binary);
+    serve.arg("serve");
+    env(&mut serve);
+    let child = serve.spawn().expect("serve");
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let result =
+        std::panic::catch_unwind(|| runtime.block_on(measure(&format!("http://127.0.0.1:{port}"))));
+    stop(child);
+    if let Err(panic) = result {
+        std::panic::resume_unwind(panic);
+    }
+}
+
+async fn measure(base: &str) {
+    let client = reqwest::Client::new();
+    wait_ready(&client, base).await;
+    let api = Api {
+        client: &client,
+        base,
+    };
+    let founder = api.login("camille.laurent@demo.mines-ales.fr").await;
+    let student = api.login("etudiant000@etu.example.fr").await;
+    let company = api.login("contact00@entreprise00.example.fr").await;
+    let tutor = api.login("helene.fabre@demo.mines-ales.fr").await;
+    let staff = api.login("incubateur@demo.mines-ales.fr").await;
+
+    let application = api.first_id("/api/v1/applications", &founder).await;
+    let campaign = api.first_id("/api/v1/campaigns", &student).await;
+    let team = api.first_id("/api/v1/me/teams", &student).await;
+    let lab = api.first_id("/api/v1/labs", &founder).await;
+    let equipment = api
+        .first_id(&format!("/api/v1/labs/{lab}/equipment"), &founder)
+        .await;
+
+    let pages: Vec<(&str, String, &str)> = vec![
+        ("founder", "/app".into(), &founder),
+        (
+            "founder",
+            format!("/app/applications/{application}"),
+            &founder,
+        ),
+        ("founder", "/app/labs".into(), &founder),
+        ("founder", format!("/app/equipment/{equipment}"), &founder),
+        ("founder", "/app/bookings".into(), &founder),
+        ("student", "/app".into(), &student),
+        ("student", format!("/app/campaigns/{campaign}"), &student),
+        (
+            "student",
+            format!("/app/campaigns/{campaign}/problems"),
+            &student,
+        ),
+        (
+            "student",
+            format!("/app/teams/{team}/preferences"),
+            &student,
+        ),
+        ("company", "/app".into(), &company),
+        (
+            "company",
+            format!("/app/campaigns/{campaign}/problems"),
+            &company,
+        ),
+        ("company", "/app/company".into(), &company),
+        ("tutor", "/app".into(), &tutor),
+        ("staff", "/app".into(), &staff),
+        (
+            "staff",
+            format!("/app/campaigns/{campaign}/problems"),
+            &staff,
+        ),
+        ("anyone", "/login".into(), ""),
+    ];
+    println!("page (role): p50 / p95 over {RUNS} sequential requests, demo data, SQLite");
+    let mut worst = Duration::ZERO;
+    for (role, path, token) in &pages {
+        let mut times = Vec::with_capacity(RUNS);
+        for i in 0..WARM_UP + RUNS {
+            let started = Instant::now();
+            let res = client
+                .get(format!("{base}{path}"))
+                .header("Cookie", format!("fieldlab_session={token}"))
+                .send()
+                .await
+                .expect("page");
+            assert_eq!(res.status(), 200, "{path} as {role}");
+            let _ = res.bytes().await;
+            if i >= WARM_UP {
+                times.push(started.elapsed());
+            }
+        }
+        times.sort();
+        let p = |q: f64| times[((times.len() as f64 - 1.0) * q) as usize];
+        worst = worst.max(p(0.95));
+        println!("{path:<70} ({role}): {:>8.2?} / {:>8.2?}", p(0.5), p(0.95));
+    }
+    println!("slowest p95: {worst:.2?} (goal: under 20 ms)");
+}
+
+struct Api<'a> {
+    client: &'a reqwest::Client,
+    base: &'a str,
+}
+
+impl Api<'_> {
+    async fn login(&self, email: &str) -> String {
+        let res: Value = self
+            .client
+            .post(format!("{}/api/v1/auth/login", self.base))
+            .json(&serde_json::json!({"email": email, "password": DEMO_PASSWORD}))
+            .send()
+            .await
+            .expect("login")
+            .json()
+            .await
+            .expect("json");
+        res["token"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{email} signs in: {res}"))
+            .to_owned()
+    }
+
+    async fn first_id(&self, path: &str, token: &str) -> String {
+        let res: Value = self
+            .client
+            .get(format!("{}{path}", self.base))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("list")
+            .json()
+            .await
+            .expect("json");
+        res["items"][0]["id"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{path}: {res}"))
+            .to_owned()
+    }
+}
+
+async fn wait_ready(client: &reqwest::Client, base: &str) {
+    for _ in 0..2000 {
+        if let Ok(res) = client.get(format!("{base}/health/ready")).send().await {
+            if res.status().is_success() {
+                return;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    panic!("the server did not start");
+}
+
+fn stop(mut child: Child) {
+    let _ = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status();
+    let _ = child.wait();
+}
