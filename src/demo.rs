@@ -15,5 +15,6 @@ pub fn seed_demo(conn: &mut DbConnection, outbox: Option<&Outbox>) -> anyhow::Re
     if !crate::auth::models::email_exists(conn, "contact01@entreprise01.example.fr")? {
         crate::missions::demo::seed_demo(conn)?;
     }
+    crate::missions::demo::seed_call_for_problems(conn)?;
     crate::incubator::demo::seed_demo(conn, outbox)
 }

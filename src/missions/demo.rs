@@ -158,3 +158,46 @@ pub fn seed_demo(conn: &mut DbConnection) -> anyhow::Result<String> {
     })
     .context("seeding the demo campaign")
 }
+
+/// The next campaign's call for problems (`problems_open`), so that a demo company contact can
+/// submit and edit a problem: three problems already submitted by demo companies, awaiting
+/// review. Idempotent: seeded once, by its name.
+pub fn seed_call_for_problems(conn: &mut DbConnection) -> anyhow::Result<()> {
+    const NAME: &str = "Missions terrain — automne 2027";
+    write_transaction_with::<_, anyhow::Error, _>(conn, &[], |conn| {
+        let page = crate::paging::PageRequest {
+            limit: 100,
+            after: None,
+        };
+        if models::list_campaigns(conn, &page)?
+            .iter()
+            .any(|c| c.name == NAME)
+        {
+            return Ok(());
+        }
+        let new = NewCampaign::parse(NAME, Some("2027-10-04"), None, None, None, None)
+            .map_err(|e| anyhow::anyhow!("demo campaign: {e:?}"))?;
+        let campaign = models::insert_campaign(conn, &new)?;
+        for n in 1..=3usize {
+            let Some(contact) = crate::auth::models::find_user_by_email(
+                conn,
+                &format!("contact{n:02}@entreprise{n:02}.example.fr"),
+            )?
+            else {
+                continue;
+            };
+            let Some(company) = models::company_of_contact(conn, &contact.id)? else {
+                continue;
+            };
+            let problem = NewProblem::parse(
+                &format!("{} — suite", TOPICS[n % TOPICS.len()]),
+                "La suite du problème étudié au printemps, avec les mesures prises depuis.",
+                DOMAINS[(n + 3) % DOMAINS.len()],
+            )
+            .map_err(|e| anyhow::anyhow!("demo problem: {e:?}"))?;
+            models::insert_problem(conn, &campaign.id, &company.id, &problem)?;
+        }
+        Ok(())
+    })
+    .context("seeding the demo's call for problems")
+}

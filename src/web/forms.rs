@@ -74,7 +74,7 @@ pub fn refused(
         status,
         template,
         context! {
-            alert => v.lang.refusal(&problem.code),
+            alert => alert(v.lang, &problem.code, &problem.detail),
             values => values,
             field_errors => field_errors,
             ..extra
@@ -112,6 +112,16 @@ where
     refused(v, error, template, kept, page)
 }
 
+/// The refusal in the page's language: the catalogue's sentence for its code in French; in
+/// English the use case's own words, which carry its figures (quota used, durations allowed).
+fn alert(lang: Lang, code: &str, detail: &str) -> String {
+    if lang.is_french() || detail.is_empty() || code == "validation_failed" {
+        lang.refusal(code).to_owned()
+    } else {
+        detail.to_owned()
+    }
+}
+
 /// An empty form's context: no values, no errors.
 pub fn blank(extra: Value) -> Value {
     context! { values => context! {}, field_errors => context! {}, ..extra }
@@ -120,6 +130,20 @@ pub fn blank(extra: Value) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_english_refusal_keeps_its_figures_a_french_one_reads_french() {
+        let detail = "This week the project has used 180 of its 240 minutes.";
+        assert_eq!(alert(Lang::En, "quota_exceeded", detail), detail);
+        assert_eq!(
+            alert(Lang::Fr, "quota_exceeded", detail),
+            Lang::Fr.refusal("quota_exceeded")
+        );
+        assert_eq!(
+            alert(Lang::En, "validation_failed", "Invalid fields."),
+            Lang::En.refusal("validation_failed")
+        );
+    }
 
     #[test]
     fn field_messages_follow_the_page_language() {
