@@ -326,9 +326,17 @@ pub fn staff_recipients(conn: &mut DbConnection) -> QueryResult<Vec<(String, Str
 }
 
 pub fn count_accepted(conn: &mut DbConnection, campaign_id: &str) -> QueryResult<i64> {
+    count_problems(conn, campaign_id, ProblemStatus::Accepted)
+}
+
+pub fn count_problems(
+    conn: &mut DbConnection,
+    campaign_id: &str,
+    status: ProblemStatus,
+) -> QueryResult<i64> {
     problems::table
         .filter(problems::campaign_id.eq(campaign_id))
-        .filter(problems::status.eq(ProblemStatus::Accepted.as_str()))
+        .filter(problems::status.eq(status.as_str()))
         .count()
         .get_result(conn)
 }

@@ -6,7 +6,8 @@ use minijinja::{context, Value};
 
 use crate::app::AppState;
 use crate::auth::{CurrentUser, Role};
-use crate::db::now;
+use crate::config::Settings;
+use crate::db::{now, DbConnection};
 use crate::error::ApiError;
 use crate::incubator::domain::Status;
 use crate::incubator::models::{self as applications, Application, Scope};
@@ -20,6 +21,7 @@ use crate::web::missions::campaigns_for_home;
 const SHOWN: i64 = 20;
 
 pub async fn for_user(state: &AppState, lang: Lang, user: CurrentUser) -> Result<Value, ApiError> {
+    let settings = state.settings.clone();
     state
         .db(move |conn| {
             let page = PageRequest {
@@ -51,9 +53,14 @@ pub async fn for_user(state: &AppState, lang: Lang, user: CurrentUser) -> Result
             bookings.retain(|b| b.is_confirmed());
             let bookings = booking_lines(conn, lang, bookings)?;
             let missions_home = campaigns_for_home(conn, lang, &user)?;
+            let desk = match user.role {
+                Role::Staff => Some(staff_desk(conn, lang, &settings)?),
+                _ => None,
+            };
             let attention = attention(lang, user.role, &apps);
             Ok(context! {
                 attention,
+                desk,
                 steps => missions_home.steps,
                 campaigns => missions_home.lines,
                 missions => missions_home.missions,
@@ -96,4 +103,97 @@ pub fn application_line(lang: Lang, a: &Application) -> Value {
         status_label => lang.text(&format!("status.{}", a.status)),
         created => lang.date(a.created_at.date()),
     }
+}
+
+/// What needs staff now: the incubator's places, applications to decide, each campaign's next
+/// step with its figures, and e-mails that failed or wait too long (a banner).
+pub fn staff_desk(
+    conn: &mut DbConnection,
+    lang: Lang,
+    settings: &Settings,
+) -> Result<Value, ApiError> {
+    let incubating = applications::count_incubating(conn)?;
+    let capacity = settings.incubator.capacity.max(1);
+    let to_decide = applications::list(
+        conn,
+        Scope::All,
+        Some(Status::Submitted),
+        &PageRequest {
+            limit: 1000,
+            after: None,
+        },
+    )?
+    .len();
+    let outbox = crate::mail::models::stats(conn)?;
+    let failed = outbox
+        .counts
+        .iter()
+        .find(|(status, _)| status == "failed")
+        .map_or(0, |(_, n)| *n);
+    let stuck = outbox.oldest_pending.is_some_and(|at| {
+        let waited = (now() - at).num_seconds();
+        waited > i64::try_from(settings.mail.stall_warning_seconds).unwrap_or(i64::MAX)
+    });
+    let mut campaigns = Vec::new();
+    for campaign in crate::missions::models::list_campaigns(
+        conn,
+        &PageRequest {
+            limit: 100,
+            after: None,
+        },
+    )? {
+        campaigns.push(campaign_step(conn, lang, campaign)?);
+    }
+    Ok(context! {
+        incubating,
+        capacity,
+        places_left => (capacity - incubating).max(0),
+        // The bar's filled width, out of 100.
+        used_percent => (incubating * 100 / capacity).min(100),
+        to_decide,
+        failed,
+        stuck,
+        campaigns,
+    })
+}
+
+fn campaign_step(
+    conn: &mut DbConnection,
+    lang: Lang,
+    campaign: crate::missions::models::Campaign,
+) -> Result<Value, ApiError> {
+    use crate::missions::domain::{CampaignStatus, ProblemStatus};
+    use crate::missions::models as missions;
+    let (next, count) = match campaign.status() {
+        CampaignStatus::ProblemsOpen => (
+            "staff.next.review",
+            missions::count_problems(conn, &campaign.id, ProblemStatus::Submitted)?,
+        ),
+        CampaignStatus::SignupOpen => ("staff.next.allocate", 0),
+        CampaignStatus::Allocated => ("staff.next.publish", 0),
+        CampaignStatus::Published => {
+            let without_tutor = missions::campaign_missions(conn, &campaign.id)?
+                .iter()
+                .filter(|m| m.tutor_id.is_none())
+                .count();
+            (
+                "staff.next.tutors",
+                i64::try_from(without_tutor).unwrap_or(i64::MAX),
+            )
+        }
+    };
+    let accepted = missions::count_accepted(conn, &campaign.id)?;
+    let href = match campaign.status() {
+        CampaignStatus::ProblemsOpen => format!("/app/campaigns/{}/problems", campaign.id),
+        _ => format!("/app/campaigns/{}", campaign.id),
+    };
+    Ok(context! {
+        href,
+        name => &campaign.name,
+        status_label => lang.text(&format!("campaign.status.{}", campaign.status().as_str())),
+        next => lang.text(next),
+        count,
+        accepted,
+        max_problems => campaign.max_problems,
+    })
 }

@@ -123,6 +123,7 @@ mod tests {
                     company => context! { name => "Découpes", city => "Alès", local => true },
                     others => vec![1, 2],
                     open => true,
+                    desk => context! { incubating => 3, capacity => 25, places_left => 22, used_percent => 12, to_decide => 2, failed => 1, stuck => true, campaigns => vec![context! { id => "c1", href => "/app/campaigns/c1/problems", name => "Printemps", status_label => "ouvert", next => "à examiner", count => 3, accepted => 57, max_problems => 80 }] },
                     email => "ana@x.fr",
                     role_label => "student",
                     slots => vec![context! { rank => 1, chosen => "p1" }],

@@ -690,3 +690,69 @@ async fn a_user_renames_themselves_and_changes_their_password_from_the_profile()
     sign_in(&b, &app, "ines@beton-vert.fr", "un-nouveau-mot-de-passe").await;
     assert!(b.text("h1").await.contains("Inès Roux-Martin"));
 }
+
+/// The staff's home, read as a page with the session cookie (no browser needed).
+#[tokio::test(flavor = "multi_thread")]
+async fn the_staff_home_counts_what_needs_them_now() {
+    let app = spawn_app().await;
+    let (_, founder) = app.user_with_role("founder", "lea@startup.fr").await;
+    let res = app
+        .post(
+            "/api/v1/applications",
+            Some(&founder),
+            &json!({"title": "Béton bas carbone", "summary": "S", "domain": "materials",
+                    "manufactured_product": true}),
+        )
+        .await;
+    expect_status(res, StatusCode::CREATED).await;
+    let starts_on = (Utc::now().date_naive() + chrono::Duration::weeks(6)).to_string();
+    let res = app
+        .post(
+            "/api/v1/campaigns",
+            Some(&app.staff_token),
+            &json!({"name": "Printemps", "starts_on": starts_on, "max_problems": 40}),
+        )
+        .await;
+    let cid = expect_status(res, StatusCode::CREATED).await["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let (_, company) = app.user_with_role("company", "claire@decoupes.fr").await;
+    let res = app
+        .post(
+            "/api/v1/companies",
+            Some(&company),
+            &json!({"name": "Découpes", "city": "Alès", "local": true}),
+        )
+        .await;
+    expect_status(res, StatusCode::CREATED).await;
+    let res = app
+        .post(
+            &format!("/api/v1/campaigns/{cid}/problems"),
+            Some(&company),
+            &json!({"title": "Chutes", "description": "D", "domain": "materials"}),
+        )
+        .await;
+    expect_status(res, StatusCode::CREATED).await;
+
+    let page = app
+        .client
+        .get(app.url("/app"))
+        .header("Cookie", format!("fieldlab_session={}", app.staff_token))
+        .send()
+        .await
+        .expect("home");
+    assert_eq!(page.status(), StatusCode::OK);
+    let html = page.text().await.expect("html");
+    assert!(html.contains("<strong>0 / 25</strong>"), "{html}");
+    assert!(html.contains("1 candidature(s) à décider"), "{html}");
+    assert!(
+        // minijinja escapes `/` in attributes: `&#x2f;`.
+        html.contains(&format!(
+            "&#x2f;app&#x2f;campaigns&#x2f;{cid}&#x2f;problems"
+        )) && html.contains("problèmes à examiner (1)")
+            && html.contains("problèmes acceptés 0 / 40"),
+        "{html}"
+    );
+    assert!(!html.contains("banner"), "no e-mail failed: {html}");
+}
