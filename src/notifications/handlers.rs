@@ -50,21 +50,9 @@ pub async fn retry(
     id: web::Path<String>,
 ) -> Result<web::Json<NotificationView>, ApiError> {
     let id = id.into_inner();
+    let outbox = state.outbox.clone();
     let row = state
-        .db(move |conn| {
-            let current = models::find(conn, &id)?;
-            if models::requeue_failed(conn, &id)? == 0 {
-                return Err(ApiError::conflict(
-                    "invalid_transition",
-                    format!(
-                        "Only failed messages can be retried; this one is {}.",
-                        current.status
-                    ),
-                ));
-            }
-            Ok(models::find(conn, &id)?)
-        })
+        .db(move |conn| crate::notifications::retry::retry(conn, &outbox, &id))
         .await?;
-    state.outbox.wake();
     Ok(web::Json(row.into()))
 }

@@ -2,6 +2,7 @@
 //! one.
 
 pub mod handlers;
+pub mod retry;
 pub mod views;
 
 use utoipa_actix_web::service_config::ServiceConfig;

@@ -15,6 +15,7 @@ pub mod labs;
 pub mod missions;
 pub mod render;
 pub mod session;
+pub mod staff;
 pub mod week;
 
 use actix_web::http::header;
@@ -109,5 +110,8 @@ pub fn pages(cfg: &mut web::ServiceConfig) {
             web::post().to(missions::rank),
         )
         .route("/app/missions/{id}", web::get().to(missions::mission))
+        .route("/app/staff/emails", web::get().to(staff::emails))
+        .route("/app/staff/emails/{id}", web::get().to(staff::email))
+        .route("/app/staff/emails/{id}/retry", web::post().to(staff::retry))
         .route("/app/{tail:.*}", web::to(not_found));
 }

@@ -47,6 +47,8 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     ),
     ("mission.html", include_str!("templates/mission.html")),
     ("profile.html", include_str!("templates/profile.html")),
+    ("emails.html", include_str!("templates/emails.html")),
+    ("email.html", include_str!("templates/email.html")),
     ("error.html", include_str!("templates/error.html")),
 ];
 
@@ -123,6 +125,9 @@ mod tests {
                     company => context! { name => "Découpes", city => "Alès", local => true },
                     others => vec![1, 2],
                     open => true,
+                    emails => vec![context! { id => "n1", to => "a@b.fr", subject => "Sujet", status => "failed", status_label => "échec", attempts => 3, last_error => "550", created => "lundi", failed => true }],
+                    email => context! { id => "n1", to => "a@b.fr", subject => "Sujet", status => "failed", status_label => "échec", attempts => 3, last_error => "550", created => "lundi", failed => true },
+                    statuses => vec![context! { value => "failed", label => "échec" }],
                     desk => context! { incubating => 3, capacity => 25, places_left => 22, used_percent => 12, to_decide => 2, failed => 1, stuck => true, campaigns => vec![context! { id => "c1", href => "/app/campaigns/c1/problems", name => "Printemps", status_label => "ouvert", next => "à examiner", count => 3, accepted => 57, max_problems => 80 }] },
                     email => "ana@x.fr",
                     role_label => "student",
