@@ -79,16 +79,24 @@ impl Bearer {
 
     /// The signed-in user; 401 if the token is unknown, expired or revoked.
     pub fn user(&self, conn: &mut DbConnection) -> Result<CurrentUser, ApiError> {
-        let user = models::user_for_session(conn, &self.token_hash)?
-            .ok_or_else(ApiError::unauthenticated)?;
-        Ok(CurrentUser {
+        session_user(conn, &self.token_hash)?.ok_or_else(ApiError::unauthenticated)
+    }
+}
+
+/// The user of a live session (a bearer token or a page's cookie), by the token's hash.
+pub fn session_user(
+    conn: &mut DbConnection,
+    token_hash: &str,
+) -> Result<Option<CurrentUser>, ApiError> {
+    Ok(
+        models::user_for_session(conn, token_hash)?.map(|user| CurrentUser {
             role: user.role(),
             id: user.id,
             email: user.email,
             name: user.name,
-            token_hash: self.token_hash.clone(),
-        })
-    }
+            token_hash: token_hash.to_owned(),
+        }),
+    )
 }
 
 impl FromRequest for Bearer {

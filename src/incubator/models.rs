@@ -147,8 +147,13 @@ pub fn staff_contacts(conn: &mut DbConnection) -> QueryResult<Vec<(String, Strin
 }
 
 pub fn count_incubating(conn: &mut DbConnection) -> QueryResult<i64> {
+    count_in(conn, Status::Incubating)
+}
+
+/// How many applications are in `status`.
+pub fn count_in(conn: &mut DbConnection, status: Status) -> QueryResult<i64> {
     applications::table
-        .filter(applications::status.eq(Status::Incubating.as_str()))
+        .filter(applications::status.eq(status.as_str()))
         .count()
         .get_result(conn)
 }

@@ -394,20 +394,8 @@ fn new_booking(body: BookingBody) -> Result<NewBooking, ApiError> {
         )]));
     }
     let (starts_at, ends_at) = parse_span(&body.starts_at, &body.ends_at)?;
-    let project = match (
-        not_blank(body.application_id.as_deref()),
-        not_blank(body.mission_id.as_deref()),
-    ) {
-        (Some(_), Some(_)) => {
-            return Err(ApiError::validation(vec![FieldError::new(
-                "mission_id",
-                "give either `application_id` or `mission_id`, not both",
-            )]))
-        }
-        (Some(id), None) => Some(Project::Application(id.to_owned())),
-        (None, Some(id)) => Some(Project::Mission(id.to_owned())),
-        (None, None) => None,
-    };
+    let project = Project::from_ids(body.application_id.as_deref(), body.mission_id.as_deref())
+        .map_err(|e| ApiError::validation(vec![e]))?;
     Ok(NewBooking {
         equipment_id,
         starts_at,

@@ -13,8 +13,10 @@ use crate::db::schema::{
     labs, users,
 };
 use crate::db::{new_id, now, DbConnection, Lock};
+use crate::error::FieldError;
 use crate::labs::domain::{Interval, ListBound, NewEquipment, NewLab, OpeningPeriod, ProjectDates};
 use crate::paging::PageRequest;
+use crate::text::not_blank;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = labs)]
@@ -570,6 +572,22 @@ pub enum Project {
 }
 
 impl Project {
+    /// The project a booking request names: an application or a mission, never both, or none.
+    pub fn from_ids(
+        application_id: Option<&str>,
+        mission_id: Option<&str>,
+    ) -> Result<Option<Self>, FieldError> {
+        match (not_blank(application_id), not_blank(mission_id)) {
+            (Some(_), Some(_)) => Err(FieldError::new(
+                "mission_id",
+                "give either `application_id` or `mission_id`, not both",
+            )),
+            (Some(id), None) => Ok(Some(Self::Application(id.to_owned()))),
+            (None, Some(id)) => Ok(Some(Self::Mission(id.to_owned()))),
+            (None, None) => Ok(None),
+        }
+    }
+
     /// A key naming the project across both kinds, for locks.
     pub fn key(&self) -> String {
         match self {

@@ -96,6 +96,19 @@ pub fn submit(
     Ok(ProblemRow { problem, company })
 }
 
+/// A problem with its company, if `user` is that company's contact; anyone else: not found.
+pub fn own_problem(
+    conn: &mut DbConnection,
+    user: &CurrentUser,
+    problem_id: &str,
+) -> Result<ProblemRow, ApiError> {
+    let row = models::problem_with_company(conn, problem_id)?;
+    if row.company.contact_id.as_deref() != Some(user.id.as_str()) {
+        return Err(Refusal::NotFound.into());
+    }
+    Ok(row)
+}
+
 /// Edit a problem (its company's contact, while it is `submitted` and the campaign
 /// `problems_open`).
 pub fn edit(
@@ -106,10 +119,7 @@ pub fn edit(
 ) -> Result<ProblemRow, ApiError> {
     let campaign_id = models::find_problem(tx, problem_id)?.campaign_id;
     let campaign = models::lock_campaign(tx, &campaign_id)?;
-    let mut row = models::problem_with_company(tx, problem_id)?;
-    if row.company.contact_id.as_deref() != Some(user.id.as_str()) {
-        return Err(Refusal::NotFound.into());
-    }
+    let mut row = own_problem(tx, user, problem_id)?;
     CampaignAction::SubmitProblem.apply(campaign.status())?;
     domain::may_review(ProblemStatus::parse(&row.problem.status))?;
     changes.apply_to(

@@ -122,6 +122,14 @@ fn alert(lang: Lang, code: &str, detail: &str) -> String {
     }
 }
 
+/// The domains as a select's options, in the reader's language.
+pub fn domain_choices(lang: Lang) -> Vec<Value> {
+    crate::tutors::domain::Domain::ALL
+        .iter()
+        .map(|d| context! { value => d.as_str(), label => d.label(lang.is_french()) })
+        .collect()
+}
+
 /// An empty form's context: no values, no errors.
 pub fn blank(extra: Value) -> Value {
     context! { values => context! {}, field_errors => context! {}, ..extra }

@@ -16,7 +16,7 @@ use crate::labs::models::{self as labs, BookingFilter};
 use crate::paging::PageRequest;
 use crate::web::i18n::Lang;
 use crate::web::labs::booking_lines;
-use crate::web::missions::campaigns_for_home;
+use crate::web::missions::{campaigns_for_home, CampaignsHome};
 
 const SHOWN: i64 = 20;
 
@@ -52,7 +52,11 @@ pub async fn for_user(state: &AppState, lang: Lang, user: CurrentUser) -> Result
             let mut bookings = labs::list_bookings(conn, &upcoming, &page)?;
             bookings.retain(|b| b.is_confirmed());
             let bookings = booking_lines(conn, lang, bookings)?;
-            let missions_home = campaigns_for_home(conn, lang, &user)?;
+            // Founders have no part in field missions: none of it is read for them.
+            let missions_home = match user.role {
+                Role::Founder => CampaignsHome::default(),
+                _ => campaigns_for_home(conn, lang, &user)?,
+            };
             let desk = match user.role {
                 Role::Staff => Some(staff_desk(conn, lang, &settings)?),
                 _ => None,
@@ -114,16 +118,7 @@ pub fn staff_desk(
 ) -> Result<Value, ApiError> {
     let incubating = applications::count_incubating(conn)?;
     let capacity = settings.incubator.capacity.max(1);
-    let to_decide = applications::list(
-        conn,
-        Scope::All,
-        Some(Status::Submitted),
-        &PageRequest {
-            limit: 1000,
-            after: None,
-        },
-    )?
-    .len();
+    let to_decide = applications::count_in(conn, Status::Submitted)?;
     let outbox = crate::mail::models::stats(conn)?;
     let failed = outbox
         .counts

@@ -8,6 +8,8 @@ use std::sync::OnceLock;
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use chrono_tz::Tz;
 
+use crate::tutors::domain::Domain;
+
 /// The reader's language: French unless they chose English (`?lang=en`, then a cookie).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Lang {
@@ -34,6 +36,14 @@ impl Lang {
 
     pub fn is_french(self) -> bool {
         self == Lang::Fr
+    }
+
+    /// A stored domain (`civil_engineering`) in the reader's words; unknown ones as stored.
+    pub fn domain(self, stored: &str) -> String {
+        stored
+            .parse::<Domain>()
+            .map(|d| d.label(self.is_french()).to_owned())
+            .unwrap_or_else(|_| stored.to_owned())
     }
 
     /// The catalogue's text for `key` (the key itself if missing, which the unit test forbids

@@ -13,8 +13,7 @@ use crate::error::ApiError;
 use crate::incubator::decisions;
 use crate::incubator::domain::NewApplication;
 use crate::incubator::models;
-use crate::tutors::domain::Domain;
-use crate::web::forms::{blank, refused};
+use crate::web::forms::{blank, domain_choices, refused};
 use crate::web::i18n::Lang;
 use crate::web::session::{PageError, Visitor};
 
@@ -28,25 +27,16 @@ pub struct ApplyForm {
     manufactured_product: Option<String>,
 }
 
-fn domains(lang: Lang) -> Vec<Value> {
-    Domain::ALL
-        .iter()
-        .map(|d| context! { value => d.as_str(), label => d.label(lang.is_french()) })
-        .collect()
-}
-
 pub async fn apply_form(v: Visitor) -> Result<HttpResponse, PageError> {
     founder(&v)?;
     Ok(v.ok(
         "application_new.html",
-        blank(context! { domains => domains(v.lang) }),
+        blank(context! { domains => domain_choices(v.lang) }),
     ))
 }
 
-fn founder(v: &Visitor) -> Result<&CurrentUser, PageError> {
-    let user = v.signed_in()?;
-    user.require(&[Role::Founder]).map_err(|e| v.fail(e))?;
-    Ok(user)
+fn founder(v: &Visitor) -> Result<CurrentUser, PageError> {
+    v.one_of(&[Role::Founder])
 }
 
 pub async fn apply(
@@ -54,7 +44,7 @@ pub async fn apply(
     state: web::Data<AppState>,
     form: web::Form<ApplyForm>,
 ) -> Result<HttpResponse, PageError> {
-    let user = founder(&v)?.clone();
+    let user = founder(&v)?;
     v.check_csrf(&form.csrf_token)?;
     let form = form.into_inner();
     // A checkbox is sent only when ticked: absent means `false`.
@@ -80,7 +70,7 @@ pub async fn apply(
             e,
             "application_new.html",
             context! { title => form.title, summary => form.summary, domain => form.domain, manufactured_product => manufactured },
-            context! { domains => domains(v.lang) },
+            context! { domains => domain_choices(v.lang) },
         ),
     }
 }
@@ -131,11 +121,7 @@ fn application_page(
             }
         })
         .collect();
-    let domain = a
-        .domain
-        .parse::<Domain>()
-        .map(|d| d.label(lang.is_french()).to_owned())
-        .unwrap_or_else(|_| a.domain.clone());
+    let domain = lang.domain(&a.domain);
     Ok(context! {
         application => context! {
             id => &a.id,

@@ -293,14 +293,8 @@ fn booking_request(
     let (Some(starts_at), Some(ends_at)) = (starts, ends) else {
         return Err(ApiError::validation(errors));
     };
-    let project = match (
-        not_blank(Some(&form.application_id)),
-        not_blank(Some(&form.mission_id)),
-    ) {
-        (Some(id), _) => Some(Project::Application(id.to_owned())),
-        (None, Some(id)) => Some(Project::Mission(id.to_owned())),
-        (None, None) => None,
-    };
+    let project = Project::from_ids(Some(&form.application_id), Some(&form.mission_id))
+        .map_err(|e| ApiError::validation(vec![e]))?;
     Ok(NewBooking {
         equipment_id: equipment_id.to_owned(),
         starts_at,

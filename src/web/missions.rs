@@ -17,8 +17,7 @@ use crate::missions::views::{CampaignView, CompanyView, MissionView, ProblemView
 use crate::missions::{review, teams, tutoring};
 use crate::paging::PageRequest;
 use crate::text::{normalise_email, not_blank};
-use crate::tutors::domain::Domain;
-use crate::web::forms::{blank, refused, refused_over, show};
+use crate::web::forms::{blank, domain_choices, refused, refused_over, show};
 use crate::web::i18n::Lang;
 use crate::web::session::{PageError, Visitor};
 
@@ -45,20 +44,6 @@ fn all_of(fields: &[(String, String)], name: &str) -> Vec<String> {
         .collect()
 }
 
-fn domains(lang: Lang) -> Vec<Value> {
-    Domain::ALL
-        .iter()
-        .map(|d| context! { value => d.as_str(), label => d.label(lang.is_french()) })
-        .collect()
-}
-
-fn domain_label(lang: Lang, domain: &str) -> String {
-    domain
-        .parse::<Domain>()
-        .map(|d| d.label(lang.is_french()).to_owned())
-        .unwrap_or_else(|_| domain.to_owned())
-}
-
 /// A campaign as pages show it: the API's view, its state in words, its dates in the reader's.
 pub fn campaign_value(lang: Lang, campaign: Campaign) -> Value {
     let status = campaign.status();
@@ -73,7 +58,7 @@ pub fn campaign_value(lang: Lang, campaign: Campaign) -> Value {
 fn problem_value(lang: Lang, row: models::ProblemRow) -> Value {
     let view = ProblemView::from(row);
     context! {
-        domain_label => domain_label(lang, &view.domain),
+        domain_label => lang.domain(&view.domain),
         status_label => lang.text(&format!("problem.status.{}", view.status.as_str())),
         ..Value::from_serialize(view)
     }
@@ -203,7 +188,7 @@ pub async fn problems(
         Ok(context! {
             campaign => campaign_value(lang, campaign),
             problems => rows.into_iter().map(|r| problem_value(lang, r)).collect::<Vec<_>>(),
-            domains => domains(lang),
+            domains => domain_choices(lang),
             filter => context! { domain, local },
         })
     })
@@ -211,9 +196,7 @@ pub async fn problems(
 }
 
 fn company_contact(v: &Visitor) -> Result<CurrentUser, PageError> {
-    let user = v.signed_in()?;
-    user.require(&[Role::Company]).map_err(|e| v.fail(e))?;
-    Ok(user.clone())
+    v.one_of(&[Role::Company])
 }
 
 pub async fn new_problem_form(
@@ -231,7 +214,7 @@ pub async fn new_problem_form(
 
 fn problem_form(conn: &mut DbConnection, lang: Lang, campaign_id: &str) -> Result<Value, ApiError> {
     let campaign = models::find_campaign(conn, campaign_id)?;
-    Ok(context! { campaign => campaign_value(lang, campaign), domains => domains(lang) })
+    Ok(context! { campaign => campaign_value(lang, campaign), domains => domain_choices(lang) })
 }
 
 pub async fn submit_problem(
@@ -293,15 +276,12 @@ fn editable(
     user: &CurrentUser,
     problem_id: &str,
 ) -> Result<Value, ApiError> {
-    let row = models::problem_with_company(conn, problem_id)?;
-    if row.company.contact_id.as_deref() != Some(user.id.as_str()) {
-        return Err(ApiError::not_found());
-    }
+    let row = review::own_problem(conn, user, problem_id)?;
     let campaign = models::find_campaign(conn, &row.problem.campaign_id)?;
     let p = &row.problem;
     Ok(context! {
         campaign => campaign_value(lang, campaign),
-        domains => domains(lang),
+        domains => domain_choices(lang),
         problem_id => &p.id,
         values => context! { title => &p.title, description => &p.description, domain => &p.domain },
         field_errors => context! {},
@@ -397,9 +377,7 @@ pub async fn register_company(
 }
 
 fn student(v: &Visitor) -> Result<CurrentUser, PageError> {
-    let user = v.signed_in()?;
-    user.require(&[Role::Student]).map_err(|e| v.fail(e))?;
-    Ok(user.clone())
+    v.one_of(&[Role::Student])
 }
 
 fn team_page(

@@ -17,7 +17,8 @@ use sha2::{Digest, Sha256};
 
 use crate::app::AppState;
 use crate::auth::domain::token_hash;
-use crate::auth::{models, CurrentUser};
+use crate::auth::extract::session_user;
+use crate::auth::CurrentUser;
 use crate::error::ApiError;
 use crate::web::i18n::{catalogue, Lang};
 use crate::web::render::render;
@@ -78,15 +79,7 @@ impl FromRequest for Visitor {
                 Some(token) if !token.is_empty() => {
                     let hash = token_hash(&token);
                     state
-                        .db(move |conn| {
-                            Ok(models::user_for_session(conn, &hash)?.map(|u| CurrentUser {
-                                role: u.role(),
-                                id: u.id,
-                                email: u.email,
-                                name: u.name,
-                                token_hash: hash,
-                            }))
-                        })
+                        .db(move |conn| session_user(conn, &hash))
                         .await
                         .map_err(|e| PageError::from_api(lang, e))?
                 }
@@ -129,6 +122,14 @@ impl Visitor {
         self.user
             .as_ref()
             .ok_or_else(|| PageError::Redirect(format!("/login?next={}", encode(&self.path))))
+    }
+
+    /// The signed-in user if their role is one of `roles`; otherwise the 403 page (signed out:
+    /// the way to sign in), as the API answers 403 for a role that may not.
+    pub fn one_of(&self, roles: &[crate::auth::Role]) -> Result<CurrentUser, PageError> {
+        let user = self.signed_in()?;
+        user.require(roles).map_err(|e| self.fail(e))?;
+        Ok(user.clone())
     }
 
     /// 403 page unless the form carried this visitor's CSRF token.

@@ -2,62 +2,22 @@
 //! on both databases: the journeys of issue 13 that pages must get right. Each saves
 //! screenshots at 360 px wide under `target/screenshots/`.
 
-use std::time::Duration;
-
 use chrono::{Datelike, NaiveDate, Utc, Weekday};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
-use crate::helpers::{expect_status, spawn_app, TestApp, PASSWORD};
+use crate::helpers::{expect_status, spawn_app, wait_for_eml_about, TestApp, PASSWORD};
 use crate::webdriver::{browser, Browser};
 
 /// The `/set-password?token=…` path of the welcome e-mail sent to `to` (read from the file
 /// transport, as a person would open it).
 async fn link_in_welcome(app: &TestApp, to: &str) -> String {
-    for _ in 0..150 {
-        if let Ok(dir) = std::fs::read_dir(&app.mail_dir) {
-            for entry in dir.filter_map(Result::ok) {
-                let Ok(raw) = std::fs::read(entry.path()) else {
-                    continue;
-                };
-                let Ok(mail) = mailparse::parse_mail(&raw) else {
-                    continue;
-                };
-                use mailparse::MailHeaderMap;
-                if !mail
-                    .headers
-                    .get_first_value("To")
-                    .unwrap_or_default()
-                    .contains(to)
-                {
-                    continue;
-                }
-                let mut text = String::new();
-                collect_text(&mail, &mut text);
-                if let Some(at) = text.find("/set-password?token=") {
-                    let token: String = text[at..]
-                        .chars()
-                        .take_while(|c| !c.is_whitespace() && *c != '"' && *c != '<')
-                        .collect();
-                    return token;
-                }
-            }
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("no welcome e-mail to {to}");
-}
-
-fn collect_text(part: &mailparse::ParsedMail, out: &mut String) {
-    if part.subparts.is_empty() {
-        if let Ok(body) = part.get_body() {
-            out.push_str(&body);
-            out.push('\n');
-        }
-    }
-    for sub in &part.subparts {
-        collect_text(sub, out);
-    }
+    let text = wait_for_eml_about(app, to, "Bienvenue").await;
+    let at = text.find("/set-password?token=").expect("the link");
+    text[at..]
+        .chars()
+        .take_while(|c| !c.is_whitespace() && *c != '"' && *c != '<')
+        .collect()
 }
 
 async fn sign_in(b: &Browser, app: &TestApp, email: &str, password: &str) {

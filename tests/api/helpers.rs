@@ -390,3 +390,41 @@ pub async fn published_missions(app: &TestApp, n: usize) -> Vec<(String, String)
     assert_eq!(missions.len(), n, "every team placed");
     missions
 }
+
+/// The decoded text of the `.eml` file to `to` whose subject contains `about`.
+pub async fn wait_for_eml_about(app: &TestApp, to: &str, about: &str) -> String {
+    for _ in 0..150 {
+        if let Ok(dir) = std::fs::read_dir(&app.mail_dir) {
+            for entry in dir.filter_map(Result::ok) {
+                let Ok(raw) = std::fs::read(entry.path()) else {
+                    continue;
+                };
+                let Ok(mail) = mailparse::parse_mail(&raw) else {
+                    continue;
+                };
+                use mailparse::MailHeaderMap;
+                let rcpt = mail.headers.get_first_value("To").unwrap_or_default();
+                let subject = mail.headers.get_first_value("Subject").unwrap_or_default();
+                if rcpt.contains(to) && subject.contains(about) {
+                    let mut text = String::new();
+                    collect_text(&mail, &mut text);
+                    return text;
+                }
+            }
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("no e-mail to {to}");
+}
+
+fn collect_text(part: &mailparse::ParsedMail, out: &mut String) {
+    if part.subparts.is_empty() {
+        if let Ok(body) = part.get_body() {
+            out.push_str(&body);
+            out.push('\n');
+        }
+    }
+    for sub in &part.subparts {
+        collect_text(sub, out);
+    }
+}

@@ -217,7 +217,7 @@ async fn students_find_their_team_and_every_member_is_told() {
         assert_eq!(mails.len(), 1, "{to}: {mails:?}");
         assert!(mails[0]["subject"].as_str().unwrap_or("").contains("Cèze"));
     }
-    let mail = crate::missions::wait_for_eml_about(&app, "b@etu.fr", "Cèze").await;
+    let mail = crate::helpers::wait_for_eml_about(&app, "b@etu.fr", "Cèze").await;
     assert!(
         mail.contains(&format!("/app/teams/{tid}/preferences")),
         "{mail}"
