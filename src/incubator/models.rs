@@ -137,6 +137,55 @@ pub fn list(
     Ok(rows.into_iter().map(Followed::from).collect())
 }
 
+diesel::define_sql_function! {
+    /// SQL's `lower`, the same on SQLite and PostgreSQL: searches ignore case on both.
+    fn lower(text: diesel::sql_types::Text) -> diesel::sql_types::Text;
+}
+
+/// An application with its founder's name and e-mail, as staff's list shows it.
+pub struct WithFounder {
+    pub application: Application,
+    pub founder_name: String,
+    pub founder_email: String,
+}
+
+/// Staff's list: newest first, in one state if given, whose title or founder (name or e-mail)
+/// contains `text`, ignoring case; at most `limit`.
+pub fn search(
+    conn: &mut DbConnection,
+    status: Option<Status>,
+    text: Option<&str>,
+    limit: i64,
+) -> QueryResult<Vec<WithFounder>> {
+    let mut query = applications::table
+        .inner_join(users::table.on(applications::founder_id.eq(users::id)))
+        .select((Application::as_select(), users::name, users::email))
+        .order((applications::created_at.desc(), applications::id.asc()))
+        .limit(limit)
+        .into_boxed();
+    if let Some(status) = status {
+        query = query.filter(applications::status.eq(status.as_str()));
+    }
+    if let Some(text) = text {
+        let pattern = format!("%{}%", text.to_lowercase());
+        query = query.filter(
+            lower(applications::title)
+                .like(pattern.clone())
+                .or(lower(users::name).like(pattern.clone()))
+                .or(lower(users::email).like(pattern)),
+        );
+    }
+    let rows: Vec<(Application, String, String)> = query.load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(application, founder_name, founder_email)| WithFounder {
+            application,
+            founder_name,
+            founder_email,
+        })
+        .collect())
+}
+
 /// `(email, name)` of every staff account: who gets staff notices.
 pub fn staff_contacts(conn: &mut DbConnection) -> QueryResult<Vec<(String, String)>> {
     users::table

@@ -9,6 +9,16 @@ use crate::error::ApiError;
 use crate::missions::models;
 use crate::missions::views::AllocationView;
 
+/// The campaign's latest allocation as a CSV download: its file name and its text.
+pub fn allocation_csv(
+    conn: &mut DbConnection,
+    campaign_id: &str,
+) -> Result<(String, String), ApiError> {
+    let (campaign, stored) = crate::missions::publication::latest(conn, campaign_id)?;
+    let lines = lines(conn, &campaign.id, &AllocationView::from(stored))?;
+    Ok((file_name(&campaign.name, "allocation.csv"), to_csv(&lines)?))
+}
+
 /// One line of the export: a team and where it was placed (empty when unplaced).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Line {

@@ -2,6 +2,7 @@
 //! their ranked preferences, constraints, the allocation (by `crate::allocation`), its
 //! publication as missions, and the missions' tutors.
 
+pub mod campaigns;
 pub mod demo;
 pub mod domain;
 pub mod export;

@@ -178,6 +178,35 @@ pub fn allocate(
     Ok(stored)
 }
 
+/// What each objective would give on the campaign's current input.
+pub struct Comparison {
+    /// The input's digest: a stored allocation with another one is stale.
+    pub digest: String,
+    pub results: Vec<(Objective, Result<Allocation, ApiError>)>,
+}
+
+/// What each objective would give on the campaign's current input, computed and not stored,
+/// so staff can compare them before choosing one (`allocate`). Nothing is written.
+pub fn compare(
+    conn: &mut DbConnection,
+    campaign_id: &str,
+    objectives: &[Objective],
+) -> Result<Comparison, ApiError> {
+    let input = Input::read(conn, campaign_id)?;
+    let results = objectives
+        .iter()
+        .map(|&objective| {
+            let solved = allocation::solve(&input.instance, objective)
+                .map_err(|e| ApiError::from(refusal(e)));
+            (objective, solved)
+        })
+        .collect();
+    Ok(Comparison {
+        digest: input.digest(),
+        results,
+    })
+}
+
 fn refusal(e: AllocationError) -> Refusal {
     match e {
         AllocationError::InfeasiblePins { conflicts } => Refusal::InfeasiblePins(

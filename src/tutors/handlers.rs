@@ -8,10 +8,11 @@ use crate::app::AppState;
 use crate::auth::domain::{NewAccount, Role};
 use crate::auth::{accounts, CurrentUser, Staff};
 use crate::db::DbConnection;
-use crate::error::{ApiError, FieldError, Problem};
+use crate::error::{ApiError, Problem};
 use crate::paging::{Page, PageParams};
-use crate::tutors::domain::{parse_limit, Domains};
-use crate::tutors::models::{self, ProfileChanges, Tutor};
+use crate::tutors::domain::parse_limit;
+use crate::tutors::models::{self, Tutor};
+use crate::tutors::profiles::{self, parse_domains};
 use crate::tutors::views::{CreateTutorBody, TutorFilter, TutorView, UpdateTutorBody};
 
 /// Create a tutor: a `tutor` account and its profile, in one transaction (staff only).
@@ -119,43 +120,19 @@ pub async fn update_tutor(
     body: web::Json<UpdateTutorBody>,
 ) -> Result<web::Json<TutorView>, ApiError> {
     let body = body.into_inner();
-    let mut errors = Vec::new();
-    let mut changes = ProfileChanges::default();
-    if let Some(list) = &body.domains {
-        match parse_domains(Some(list)) {
-            Ok(d) => changes.domains = Some(d.to_stored()),
-            Err(e) => errors.push(e),
-        }
-    }
-    for (field, raw, slot) in [
-        ("max_projects", body.max_projects, &mut changes.max_projects),
-        ("max_missions", body.max_missions, &mut changes.max_missions),
-    ] {
-        if raw.is_some() {
-            match parse_limit(field, raw) {
-                Ok(n) => *slot = Some(n),
-                Err(e) => errors.push(e),
-            }
-        }
-    }
-    if !errors.is_empty() {
-        return Err(ApiError::validation(errors));
-    }
+    let changes = profiles::changes(
+        body.domains.as_deref(),
+        body.max_projects,
+        body.max_missions,
+    )?;
     let id = id.into_inner();
     let view = state
         .db(move |conn| {
-            if models::update_profile(conn, &id, changes)? == 0 {
-                return Err(ApiError::not_found());
-            }
+            profiles::update(conn, &id, changes)?;
             tutor_view(conn, &id)
         })
         .await?;
     Ok(web::Json(view))
-}
-
-fn parse_domains(raw: Option<&[String]>) -> Result<Domains, FieldError> {
-    let raw = raw.ok_or_else(|| FieldError::new("domains", "is required"))?;
-    Domains::parse(raw).map_err(|m| FieldError::new("domains", m))
 }
 
 fn tutor_view(conn: &mut DbConnection, id: &str) -> Result<TutorView, ApiError> {

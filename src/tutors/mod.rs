@@ -4,6 +4,7 @@
 pub mod domain;
 pub mod handlers;
 pub mod models;
+pub mod profiles;
 pub mod views;
 
 use utoipa_actix_web::service_config::ServiceConfig;

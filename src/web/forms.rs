@@ -4,12 +4,12 @@
 use std::collections::BTreeMap;
 
 use actix_web::http::StatusCode;
-use actix_web::HttpResponse;
+use actix_web::{web, HttpResponse};
 use minijinja::{context, Value};
 
 use crate::app::AppState;
 use crate::db::DbConnection;
-use crate::error::ApiError;
+use crate::error::{ApiError, FieldError};
 use crate::web::i18n::Lang;
 use crate::web::session::{PageError, Visitor};
 
@@ -128,6 +128,36 @@ pub fn domain_choices(lang: Lang) -> Vec<Value> {
         .iter()
         .map(|d| context! { value => d.as_str(), label => d.label(lang.is_french()) })
         .collect()
+}
+
+/// A form's fields in order, repeated names included (`member_emails`, `problem_ids`).
+pub type Fields = web::Form<Vec<(String, String)>>;
+
+pub fn field<'a>(fields: &'a [(String, String)], name: &str) -> &'a str {
+    fields
+        .iter()
+        .find(|(k, _)| k == name)
+        .map_or("", |(_, v)| v.as_str())
+}
+
+pub fn all_of(fields: &[(String, String)], name: &str) -> Vec<String> {
+    fields
+        .iter()
+        .filter(|(k, v)| k == name && !v.trim().is_empty())
+        .map(|(_, v)| v.trim().to_owned())
+        .collect()
+}
+
+/// An optional whole number typed in a form: blank is `None`, anything else not a number is
+/// refused beside its field.
+pub fn number(fields: &[(String, String)], name: &str) -> Result<Option<i64>, FieldError> {
+    match field(fields, name).trim() {
+        "" => Ok(None),
+        text => text
+            .parse()
+            .map(Some)
+            .map_err(|_| FieldError::new(name, "must be a whole number")),
+    }
 }
 
 /// An empty form's context: no values, no errors.

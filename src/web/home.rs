@@ -179,8 +179,10 @@ fn campaign_step(
     };
     let accepted = missions::count_accepted(conn, &campaign.id)?;
     let href = match campaign.status() {
-        CampaignStatus::ProblemsOpen => format!("/app/campaigns/{}/problems", campaign.id),
-        _ => format!("/app/campaigns/{}", campaign.id),
+        CampaignStatus::ProblemsOpen | CampaignStatus::Published => {
+            format!("/app/staff/campaigns/{}", campaign.id)
+        }
+        _ => format!("/app/staff/campaigns/{}/allocation", campaign.id),
     };
     Ok(context! {
         href,

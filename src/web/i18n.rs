@@ -110,13 +110,14 @@ pub fn catalogue(lang: Lang) -> &'static BTreeMap<&'static str, &'static str> {
     cell.get_or_init(|| {
         TEXTS
             .iter()
+            .chain(crate::web::staff::texts::TEXTS)
             .map(|(key, fr, en)| (*key, if column == 0 { *fr } else { *en }))
             .collect()
     })
 }
 
 /// `(key, French, English)`.
-const TEXTS: &[(&str, &str, &str)] = &[
+pub const TEXTS: &[(&str, &str, &str)] = &[
     // layout
     ("site.name", "fieldlab", "fieldlab"),
     ("site.tagline", "Incubateur, laboratoires et missions terrain de l’école", "The school’s incubator, labs and field missions"),
@@ -424,7 +425,7 @@ mod tests {
     #[test]
     fn every_key_is_written_in_both_languages_once() {
         let mut seen = std::collections::HashSet::new();
-        for (key, fr, en) in TEXTS {
+        for (key, fr, en) in TEXTS.iter().chain(crate::web::staff::texts::TEXTS) {
             assert!(seen.insert(*key), "{key} twice");
             assert!(!fr.is_empty() && !en.is_empty(), "{key} missing a language");
         }

@@ -90,7 +90,7 @@ pub async fn application(
     Ok(v.ok("application.html", values))
 }
 
-fn application_page(
+pub fn application_page(
     conn: &mut DbConnection,
     lang: Lang,
     user: &CurrentUser,
@@ -122,7 +122,12 @@ fn application_page(
         })
         .collect();
     let domain = lang.domain(&a.domain);
+    let console = match user.role {
+        crate::auth::Role::Staff => Some(crate::web::staff::incubator::actions(conn, lang, &a)?),
+        _ => None,
+    };
     Ok(context! {
+        console,
         application => context! {
             id => &a.id,
             title => &a.title,

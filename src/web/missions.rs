@@ -17,7 +17,9 @@ use crate::missions::views::{CampaignView, CompanyView, MissionView, ProblemView
 use crate::missions::{review, teams, tutoring};
 use crate::paging::PageRequest;
 use crate::text::{normalise_email, not_blank};
-use crate::web::forms::{blank, domain_choices, refused, refused_over, show};
+use crate::web::forms::{
+    all_of, blank, domain_choices, field, refused, refused_over, show, Fields,
+};
 use crate::web::i18n::Lang;
 use crate::web::session::{PageError, Visitor};
 
@@ -25,24 +27,6 @@ const ALL: PageRequest = PageRequest {
     limit: 500,
     after: None,
 };
-
-/// A form's fields in order, repeated names included (`member_emails`, `problem_ids`).
-type Fields = web::Form<Vec<(String, String)>>;
-
-fn field<'a>(fields: &'a [(String, String)], name: &str) -> &'a str {
-    fields
-        .iter()
-        .find(|(k, _)| k == name)
-        .map_or("", |(_, v)| v.as_str())
-}
-
-fn all_of(fields: &[(String, String)], name: &str) -> Vec<String> {
-    fields
-        .iter()
-        .filter(|(k, v)| k == name && !v.trim().is_empty())
-        .map(|(_, v)| v.trim().to_owned())
-        .collect()
-}
 
 /// A campaign as pages show it: the API's view, its state in words, its dates in the reader's.
 pub fn campaign_value(lang: Lang, campaign: Campaign) -> Value {
@@ -55,7 +39,7 @@ pub fn campaign_value(lang: Lang, campaign: Campaign) -> Value {
     }
 }
 
-fn problem_value(lang: Lang, row: models::ProblemRow) -> Value {
+pub fn problem_value(lang: Lang, row: models::ProblemRow) -> Value {
     let view = ProblemView::from(row);
     context! {
         domain_label => lang.domain(&view.domain),
@@ -64,7 +48,7 @@ fn problem_value(lang: Lang, row: models::ProblemRow) -> Value {
     }
 }
 
-fn mission_value(lang: Lang, detail: models::MissionDetail) -> Value {
+pub fn mission_value(lang: Lang, detail: models::MissionDetail) -> Value {
     let view = MissionView::from(detail);
     context! {
         starts => lang.date(view.starts_on),

@@ -110,8 +110,6 @@ pub fn pages(cfg: &mut web::ServiceConfig) {
             web::post().to(missions::rank),
         )
         .route("/app/missions/{id}", web::get().to(missions::mission))
-        .route("/app/staff/emails", web::get().to(staff::emails))
-        .route("/app/staff/emails/{id}", web::get().to(staff::email))
-        .route("/app/staff/emails/{id}/retry", web::post().to(staff::retry))
+        .configure(staff::routes)
         .route("/app/{tail:.*}", web::to(not_found));
 }

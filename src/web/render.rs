@@ -50,6 +50,35 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     ("emails.html", include_str!("templates/emails.html")),
     ("email.html", include_str!("templates/email.html")),
     ("error.html", include_str!("templates/error.html")),
+    ("staff.html", include_str!("templates/staff.html")),
+    (
+        "staff_campaigns.html",
+        include_str!("templates/staff_campaigns.html"),
+    ),
+    (
+        "staff_campaign.html",
+        include_str!("templates/staff_campaign.html"),
+    ),
+    (
+        "staff_teams.html",
+        include_str!("templates/staff_teams.html"),
+    ),
+    (
+        "staff_allocation.html",
+        include_str!("templates/staff_allocation.html"),
+    ),
+    (
+        "staff_missions.html",
+        include_str!("templates/staff_missions.html"),
+    ),
+    (
+        "staff_applications.html",
+        include_str!("templates/staff_applications.html"),
+    ),
+    (
+        "staff_tutors.html",
+        include_str!("templates/staff_tutors.html"),
+    ),
 ];
 
 fn environment() -> &'static Environment<'static> {
@@ -84,7 +113,7 @@ mod tests {
     fn every_page_renders_in_both_languages() {
         for lang in [Lang::Fr, Lang::En] {
             for (name, _) in TEMPLATES {
-                if matches!(*name, "base.html" | "forms.html") {
+                if matches!(*name, "base.html" | "forms.html" | "staff.html") {
                     continue;
                 }
                 let ctx = context! {
@@ -133,6 +162,22 @@ mod tests {
                     role_label => "student",
                     slots => vec![context! { rank => 1, chosen => "p1" }],
                     missions => vec![context! { id => "m1", starts => "lundi", ends => "mardi", company => context! { name => "Découpes", city => "Alès" }, problem => context! { title => "Chutes" }, team => context! { name => "Les Gardons" } }],
+                    strip => vec![context! { label => "ouvert", state => "current" }],
+                    next => context! { text => "Examiner", href => "/app/staff/campaigns/c1" },
+                    accepted => 57, max_problems => 80, to_review => 3, cap_reached => false, open => true,
+                    editable => true, runnable => true, publishable => true, published => true,
+                    problem_choices => vec![context! { id => "p1", name => "Chutes — Découpes (Alès)" }],
+                    constraints => vec![context! { id => "k1", team => "Les Gardons", problem => "Chutes", kind => "imposé" }],
+                    candidates => vec![
+                        context! { objective => context! { value => "fair", label => "Équitable", hint => "h" }, assigned => 78, teams => 80, worst_rank => 4, total_rank => 120, chart => Value::from_serialize(crate::web::staff::charts::rank_profile(&[50, 20, 8], 2, 80)) },
+                        context! { objective => context! { value => "rank_sum", label => "Somme", hint => "h" }, refused => "Impossible" },
+                    ],
+                    stored => context! { objective => context! { value => "fair", label => "Équitable" }, assigned => 78, teams => 80, worst_rank => 4, stale => false, chart => Value::from_serialize(crate::web::staff::charts::rank_profile(&[50, 20, 8], 2, 80)), assignments => vec![context! { team => "Les Gardons", title => "Chutes", company => "Découpes", city => "Alès", rank => 1, pinned => true }], unplaced => vec![context! { team => "Les Truites", reason => "Tous pris" }], mails => context! { students => 234, companies => 78, unplaced_students => 6, unplaced_teams => 2, total => 318 } },
+                    without_tutor => vec![1],
+                    console => context! { can_decide => true, can_close => true, can_tutor => true, replacing => true, today => "2027-03-01", suggestions => vec![context! { id => "u1", name => "Jean", domains => "numérique", projects => 2, max_projects => 4, domain_match => true, current => false }] },
+                    places => context! { incubating => 3, capacity => 25, left => 22, percent => 12 },
+                    tutors => vec![context! { id => "u1", name => "Jean", email => "j@x.fr", load => 2, max => 4, full => false, domains => vec![context! { value => "digital", label => "numérique", checked => true }], domain_labels => "numérique", projects => 2, max_projects => 4, missions => 1, max_missions => 3 }],
+                    teams => vec![context! { id => "t1", name => "Les Gardons", members => vec![context! { name => "Léo", email => "leo@etu.fr" }], choices => vec!["Chutes — Découpes (Alès)"] }],
                     mission => context! { id => "m1", starts => "lundi", ends => "mardi", company => context! { name => "Découpes", city => "Alès" }, contact => context! { name => "Ana", email => "ana@x.fr" }, tutor => context! { name => "Jean", email => "j@x.fr" }, problem => context! { title => "Chutes" }, team => context! { name => "Les Gardons", members => vec![context! { name => "Léo", email => "leo@etu.fr" }] } },
                 };
                 let html = render(name, ctx).unwrap_or_else(|e| {

@@ -148,14 +148,9 @@ pub async fn allocation_csv(
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let campaign_id = id.into_inner();
-    let (name, csv) = state
-        .db(move |conn| {
-            let (campaign, stored) = publication::latest(conn, &campaign_id)?;
-            let lines = export::lines(conn, &campaign.id, &AllocationView::from(stored))?;
-            Ok((campaign.name, export::to_csv(&lines)?))
-        })
+    let (file, csv) = state
+        .db(move |conn| export::allocation_csv(conn, &campaign_id))
         .await?;
-    let file = export::file_name(&name, "allocation.csv");
     Ok(HttpResponse::Ok()
         .content_type("text/csv; charset=utf-8")
         .insert_header((

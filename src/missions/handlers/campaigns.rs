@@ -7,7 +7,8 @@ use crate::app::AppState;
 use crate::auth::{CurrentUser, Staff};
 use crate::db::DbConnection;
 use crate::error::{ApiError, Problem};
-use crate::missions::domain::{CampaignAction, NewCampaign};
+use crate::missions::campaigns;
+use crate::missions::domain::NewCampaign;
 use crate::missions::models::{self};
 use crate::missions::views::*;
 use crate::paging::{Page, PageParams, PageRequest};
@@ -34,9 +35,7 @@ pub async fn create_campaign(
         choices,
     )
     .map_err(ApiError::validation)?;
-    let campaign = state
-        .db(move |conn| Ok(models::insert_campaign(conn, &new)?))
-        .await?;
+    let campaign = state.db(move |conn| campaigns::create(conn, &new)).await?;
     Ok(HttpResponse::Created().json(CampaignView::from(campaign)))
 }
 
@@ -82,13 +81,7 @@ pub async fn open_signup(
 ) -> Result<web::Json<CampaignView>, ApiError> {
     let id = id.into_inner();
     let campaign = state
-        .write(move |tx, _| {
-            let mut campaign = models::lock_campaign(tx, &id)?;
-            let next = CampaignAction::OpenSignup.apply(campaign.status())?;
-            models::set_campaign_status(tx, &id, next)?;
-            campaign.status = next.as_str().to_owned();
-            Ok(campaign)
-        })
+        .write(move |tx, _| campaigns::open_signup(tx, &id))
         .await?;
     Ok(web::Json(campaign.into()))
 }

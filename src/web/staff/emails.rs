@@ -1,13 +1,11 @@
-//! The staff console's pages (issue 14, growing): the e-mail outbox with its filters, one
-//! message, and retrying a failed one through the API's own rule (`notifications::retry`).
-//! Anyone but staff gets the 404 page, as the API's 403 would tell them nothing useful.
+//! The outbox as staff see it: messages with status and recipient filters, one message as
+//! sent, and retrying a failed one through the API's own rule (`notifications::retry`).
 
 use actix_web::{web, HttpResponse};
 use minijinja::{context, Value};
 use serde::Deserialize;
 
 use crate::app::AppState;
-use crate::auth::{CurrentUser, Role};
 use crate::clock::DEFAULT_TIMEZONE;
 use crate::mail::domain::Status;
 use crate::mail::models::{self, Notification};
@@ -16,17 +14,9 @@ use crate::text::{normalise_email, not_blank};
 use crate::web::forms::show;
 use crate::web::i18n::Lang;
 use crate::web::session::{PageError, Visitor};
+use crate::web::staff::staff;
 
 const SHOWN: i64 = 100;
-
-fn staff(v: &Visitor) -> Result<CurrentUser, PageError> {
-    let user = v.signed_in()?;
-    if user.is(Role::Staff) {
-        Ok(user.clone())
-    } else {
-        Err(PageError::not_found(v.lang))
-    }
-}
 
 #[derive(Deserialize, Default)]
 #[serde(default)]

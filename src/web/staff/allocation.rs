@@ -1,0 +1,288 @@
+//! The allocation in the console: every objective computed side by side on the same scale to
+//! compare before choosing; running the chosen one; the stored allocation with company names,
+//! ranks, unplaced teams and their reasons, its CSV; publishing it, with what will be e-mailed.
+
+use std::collections::HashMap;
+
+use actix_web::{web, HttpResponse};
+use minijinja::{context, Value};
+
+use crate::allocation::{Allocation, Objective};
+use crate::app::AppState;
+use crate::db::DbConnection;
+use crate::error::{ApiError, FieldError};
+use crate::missions::domain::CampaignStatus;
+use crate::missions::models::{self, ProblemFilter, ProblemScope, StoredAllocation};
+use crate::missions::{export, publication};
+use crate::web::forms::{field, refused_over, show, Fields};
+use crate::web::i18n::Lang;
+use crate::web::session::{PageError, Visitor};
+use crate::web::staff::campaigns::{head, ALL};
+use crate::web::staff::charts;
+use crate::web::staff::staff;
+
+/// What the page says of a team's placement: the problem, its company and city.
+struct Names {
+    teams: HashMap<String, String>,
+    problems: HashMap<String, (String, String, String)>,
+    members: HashMap<String, usize>,
+    contacts: HashMap<String, bool>,
+}
+
+impl Names {
+    fn read(conn: &mut DbConnection, campaign_id: &str) -> Result<Self, ApiError> {
+        let teams = models::all_teams(conn, campaign_id)?
+            .into_iter()
+            .map(|t| (t.id, t.name))
+            .collect();
+        let mut members: HashMap<String, usize> = HashMap::new();
+        for m in models::campaign_members(conn, campaign_id)? {
+            *members.entry(m.team_id).or_default() += 1;
+        }
+        let mut problems = HashMap::new();
+        let mut contacts = HashMap::new();
+        for r in models::list_problems(
+            conn,
+            campaign_id,
+            ProblemScope::Accepted,
+            &ProblemFilter::default(),
+            &ALL,
+        )? {
+            contacts.insert(r.problem.id.clone(), r.company.contact_id.is_some());
+            problems.insert(
+                r.problem.id,
+                (r.problem.title, r.company.name, r.company.city),
+            );
+        }
+        Ok(Self {
+            teams,
+            problems,
+            members,
+            contacts,
+        })
+    }
+
+    fn team(&self, id: &str) -> &str {
+        self.teams.get(id).map_or("", String::as_str)
+    }
+}
+
+fn objective_label(lang: Lang, o: Objective) -> Value {
+    context! {
+        value => o.as_str(),
+        label => lang.text(&format!("objective.{}", o.as_str())),
+        hint => lang.text(&format!("objective.{}.hint", o.as_str())),
+    }
+}
+
+/// One computed objective as a card: its figures and its rank profile.
+fn candidate(
+    lang: Lang,
+    teams: usize,
+    o: Objective,
+    solved: Result<Allocation, ApiError>,
+) -> Value {
+    match solved {
+        Ok(a) => context! {
+            objective => objective_label(lang, o),
+            assigned => a.assigned,
+            teams,
+            worst_rank => a.worst_rank,
+            total_rank => a.total_rank,
+            chart => Value::from_serialize(charts::rank_profile(&a.rank_profile, a.unassigned.len(), teams as u64)),
+        },
+        Err(e) => context! {
+            objective => objective_label(lang, o),
+            refused => if lang.is_french() { lang.refusal(&e.problem().code).to_owned() } else { e.problem().detail },
+        },
+    }
+}
+
+fn stored_value(
+    lang: Lang,
+    names: &Names,
+    stored: &StoredAllocation,
+    teams: usize,
+    stale: bool,
+) -> Value {
+    let assignments: Vec<Value> = stored
+        .assignments
+        .iter()
+        .map(|a| {
+            let (title, company, city) = names.problems.get(&a.problem_id).cloned().unwrap_or_default();
+            context! { team => names.team(&a.team_id), title, company, city, rank => a.rank, pinned => a.pinned }
+        })
+        .collect();
+    let unplaced: Vec<Value> = stored
+        .unplaced
+        .iter()
+        .map(|u| context! { team => names.team(&u.team_id), reason => &u.reason })
+        .collect();
+    let members = |team: &str| names.members.get(team).copied().unwrap_or(0);
+    let students: usize = stored.assignments.iter().map(|a| members(&a.team_id)).sum();
+    let companies = stored
+        .assignments
+        .iter()
+        .filter(|a| names.contacts.get(&a.problem_id).copied().unwrap_or(false))
+        .count();
+    let unplaced_students: usize = stored.unassigned_team_ids.iter().map(|t| members(t)).sum();
+    let objective = stored.objective.parse::<Objective>().unwrap_or_default();
+    context! {
+        objective => objective_label(lang, objective),
+        assigned => stored.assigned,
+        teams,
+        worst_rank => stored.worst_rank,
+        chart => Value::from_serialize(charts::rank_profile(&stored.rank_profile, stored.unassigned_team_ids.len(), teams as u64)),
+        assignments,
+        unplaced,
+        stale,
+        mails => context! {
+            students, companies, unplaced_students,
+            unplaced_teams => stored.unassigned_team_ids.len(),
+            total => students + companies + unplaced_students,
+        },
+    }
+}
+
+fn allocation_page(conn: &mut DbConnection, lang: Lang, id: &str) -> Result<Value, ApiError> {
+    let campaign = models::find_campaign(conn, id)?;
+    let names = Names::read(conn, &campaign.id)?;
+    let teams = names.teams.len();
+    let runnable = matches!(
+        campaign.status(),
+        CampaignStatus::SignupOpen | CampaignStatus::Allocated
+    );
+    let (candidates, digest) = if runnable {
+        let comparison = publication::compare(conn, &campaign.id, &Objective::ALL)?;
+        let cards: Vec<Value> = comparison
+            .results
+            .into_iter()
+            .map(|(o, solved)| candidate(lang, teams, o, solved))
+            .collect();
+        (cards, Some(comparison.digest))
+    } else {
+        (Vec::new(), None)
+    };
+    let stored = models::latest_allocation(conn, &campaign.id)?.map(|s| {
+        let stale = campaign.status() == CampaignStatus::Allocated
+            && matches!((&digest, &s.input_digest), (Some(now), Some(then)) if now != then);
+        stored_value(lang, &names, &s, teams, stale)
+    });
+    Ok(context! {
+        candidates,
+        stored,
+        runnable,
+        publishable => campaign.status() == CampaignStatus::Allocated,
+        teams,
+        ..head(lang, campaign)
+    })
+}
+
+/// `/app/staff/campaigns/{id}/allocation`.
+pub async fn allocation(
+    v: Visitor,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, PageError> {
+    staff(&v)?;
+    let (lang, id) = (v.lang, id.into_inner());
+    show(&v, &state, "staff_allocation.html", move |conn| {
+        allocation_page(conn, lang, &id)
+    })
+    .await
+}
+
+/// Run the chosen `objective` and store its allocation (the campaign becomes `allocated`).
+pub async fn allocate(
+    v: Visitor,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+    form: Fields,
+) -> Result<HttpResponse, PageError> {
+    staff(&v)?;
+    let fields = form.into_inner();
+    v.check_csrf(field(&fields, "csrf_token"))?;
+    let (lang, id) = (v.lang, id.into_inner());
+    let allocated = match field(&fields, "objective").trim().parse::<Objective>() {
+        Ok(objective) => {
+            let campaign_id = id.clone();
+            state
+                .write(move |tx, _| publication::allocate(tx, &campaign_id, objective))
+                .await
+                .map(drop)
+        }
+        Err(e) => Err(ApiError::validation(vec![FieldError::new(
+            "objective",
+            e.to_string(),
+        )])),
+    };
+    match allocated {
+        Ok(()) => Ok(v.see_other(&format!(
+            "/app/staff/campaigns/{id}/allocation?done=allocated#current"
+        ))),
+        Err(e) => {
+            refused_over(
+                &v,
+                &state,
+                e,
+                "staff_allocation.html",
+                Value::UNDEFINED,
+                move |conn| allocation_page(conn, lang, &id),
+            )
+            .await
+        }
+    }
+}
+
+/// The stored allocation as the API's CSV.
+pub async fn csv(
+    v: Visitor,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, PageError> {
+    staff(&v)?;
+    let id = id.into_inner();
+    let (file, text) = state
+        .db(move |conn| export::allocation_csv(conn, &id))
+        .await
+        .map_err(|e| v.fail(e))?;
+    Ok(HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .insert_header((
+            "Content-Disposition",
+            format!("attachment; filename=\"{file}\""),
+        ))
+        .body(text))
+}
+
+/// Publish: the missions are created and everyone is e-mailed.
+pub async fn publish(
+    v: Visitor,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+    form: Fields,
+) -> Result<HttpResponse, PageError> {
+    staff(&v)?;
+    v.check_csrf(field(&form, "csrf_token"))?;
+    let (lang, id) = (v.lang, id.into_inner());
+    let campaign_id = id.clone();
+    let published = state
+        .write(move |tx, state| publication::publish(tx, &state.outbox, &campaign_id))
+        .await;
+    match published {
+        Ok(_) => Ok(v.see_other(&format!(
+            "/app/staff/campaigns/{id}/missions?done=published"
+        ))),
+        Err(e) => {
+            refused_over(
+                &v,
+                &state,
+                e,
+                "staff_allocation.html",
+                Value::UNDEFINED,
+                move |conn| allocation_page(conn, lang, &id),
+            )
+            .await
+        }
+    }
+}
