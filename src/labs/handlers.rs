@@ -8,11 +8,12 @@ use chrono::{NaiveDate, NaiveDateTime};
 use crate::app::AppState;
 use crate::auth::{Bearer, CurrentUser, Role, Staff};
 use crate::dates;
-use crate::db::{new_id, now, DbConnection};
+use crate::db::DbConnection;
 use crate::error::{ApiError, FieldError, Problem};
 use crate::labs::bookings::{self as booking_flow, NewBooking};
 use crate::labs::domain::{self, ListBound, NewEquipment, NewLab};
-use crate::labs::models::{self, Authorization, BookingFilter, Closure, Project};
+use crate::labs::models::{self, BookingFilter, Project};
+use crate::labs::setup;
 use crate::labs::views::*;
 use crate::paging::{Page, PageParams, PageRequest};
 use crate::text::not_blank;
@@ -39,10 +40,9 @@ pub async fn create_lab(
         &entries,
     )
     .map_err(ApiError::validation)?;
-    let (lab, hours) = models::new_lab_rows(new);
     let view = state
         .write(move |tx, _| {
-            models::insert_lab(tx, &lab, &hours)?;
+            let (lab, hours) = setup::create_lab(tx, new)?;
             Ok(LabView::new(lab, &hours))
         })
         .await?;
@@ -116,12 +116,12 @@ pub async fn create_equipment(
         body.weekly_hours_per_project,
     )
     .map_err(ApiError::validation)?;
-    let row = models::new_equipment_row(lab_id.into_inner(), new);
+    let lab_id = lab_id.into_inner();
     let view = state
         .db(move |conn| {
-            models::find_lab(conn, &row.lab_id)?.ok_or_else(ApiError::not_found)?;
-            models::insert_equipment(conn, &row)?;
-            Ok(EquipmentView::from(row))
+            Ok(EquipmentView::from(setup::add_equipment(
+                conn, &lab_id, new,
+            )?))
         })
         .await?;
     Ok(HttpResponse::Created().json(view))
@@ -175,31 +175,12 @@ pub async fn create_authorization(
     body: web::Json<AuthorizationBody>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
-    let user_id = body.user_id.trim().to_owned();
-    let expires_on = match not_blank(body.expires_on.as_deref()) {
-        None => None,
-        Some(text) => Some(domain::parse_date(text).ok_or_else(|| {
-            ApiError::validation(vec![FieldError::new("expires_on", dates::DATE_EXPECTED)])
-        })?),
-    };
-    let row = Authorization {
-        id: new_id(),
-        equipment_id: equipment_id.into_inner(),
-        user_id,
-        expires_on,
-        granted_by: staff.id,
-        created_at: now(),
-    };
+    let equipment_id = equipment_id.into_inner();
     let view = state
         .db(move |conn| {
-            models::find_equipment(conn, &row.equipment_id)?.ok_or_else(ApiError::not_found)?;
-            if !models::user_exists(conn, &row.user_id)? {
-                return Err(ApiError::validation(vec![FieldError::new(
-                    "user_id",
-                    "no such user",
-                )]));
-            }
-            models::insert_authorization(conn, &row)?;
+            let user_id = body.user_id.trim();
+            let expires_on = body.expires_on.as_deref();
+            let row = setup::authorize(conn, &staff, &equipment_id, user_id, expires_on)?;
             Ok(AuthorizationView::from(row))
         })
         .await?;
@@ -256,25 +237,7 @@ pub async fn create_closure(
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
     let (starts_at, ends_at) = parse_span(&body.starts_at, &body.ends_at)?;
-    let reason = body.reason.trim().to_owned();
-    if reason.is_empty() {
-        return Err(ApiError::validation(vec![FieldError::new(
-            "reason",
-            "is required",
-        )]));
-    }
-    if ends_at <= starts_at {
-        return Err(domain::Refusal::InvalidInterval.into());
-    }
-    let closure = Closure {
-        id: new_id(),
-        lab_id: lab_id.into_inner(),
-        starts_at,
-        ends_at,
-        reason,
-        created_by: staff.id.clone(),
-        created_at: now(),
-    };
+    let closure = setup::new_closure(&staff, &lab_id, starts_at, ends_at, &body.reason)?;
     let outbox = state.outbox.clone();
     let view = state
         .db(move |conn| booking_flow::close_lab(conn, &outbox, closure, &staff))

@@ -9,6 +9,7 @@ pub mod domain;
 pub mod handlers;
 pub mod ics;
 pub mod models;
+pub mod setup;
 pub mod views;
 
 use utoipa_actix_web::service_config::ServiceConfig;

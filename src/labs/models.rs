@@ -298,6 +298,19 @@ pub fn list_authorizations(
         .load(conn)
 }
 
+/// Who is trained on this equipment, with their names and e-mails, by name.
+pub fn authorized_people(
+    conn: &mut DbConnection,
+    equipment_id: &str,
+) -> QueryResult<Vec<(Authorization, String, String)>> {
+    equipment_authorizations::table
+        .inner_join(users::table.on(users::id.eq(equipment_authorizations::user_id)))
+        .filter(equipment_authorizations::equipment_id.eq(equipment_id))
+        .order((users::name.asc(), equipment_authorizations::id.asc()))
+        .select((Authorization::as_select(), users::name, users::email))
+        .load(conn)
+}
+
 /// Whether `user_id` holds an authorization on this equipment valid on `today` (an expiry
 /// date is the last valid day).
 pub fn is_trained(
@@ -358,6 +371,43 @@ pub fn closures_overlapping(
 }
 
 /// Confirmed bookings of the lab's equipment that overlap `span`, with their equipment.
+/// A booking as the lab's planning shows it: its equipment and who booked it.
+pub struct Planned {
+    pub booking: Booking,
+    pub equipment_name: String,
+    pub booker_name: String,
+}
+
+/// The lab's bookings overlapping `span` (cancelled ones too if asked), by start, in one query.
+pub fn lab_bookings(
+    conn: &mut DbConnection,
+    lab_id: &str,
+    span: Interval,
+    with_cancelled: bool,
+) -> QueryResult<Vec<Planned>> {
+    let mut query = bookings::table
+        .inner_join(equipment::table)
+        .inner_join(users::table.on(users::id.eq(bookings::user_id)))
+        .filter(equipment::lab_id.eq(lab_id))
+        .filter(bookings::starts_at.lt(span.end))
+        .filter(bookings::ends_at.gt(span.start))
+        .order((bookings::starts_at.asc(), bookings::id.asc()))
+        .select((Booking::as_select(), equipment::name, users::name))
+        .into_boxed();
+    if !with_cancelled {
+        query = query.filter(bookings::status.eq(CONFIRMED));
+    }
+    let rows: Vec<(Booking, String, String)> = query.load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(booking, equipment_name, booker_name)| Planned {
+            booking,
+            equipment_name,
+            booker_name,
+        })
+        .collect())
+}
+
 pub fn confirmed_in_lab(
     conn: &mut DbConnection,
     lab_id: &str,

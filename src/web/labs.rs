@@ -119,13 +119,13 @@ pub struct WeekQuery {
 #[derive(Deserialize, Default, Clone)]
 #[serde(default)]
 pub struct BookingForm {
-    csrf_token: String,
-    application_id: String,
-    mission_id: String,
-    date: String,
-    start_time: String,
-    end_time: String,
-    purpose: String,
+    pub csrf_token: String,
+    pub application_id: String,
+    pub mission_id: String,
+    pub date: String,
+    pub start_time: String,
+    pub end_time: String,
+    pub purpose: String,
 }
 
 pub async fn equipment(
@@ -271,7 +271,7 @@ pub async fn book(
 }
 
 /// The form's fields as the API's booking: instants from the lab's local date and times.
-fn booking_request(
+pub fn booking_request(
     conn: &mut DbConnection,
     equipment_id: &str,
     form: &BookingForm,

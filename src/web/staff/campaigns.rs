@@ -100,6 +100,39 @@ pub async fn campaigns(v: Visitor, state: web::Data<AppState>) -> Result<HttpRes
     .await
 }
 
+/// The form's campaign, every field's refusal at once.
+fn new_campaign(fields: &[(String, String)]) -> Result<NewCampaign, ApiError> {
+    let mut errors = Vec::new();
+    let mut count = |name: &str| {
+        number(fields, name).unwrap_or_else(|e| {
+            errors.push(e);
+            None
+        })
+    };
+    let counts = [
+        count("weeks"),
+        count("team_size"),
+        count("max_problems"),
+        count("max_choices"),
+    ];
+    let new = NewCampaign::parse(
+        field(fields, "name"),
+        Some(field(fields, "starts_on")),
+        counts[0],
+        counts[1],
+        counts[2],
+        counts[3],
+    );
+    match new {
+        Ok(new) if errors.is_empty() => Ok(new),
+        Ok(_) => Err(ApiError::validation(errors)),
+        Err(mut more) => {
+            more.append(&mut errors);
+            Err(ApiError::validation(more))
+        }
+    }
+}
+
 pub async fn create(
     v: Visitor,
     state: web::Data<AppState>,
@@ -109,37 +142,7 @@ pub async fn create(
     let fields = form.into_inner();
     v.check_csrf(field(&fields, "csrf_token"))?;
     let lang = v.lang;
-    let parsed = (|| {
-        let mut errors = Vec::new();
-        let mut count = |name: &str| {
-            number(&fields, name).unwrap_or_else(|e| {
-                errors.push(e);
-                None
-            })
-        };
-        let counts = [
-            count("weeks"),
-            count("team_size"),
-            count("max_problems"),
-            count("max_choices"),
-        ];
-        let new = NewCampaign::parse(
-            field(&fields, "name"),
-            Some(field(&fields, "starts_on")),
-            counts[0],
-            counts[1],
-            counts[2],
-            counts[3],
-        );
-        match new {
-            Ok(new) if errors.is_empty() => Ok(new),
-            Ok(_) => Err(ApiError::validation(errors)),
-            Err(mut more) => {
-                more.append(&mut errors);
-                Err(ApiError::validation(more))
-            }
-        }
-    })();
+    let parsed = new_campaign(&fields);
     let created = match parsed {
         Ok(new) => state.db(move |conn| campaigns::create(conn, &new)).await,
         Err(e) => Err(e),

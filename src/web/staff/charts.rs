@@ -81,6 +81,128 @@ pub fn rank_profile(profile: &[usize], unplaced: usize, max: u64) -> Chart {
     bars(&values, max, "")
 }
 
+/// A lab's week as a picture: equipment as rows, the seven days side by side, each day from
+/// the earliest opening to the latest closing; open time light, bookings and closures as blocks.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Planning {
+    pub width: u32,
+    pub height: u32,
+    pub days: Vec<Head>,
+    pub rows: Vec<Head>,
+    pub ticks: Vec<Head>,
+    pub blocks: Vec<Block>,
+}
+
+/// A day's or a row's heading, or an hour tick, at `(x, y)`.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Head {
+    pub x: u32,
+    pub y: u32,
+    pub label: String,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Block {
+    pub x: u32,
+    pub y: u32,
+    pub width: u32,
+    pub height: u32,
+    pub tone: &'static str,
+    pub title: String,
+}
+
+/// Something to draw in the week: on one row (`None`: across every row, as a closure), on
+/// day `day` (0 = Monday), from `from` to `to` minutes past the lab's local midnight.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Span {
+    pub row: Option<usize>,
+    pub day: usize,
+    pub from: u16,
+    pub to: u16,
+    pub tone: &'static str,
+    pub title: String,
+}
+
+const LABEL_W: u32 = 110;
+const DAY_W: u32 = 130;
+const ROW_H: u32 = 22;
+const HEAD_H: u32 = 28;
+
+/// The week's geometry; spans are clipped to `first..last` (minutes) of their day.
+pub fn planning(
+    rows: &[String],
+    days: &[String],
+    first: u16,
+    last: u16,
+    spans: &[Span],
+) -> Planning {
+    let last = last.max(first + 60);
+    let length = u32::from(last - first);
+    let count = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+    let x_of = |day: usize, minute: u16| {
+        let m = u32::from(minute.clamp(first, last) - first);
+        LABEL_W + count(day) * DAY_W + m * DAY_W / length
+    };
+    let height = HEAD_H + count(rows.len().max(1)) * ROW_H;
+    let blocks = spans
+        .iter()
+        .filter(|s| s.day < days.len() && s.to > first && s.from < last && s.to > s.from)
+        .map(|s| {
+            let (x, end) = (x_of(s.day, s.from), x_of(s.day, s.to));
+            let (y, h) = match s.row {
+                Some(r) => (HEAD_H + count(r) * ROW_H + 2, ROW_H - 4),
+                None => (HEAD_H, height - HEAD_H),
+            };
+            Block {
+                x,
+                y,
+                width: (end - x).max(1),
+                height: h,
+                tone: s.tone,
+                title: s.title.clone(),
+            }
+        })
+        .collect();
+    // An hour mark every two or three hours, so labels never collide.
+    let step = if length > 12 * 60 { 180 } else { 120 };
+    let mut ticks = Vec::new();
+    for day in 0..days.len() {
+        let mut minute = first.div_ceil(60) * 60;
+        while minute < last {
+            ticks.push(Head {
+                x: x_of(day, minute),
+                y: HEAD_H - 3,
+                label: format!("{}h", minute / 60),
+            });
+            minute += step;
+        }
+    }
+    Planning {
+        width: LABEL_W + count(days.len()) * DAY_W,
+        height,
+        days: days
+            .iter()
+            .enumerate()
+            .map(|(i, d)| Head {
+                x: LABEL_W + count(i) * DAY_W + DAY_W / 2,
+                y: 11,
+                label: d.clone(),
+            })
+            .collect(),
+        rows: rows
+            .iter()
+            .enumerate()
+            .map(|(i, r)| Head {
+                x: 4,
+                y: HEAD_H + count(i) * ROW_H + ROW_H / 2 + 4,
+                label: r.clone(),
+            })
+            .collect(),
+        ticks,
+        blocks,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -120,5 +242,47 @@ mod tests {
         assert_eq!(labels, ["1", "2", "3", "–"]);
         assert_eq!(chart.bars[3].tone, "warn");
         assert_eq!(chart.bars[3].value, "2");
+    }
+
+    #[test]
+    fn a_booking_sits_on_its_row_and_day_and_a_closure_spans_every_row() {
+        let days: Vec<String> = (1..=7).map(|d| d.to_string()).collect();
+        let rows = vec!["Presse".to_owned(), "Four".to_owned()];
+        let spans = [
+            Span {
+                row: Some(1),
+                day: 2,
+                from: 10 * 60,
+                to: 12 * 60,
+                tone: "busy",
+                title: "Ana".into(),
+            },
+            Span {
+                row: None,
+                day: 4,
+                from: 0,
+                to: 24 * 60,
+                tone: "closure",
+                title: "Travaux".into(),
+            },
+            Span {
+                row: Some(0),
+                day: 9,
+                from: 600,
+                to: 700,
+                tone: "busy",
+                title: "out of the week".into(),
+            },
+        ];
+        let p = planning(&rows, &days, 8 * 60, 18 * 60, &spans);
+        assert_eq!(p.blocks.len(), 2);
+        let booking = &p.blocks[0];
+        assert_eq!(booking.x, LABEL_W + 2 * DAY_W + 2 * 60 * DAY_W / 600);
+        assert_eq!(booking.width, 2 * 60 * DAY_W / 600);
+        assert_eq!(booking.y, HEAD_H + ROW_H + 2);
+        let closure = &p.blocks[1];
+        assert_eq!((closure.x, closure.width), (LABEL_W + 4 * DAY_W, DAY_W));
+        assert_eq!(closure.height, 2 * ROW_H);
+        assert_eq!(p.width, LABEL_W + 7 * DAY_W);
     }
 }

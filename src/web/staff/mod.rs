@@ -9,6 +9,7 @@ pub mod campaigns;
 pub mod charts;
 pub mod emails;
 pub mod incubator;
+pub mod labs;
 pub mod texts;
 
 use actix_web::web;
@@ -96,6 +97,31 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route(
             "/app/staff/applications/{id}/tutor",
             web::post().to(incubator::assign_tutor),
+        )
+        .route("/app/staff/labs", web::get().to(labs::labs))
+        .route("/app/staff/labs", web::post().to(labs::create_lab))
+        .route("/app/staff/labs/{id}", web::get().to(labs::planning))
+        .route("/app/staff/labs/{id}/bookings", web::post().to(labs::book))
+        .route(
+            "/app/staff/bookings/{id}/cancel",
+            web::post().to(labs::cancel),
+        )
+        .route(
+            "/app/staff/labs/{id}/closures/preview",
+            web::post().to(labs::closure_preview),
+        )
+        .route("/app/staff/labs/{id}/closures", web::post().to(labs::close))
+        .route(
+            "/app/staff/labs/{id}/equipment",
+            web::get().to(labs::equipment),
+        )
+        .route(
+            "/app/staff/labs/{id}/equipment",
+            web::post().to(labs::add_equipment),
+        )
+        .route(
+            "/app/staff/equipment/{id}/authorizations",
+            web::post().to(labs::authorize),
         )
         .route("/app/staff/tutors", web::get().to(incubator::tutors_list))
         .route(
