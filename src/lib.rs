@@ -24,4 +24,5 @@ pub mod startup;
 pub mod telemetry;
 pub mod text;
 pub mod tutors;
+pub mod upload;
 pub mod web;

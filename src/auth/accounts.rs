@@ -2,6 +2,8 @@
 //! carry a one-time link to choose a password (never the password itself). And the one path
 //! that creates an account, which other domains reuse (a tutor is an account plus a profile).
 
+use crate::auth::views::{ImportLineError, ImportReport};
+use crate::db;
 use std::net::IpAddr;
 use std::sync::Arc;
 
@@ -316,4 +318,45 @@ pub async fn change_password(
     state
         .write(move |tx, _| Ok(models::replace_password(tx, &user_id, &hash)?))
         .await
+}
+
+/// Create the accounts of an import (staff). One transaction for the file, one savepoint per line: a line that fails leaves nothing,
+/// neither the account nor its welcome e-mail.
+pub fn import(
+    conn: &mut DbConnection,
+    outbox: &Outbox,
+    public_url: &str,
+    parsed: crate::auth::import::ParsedImport,
+    staff: &CurrentUser,
+) -> Result<ImportReport, ApiError> {
+    let mut report = ImportReport {
+        errors: parsed.errors,
+        ..ImportReport::default()
+    };
+    db::write_transaction(conn, |conn| {
+        for (line, account) in &parsed.accounts {
+            if models::email_exists(conn, account.email.as_str())? {
+                report.skipped += 1;
+                continue;
+            }
+            let welcome_by = Welcome {
+                outbox,
+                public_url,
+                sender: &staff.name,
+            };
+            let created = conn.savepoint::<_, ApiError, _>(|conn| {
+                insert_account(conn, account, None, Some(&staff.id), Some(welcome_by))
+            });
+            match created {
+                Ok(_) => report.created += 1,
+                Err(e) => report.errors.push(ImportLineError {
+                    line: *line,
+                    message: format!("not created: {e}"),
+                }),
+            }
+        }
+        Ok(())
+    })?;
+    report.errors.sort_by_key(|e| e.line);
+    Ok(report)
 }

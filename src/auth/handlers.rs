@@ -1,9 +1,7 @@
 //! Account endpoints: register, login, logout, me, and staff's user management.
 
-use actix_web::http::header::CONTENT_TYPE;
 use actix_web::{get, post};
 use actix_web::{web, HttpRequest, HttpResponse};
-use futures_util::TryStreamExt;
 
 use crate::app::AppState;
 use crate::auth::domain::{NewAccount, Role};
@@ -13,11 +11,10 @@ use crate::auth::views::{
     CreateUserBody, CsvUpload, ImportReport, LoginBody, LoginView, MeView, RegisterBody,
     UserFilter, UserView,
 };
-use crate::auth::views::{ForgotPasswordBody, ImportLineError, SetPasswordBody};
+use crate::auth::views::{ForgotPasswordBody, SetPasswordBody};
 use crate::auth::{accounts, import, models};
 use crate::db::{self, DbConnection};
 use crate::error::{ApiError, Problem};
-use crate::mail::Outbox;
 use crate::paging::{Page, PageParams, PageRequest};
 
 /// Create a founder or company account.
@@ -162,13 +159,13 @@ pub async fn import_users(
     req: HttpRequest,
     body: web::Bytes,
 ) -> Result<web::Json<ImportReport>, ApiError> {
-    let file = uploaded_file(&req, body).await?;
+    let file = crate::upload::csv_file(&req, body).await?;
     let text = import::decode(&file).map_err(ApiError::bad_request)?;
     let parsed = import::parse_accounts_csv(text).map_err(ApiError::bad_request)?;
     let outbox = state.outbox.clone();
     let public_url = state.settings.server.public_url.clone();
     let report = state
-        .db(move |conn| import_accounts(conn, &outbox, &public_url, parsed, &staff))
+        .db(move |conn| accounts::import(conn, &outbox, &public_url, parsed, &staff))
         .await?;
     tracing::info!(
         created = report.created,
@@ -177,95 +174,6 @@ pub async fn import_users(
         "users imported"
     );
     Ok(web::Json(report))
-}
-
-/// The CSV file of an import: the body itself (`text/csv`, `text/plain`), or the one file of a
-/// `multipart/form-data` form (other form fields are ignored). The body was read whole within
-/// `server.max_body_bytes`, so the form is parsed from memory.
-async fn uploaded_file(req: &HttpRequest, body: web::Bytes) -> Result<web::Bytes, ApiError> {
-    let content_type = req
-        .headers()
-        .get(CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .to_ascii_lowercase();
-    if content_type.starts_with("text/csv") || content_type.starts_with("text/plain") {
-        return Ok(body);
-    }
-    if !content_type.starts_with("multipart/form-data") {
-        return Err(ApiError::bad_request(
-            "Send the file as `text/csv`, or as one file of a `multipart/form-data` upload.",
-        ));
-    }
-    let malformed = |e: actix_multipart::MultipartError| {
-        ApiError::bad_request(format!("The multipart/form-data upload is malformed: {e}."))
-    };
-    let stream = futures_util::stream::once(async move { Ok(body) });
-    let mut form = actix_multipart::Multipart::new(req.headers(), stream);
-    let mut files = Vec::new();
-    while let Some(mut field) = form.try_next().await.map_err(malformed)? {
-        let is_file = field
-            .content_disposition()
-            .is_some_and(|d| d.get_filename().is_some());
-        let mut content = web::BytesMut::new();
-        while let Some(chunk) = field.try_next().await.map_err(malformed)? {
-            content.extend_from_slice(&chunk);
-        }
-        if is_file {
-            files.push(content.freeze());
-        }
-    }
-    match <[_; 1]>::try_from(files) {
-        Ok([file]) => Ok(file),
-        Err(files) if files.is_empty() => Err(ApiError::bad_request(
-            "The upload has no file: attach the CSV file to the form.",
-        )),
-        Err(files) => Err(ApiError::bad_request(format!(
-            "The upload has {} files: send one CSV file at a time.",
-            files.len()
-        ))),
-    }
-}
-
-/// One transaction for the file, one savepoint per line: a line that fails leaves nothing,
-/// neither the account nor its welcome e-mail.
-fn import_accounts(
-    conn: &mut DbConnection,
-    outbox: &Outbox,
-    public_url: &str,
-    parsed: crate::auth::import::ParsedImport,
-    staff: &CurrentUser,
-) -> Result<ImportReport, ApiError> {
-    let mut report = ImportReport {
-        errors: parsed.errors,
-        ..ImportReport::default()
-    };
-    db::write_transaction(conn, |conn| {
-        for (line, account) in &parsed.accounts {
-            if models::email_exists(conn, account.email.as_str())? {
-                report.skipped += 1;
-                continue;
-            }
-            let welcome_by = accounts::Welcome {
-                outbox,
-                public_url,
-                sender: &staff.name,
-            };
-            let created = conn.savepoint::<_, ApiError, _>(|conn| {
-                accounts::insert_account(conn, account, None, Some(&staff.id), Some(welcome_by))
-            });
-            match created {
-                Ok(_) => report.created += 1,
-                Err(e) => report.errors.push(ImportLineError {
-                    line: *line,
-                    message: format!("not created: {e}"),
-                }),
-            }
-        }
-        Ok(())
-    })?;
-    report.errors.sort_by_key(|e| e.line);
-    Ok(report)
 }
 
 /// Choose a password with the one-time token from a welcome or reset e-mail. Signs out every

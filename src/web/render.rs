@@ -79,6 +79,27 @@ pub const TEMPLATES: &[(&str, &str)] = &[
         "staff_tutors.html",
         include_str!("templates/staff_tutors.html"),
     ),
+    ("staff_labs.html", include_str!("templates/staff_labs.html")),
+    (
+        "staff_planning.html",
+        include_str!("templates/staff_planning.html"),
+    ),
+    (
+        "staff_closure.html",
+        include_str!("templates/staff_closure.html"),
+    ),
+    (
+        "staff_equipment.html",
+        include_str!("templates/staff_equipment.html"),
+    ),
+    (
+        "staff_people.html",
+        include_str!("templates/staff_people.html"),
+    ),
+    (
+        "staff_import.html",
+        include_str!("templates/staff_import.html"),
+    ),
 ];
 
 fn environment() -> &'static Environment<'static> {
@@ -180,7 +201,12 @@ mod tests {
                     with_cancelled => true,
                     today => "2027-03-01",
                     cancelled => vec![context! { equipment => "Presse", when => "lundi" }],
-                    people => 1,
+                    people => vec![context! { name => "Ana", email => "a@b.fr", role_label => "étudiant", waiting => true }],
+                    shown => 1,
+                    roles => vec![context! { value => "student", label => "étudiant" }],
+                    created_roles => vec![context! { value => "student", label => "étudiant" }],
+                    created => 3, skipped => 1,
+                    errors => vec![context! { line => 4, message => "bad" }],
                     kept => context! { reason => "Travaux" },
                     closure => context! { from => "lundi", to => "mardi", reason => "Travaux" },
                     console => context! { can_decide => true, can_close => true, can_tutor => true, replacing => true, today => "2027-03-01", suggestions => vec![context! { id => "u1", name => "Jean", domains => "numérique", projects => 2, max_projects => 4, domain_match => true, current => false }] },

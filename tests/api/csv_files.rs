@@ -31,7 +31,7 @@ async fn user_names(app: &TestApp, role: &str) -> Vec<String> {
 }
 
 /// A `multipart/form-data` body as browsers send it: `parts` are (field, file name, content).
-fn form(boundary: &str, parts: &[(&str, Option<&str>, &[u8])]) -> Vec<u8> {
+pub fn form(boundary: &str, parts: &[(&str, Option<&str>, &[u8])]) -> Vec<u8> {
     let mut body = Vec::new();
     for (field, file_name, content) in parts {
         body.extend_from_slice(format!("--{boundary}\r\n").as_bytes());

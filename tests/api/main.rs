@@ -4,6 +4,7 @@ mod abuse;
 mod accounts;
 mod browser;
 mod cli;
+mod console;
 mod csv_files;
 mod delivery;
 mod errors;

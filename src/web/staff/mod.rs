@@ -10,6 +10,7 @@ pub mod charts;
 pub mod emails;
 pub mod incubator;
 pub mod labs;
+pub mod people;
 pub mod texts;
 
 use actix_web::web;
@@ -122,6 +123,12 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route(
             "/app/staff/equipment/{id}/authorizations",
             web::post().to(labs::authorize),
+        )
+        .route("/app/staff/people", web::get().to(people::people))
+        .route("/app/staff/people", web::post().to(people::create))
+        .route(
+            "/app/staff/people/import",
+            web::post().to(people::import_file),
         )
         .route("/app/staff/tutors", web::get().to(incubator::tutors_list))
         .route(
