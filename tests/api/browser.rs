@@ -41,9 +41,18 @@ async fn check_page(b: &Browser) {
     let width = b
         .script("return document.documentElement.scrollWidth;", json!([]))
         .await;
+    let wide = b
+        .script(
+            "return [...document.querySelectorAll('main *')]
+               .filter(e => !e.closest('.scroll') && e.getBoundingClientRect().right > 360)
+               .slice(0, 5).map(e => e.tagName + '.' + e.className + '#' + e.id);",
+            json!([]),
+        )
+        .await;
     assert!(
         width.as_i64().unwrap_or(0) <= 360,
-        "the page fits 360 px: {width}"
+        "the page fits 360 px: {width} at {}, wider: {wide}",
+        b.current_url().await
     );
 }
 
@@ -708,11 +717,257 @@ async fn the_staff_home_counts_what_needs_them_now() {
     assert!(html.contains("1 candidature(s) à décider"), "{html}");
     assert!(
         // minijinja escapes `/` in attributes: `&#x2f;`.
-        html.contains(&format!(
-            "&#x2f;app&#x2f;campaigns&#x2f;{cid}&#x2f;problems"
-        )) && html.contains("problèmes à examiner (1)")
+        html.contains(&format!("&#x2f;app&#x2f;staff&#x2f;campaigns&#x2f;{cid}"))
+            && html.contains("problèmes à examiner (1)")
             && html.contains("problèmes acceptés 0 / 40"),
         "{html}"
     );
     assert!(!html.contains("banner"), "no e-mail failed: {html}");
+}
+
+/// A campaign of one-student teams whose problems (three companies) wait for review.
+async fn campaign_to_review(app: &TestApp) -> (String, Vec<String>) {
+    let res = app
+        .post(
+            "/api/v1/campaigns",
+            Some(&app.staff_token),
+            &json!({"name": "Printemps 2029", "starts_on": "2029-03-05", "team_size": 1, "max_problems": 2}),
+        )
+        .await;
+    let cid = expect_status(res, StatusCode::CREATED).await["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let mut problems = Vec::new();
+    for i in 0..3 {
+        let (_, company) = app
+            .user_with_role("company", &format!("contact{i}@atelier{i}.fr"))
+            .await;
+        let res = app
+            .post(
+                "/api/v1/companies",
+                Some(&company),
+                &json!({"name": format!("Atelier {i}"), "city": "Alès", "local": true}),
+            )
+            .await;
+        expect_status(res, StatusCode::CREATED).await;
+        let res = app
+            .post(
+                &format!("/api/v1/campaigns/{cid}/problems"),
+                Some(&company),
+                &json!({"title": format!("Problème {i}"), "description": "Décrit", "domain": "materials"}),
+            )
+            .await;
+        problems.push(
+            expect_status(res, StatusCode::CREATED).await["id"]
+                .as_str()
+                .expect("id")
+                .to_owned(),
+        );
+    }
+    (cid, problems)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn staff_run_a_campaign_from_review_to_tutors_in_the_browser() {
+    let Some(b) = browser().await else { return };
+    let app = spawn_app().await;
+    let (cid, problems) = campaign_to_review(&app).await;
+    sign_in(&b, &app, crate::helpers::STAFF_EMAIL, PASSWORD).await;
+    b.click("nav a[href='/app/staff/campaigns']").await;
+    b.click(&format!("main a[href='/app/staff/campaigns/{cid}']"))
+        .await;
+    check_page(&b).await;
+    for p in &problems[..2] {
+        b.click(&format!("#p-{p} button[value=accept]")).await;
+        assert!(b.text("[role=status]").await.contains("décision"));
+    }
+    assert!(b.source().await.contains("2 / 2"), "the cap reached");
+    b.fill(&format!("#reason-{}", problems[2]), "Hors du périmètre")
+        .await;
+    b.click(&format!("#p-{} button[value=reject]", problems[2]))
+        .await;
+    b.click("form[action$='/open-signup'] button").await;
+    assert!(b.text("[role=status]").await.contains("ouvertes"));
+
+    let mut teams = Vec::new();
+    for i in 0..3 {
+        let email = format!("etu{i}@etu.fr");
+        let (_, student) = app.user_with_role("student", &email).await;
+        let res = app
+            .post(
+                &format!("/api/v1/campaigns/{cid}/teams"),
+                Some(&student),
+                &json!({"name": format!("Équipe {i}"), "member_emails": [email]}),
+            )
+            .await;
+        let team = expect_status(res, StatusCode::CREATED).await["id"]
+            .as_str()
+            .expect("id")
+            .to_owned();
+        let prefs = if i == 2 {
+            vec![&problems[0]]
+        } else {
+            vec![&problems[0], &problems[1]]
+        };
+        let res = app
+            .put(
+                &format!("/api/v1/teams/{team}/preferences"),
+                Some(&student),
+                &json!({"problem_ids": prefs}),
+            )
+            .await;
+        expect_status(res, StatusCode::OK).await;
+        teams.push(team);
+    }
+
+    // A bad pin (a problem the team did not rank) is refused with its reason, then a good one
+    // is made and deleted.
+    b.click(&format!(
+        "nav.tabs a[href='/app/staff/campaigns/{cid}/teams']"
+    ))
+    .await;
+    check_page(&b).await;
+    b.set_value("#team_id", &teams[2]).await;
+    b.set_value("#problem_id", &problems[1]).await;
+    b.click("form[action$='/constraints'] button[type=submit]")
+        .await;
+    assert!(b.text("[role=alert]").await.contains("contraintes"));
+    b.set_value("#team_id", &teams[0]).await;
+    b.set_value("#problem_id", &problems[0]).await;
+    b.click("form[action$='/constraints'] button[type=submit]")
+        .await;
+    assert_eq!(
+        b.count("#constraints ~ ul form, section ul.list form")
+            .await,
+        1
+    );
+    b.click("section ul.list form button").await;
+    assert!(b.text("[role=status]").await.contains("supprimée"));
+
+    // Two objectives compared, their charts side by side, one chosen, then published.
+    b.click(&format!(
+        "nav.tabs a[href='/app/staff/campaigns/{cid}/allocation']"
+    ))
+    .await;
+    check_page(&b).await;
+    assert_eq!(b.count(".compare svg.chart").await, 4);
+    b.click("#o-rank_maximal form button").await;
+    assert!(b.source().await.contains("Rang maximal"));
+    b.click("#o-fair form button").await;
+    assert!(b.text("#current + p").await.contains("Équitable"));
+    assert!(b.source().await.contains("Équipes non placées (1)"));
+    b.desk_screenshot("staff-allocation", "#compare").await;
+    b.click("form[action$='/publish'] button").await;
+    assert!(b.current_url().await.contains("/missions?done=published"));
+
+    let res = app
+        .post(
+            "/api/v1/tutors",
+            Some(&app.staff_token),
+            &json!({"email": "marc.roux@mines.fr", "name": "Marc Roux", "domains": ["materials"],
+                    "max_projects": 2, "max_missions": 4}),
+        )
+        .await;
+    expect_status(res, StatusCode::CREATED).await;
+    b.goto(&app.url(&format!("/app/staff/campaigns/{cid}/missions")))
+        .await;
+    b.click("form[action$='/assign-tutors'] button").await;
+    check_page(&b).await;
+    assert_eq!(b.count("li.card strong").await, 4, "{}", b.source().await);
+    assert!(
+        !b.source().await.contains("banner warn"),
+        "every mission has its tutor"
+    );
+    assert!(b.source().await.contains("Marc Roux"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn staff_decide_an_application_close_a_lab_and_import_people_in_the_browser() {
+    let Some(b) = browser().await else { return };
+    let app = spawn_app().await;
+    let (_, founder) = app.user_with_role("founder", "lea.martin@startup.fr").await;
+    let res = app
+        .post(
+            "/api/v1/applications",
+            Some(&founder),
+            &json!({"title": "Béton de chanvre", "summary": "Isoler", "domain": "materials",
+                    "manufactured_product": true}),
+        )
+        .await;
+    expect_status(res, StatusCode::CREATED).await;
+    let res = app
+        .post(
+            "/api/v1/tutors",
+            Some(&app.staff_token),
+            &json!({"email": "anne.vidal@mines.fr", "name": "Anne Vidal", "domains": ["materials"],
+                    "max_projects": 4, "max_missions": 2}),
+        )
+        .await;
+    expect_status(res, StatusCode::CREATED).await;
+    let equipment = press(&app).await;
+    sign_in(&b, &app, crate::helpers::STAFF_EMAIL, PASSWORD).await;
+
+    // Decide the application and give it the suggested tutor.
+    b.goto(&app.url("/app/staff/applications")).await;
+    check_page(&b).await;
+    b.fill("#q", "chanvre").await;
+    b.click("form.filters button").await;
+    b.click("main li.card a").await;
+    b.set_value("#starts_on", "2029-01-08").await;
+    b.click("form[action$='/decision'] button[type=submit]")
+        .await;
+    assert!(b.text("[role=status]").await.contains("décision"));
+    assert!(b.source().await.contains("0 / 4"), "the suggestion's load");
+    b.click("form[action$='/tutor'] button[type=submit]").await;
+    check_page(&b).await;
+    assert!(b.source().await.contains("anne.vidal@mines.fr"));
+
+    // Book on the lab's planning, then close the lab over it: told first, then e-mailed.
+    b.goto(&app.url("/app/staff/labs")).await;
+    b.click("main li.card a").await;
+    check_page(&b).await;
+    let day = next_monday().to_string();
+    b.set_value("#equipment_id", &equipment).await;
+    b.set_value("#date", &day).await;
+    b.set_value("#start_time", "10:00").await;
+    b.set_value("#end_time", "11:30").await;
+    b.fill("#purpose", "Étalonnage").await;
+    b.click("form[action$='/bookings'] button").await;
+    assert_eq!(b.count("svg.planning rect.busy").await, 1);
+    b.desk_screenshot("staff-planning", "svg.planning").await;
+    b.set_value("#start_date", &day).await;
+    b.set_value("#end_date", &day).await;
+    b.fill("#c_reason", "Coupure électrique").await;
+    b.click("form[action$='/closures/preview'] button").await;
+    check_page(&b).await;
+    let told = b.text("[role=alert]").await;
+    assert!(told.contains("annule 1 réservation"), "{told}");
+    b.click("form[action$='/closures'] button").await;
+    assert_eq!(b.count("svg.planning rect.busy").await, 0);
+    assert_eq!(b.count("svg.planning rect.closure").await, 1);
+    b.goto(&app.url("/app/staff/emails")).await;
+    assert!(
+        b.source().await.contains("Coupure")
+            || b.source().await.contains("Laboratoire Génie civil")
+    );
+
+    // Import a CSV with one bad line: the report names it.
+    let dir = tempfile::tempdir().expect("dir");
+    let file = dir.path().join("promo.csv");
+    std::fs::write(
+        &file,
+        "email;name;role\nana@etu.fr;Ana Lopez;student\npas-une-adresse;Bob;student\n",
+    )
+    .expect("csv");
+    b.goto(&app.url("/app/staff/people")).await;
+    check_page(&b).await;
+    b.upload("#file", &file.display().to_string()).await;
+    b.click("form[action='/app/staff/people/import'] button")
+        .await;
+    assert!(b
+        .text("[role=status]")
+        .await
+        .contains("1 compte(s) créé(s)"));
+    assert!(b.text("[role=alert]").await.contains("Ligne 3"));
 }

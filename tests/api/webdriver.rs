@@ -226,6 +226,15 @@ impl Browser {
             .unwrap_or_else(|e| panic!("type into `{css}`: {e}"));
     }
 
+    /// Chooses a file for a file input, as the file picker would.
+    pub async fn upload(&self, css: &str, path: &str) {
+        self.find(css)
+            .await
+            .send_keys(path)
+            .await
+            .unwrap_or_else(|e| panic!("choose `{path}` in `{css}`: {e}"));
+    }
+
     /// Sets a field's value directly (date and time pickers read typed keys by locale).
     pub async fn set_value(&self, css: &str, value: &str) {
         self.script(
@@ -283,6 +292,24 @@ impl Browser {
     pub async fn cookie(&self, name: &str) -> Option<String> {
         let cookie = self.client().get_named_cookie(name).await.ok()?;
         Some(cookie.value().to_owned())
+    }
+
+    /// Saves a PNG of `css` as seen at a desk (1280 px wide), then goes back to the phone size.
+    pub async fn desk_screenshot(&self, name: &str, css: &str) {
+        self.client()
+            .set_window_size(1280, 900)
+            .await
+            .expect("a desk-sized window");
+        self.script(
+            "document.querySelector(arguments[0]).scrollIntoView({block: 'center'});",
+            json!([css]),
+        )
+        .await;
+        self.screenshot(name).await;
+        self.client()
+            .set_window_size(360, 800)
+            .await
+            .expect("a phone-sized window");
     }
 
     /// Saves a PNG of the page under `target/screenshots/<name>-<backend>.png`.

@@ -67,6 +67,11 @@ impl Names {
     }
 }
 
+/// The tallest bar of a rank profile with its unplaced teams.
+fn tallest(profile: &[usize], unplaced: usize) -> u64 {
+    profile.iter().copied().chain([unplaced]).max().unwrap_or(0) as u64
+}
+
 fn objective_label(lang: Lang, o: Objective) -> Value {
     context! {
         value => o.as_str(),
@@ -79,6 +84,7 @@ fn objective_label(lang: Lang, o: Objective) -> Value {
 fn candidate(
     lang: Lang,
     teams: usize,
+    scale: u64,
     o: Objective,
     solved: Result<Allocation, ApiError>,
 ) -> Value {
@@ -89,7 +95,7 @@ fn candidate(
             teams,
             worst_rank => a.worst_rank,
             total_rank => a.total_rank,
-            chart => Value::from_serialize(charts::rank_profile(&a.rank_profile, a.unassigned.len(), teams as u64)),
+            chart => Value::from_serialize(charts::rank_profile(&a.rank_profile, a.unassigned.len(), scale)),
         },
         Err(e) => context! {
             objective => objective_label(lang, o),
@@ -103,6 +109,7 @@ fn stored_value(
     names: &Names,
     stored: &StoredAllocation,
     teams: usize,
+    scale: u64,
     stale: bool,
 ) -> Value {
     let assignments: Vec<Value> = stored
@@ -132,7 +139,7 @@ fn stored_value(
         assigned => stored.assigned,
         teams,
         worst_rank => stored.worst_rank,
-        chart => Value::from_serialize(charts::rank_profile(&stored.rank_profile, stored.unassigned_team_ids.len(), teams as u64)),
+        chart => Value::from_serialize(charts::rank_profile(&stored.rank_profile, stored.unassigned_team_ids.len(), scale)),
         assignments,
         unplaced,
         stale,
@@ -152,21 +159,31 @@ fn allocation_page(conn: &mut DbConnection, lang: Lang, id: &str) -> Result<Valu
         campaign.status(),
         CampaignStatus::SignupOpen | CampaignStatus::Allocated
     );
-    let (candidates, digest) = if runnable {
-        let comparison = publication::compare(conn, &campaign.id, &Objective::ALL)?;
-        let cards: Vec<Value> = comparison
-            .results
-            .into_iter()
-            .map(|(o, solved)| candidate(lang, teams, o, solved))
-            .collect();
-        (cards, Some(comparison.digest))
+    let comparison = if runnable {
+        Some(publication::compare(conn, &campaign.id, &Objective::ALL)?)
     } else {
-        (Vec::new(), None)
+        None
     };
-    let stored = models::latest_allocation(conn, &campaign.id)?.map(|s| {
+    let stored = models::latest_allocation(conn, &campaign.id)?;
+    // One scale for every chart of the page, the tallest bar's, so they compare at a glance.
+    let mut scale = stored
+        .as_ref()
+        .map_or(0, |s| tallest(&s.rank_profile, s.unassigned_team_ids.len()));
+    for (_, solved) in comparison.iter().flat_map(|c| &c.results) {
+        if let Ok(a) = solved {
+            scale = scale.max(tallest(&a.rank_profile, a.unassigned.len()));
+        }
+    }
+    let digest = comparison.as_ref().map(|c| c.digest.clone());
+    let candidates: Vec<Value> = comparison
+        .into_iter()
+        .flat_map(|c| c.results)
+        .map(|(o, solved)| candidate(lang, teams, scale, o, solved))
+        .collect();
+    let stored = stored.map(|s| {
         let stale = campaign.status() == CampaignStatus::Allocated
             && matches!((&digest, &s.input_digest), (Some(now), Some(then)) if now != then);
-        stored_value(lang, &names, &s, teams, stale)
+        stored_value(lang, &names, &s, teams, scale, stale)
     });
     Ok(context! {
         candidates,

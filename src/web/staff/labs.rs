@@ -451,10 +451,16 @@ fn closure_of(
     fields: &[(String, String)],
 ) -> Result<models::Closure, ApiError> {
     let (_, _, tz) = lab_with_hours(conn, lab_id)?;
+    // A time left empty is the whole day: from midnight, to the next midnight.
     let at = |date: &str, time: &str, end: bool, name: &str| {
+        let clock = match field(fields, time).trim() {
+            "" if end => "24:00",
+            "" => "00:00",
+            given => given,
+        };
         NaiveDate::parse_from_str(field(fields, date).trim(), "%Y-%m-%d")
             .ok()
-            .and_then(|d| week::instant(tz, d, field(fields, time).trim(), end))
+            .and_then(|d| week::instant(tz, d, clock, end))
             .ok_or_else(|| FieldError::new(name, "must be a date and a time HH:MM"))
     };
     let starts = at("start_date", "start_time", false, "start_date");

@@ -161,6 +161,7 @@ pub const TEXTS: &[(&str, &str, &str)] = &[
     ("console.closed_to", "jusqu’au", "until"),
     ("console.closure_reason", "Motif (envoyé aux personnes dont la réservation est annulée)", "Reason (sent to the people whose booking is cancelled)"),
     ("console.preview_closure", "Voir ce que la fermeture annule", "See what the closure cancels"),
+    ("console.whole_day", "Heures laissées vides : toute la journée.", "Times left empty: the whole day."),
     ("console.confirm_closure", "Confirmer la fermeture", "Confirm the closure"),
     ("console.closure_cancels", "Cette fermeture annule", "This closure cancels"),
     ("console.closure_cancels_2", "réservation(s) ; un e-mail part vers", "booking(s); an e-mail goes to"),
