@@ -148,6 +148,16 @@ pub fn all_of(fields: &[(String, String)], name: &str) -> Vec<String> {
         .collect()
 }
 
+/// A refused form's input to show again: every field but the CSRF token and passwords.
+pub fn kept(fields: &[(String, String)]) -> Value {
+    let kept: BTreeMap<&str, &str> = fields
+        .iter()
+        .filter(|(k, _)| k != "csrf_token" && !k.contains("password"))
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    Value::from_serialize(&kept)
+}
+
 /// An optional whole number typed in a form: blank is `None`, anything else not a number is
 /// refused beside its field.
 pub fn number(fields: &[(String, String)], name: &str) -> Result<Option<i64>, FieldError> {

@@ -19,7 +19,7 @@ use crate::missions::{campaigns, publication, review, tutoring};
 use crate::paging::PageRequest;
 use crate::text::not_blank;
 use crate::tutors::models as tutors;
-use crate::web::forms::{blank, field, number, refused_over, show, Fields};
+use crate::web::forms::{blank, field, kept, number, refused_over, show, Fields};
 use crate::web::i18n::Lang;
 use crate::web::missions::{campaign_value, mission_value, problem_value};
 use crate::web::session::{PageError, Visitor};
@@ -153,18 +153,7 @@ pub async fn create(
             c.id
         ))),
         Err(e) => {
-            let kept: HashMap<&str, &str> = [
-                "name",
-                "starts_on",
-                "weeks",
-                "team_size",
-                "max_problems",
-                "max_choices",
-            ]
-            .into_iter()
-            .map(|name| (name, field(&fields, name)))
-            .collect();
-            let kept = Value::from_serialize(&kept);
+            let kept = kept(&fields);
             refused_over(&v, &state, e, "staff_campaigns.html", kept, move |conn| {
                 campaigns_page(conn, lang)
             })

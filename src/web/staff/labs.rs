@@ -25,7 +25,7 @@ use crate::labs::models::{self, Lab};
 use crate::labs::setup;
 use crate::missions::domain::CampaignStatus;
 use crate::text::normalise_email;
-use crate::web::forms::{field, number, refused_over, show, Fields};
+use crate::web::forms::{field, kept, number, refused_over, show, Fields};
 use crate::web::i18n::Lang;
 use crate::web::labs::{booking_request, BookingForm};
 use crate::web::session::{PageError, Visitor};
@@ -125,17 +125,12 @@ pub async fn create_lab(
             lab.id
         ))),
         Err(e) => {
-            let kept: std::collections::BTreeMap<String, String> = fields
-                .iter()
-                .filter(|(k, _)| k != "csrf_token")
-                .cloned()
-                .collect();
             refused_over(
                 &v,
                 &state,
                 e,
                 "staff_labs.html",
-                Value::from_serialize(&kept),
+                kept(&fields),
                 move |conn| labs_page(conn, lang),
             )
             .await
@@ -340,11 +335,6 @@ async fn refused_planning(
     fields: &[(String, String)],
 ) -> Result<HttpResponse, PageError> {
     let lang = v.lang;
-    let kept: std::collections::BTreeMap<String, String> = fields
-        .iter()
-        .filter(|(k, _)| k != "csrf_token")
-        .cloned()
-        .collect();
     let monday = NaiveDate::parse_from_str(field(fields, "date"), "%Y-%m-%d")
         .or_else(|_| NaiveDate::parse_from_str(field(fields, "start_date"), "%Y-%m-%d"))
         .ok()
@@ -354,7 +344,7 @@ async fn refused_planning(
         state,
         error,
         "staff_planning.html",
-        Value::from_serialize(&kept),
+        kept(&fields),
         move |conn| planning_page(conn, lang, &user, &id, monday, false),
     )
     .await
@@ -491,10 +481,6 @@ pub async fn closure_preview(
             let (lab, _, tz) = lab_with_hours(conn, &lab_id)?;
             let hit = setup::closure_impact(conn, &lab_id, Interval::new(closure.starts_at, closure.ends_at))?;
             let people: HashSet<&str> = hit.iter().map(|(b, _)| b.user_id.as_str()).collect();
-            let kept: std::collections::BTreeMap<&str, &str> = ["start_date", "start_time", "end_date", "end_time", "reason"]
-                .into_iter()
-                .map(|k| (k, field(&asked, k)))
-                .collect();
             Ok(context! {
                 lab => context! { id => &lab.id, name => &lab.name },
                 closure => context! {
@@ -504,7 +490,7 @@ pub async fn closure_preview(
                     equipment => &e.name, when => lang.datetime(b.starts_at, tz),
                 }).collect::<Vec<_>>(),
                 people => people.len(),
-                kept => Value::from_serialize(&kept),
+                kept => kept(&asked),
             })
         })
         .await;
@@ -692,17 +678,12 @@ pub async fn add_equipment(
             e.id
         ))),
         Err(e) => {
-            let kept: std::collections::BTreeMap<String, String> = fields
-                .iter()
-                .filter(|(k, _)| k != "csrf_token")
-                .cloned()
-                .collect();
             refused_over(
                 &v,
                 &state,
                 e,
                 "staff_equipment.html",
-                Value::from_serialize(&kept),
+                kept(&fields),
                 move |conn| equipment_page(conn, lang, &id),
             )
             .await
