@@ -344,7 +344,7 @@ async fn refused_planning(
         state,
         error,
         "staff_planning.html",
-        kept(&fields),
+        kept(fields),
         move |conn| planning_page(conn, lang, &user, &id, monday, false),
     )
     .await
