@@ -132,6 +132,8 @@ pub const TEXTS: &[(&str, &str, &str)] = &[
     ("nav.other_lang", "English", "Français"),
     ("nav.other_lang_code", "en", "fr"),
     ("nav.skip", "Aller au contenu", "Skip to content"),
+    // French puts a space before a colon, English none.
+    ("punct.colon", " :", ":"),
     ("form.required", "obligatoire", "required"),
     ("form.refused", "Le formulaire n’a pas été accepté :", "The form was not accepted:"),
     // landing

@@ -128,6 +128,27 @@ mod tests {
     use crate::web::i18n::{catalogue, Lang};
     use minijinja::context;
 
+    /// Every catalogue key a template names exists: a missing one would render as nothing.
+    #[test]
+    fn every_text_a_template_names_is_in_the_catalogue() {
+        let known = catalogue(Lang::Fr);
+        for (name, source) in TEMPLATES {
+            for quote in ['"', '\''] {
+                let opening = format!("t[{quote}");
+                for piece in source.split(opening.as_str()).skip(1) {
+                    let key = piece.split(quote).next().unwrap_or_default();
+                    if key.ends_with('.') {
+                        continue; // a key built from a value (`'role.' ~ user.role`)
+                    }
+                    assert!(
+                        known.contains_key(key),
+                        "{name} names `{key}`, not in the catalogue"
+                    );
+                }
+            }
+        }
+    }
+
     /// Every page renders in both languages with sample data: a typo in a template, a missing
     /// block or filter, fails here rather than in front of a user.
     #[test]
