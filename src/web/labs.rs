@@ -18,17 +18,12 @@ use crate::incubator::models::{self as applications, Scope};
 use crate::labs::bookings::{self as booking_flow, NewBooking};
 use crate::labs::domain::{format_wall_clock, local_date, Interval};
 use crate::labs::models::{self, Booking, BookingFilter, Project};
-use crate::paging::PageRequest;
 use crate::text::not_blank;
 use crate::web::forms::refused;
 use crate::web::i18n::Lang;
 use crate::web::session::{PageError, Visitor};
 use crate::web::week;
-
-const ALL: PageRequest = PageRequest {
-    limit: 200,
-    after: None,
-};
+use crate::web::ALL;
 
 pub async fn labs(v: Visitor, state: web::Data<AppState>) -> Result<HttpResponse, PageError> {
     let user = v.signed_in()?.clone();

@@ -15,18 +15,13 @@ use crate::missions::domain::{CampaignStatus, NewCompany, NewProblem, ProblemEdi
 use crate::missions::models::{self, Campaign, ProblemFilter};
 use crate::missions::views::{CampaignView, CompanyView, MissionView, ProblemView, TeamView};
 use crate::missions::{review, teams, tutoring};
-use crate::paging::PageRequest;
 use crate::text::{normalise_email, not_blank};
 use crate::web::forms::{
     all_of, blank, domain_choices, field, refused, refused_over, show, Fields,
 };
 use crate::web::i18n::Lang;
 use crate::web::session::{PageError, Visitor};
-
-const ALL: PageRequest = PageRequest {
-    limit: 500,
-    after: None,
-};
+use crate::web::ALL;
 
 /// A campaign as pages show it: the API's view, its state in words, its dates in the reader's.
 pub fn campaign_value(lang: Lang, campaign: Campaign) -> Value {

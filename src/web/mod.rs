@@ -19,6 +19,14 @@ pub mod staff;
 pub mod week;
 
 use actix_web::http::header;
+
+use crate::paging::PageRequest;
+
+/// How many rows a page lists at most (a campaign's 80 problems or teams, a week's bookings).
+pub const ALL: PageRequest = PageRequest {
+    limit: 500,
+    after: None,
+};
 use actix_web::{web, HttpResponse};
 
 /// The stylesheet, compiled in. Its URL carries a version, so it may be cached for a day.

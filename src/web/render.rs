@@ -215,7 +215,7 @@ mod tests {
                         context! { objective => context! { value => "rank_sum", label => "Somme", hint => "h" }, refused => "Impossible" },
                     ],
                     stored => context! { objective => context! { value => "fair", label => "Équitable" }, assigned => 78, teams => 80, worst_rank => 4, stale => false, chart => Value::from_serialize(crate::web::staff::charts::rank_profile(&[50, 20, 8], 2, 80)), assignments => vec![context! { team => "Les Gardons", title => "Chutes", company => "Découpes", city => "Alès", rank => 1, pinned => true }], unplaced => vec![context! { team => "Les Truites", reason => "Tous pris" }], mails => context! { students => 234, companies => 78, unplaced_students => 6, unplaced_teams => 2, total => 318 } },
-                    without_tutor => vec![1],
+                    without_tutor => 1,
                     lab => context! { id => "l1", name => "Lab", timezone => "Europe/Paris" },
                     weekdays => vec![context! { n => 1, label => "lundi" }],
                     planning => Value::from_serialize(crate::web::staff::charts::planning(&["Presse".to_owned()], &["lun.".to_owned()], 480, 1080, &[crate::web::staff::charts::Span { row: Some(0), day: 0, from: 600, to: 660, tone: "busy", title: "Ana".into() }])),

@@ -17,9 +17,10 @@ use crate::missions::{export, publication};
 use crate::web::forms::{field, refused_over, show, Fields};
 use crate::web::i18n::Lang;
 use crate::web::session::{PageError, Visitor};
-use crate::web::staff::campaigns::{head, ALL};
+use crate::web::staff::campaigns::head;
 use crate::web::staff::charts;
-use crate::web::staff::staff;
+use crate::web::staff::{posted, staff};
+use crate::web::ALL;
 
 /// What the page says of a team's placement: the problem, its company and city.
 struct Names {
@@ -216,9 +217,7 @@ pub async fn allocate(
     id: web::Path<String>,
     form: Fields,
 ) -> Result<HttpResponse, PageError> {
-    staff(&v)?;
-    let fields = form.into_inner();
-    v.check_csrf(field(&fields, "csrf_token"))?;
+    let (_, fields) = posted(&v, form)?;
     let (lang, id) = (v.lang, id.into_inner());
     let allocated = match field(&fields, "objective").trim().parse::<Objective>() {
         Ok(objective) => {
@@ -279,8 +278,7 @@ pub async fn publish(
     id: web::Path<String>,
     form: Fields,
 ) -> Result<HttpResponse, PageError> {
-    staff(&v)?;
-    v.check_csrf(field(&form, "csrf_token"))?;
+    posted(&v, form)?;
     let (lang, id) = (v.lang, id.into_inner());
     let campaign_id = id.clone();
     let published = state

@@ -16,19 +16,14 @@ use crate::missions::domain::{
 };
 use crate::missions::models::{self, Campaign, ProblemFilter, ProblemScope};
 use crate::missions::{campaigns, publication, review, tutoring};
-use crate::paging::PageRequest;
 use crate::text::not_blank;
 use crate::tutors::models as tutors;
 use crate::web::forms::{blank, field, kept, number, refused_over, show, Fields};
 use crate::web::i18n::Lang;
 use crate::web::missions::{campaign_value, mission_value, problem_value};
 use crate::web::session::{PageError, Visitor};
-use crate::web::staff::staff;
-
-pub const ALL: PageRequest = PageRequest {
-    limit: 1000,
-    after: None,
-};
+use crate::web::staff::{posted, staff};
+use crate::web::ALL;
 
 const STAGES: [CampaignStatus; 4] = [
     CampaignStatus::ProblemsOpen,
@@ -138,9 +133,7 @@ pub async fn create(
     state: web::Data<AppState>,
     form: Fields,
 ) -> Result<HttpResponse, PageError> {
-    staff(&v)?;
-    let fields = form.into_inner();
-    v.check_csrf(field(&fields, "csrf_token"))?;
+    let (_, fields) = posted(&v, form)?;
     let lang = v.lang;
     let parsed = new_campaign(&fields);
     let created = match parsed {
@@ -217,8 +210,7 @@ pub async fn open_signup(
     id: web::Path<String>,
     form: Fields,
 ) -> Result<HttpResponse, PageError> {
-    staff(&v)?;
-    v.check_csrf(field(&form, "csrf_token"))?;
+    posted(&v, form)?;
     let (lang, id) = (v.lang, id.into_inner());
     let campaign_id = id.clone();
     match state
@@ -247,9 +239,7 @@ pub async fn review(
     id: web::Path<String>,
     form: Fields,
 ) -> Result<HttpResponse, PageError> {
-    staff(&v)?;
-    let fields = form.into_inner();
-    v.check_csrf(field(&fields, "csrf_token"))?;
+    let (_, fields) = posted(&v, form)?;
     let (lang, id) = (v.lang, id.into_inner());
     let reason = not_blank(Some(field(&fields, "reason"))).map(str::to_owned);
     let decided = match Decision::parse(field(&fields, "decision")) {
@@ -387,9 +377,7 @@ pub async fn add_constraint(
     id: web::Path<String>,
     form: Fields,
 ) -> Result<HttpResponse, PageError> {
-    staff(&v)?;
-    let fields = form.into_inner();
-    v.check_csrf(field(&fields, "csrf_token"))?;
+    let (_, fields) = posted(&v, form)?;
     let (lang, id) = (v.lang, id.into_inner());
     let (team, problem) = (
         field(&fields, "team_id").trim().to_owned(),
@@ -421,8 +409,7 @@ pub async fn delete_constraint(
     path: web::Path<(String, String)>,
     form: Fields,
 ) -> Result<HttpResponse, PageError> {
-    staff(&v)?;
-    v.check_csrf(field(&form, "csrf_token"))?;
+    posted(&v, form)?;
     let lang = v.lang;
     let (id, constraint) = path.into_inner();
     let campaign_id = id.clone();
@@ -456,7 +443,12 @@ fn missions_page(
     staff: &crate::auth::CurrentUser,
 ) -> Result<Value, ApiError> {
     let campaign = models::find_campaign(conn, id)?;
-    let missions: Vec<Value> = tutoring::visible_missions(conn, staff, &campaign.id, &ALL)?
+    let details = tutoring::visible_missions(conn, staff, &campaign.id, &ALL)?;
+    let without_tutor = details
+        .iter()
+        .filter(|d| d.mission.tutor_id.is_none())
+        .count();
+    let missions: Vec<Value> = details
         .into_iter()
         .map(|m| mission_value(lang, m))
         .collect();
@@ -474,14 +466,6 @@ fn missions_page(
         })
         .collect();
     let published = campaign.status() == CampaignStatus::Published;
-    let without_tutor: Vec<Value> = missions
-        .iter()
-        .filter(|m| {
-            m.get_attr("tutor")
-                .is_ok_and(|t| t.is_none() || t.is_undefined())
-        })
-        .cloned()
-        .collect();
     Ok(context! { missions, without_tutor, tutors, published, ..head(lang, campaign) })
 }
 
@@ -506,8 +490,7 @@ pub async fn assign_tutors(
     id: web::Path<String>,
     form: Fields,
 ) -> Result<HttpResponse, PageError> {
-    let user = staff(&v)?;
-    v.check_csrf(field(&form, "csrf_token"))?;
+    let (user, _) = posted(&v, form)?;
     let (lang, id) = (v.lang, id.into_inner());
     let campaign_id = id.clone();
     let assigned = state
@@ -538,9 +521,7 @@ pub async fn set_tutor(
     id: web::Path<String>,
     form: Fields,
 ) -> Result<HttpResponse, PageError> {
-    let user = staff(&v)?;
-    let fields = form.into_inner();
-    v.check_csrf(field(&fields, "csrf_token"))?;
+    let (user, fields) = posted(&v, form)?;
     let (lang, id) = (v.lang, id.into_inner());
     let tutor_id = field(&fields, "tutor_id").trim().to_owned();
     let mission_id = id.clone();

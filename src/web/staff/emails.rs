@@ -11,10 +11,10 @@ use crate::mail::domain::Status;
 use crate::mail::models::{self, Notification};
 use crate::paging::PageRequest;
 use crate::text::{normalise_email, not_blank};
-use crate::web::forms::show;
+use crate::web::forms::{show, Fields};
 use crate::web::i18n::Lang;
 use crate::web::session::{PageError, Visitor};
-use crate::web::staff::staff;
+use crate::web::staff::{posted, staff};
 
 const SHOWN: i64 = 100;
 
@@ -78,20 +78,13 @@ pub async fn email(
     .await
 }
 
-#[derive(Deserialize, Default)]
-#[serde(default)]
-pub struct RetryForm {
-    csrf_token: String,
-}
-
 pub async fn retry(
     v: Visitor,
     state: web::Data<AppState>,
     id: web::Path<String>,
-    form: web::Form<RetryForm>,
+    form: Fields,
 ) -> Result<HttpResponse, PageError> {
-    staff(&v)?;
-    v.check_csrf(&form.csrf_token)?;
+    posted(&v, form)?;
     let id = id.into_inner();
     let outbox = state.outbox.clone();
     state

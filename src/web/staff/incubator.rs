@@ -20,7 +20,7 @@ use crate::web::forms::{all_of, field, number, refused_over, show, Fields};
 use crate::web::i18n::Lang;
 use crate::web::incubator::application_page;
 use crate::web::session::{PageError, Visitor};
-use crate::web::staff::staff;
+use crate::web::staff::{posted, staff};
 
 const SHOWN: i64 = 200;
 
@@ -131,9 +131,7 @@ pub async fn decide(
     id: web::Path<String>,
     form: Fields,
 ) -> Result<HttpResponse, PageError> {
-    let user = staff(&v)?;
-    let fields = form.into_inner();
-    v.check_csrf(field(&fields, "csrf_token"))?;
+    let (user, fields) = posted(&v, form)?;
     let id = id.into_inner();
     let (decision, reason, starts_on) = (
         field(&fields, "decision"),
@@ -166,9 +164,7 @@ pub async fn close(
     id: web::Path<String>,
     form: Fields,
 ) -> Result<HttpResponse, PageError> {
-    let user = staff(&v)?;
-    let fields = form.into_inner();
-    v.check_csrf(field(&fields, "csrf_token"))?;
+    let (user, fields) = posted(&v, form)?;
     let id = id.into_inner();
     let closed = match Closing::parse(field(&fields, "outcome"), Some(field(&fields, "reason"))) {
         Ok(closing) => {
@@ -193,9 +189,7 @@ pub async fn assign_tutor(
     id: web::Path<String>,
     form: Fields,
 ) -> Result<HttpResponse, PageError> {
-    let user = staff(&v)?;
-    let fields = form.into_inner();
-    v.check_csrf(field(&fields, "csrf_token"))?;
+    let (user, fields) = posted(&v, form)?;
     let id = id.into_inner();
     let assigned = match parse_tutor_id(field(&fields, "tutor_id")) {
         Ok(tutor) => {
@@ -263,9 +257,7 @@ pub async fn update_tutor(
     id: web::Path<String>,
     form: Fields,
 ) -> Result<HttpResponse, PageError> {
-    staff(&v)?;
-    let fields = form.into_inner();
-    v.check_csrf(field(&fields, "csrf_token"))?;
+    let (_, fields) = posted(&v, form)?;
     let (lang, id) = (v.lang, id.into_inner());
     let domains = all_of(&fields, "domains");
     let limits = number(&fields, "max_projects")

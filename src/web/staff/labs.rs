@@ -29,10 +29,10 @@ use crate::web::forms::{field, kept, number, refused_over, show, Fields};
 use crate::web::i18n::Lang;
 use crate::web::labs::{booking_request, BookingForm};
 use crate::web::session::{PageError, Visitor};
-use crate::web::staff::campaigns::ALL;
 use crate::web::staff::charts::{self, Span};
-use crate::web::staff::staff;
+use crate::web::staff::{posted, staff};
 use crate::web::week;
+use crate::web::ALL;
 
 const WEEKDAYS: [(i64, &str); 7] = [
     (1, "weekday.1"),
@@ -93,9 +93,7 @@ pub async fn create_lab(
     state: web::Data<AppState>,
     form: Fields,
 ) -> Result<HttpResponse, PageError> {
-    staff(&v)?;
-    let fields = form.into_inner();
-    v.check_csrf(field(&fields, "csrf_token"))?;
+    let (_, fields) = posted(&v, form)?;
     let lang = v.lang;
     let hours: Vec<(i64, String, String)> = WEEKDAYS
         .iter()
@@ -358,9 +356,7 @@ pub async fn book(
     id: web::Path<String>,
     form: Fields,
 ) -> Result<HttpResponse, PageError> {
-    let user = staff(&v)?;
-    let fields = form.into_inner();
-    v.check_csrf(field(&fields, "csrf_token"))?;
+    let (user, fields) = posted(&v, form)?;
     let id = id.into_inner();
     let (kind, project) = field(&fields, "project")
         .split_once(':')
@@ -386,16 +382,12 @@ pub async fn book(
     let (who, outbox) = (user.clone(), state.outbox.clone());
     let booked = state
         .db(move |conn| {
+            // The form's date is the lab's local date: the week to show again.
             let request = booking_request(conn, &equipment_id, &booking)?;
-            let tz = models::bookable(conn, &equipment_id)?
-                .ok_or_else(ApiError::not_found)?
-                .lab
-                .tz();
-            let b = booking_flow::book(conn, &outbox, &who, request)?;
-            Ok(week::week_name(week::monday_of(local_date(
-                tz,
-                b.starts_at,
-            ))))
+            let day = NaiveDate::parse_from_str(booking.date.trim(), "%Y-%m-%d")
+                .map_err(|_| ApiError::validation(vec![FieldError::new("date", "is required")]))?;
+            booking_flow::book(conn, &outbox, &who, request)?;
+            Ok(week::week_name(week::monday_of(day)))
         })
         .await;
     match booked {
@@ -411,8 +403,7 @@ pub async fn cancel(
     id: web::Path<String>,
     form: Fields,
 ) -> Result<HttpResponse, PageError> {
-    let user = staff(&v)?;
-    v.check_csrf(field(&form, "csrf_token"))?;
+    let (user, _) = posted(&v, form)?;
     let id = id.into_inner();
     let outbox = state.outbox.clone();
     let back = state
@@ -435,12 +426,11 @@ pub async fn cancel(
 /// The closure a form asks for: `start_date` + `start_time`, `end_date` + `end_time` in the
 /// lab's zone, and `reason`.
 fn closure_of(
-    conn: &mut DbConnection,
     staff: &CurrentUser,
-    lab_id: &str,
+    lab: &Lab,
     fields: &[(String, String)],
 ) -> Result<models::Closure, ApiError> {
-    let (_, _, tz) = lab_with_hours(conn, lab_id)?;
+    let tz = lab.tz();
     // A time left empty is the whole day: from midnight, to the next midnight.
     let at = |date: &str, time: &str, end: bool, name: &str| {
         let clock = match field(fields, time).trim() {
@@ -456,7 +446,7 @@ fn closure_of(
     let starts = at("start_date", "start_time", false, "start_date");
     let ends = at("end_date", "end_time", true, "end_date");
     match (starts, ends) {
-        (Ok(s), Ok(e)) => setup::new_closure(staff, lab_id, s, e, field(fields, "reason")),
+        (Ok(s), Ok(e)) => setup::new_closure(staff, &lab.id, s, e, field(fields, "reason")),
         (s, e) => Err(ApiError::validation(
             [s.err(), e.err()].into_iter().flatten().collect(),
         )),
@@ -470,15 +460,13 @@ pub async fn closure_preview(
     id: web::Path<String>,
     form: Fields,
 ) -> Result<HttpResponse, PageError> {
-    let user = staff(&v)?;
-    let fields = form.into_inner();
-    v.check_csrf(field(&fields, "csrf_token"))?;
+    let (user, fields) = posted(&v, form)?;
     let (lang, id) = (v.lang, id.into_inner());
     let (who, lab_id, asked) = (user.clone(), id.clone(), fields.clone());
     let preview = state
         .db(move |conn| {
-            let closure = closure_of(conn, &who, &lab_id, &asked)?;
-            let (lab, _, tz) = lab_with_hours(conn, &lab_id)?;
+            let lab = models::find_lab(conn, &lab_id)?.ok_or_else(ApiError::not_found)?;
+            let (closure, tz) = (closure_of(&who, &lab, &asked)?, lab.tz());
             let hit = setup::closure_impact(conn, &lab_id, Interval::new(closure.starts_at, closure.ends_at))?;
             let people: HashSet<&str> = hit.iter().map(|(b, _)| b.user_id.as_str()).collect();
             Ok(context! {
@@ -507,9 +495,7 @@ pub async fn close(
     id: web::Path<String>,
     form: Fields,
 ) -> Result<HttpResponse, PageError> {
-    let user = staff(&v)?;
-    let fields = form.into_inner();
-    v.check_csrf(field(&fields, "csrf_token"))?;
+    let (user, fields) = posted(&v, form)?;
     let id = id.into_inner();
     let (who, lab_id, asked, outbox) = (
         user.clone(),
@@ -519,16 +505,16 @@ pub async fn close(
     );
     let closed = state
         .db(move |conn| {
-            let closure = closure_of(conn, &who, &lab_id, &asked)?;
-            let (_, _, tz) = lab_with_hours(conn, &lab_id)?;
-            let monday = week::monday_of(local_date(tz, closure.starts_at));
-            let view = booking_flow::close_lab(conn, &outbox, closure, &who)?;
-            Ok((monday, view.cancelled_booking_ids.len()))
+            let lab = models::find_lab(conn, &lab_id)?.ok_or_else(ApiError::not_found)?;
+            let closure = closure_of(&who, &lab, &asked)?;
+            let monday = week::monday_of(local_date(lab.tz(), closure.starts_at));
+            booking_flow::close_lab(conn, &outbox, closure, &who)?;
+            Ok(monday)
         })
         .await;
     match closed {
-        Ok((monday, n)) => Ok(v.see_other(&format!(
-            "/app/staff/labs/{id}?week={}&done=lab_closed&cancelled_count={n}",
+        Ok(monday) => Ok(v.see_other(&format!(
+            "/app/staff/labs/{id}?week={}&done=lab_closed",
             week::week_name(monday)
         ))),
         Err(e) => refused_planning(&v, &state, user, id, e, &fields).await,
@@ -641,9 +627,7 @@ pub async fn add_equipment(
     id: web::Path<String>,
     form: Fields,
 ) -> Result<HttpResponse, PageError> {
-    staff(&v)?;
-    let fields = form.into_inner();
-    v.check_csrf(field(&fields, "csrf_token"))?;
+    let (_, fields) = posted(&v, form)?;
     let (lang, id) = (v.lang, id.into_inner());
     let parsed = (|| {
         let min = number(&fields, "min_minutes")?;
@@ -698,9 +682,7 @@ pub async fn authorize(
     id: web::Path<String>,
     form: Fields,
 ) -> Result<HttpResponse, PageError> {
-    let user = staff(&v)?;
-    let fields = form.into_inner();
-    v.check_csrf(field(&fields, "csrf_token"))?;
+    let (user, fields) = posted(&v, form)?;
     let (lang, id) = (v.lang, id.into_inner());
     let email = normalise_email(field(&fields, "email"));
     let expires = field(&fields, "expires_on").to_owned();

@@ -16,6 +16,7 @@ pub mod texts;
 use actix_web::web;
 
 use crate::auth::{CurrentUser, Role};
+use crate::web::forms::{field, Fields};
 use crate::web::session::{PageError, Visitor};
 
 /// The signed-in staff member, or the 404 page.
@@ -26,6 +27,17 @@ pub fn staff(v: &Visitor) -> Result<CurrentUser, PageError> {
     } else {
         Err(PageError::not_found(v.lang))
     }
+}
+
+/// A staff member's posted form: the staff guard, then its CSRF token checked.
+pub fn posted(
+    v: &Visitor,
+    form: Fields,
+) -> Result<(CurrentUser, Vec<(String, String)>), PageError> {
+    let user = staff(v)?;
+    let fields = form.into_inner();
+    v.check_csrf(field(&fields, "csrf_token"))?;
+    Ok((user, fields))
 }
 
 /// The console's routes.

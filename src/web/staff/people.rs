@@ -11,16 +11,11 @@ use crate::auth::domain::{NewAccount, Role};
 use crate::auth::{accounts, import, models};
 use crate::db::DbConnection;
 use crate::error::ApiError;
-use crate::paging::PageRequest;
 use crate::web::forms::{field, refused_over, show, Fields};
 use crate::web::i18n::Lang;
 use crate::web::session::{PageError, Visitor};
-use crate::web::staff::staff;
-
-const SHOWN: PageRequest = PageRequest {
-    limit: 500,
-    after: None,
-};
+use crate::web::staff::{posted, staff};
+use crate::web::ALL;
 
 /// The roles staff create here; a tutor needs domains and limits (the tutors' API).
 const CREATED: [Role; 4] = [Role::Student, Role::Company, Role::Founder, Role::Staff];
@@ -32,7 +27,7 @@ pub struct PeopleQuery {
 }
 
 fn people_page(conn: &mut DbConnection, lang: Lang, role: Option<Role>) -> Result<Value, ApiError> {
-    let users = models::list_users(conn, role, &SHOWN)?;
+    let users = models::list_users(conn, role, &ALL)?;
     let role_label = |r: &str| lang.text(&format!("role.{r}"));
     Ok(context! {
         people => users.iter().map(|u| context! {
@@ -67,9 +62,7 @@ pub async fn create(
     state: web::Data<AppState>,
     form: Fields,
 ) -> Result<HttpResponse, PageError> {
-    let user = staff(&v)?;
-    let fields = form.into_inner();
-    v.check_csrf(field(&fields, "csrf_token"))?;
+    let (user, fields) = posted(&v, form)?;
     let lang = v.lang;
     let (email, name, role) = (
         field(&fields, "email"),
