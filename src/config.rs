@@ -16,6 +16,8 @@ pub struct Settings {
     pub log: LogSettings,
     pub mail: MailSettings,
     pub incubator: IncubatorSettings,
+    pub agreements: AgreementSettings,
+    pub jobs: JobSettings,
 }
 
 #[derive(Clone, Deserialize)]
@@ -135,6 +137,26 @@ pub struct MailSettings {
 pub struct IncubatorSettings {
     pub capacity: i64,
     pub months: u32,
+}
+
+/// Agreements (conventions): their clauses, their reminders and who signs for the school.
+#[derive(Debug, Clone, Deserialize)]
+pub struct AgreementSettings {
+    /// A file of clauses (minijinja text) for the French PDF; empty: the clauses shipped.
+    pub template: String,
+    /// The same for agreements in English.
+    pub template_en: String,
+    /// Days between reminders to signatories who have not signed yet.
+    pub reminder_days: u32,
+    /// The e-mail of the staff account that signs for the school; empty: the first staff account.
+    pub school_signatory: String,
+}
+
+/// Scheduled work (reminders, warnings, evaluation requests), stored in the database.
+#[derive(Debug, Clone, Deserialize)]
+pub struct JobSettings {
+    /// How often each instance looks for jobs that fell due.
+    pub poll_seconds: u64,
 }
 
 impl Settings {

@@ -1,5 +1,6 @@
 //! fieldlab: the back office of an engineering school's incubator, labs and field missions.
 
+pub mod agreements;
 pub mod allocation;
 pub mod app;
 pub mod auth;
@@ -12,6 +13,7 @@ pub mod demo;
 pub mod error;
 pub mod guard;
 pub mod incubator;
+pub mod jobs;
 pub mod labs;
 pub mod mail;
 pub mod missions;
@@ -20,6 +22,7 @@ pub mod openapi;
 pub mod paging;
 pub mod routes;
 pub mod service;
+pub mod spreadsheet;
 pub mod startup;
 pub mod telemetry;
 pub mod text;

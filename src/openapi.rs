@@ -39,6 +39,8 @@ impl Modify for BearerAuth {
         (name = "incubator", description = "Applications, decisions, capacity, project tutors"),
         (name = "labs", description = "Labs, equipment, closures, availability, bookings"),
         (name = "missions", description = "Field-mission campaigns: problems, teams, allocation, missions"),
+        (name = "agreements", description = "Agreements (conventions): PDF, sending, electronic signature, register"),
+        (name = "evaluations", description = "Marks out of 20 at the end of a field mission"),
         (name = "service", description = "Health, metrics, documentation")
     )
 )]

@@ -28,5 +28,6 @@ fn api(cfg: &mut ServiceConfig) {
         .configure(crate::tutors::routes)
         .configure(crate::incubator::routes)
         .configure(crate::labs::routes)
+        .configure(crate::agreements::routes)
         .configure(crate::missions::routes);
 }

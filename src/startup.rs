@@ -51,6 +51,7 @@ pub struct Application {
     port: u16,
     server: Server,
     worker: tokio::task::JoinHandle<()>,
+    jobs: tokio::task::JoinHandle<()>,
 }
 
 impl Application {
@@ -80,11 +81,20 @@ impl Application {
             &settings.mail,
         )
         .spawn();
-        let server = run(listener, pool, outbox, settings)?;
+        let poll = Duration::from_secs(settings.jobs.poll_seconds.max(1));
+        let state = web::Data::new(AppState {
+            metrics: Metrics::new(prometheus::Registry::new())?,
+            pool,
+            settings: Arc::new(settings.clone()),
+            outbox,
+        });
+        let jobs = crate::jobs::spawn(state.clone().into_inner(), job_handlers(), poll);
+        let server = run(listener, state, settings)?;
         Ok(Self {
             port,
             server,
             worker,
+            jobs,
         })
     }
 
@@ -102,6 +112,8 @@ impl Application {
         let result = self.server.await;
         // Messages claimed but not yet recorded are re-sent after their lease, never lost.
         self.worker.abort();
+        // A job is done in the transaction that takes it: one cut short is simply not done.
+        self.jobs.abort();
         result
     }
 }
@@ -112,13 +124,18 @@ pub fn vocabulary(settings: &Settings) -> Vocabulary {
         .with_domains(Domain::ALL.map(|d| (d.as_str(), d.label(true), d.label(false))))
 }
 
+/// Each domain's scheduled work, by job kind.
+pub fn job_handlers() -> crate::jobs::Handlers {
+    let handlers = crate::jobs::Handlers::default();
+    crate::missions::jobs(crate::agreements::jobs(handlers))
+}
+
 fn run(
     listener: TcpListener,
-    pool: Pool,
-    outbox: Arc<Outbox>,
+    state: web::Data<AppState>,
     settings: Settings,
 ) -> anyhow::Result<Server> {
-    let registry = prometheus::Registry::new();
+    let registry = state.metrics.registry.clone();
     let http_metrics = PrometheusMetricsBuilder::new("fieldlab")
         .registry(registry.clone())
         .mask_unmatched_patterns("UNKNOWN")
@@ -126,12 +143,6 @@ fn run(
         .exclude_regex("^/docs")
         .build()
         .map_err(|e| anyhow::anyhow!("metrics set-up failed: {e}"))?;
-    let state = web::Data::new(AppState {
-        pool,
-        metrics: Metrics::new(registry)?,
-        settings: Arc::new(settings.clone()),
-        outbox,
-    });
     let throttles = web::Data::new(Throttles::new(&settings.auth));
     password::limit_concurrency(
         settings.auth.hash_concurrency,

@@ -1,6 +1,57 @@
 // @generated automatically by Diesel CLI.
 
 diesel::table! {
+    agreement_documents (agreement_id, version) {
+        agreement_id -> Text,
+        version -> Int4,
+        sha256 -> Text,
+        pdf -> Binary,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    agreement_signatures (agreement_id, version, party) {
+        agreement_id -> Text,
+        version -> Int4,
+        party -> Text,
+        user_id -> Text,
+        signed_at -> Nullable<Timestamp>,
+        ip -> Nullable<Text>,
+        user_agent -> Nullable<Text>,
+        document_sha256 -> Nullable<Text>,
+        voided_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    agreements (id) {
+        id -> Text,
+        kind -> Text,
+        status -> Text,
+        version -> Int4,
+        locale -> Text,
+        campaign_id -> Nullable<Text>,
+        mission_id -> Nullable<Text>,
+        company_id -> Text,
+        student_id -> Nullable<Text>,
+        tutor_id -> Nullable<Text>,
+        subject -> Text,
+        description -> Text,
+        place -> Text,
+        supervisor -> Nullable<Text>,
+        starts_on -> Date,
+        ends_on -> Date,
+        sent_at -> Nullable<Timestamp>,
+        signed_at -> Nullable<Timestamp>,
+        cancelled_at -> Nullable<Timestamp>,
+        cancel_reason -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     allocations (campaign_id) {
         campaign_id -> Text,
         objective -> Text,
@@ -123,6 +174,19 @@ diesel::table! {
 }
 
 diesel::table! {
+    evaluations (mission_id, evaluator, student_id) {
+        mission_id -> Text,
+        evaluator -> Text,
+        student_id -> Text,
+        evaluator_id -> Text,
+        mark -> Float8,
+        comments -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     incubator_lock (id) {
         id -> Int4,
     }
@@ -229,6 +293,21 @@ diesel::table! {
 }
 
 diesel::table! {
+    scheduled_jobs (id) {
+        id -> Text,
+        kind -> Text,
+        subject_id -> Text,
+        due_at -> Timestamp,
+        status -> Text,
+        attempts -> Int4,
+        last_error -> Nullable<Text>,
+        done_by -> Nullable<Text>,
+        done_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     sessions (token_hash) {
         token_hash -> Text,
         user_id -> Text,
@@ -278,6 +357,12 @@ diesel::table! {
     }
 }
 
+diesel::joinable!(agreement_documents -> agreements (agreement_id));
+diesel::joinable!(agreement_signatures -> agreements (agreement_id));
+diesel::joinable!(agreement_signatures -> users (user_id));
+diesel::joinable!(agreements -> campaigns (campaign_id));
+diesel::joinable!(agreements -> companies (company_id));
+diesel::joinable!(agreements -> missions (mission_id));
 diesel::joinable!(allocations -> campaigns (campaign_id));
 diesel::joinable!(application_events -> applications (application_id));
 diesel::joinable!(bookings -> applications (application_id));
@@ -288,6 +373,8 @@ diesel::joinable!(campaign_constraints -> teams (team_id));
 diesel::joinable!(companies -> users (contact_id));
 diesel::joinable!(equipment -> labs (lab_id));
 diesel::joinable!(equipment_authorizations -> equipment (equipment_id));
+diesel::joinable!(evaluations -> missions (mission_id));
+diesel::joinable!(evaluations -> users (evaluator_id));
 diesel::joinable!(lab_closures -> labs (lab_id));
 diesel::joinable!(lab_closures -> users (created_by));
 diesel::joinable!(lab_opening_hours -> labs (lab_id));
@@ -309,6 +396,9 @@ diesel::joinable!(teams -> campaigns (campaign_id));
 diesel::joinable!(tutors -> users (user_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    agreement_documents,
+    agreement_signatures,
+    agreements,
     allocations,
     application_events,
     applications,
@@ -318,6 +408,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     companies,
     equipment,
     equipment_authorizations,
+    evaluations,
     incubator_lock,
     lab_closures,
     lab_opening_hours,
@@ -327,6 +418,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     password_tokens,
     preferences,
     problems,
+    scheduled_jobs,
     sessions,
     team_members,
     teams,

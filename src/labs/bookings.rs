@@ -347,6 +347,7 @@ fn ics_attachment(tz: chrono_tz::Tz, events: &[BookingEvent]) -> Attachment {
         filename: "booking.ics".into(),
         content_type: ics::CONTENT_TYPE.into(),
         content: ics::calendar(tz, events, Utc::now()),
+        base64: false,
     }
 }
 

@@ -127,7 +127,7 @@ impl Mailer {
                     let content_type =
                         ContentType::parse(&a.content_type).unwrap_or(ContentType::TEXT_PLAIN);
                     mixed.singlepart(
-                        MimeAttachment::new(a.filename).body(a.content.into_bytes(), content_type),
+                        MimeAttachment::new(a.filename.clone()).body(a.bytes(), content_type),
                     )
                 })
         };

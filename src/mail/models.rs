@@ -38,7 +38,35 @@ pub struct Notification {
 pub struct Attachment {
     pub filename: String,
     pub content_type: String,
+    /// The text itself, or the bytes in base64 when `base64` is set (a PDF).
     pub content: String,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub base64: bool,
+}
+
+impl Attachment {
+    /// A binary file (a PDF), kept in the row as base64.
+    pub fn binary(filename: impl Into<String>, content_type: &str, bytes: &[u8]) -> Self {
+        use base64::Engine;
+        Self {
+            filename: filename.into(),
+            content_type: content_type.to_owned(),
+            content: base64::engine::general_purpose::STANDARD.encode(bytes),
+            base64: true,
+        }
+    }
+
+    /// The file's bytes as sent.
+    pub fn bytes(self) -> Vec<u8> {
+        use base64::Engine;
+        if self.base64 {
+            base64::engine::general_purpose::STANDARD
+                .decode(self.content.as_bytes())
+                .unwrap_or_default()
+        } else {
+            self.content.into_bytes()
+        }
+    }
 }
 
 impl Notification {

@@ -483,6 +483,20 @@ mod tests {
         values["creator"] = json!("Léo Roux");
         values["link"] = json!("http://x/app/teams/t1/preferences");
         values["city"] = json!("Alès");
+        // Agreements and evaluations.
+        values["agreement"] = json!({
+            "title": "Convention de mission de terrain", "reference": "1A2B3C", "version": 2,
+            "subject": "Réduire les chutes", "company": "Découpes Cévenoles",
+            "student": "Léo Roux", "starts_on": "2027-03-01", "ends_on": "2027-04-04",
+        });
+        values["reminder"] = json!(false);
+        values["changed"] = json!(true);
+        values["count"] = json!(2);
+        values["agreements"] = json!([{"title": "Convention de stage", "reference": "1A2B3C",
+            "company": "Découpes Cévenoles", "party": "Léo Roux", "status": "draft",
+            "link": "http://x/app/agreements/a1"}]);
+        values["register_link"] = json!("http://x/app/staff/agreements");
+        values["members"] = json!(["Léo Roux", "Zoé Martin"]);
         values
     }
 

@@ -8,6 +8,7 @@ use crate::db::DbConnection;
 use crate::error::ApiError;
 use crate::missions::models;
 use crate::missions::views::AllocationView;
+use crate::spreadsheet::{self, file_name};
 
 /// The campaign's latest allocation as a CSV download: its file name and its text.
 pub fn allocation_csv(
@@ -80,65 +81,25 @@ pub fn lines(
     Ok(out)
 }
 
-/// A cell as a spreadsheet will read it as text: one starting with `=`, `+`, `-`, `@`, a tab
-/// or a carriage return would be run as a formula (CSV injection, OWASP), so it gets a leading
-/// `'`, which spreadsheets show as text and do not display.
-pub fn neutralise(cell: &str) -> std::borrow::Cow<'_, str> {
-    match cell.chars().next() {
-        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{cell}").into(),
-        _ => cell.into(),
-    }
-}
-
 /// The CSV text: BOM, a header, `;`-separated, quoted where needed, every cell neutralised.
 pub fn to_csv(lines: &[Line]) -> Result<String, ApiError> {
-    let mut writer = csv::WriterBuilder::new()
-        .delimiter(b';')
-        .terminator(csv::Terminator::CRLF)
-        .from_writer(Vec::new());
-    writer
-        .write_record(["team", "members", "problem", "company", "rank"])
-        .map_err(ApiError::internal)?;
-    for l in lines {
+    let rows = lines.iter().map(|l| {
         let rank = l.rank.map(|r| r.to_string()).unwrap_or_default();
-        let cells = [&l.team, &l.members, &l.problem, &l.company, &rank];
-        writer
-            .write_record(cells.map(|c| neutralise(c)).iter().map(|c| c.as_bytes()))
-            .map_err(ApiError::internal)?;
-    }
-    let bytes = writer.into_inner().map_err(ApiError::internal)?;
-    let text = String::from_utf8(bytes).map_err(ApiError::internal)?;
-    Ok(format!("\u{feff}{text}"))
-}
-
-/// A download name from the campaign's name: transliterated to ASCII (`Alès` → `ales`), letters
-/// and digits kept, the rest as `-`.
-pub fn file_name(campaign: &str, suffix: &str) -> String {
-    let stem: String = deunicode::deunicode(campaign)
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() {
-                c.to_ascii_lowercase()
-            } else {
-                '-'
-            }
-        })
-        .collect();
-    let stem = stem
-        .split('-')
-        .filter(|s| !s.is_empty())
-        .collect::<Vec<_>>()
-        .join("-");
-    if stem.is_empty() {
-        suffix.to_owned()
-    } else {
-        format!("{stem}-{suffix}")
-    }
+        vec![
+            l.team.clone(),
+            l.members.clone(),
+            l.problem.clone(),
+            l.company.clone(),
+            rank,
+        ]
+    });
+    spreadsheet::french_csv(&["team", "members", "problem", "company", "rank"], rows)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::spreadsheet::neutralise;
 
     #[test]
     fn french_spreadsheets_get_semicolons_a_bom_and_quotes() {

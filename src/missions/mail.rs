@@ -96,6 +96,7 @@ pub fn mission_event(facts: &MissionFacts) -> Attachment {
         filename: "mission.ics".into(),
         content_type: "text/calendar; charset=utf-8; method=PUBLISH".into(),
         content: calendar,
+        base64: false,
     }
 }
 

@@ -5,6 +5,7 @@
 pub mod campaigns;
 pub mod demo;
 pub mod domain;
+pub mod evaluations;
 pub mod export;
 pub mod handlers;
 pub mod mail;
@@ -45,5 +46,13 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(handlers::get_preferences)
         .service(handlers::get_mission)
         .service(handlers::put_mission_tutor)
-        .service(handlers::assign_tutors);
+        .service(handlers::assign_tutors)
+        .service(handlers::evaluations_csv)
+        .service(handlers::post_evaluations)
+        .service(handlers::get_evaluations);
+}
+
+/// The scheduled work of missions: evaluation requests and their reminders.
+pub fn jobs(handlers: crate::jobs::Handlers) -> crate::jobs::Handlers {
+    handlers.with(evaluations::REQUEST_JOB, evaluations::request)
 }

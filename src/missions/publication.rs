@@ -11,6 +11,7 @@ use crate::allocation::{self, Allocation, AllocationError, Instance, Objective};
 use crate::allocation::{ProblemSpec, TeamPrefs};
 use crate::db::{self, DbConnection, WriteTx};
 use crate::error::{unique_as, ApiError, FieldError};
+use crate::mail::domain::Locale;
 use crate::mail::Outbox;
 use crate::missions::domain::{self, CampaignAction, ConstraintKind, Refusal};
 use crate::missions::mail::{self, MissionFacts, Person};
@@ -301,6 +302,11 @@ pub fn publish(
         })
         .collect();
     models::insert_missions(tx, &missions)?;
+    // Each student's agreement (school, company, student), to be sent by staff.
+    crate::agreements::flows::draft_field_missions(tx, Locale::Fr, &campaign.id)?;
+    for mission in &missions {
+        crate::missions::evaluations::schedule_request(tx, mission)?;
+    }
     let facts = mission_facts(tx, &campaign, &missions, &input.problems)?;
     for facts in &facts.missions {
         let event = mail::mission_event(facts);

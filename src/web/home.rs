@@ -62,6 +62,13 @@ pub async fn for_user(state: &AppState, lang: Lang, user: CurrentUser) -> Result
                 _ => None,
             };
             let attention = attention(lang, user.role, &apps);
+            // A party's agreements (staff have the register in the console).
+            let agreements = match user.role {
+                Role::Student | Role::Company | Role::Tutor => {
+                    crate::web::agreements::mine(conn, lang, &user)?
+                }
+                _ => Vec::new(),
+            };
             Ok(context! {
                 attention,
                 desk,
@@ -70,6 +77,7 @@ pub async fn for_user(state: &AppState, lang: Lang, user: CurrentUser) -> Result
                 missions => missions_home.missions,
                 applications => apps.iter().map(|a| application_line(lang, a)).collect::<Vec<_>>(),
                 bookings,
+                agreements,
             })
         })
         .await

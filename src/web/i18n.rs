@@ -111,6 +111,7 @@ pub fn catalogue(lang: Lang) -> &'static BTreeMap<&'static str, &'static str> {
         TEXTS
             .iter()
             .chain(crate::web::staff::texts::TEXTS)
+            .chain(crate::web::agreements::TEXTS)
             .map(|(key, fr, en)| (*key, if column == 0 { *fr } else { *en }))
             .collect()
     })
@@ -427,7 +428,11 @@ mod tests {
     #[test]
     fn every_key_is_written_in_both_languages_once() {
         let mut seen = std::collections::HashSet::new();
-        for (key, fr, en) in TEXTS.iter().chain(crate::web::staff::texts::TEXTS) {
+        for (key, fr, en) in TEXTS
+            .iter()
+            .chain(crate::web::staff::texts::TEXTS)
+            .chain(crate::web::agreements::TEXTS)
+        {
             assert!(seen.insert(*key), "{key} twice");
             assert!(!fr.is_empty() && !en.is_empty(), "{key} missing a language");
         }

@@ -7,6 +7,7 @@
 //! compiled into the binary), `i18n` (the catalogue), `forms` (refused forms), `week`.
 
 pub mod accounts;
+pub mod agreements;
 pub mod forms;
 pub mod home;
 pub mod i18n;
@@ -118,6 +119,7 @@ pub fn pages(cfg: &mut web::ServiceConfig) {
             web::post().to(missions::rank),
         )
         .route("/app/missions/{id}", web::get().to(missions::mission))
+        .configure(agreements::routes)
         .configure(staff::routes)
         .route("/app/{tail:.*}", web::to(not_found));
 }

@@ -207,6 +207,7 @@ pub fn enqueue_direct(app: &TestApp, to: &str, ics: Option<&str>) {
             filename: "reservation.ics".into(),
             content_type: "text/calendar; charset=utf-8; method=REQUEST".into(),
             content: ics.into(),
+            base64: false,
         });
     }
     fieldlab::db::write_transaction(&mut conn, |conn| outbox.enqueue(conn, email)).expect("queued");

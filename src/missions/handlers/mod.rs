@@ -3,12 +3,14 @@
 
 mod allocation;
 mod campaigns;
+mod evaluations;
 mod missions;
 mod problems;
 mod teams;
 
 pub use allocation::*;
 pub use campaigns::*;
+pub use evaluations::*;
 pub use missions::*;
 pub use problems::*;
 pub use teams::*;

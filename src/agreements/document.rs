@@ -1,0 +1,379 @@
+//! What an agreement's PDF says, in French or English: the parties, the particulars (subject,
+//! dates, place, tutor), the school's clauses from the editable template
+//! (`agreements.template`, minijinja text), and once signed the signature page.
+
+use chrono::NaiveDateTime;
+use chrono_tz::Tz;
+use serde::Serialize;
+
+use crate::agreements::domain::{Kind, Party};
+use crate::agreements::models::{Details, Person};
+use crate::agreements::pdf::{self, Block};
+use crate::config::AgreementSettings;
+use crate::mail::domain::Locale;
+use crate::mail::templates::long_date;
+
+const CLAUSES_FR: &str = include_str!("clauses.fr.txt");
+const CLAUSES_EN: &str = include_str!("clauses.en.txt");
+
+/// The words of the document in one language.
+struct Words {
+    titles: [&'static str; 3],
+    between: &'static str,
+    school: &'static str,
+    represented: &'static str,
+    company: &'static str,
+    student: &'static str,
+    tutor: &'static str,
+    article_subject: &'static str,
+    article_dates: &'static str,
+    article_supervision: &'static str,
+    subject_intro: &'static str,
+    dates: &'static str,
+    place: &'static str,
+    academic_tutor: &'static str,
+    supervisor: &'static str,
+    to_be_named: &'static str,
+    reference: &'static str,
+    version: &'static str,
+    signatures: &'static str,
+    signed_on: &'static str,
+    not_signed: &'static str,
+    address: &'static str,
+    software: &'static str,
+    fingerprint: &'static str,
+    page: &'static str,
+    campaign: &'static str,
+    colon: &'static str,
+}
+
+const FR: Words = Words {
+    titles: [
+        "Convention de mission de terrain",
+        "Convention de stage",
+        "Convention de partenariat de recherche",
+    ],
+    between: "Entre les soussignés",
+    school: "L’établissement",
+    represented: "représenté par",
+    company: "L’entreprise",
+    student: "L’étudiant",
+    tutor: "Le tuteur de recherche",
+    article_subject: "Article 1 — Objet",
+    article_dates: "Article 2 — Dates et lieu",
+    article_supervision: "Article 3 — Encadrement",
+    subject_intro: "La présente convention a pour objet",
+    dates: "Du {from} au {to}",
+    place: "Lieu",
+    academic_tutor: "Tuteur académique",
+    supervisor: "Maître de stage",
+    to_be_named: "à désigner",
+    reference: "Référence",
+    version: "version",
+    signatures: "Signatures",
+    signed_on: "Signé le",
+    not_signed: "Non signé",
+    address: "Adresse réseau",
+    software: "Logiciel",
+    fingerprint: "Empreinte SHA-256 du document signé",
+    page: "page",
+    campaign: "Campagne",
+    colon: "\u{a0}:",
+};
+
+const EN: Words = Words {
+    titles: [
+        "Field mission agreement",
+        "Internship agreement",
+        "Research partnership agreement",
+    ],
+    between: "Between the undersigned",
+    school: "The school",
+    represented: "represented by",
+    company: "The company",
+    student: "The student",
+    tutor: "The research tutor",
+    article_subject: "Article 1 — Subject",
+    article_dates: "Article 2 — Dates and place",
+    article_supervision: "Article 3 — Supervision",
+    subject_intro: "This agreement covers",
+    dates: "From {from} to {to}",
+    place: "Place",
+    academic_tutor: "Academic tutor",
+    supervisor: "Company supervisor",
+    to_be_named: "to be named",
+    reference: "Reference",
+    version: "version",
+    signatures: "Signatures",
+    signed_on: "Signed on",
+    not_signed: "Not signed",
+    address: "Network address",
+    software: "Software",
+    fingerprint: "SHA-256 fingerprint of the signed document",
+    page: "page",
+    campaign: "Campaign",
+    colon: ":",
+};
+
+/// What a PDF needs besides the agreement: who signs for the school, the school's name, the
+/// clauses' template, and the time zone signatures are shown in.
+pub struct Context<'a> {
+    pub organisation: &'a str,
+    pub school_signatory: Option<&'a Person>,
+    pub settings: &'a AgreementSettings,
+    pub tz: Tz,
+}
+
+/// The values the clauses' template can use.
+#[derive(Serialize)]
+struct ClauseValues<'a> {
+    organisation: &'a str,
+    company: &'a str,
+    place: &'a str,
+    subject: &'a str,
+    starts_on: String,
+    ends_on: String,
+    student: Option<&'a str>,
+    tutor: Option<&'a str>,
+    /// The student's name, or the research tutor's: who does the work.
+    student_or_tutor: &'a str,
+}
+
+/// A signature shown on the signature page.
+pub struct Signed<'a> {
+    pub party: Party,
+    pub person: &'a Person,
+    pub signed_at: Option<NaiveDateTime>,
+    pub ip: Option<&'a str>,
+    pub user_agent: Option<&'a str>,
+    pub sha256: Option<&'a str>,
+}
+
+pub fn locale_of(details: &Details) -> Locale {
+    Locale::parse(&details.agreement.locale).unwrap_or(Locale::Fr)
+}
+
+/// The title of the agreement in its language.
+pub fn title(details: &Details) -> &'static str {
+    let words = words(locale_of(details));
+    let kind = Kind::parse(&details.agreement.kind).unwrap_or(Kind::FieldMission);
+    words.titles[kind as usize]
+}
+
+fn words(locale: Locale) -> &'static Words {
+    match locale {
+        Locale::Fr => &FR,
+        Locale::En => &EN,
+    }
+}
+
+/// The PDF's bytes. `signed`: the signature page's rows (the final document), or `None`.
+pub fn render(
+    details: &Details,
+    context: &Context<'_>,
+    signed: Option<&[Signed<'_>]>,
+) -> Result<Vec<u8>, String> {
+    let blocks = blocks(details, context, signed)?;
+    let a = &details.agreement;
+    let locale = locale_of(details);
+    let w = words(locale);
+    let footer = format!(
+        "{} — {} {} ({} {})",
+        title(details),
+        w.reference,
+        reference(&a.id),
+        w.version,
+        a.version
+    );
+    pdf::render(&blocks, title(details), locale.as_str(), &footer, w.page)
+}
+
+/// A short reference printed on the document and in the register: the end of the id.
+pub fn reference(id: &str) -> String {
+    id.rsplit('-').next().unwrap_or(id).to_uppercase()
+}
+
+fn blocks(
+    details: &Details,
+    context: &Context<'_>,
+    signed: Option<&[Signed<'_>]>,
+) -> Result<Vec<Block>, String> {
+    let a = &details.agreement;
+    let locale = locale_of(details);
+    let w = words(locale);
+    let kind = Kind::parse(&a.kind).unwrap_or(Kind::FieldMission);
+    let label = |text: &str| format!("{text}{}", w.colon);
+    let mut blocks = vec![
+        Block::Title(title(details).to_owned()),
+        Block::Field(
+            label(w.reference),
+            format!("{} ({} {})", reference(&a.id), w.version, a.version),
+        ),
+    ];
+    if let Some(campaign) = &details.campaign {
+        blocks.push(Block::Field(label(w.campaign), campaign.clone()));
+    }
+    blocks.push(Block::Heading(w.between.to_owned()));
+    let school = match context.school_signatory {
+        Some(p) => format!("{}, {} {}", context.organisation, w.represented, p.name),
+        None => context.organisation.to_owned(),
+    };
+    blocks.push(Block::Field(label(w.school), school));
+    let mut company = format!("{}, {}", details.company.name, details.company.city);
+    if let Some(contact) = &details.company.contact {
+        company = format!(
+            "{company}, {} {} ({})",
+            w.represented, contact.name, contact.email
+        );
+    }
+    blocks.push(Block::Field(label(w.company), company));
+    match kind {
+        Kind::FieldMission | Kind::Internship => {
+            if let Some(s) = &details.student {
+                blocks.push(Block::Field(
+                    label(w.student),
+                    format!("{} ({})", s.name, s.email),
+                ));
+            }
+        }
+        Kind::Research => {
+            if let Some(t) = &details.tutor {
+                blocks.push(Block::Field(
+                    label(w.tutor),
+                    format!("{} ({})", t.name, t.email),
+                ));
+            }
+        }
+    }
+    blocks.push(Block::Heading(w.article_subject.to_owned()));
+    blocks.push(Block::Paragraph(
+        format!("{} « {} ».", w.subject_intro, a.subject)
+            .replace("« ", "«\u{a0}")
+            .replace(" »", "\u{a0}»"),
+    ));
+    for paragraph in a
+        .description
+        .split("\n\n")
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+    {
+        blocks.push(Block::Paragraph(paragraph.replace('\n', " ")));
+    }
+    blocks.push(Block::Heading(w.article_dates.to_owned()));
+    let starts_on = long_date(a.starts_on, locale);
+    let ends_on = long_date(a.ends_on, locale);
+    blocks.push(Block::Paragraph(
+        w.dates
+            .replace("{from}", &starts_on)
+            .replace("{to}", &ends_on),
+    ));
+    blocks.push(Block::Field(label(w.place), a.place.clone()));
+    blocks.push(Block::Heading(w.article_supervision.to_owned()));
+    if kind != Kind::Research {
+        let tutor = details
+            .tutor
+            .as_ref()
+            .map_or(w.to_be_named.to_owned(), |t| {
+                format!("{} ({})", t.name, t.email)
+            });
+        blocks.push(Block::Field(label(w.academic_tutor), tutor));
+    }
+    let supervisor = a
+        .supervisor
+        .clone()
+        .or_else(|| details.company.contact.as_ref().map(|c| c.name.clone()))
+        .unwrap_or_else(|| w.to_be_named.to_owned());
+    blocks.push(Block::Field(label(w.supervisor), supervisor));
+    blocks.extend(clauses(details, context, locale, &starts_on, &ends_on)?);
+    if let Some(signed) = signed {
+        blocks.push(Block::PageBreak);
+        blocks.push(Block::Heading(w.signatures.to_owned()));
+        for s in signed {
+            let who = match s.party {
+                Party::School => w.school,
+                Party::Company => w.company,
+                Party::Student => w.student,
+                Party::Tutor => w.tutor,
+            };
+            blocks.push(Block::Heading(format!("{who} — {}", s.person.name)));
+            let when = s.signed_at.map_or(w.not_signed.to_owned(), |at| {
+                let local = crate::db::utc(at).with_timezone(&context.tz);
+                format!(
+                    "{} {}",
+                    long_date(local.date_naive(), locale),
+                    local.format("%H:%M:%S %Z")
+                )
+            });
+            blocks.push(Block::Field(label(w.signed_on), when));
+            blocks.push(Block::Field(
+                label(w.address),
+                s.ip.unwrap_or("—").to_owned(),
+            ));
+            blocks.push(Block::Field(
+                label(w.software),
+                s.user_agent.unwrap_or("—").to_owned(),
+            ));
+            blocks.push(Block::Field(
+                label(w.fingerprint),
+                s.sha256.unwrap_or("—").to_owned(),
+            ));
+        }
+    }
+    Ok(blocks)
+}
+
+/// The school's clauses: the configured template (or the one shipped), rendered with the
+/// agreement's values; blank lines part paragraphs, `# ` starts a heading.
+fn clauses(
+    details: &Details,
+    context: &Context<'_>,
+    locale: Locale,
+    starts_on: &str,
+    ends_on: &str,
+) -> Result<Vec<Block>, String> {
+    let configured = match locale {
+        Locale::Fr => &context.settings.template,
+        Locale::En => &context.settings.template_en,
+    };
+    let source = if configured.trim().is_empty() {
+        match locale {
+            Locale::Fr => CLAUSES_FR.to_owned(),
+            Locale::En => CLAUSES_EN.to_owned(),
+        }
+    } else {
+        std::fs::read_to_string(configured)
+            .map_err(|e| format!("agreements template {configured}: {e}"))?
+    };
+    let a = &details.agreement;
+    let student = details.student.as_ref().map(|p| p.name.as_str());
+    let tutor = details.tutor.as_ref().map(|p| p.name.as_str());
+    let values = ClauseValues {
+        organisation: context.organisation,
+        company: &details.company.name,
+        place: &a.place,
+        subject: &a.subject,
+        starts_on: starts_on.to_owned(),
+        ends_on: ends_on.to_owned(),
+        student,
+        tutor,
+        student_or_tutor: student.or(tutor).unwrap_or_default(),
+    };
+    let env = minijinja::Environment::new();
+    let text = env
+        .render_str(&source, &values)
+        .map_err(|e| format!("agreements template: {e}"))?;
+    Ok(text
+        .split("\n\n")
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .flat_map(|p| match p.strip_prefix("# ") {
+            Some(rest) => {
+                let mut lines = rest.splitn(2, '\n');
+                let heading = Block::Heading(lines.next().unwrap_or_default().trim().to_owned());
+                let body = lines.next().map(|b| Block::Paragraph(b.replace('\n', " ")));
+                std::iter::once(heading).chain(body).collect::<Vec<_>>()
+            }
+            None => vec![Block::Paragraph(p.replace('\n', " "))],
+        })
+        .collect())
+}

@@ -1,0 +1,363 @@
+//! The rules of agreements, without I/O: kinds and their parties, the lifecycle
+//! `draft → sent → signed | cancelled`, who signs, when reminders and warnings fall, and the
+//! one refusal type of the agreements' use cases (pure, unit-tested).
+
+use chrono::{Datelike, Duration, NaiveDate, Weekday};
+
+use crate::error::{ApiError, FieldError};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    FieldMission,
+    Internship,
+    Research,
+}
+
+impl Kind {
+    pub const ALL: [Kind; 3] = [Kind::FieldMission, Kind::Internship, Kind::Research];
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::FieldMission => "field_mission",
+            Kind::Internship => "internship",
+            Kind::Research => "research",
+        }
+    }
+
+    /// Who signs, in the order the PDF lists them: the school and the company always, then the
+    /// student (field mission, internship) or the tutor (research partnership).
+    pub fn parties(self) -> [Party; 3] {
+        match self {
+            Kind::FieldMission | Kind::Internship => {
+                [Party::School, Party::Company, Party::Student]
+            }
+            Kind::Research => [Party::School, Party::Company, Party::Tutor],
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    Draft,
+    Sent,
+    Signed,
+    Cancelled,
+}
+
+impl Status {
+    pub const ALL: [Status; 4] = [
+        Status::Draft,
+        Status::Sent,
+        Status::Signed,
+        Status::Cancelled,
+    ];
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Draft => "draft",
+            Status::Sent => "sent",
+            Status::Signed => "signed",
+            Status::Cancelled => "cancelled",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Party {
+    School,
+    Company,
+    Student,
+    Tutor,
+}
+
+impl Party {
+    pub fn parse(s: &str) -> Option<Self> {
+        [Party::School, Party::Company, Party::Student, Party::Tutor]
+            .into_iter()
+            .find(|p| p.as_str() == s)
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Party::School => "school",
+            Party::Company => "company",
+            Party::Student => "student",
+            Party::Tutor => "tutor",
+        }
+    }
+}
+
+/// What can happen to an agreement.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    /// Freeze the PDF and ask each party to sign.
+    Send,
+    /// A party signs the current version.
+    Sign,
+    /// Staff change the content: a sent agreement gets a new version to sign again.
+    Change,
+    Cancel,
+}
+
+impl Action {
+    /// The status after the action, or the refusal. Signing keeps `sent`: the last signature
+    /// moves it to `signed` ([`Status::Signed`] is decided by the signatures, not here).
+    pub fn apply(self, from: Status) -> Result<Status, Refusal> {
+        use Status::*;
+        match (self, from) {
+            (Action::Send, Draft) => Ok(Sent),
+            (Action::Sign, Sent) => Ok(Sent),
+            (Action::Change, Draft | Sent) => Ok(from),
+            (Action::Cancel, Draft | Sent) => Ok(Cancelled),
+            _ => Err(Refusal::InvalidTransition { from, action: self }),
+        }
+    }
+}
+
+/// The staff's request for an internship or a research agreement, checked.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Terms {
+    pub subject: String,
+    pub description: String,
+    pub place: Option<String>,
+    pub supervisor: Option<String>,
+    pub starts_on: NaiveDate,
+    pub ends_on: NaiveDate,
+}
+
+impl Terms {
+    /// Checks the content any kind shares; every problem is reported at once.
+    pub fn check(
+        subject: &str,
+        description: &str,
+        place: Option<&str>,
+        supervisor: Option<&str>,
+        starts_on: Option<NaiveDate>,
+        ends_on: Option<NaiveDate>,
+        errors: &mut Vec<FieldError>,
+    ) -> Option<Self> {
+        let subject = subject.trim();
+        if subject.is_empty() || subject.chars().count() > 300 {
+            errors.push(FieldError::new("subject", "must be 1 to 300 characters"));
+        }
+        if description.chars().count() > 10_000 {
+            errors.push(FieldError::new(
+                "description",
+                "must be at most 10000 characters",
+            ));
+        }
+        if starts_on.is_none() {
+            errors.push(FieldError::new("starts_on", "is required (YYYY-MM-DD)"));
+        }
+        if ends_on.is_none() {
+            errors.push(FieldError::new("ends_on", "is required (YYYY-MM-DD)"));
+        }
+        if let (Some(s), Some(e)) = (starts_on, ends_on) {
+            if e < s {
+                errors.push(FieldError::new("ends_on", "must not be before starts_on"));
+            }
+        }
+        let clean = |v: Option<&str>| {
+            v.map(str::trim)
+                .filter(|v| !v.is_empty())
+                .map(str::to_owned)
+        };
+        Some(Self {
+            subject: subject.to_owned(),
+            description: description.trim().to_owned(),
+            place: clean(place),
+            supervisor: clean(supervisor),
+            starts_on: starts_on?,
+            ends_on: ends_on?,
+        })
+        .filter(|_| errors.is_empty())
+    }
+}
+
+/// The day `n` working days (Monday to Friday) before `day`.
+pub fn working_days_before(day: NaiveDate, n: u32) -> NaiveDate {
+    let mut at = day;
+    let mut left = n;
+    while left > 0 {
+        at -= Duration::days(1);
+        if !matches!(at.weekday(), Weekday::Sat | Weekday::Sun) {
+            left -= 1;
+        }
+    }
+    at
+}
+
+/// Staff are warned of agreements still unsigned this many working days before they start.
+pub const WARNING_WORKING_DAYS: u32 = 5;
+
+/// The next reminder after `last`, if it falls before the agreement starts: none are sent once
+/// it has started (the warning to staff has taken over).
+pub fn next_reminder(last: NaiveDate, every_days: u32, starts_on: NaiveDate) -> Option<NaiveDate> {
+    let next = last + Duration::days(i64::from(every_days.max(1)));
+    (next < starts_on).then_some(next)
+}
+
+/// Why an agreement's use case says no.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Refusal {
+    /// No such agreement, or not one the caller may see.
+    NotFound,
+    InvalidTransition {
+        from: Status,
+        action: Action,
+    },
+    Invalid(Vec<FieldError>),
+    /// Signing without ticking the consent.
+    ConsentRequired,
+    /// The signatory read a version that has since been replaced.
+    VersionReplaced {
+        signed: i32,
+        current: i32,
+    },
+    /// A party has no account to sign with (a company without its contact, no staff account).
+    PartyMissing(Party),
+}
+
+impl From<Refusal> for ApiError {
+    fn from(refusal: Refusal) -> Self {
+        match refusal {
+            Refusal::NotFound => ApiError::not_found(),
+            Refusal::InvalidTransition { from, action } => ApiError::conflict(
+                "invalid_transition",
+                format!(
+                    "An agreement that is `{}` cannot be {}.",
+                    from.as_str(),
+                    match action {
+                        Action::Send => "sent",
+                        Action::Sign => "signed",
+                        Action::Change => "changed",
+                        Action::Cancel => "cancelled",
+                    }
+                ),
+            ),
+            Refusal::Invalid(errors) => ApiError::validation(errors),
+            Refusal::ConsentRequired => ApiError::validation(vec![FieldError::new(
+                "consent",
+                "must be true: tick the box to sign",
+            )
+            .with_code("consent_required")]),
+            Refusal::VersionReplaced { signed, current } => ApiError::conflict(
+                "agreement_changed",
+                format!(
+                    "Version {signed} was replaced by version {current}: read the new one, then sign it."
+                ),
+            )
+            .with("current_version", current),
+            Refusal::PartyMissing(party) => ApiError::conflict(
+                "party_missing",
+                format!(
+                    "The {} party has no account to sign with.",
+                    party.as_str()
+                ),
+            )
+            .with("party", party.as_str()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn day(s: &str) -> NaiveDate {
+        s.parse().expect("date")
+    }
+
+    #[test]
+    fn the_lifecycle_only_moves_forward() {
+        assert_eq!(Action::Send.apply(Status::Draft), Ok(Status::Sent));
+        assert_eq!(Action::Sign.apply(Status::Sent), Ok(Status::Sent));
+        assert_eq!(Action::Cancel.apply(Status::Sent), Ok(Status::Cancelled));
+        assert_eq!(Action::Change.apply(Status::Sent), Ok(Status::Sent));
+        for (action, from) in [
+            (Action::Sign, Status::Draft),
+            (Action::Send, Status::Sent),
+            (Action::Change, Status::Signed),
+            (Action::Cancel, Status::Signed),
+            (Action::Send, Status::Cancelled),
+        ] {
+            assert!(action.apply(from).is_err(), "{action:?} from {from:?}");
+        }
+    }
+
+    #[test]
+    fn parties_depend_on_the_kind() {
+        assert_eq!(
+            Kind::FieldMission.parties(),
+            [Party::School, Party::Company, Party::Student]
+        );
+        assert_eq!(
+            Kind::Research.parties(),
+            [Party::School, Party::Company, Party::Tutor]
+        );
+        assert_eq!(Kind::parse("internship"), Some(Kind::Internship));
+        assert_eq!(Kind::parse("stage"), None);
+    }
+
+    #[test]
+    fn working_days_skip_weekends() {
+        // Monday 1 March 2027: five working days before is Monday 22 February.
+        assert_eq!(working_days_before(day("2027-03-01"), 5), day("2027-02-22"));
+        // Wednesday: back over one weekend.
+        assert_eq!(working_days_before(day("2027-03-03"), 5), day("2027-02-24"));
+        assert_eq!(working_days_before(day("2027-03-03"), 0), day("2027-03-03"));
+    }
+
+    #[test]
+    fn reminders_stop_before_the_start() {
+        let start = day("2027-03-01");
+        assert_eq!(
+            next_reminder(day("2027-02-20"), 3, start),
+            Some(day("2027-02-23"))
+        );
+        assert_eq!(next_reminder(day("2027-02-26"), 3, start), None);
+        // Zero days would remind every pass: read as one.
+        assert_eq!(
+            next_reminder(day("2027-02-20"), 0, start),
+            Some(day("2027-02-21"))
+        );
+    }
+
+    #[test]
+    fn terms_report_every_problem() {
+        let mut errors = Vec::new();
+        let terms = Terms::check(
+            " ",
+            "",
+            None,
+            None,
+            Some(day("2027-03-05")),
+            Some(day("2027-03-01")),
+            &mut errors,
+        );
+        assert!(terms.is_none());
+        let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, ["subject", "ends_on"]);
+        let mut errors = Vec::new();
+        let terms = Terms::check(
+            "Étude",
+            "",
+            Some(" Alès "),
+            Some(""),
+            Some(day("2027-03-01")),
+            Some(day("2027-03-05")),
+            &mut errors,
+        )
+        .expect("valid");
+        assert_eq!(terms.place.as_deref(), Some("Alès"));
+        assert_eq!(terms.supervisor, None);
+    }
+}

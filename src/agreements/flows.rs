@@ -1,0 +1,1007 @@
+//! The agreements' use cases, shared by the API and the pages: draft a campaign's field-mission
+//! agreements, create an internship or research one, send (freeze the PDF, ask each party to
+//! sign), sign, change (a new version to sign again), cancel, the PDF to show, the register,
+//! and the scheduled reminders and warnings. Knows nothing of HTTP.
+
+use chrono::{NaiveDate, NaiveDateTime};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::agreements::document::{self, Context, Signed};
+use crate::agreements::domain::{self, Action, Kind, Party, Refusal, Status, Terms};
+use crate::agreements::models::{self, Agreement, Details, Filter, Person, Signature};
+use crate::app::AppState;
+use crate::auth::{CurrentUser, Role};
+use crate::clock::{morning_of, DEFAULT_TIMEZONE};
+use crate::db::{self, DbConnection, WriteTx};
+use crate::error::{ApiError, FieldError};
+use crate::jobs::{self, Job};
+use crate::mail::domain::Locale;
+use crate::mail::models::Attachment;
+use crate::mail::Email;
+use crate::paging::PageRequest;
+
+/// Job kinds this domain schedules.
+pub const REMINDER_JOB: &str = "agreement_reminder";
+pub const WARNING_JOB: &str = "agreements_unsigned_warning";
+
+/// The staff account that signs for the school: `agreements.school_signatory`, else the first
+/// staff account.
+pub fn school_signatory(
+    conn: &mut DbConnection,
+    state: &AppState,
+) -> Result<Option<Person>, ApiError> {
+    let email = state.settings.agreements.school_signatory.trim();
+    if email.is_empty() {
+        return Ok(models::first_staff(conn)?);
+    }
+    Ok(
+        models::user_by_email(conn, &crate::text::normalise_email(email))?
+            .filter(|(_, role)| role == Role::Staff.as_str())
+            .map(|(p, _)| p),
+    )
+}
+
+fn context<'a>(state: &'a AppState, signatory: Option<&'a Person>) -> Context<'a> {
+    Context {
+        organisation: &state.settings.mail.organisation,
+        school_signatory: signatory,
+        settings: &state.settings.agreements,
+        tz: DEFAULT_TIMEZONE,
+    }
+}
+
+fn pdf_error(error: String) -> ApiError {
+    ApiError::internal(anyhow::anyhow!(error))
+}
+
+fn sha256(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
+
+fn one(conn: &mut DbConnection, agreement: Agreement) -> Result<Details, ApiError> {
+    models::details(conn, vec![agreement])?
+        .pop()
+        .ok_or_else(ApiError::not_found)
+}
+
+/// Creates the `draft` field-mission agreements of a campaign just published: one per student
+/// of each mission (the school, the company's contact and the student sign). Run in the
+/// publishing transaction; a second run adds none (unique (mission, student)).
+pub fn draft_field_missions(
+    tx: &mut WriteTx<'_>,
+    locale: Locale,
+    campaign_id: &str,
+) -> Result<usize, ApiError> {
+    let at = db::now();
+    let rows: Vec<Agreement> = models::mission_students(tx, campaign_id)?
+        .into_iter()
+        .map(|m| Agreement {
+            id: db::new_id(),
+            kind: Kind::FieldMission.as_str().to_owned(),
+            status: Status::Draft.as_str().to_owned(),
+            version: 1,
+            locale: locale.as_str().to_owned(),
+            campaign_id: Some(m.campaign_id),
+            mission_id: Some(m.mission_id),
+            company_id: m.company_id,
+            student_id: Some(m.student_id),
+            tutor_id: None,
+            subject: m.subject,
+            description: m.description,
+            place: m.city,
+            supervisor: None,
+            starts_on: m.starts_on,
+            ends_on: m.ends_on,
+            sent_at: None,
+            signed_at: None,
+            cancelled_at: None,
+            cancel_reason: None,
+            created_at: at,
+            updated_at: at,
+        })
+        .collect();
+    Ok(models::insert_many(tx, &rows)?)
+}
+
+/// Staff's request for an internship or a research agreement.
+#[derive(Debug, Clone, Default)]
+pub struct NewAgreement {
+    pub kind: String,
+    pub company_id: String,
+    pub student_id: Option<String>,
+    pub tutor_id: Option<String>,
+    pub subject: String,
+    pub description: String,
+    pub place: Option<String>,
+    pub supervisor: Option<String>,
+    pub starts_on: Option<NaiveDate>,
+    pub ends_on: Option<NaiveDate>,
+    pub locale: Option<String>,
+}
+
+fn check_locale(locale: Option<&str>, errors: &mut Vec<FieldError>) -> Option<Locale> {
+    match locale.map(str::trim).filter(|l| !l.is_empty()) {
+        None => Some(Locale::Fr),
+        Some(l) => Locale::parse(l).or_else(|| {
+            errors.push(FieldError::new("locale", "must be `fr` or `en`"));
+            None
+        }),
+    }
+}
+
+/// Creates an internship (a student) or a research (a tutor) agreement in `draft`.
+pub fn create(tx: &mut WriteTx<'_>, new: NewAgreement) -> Result<Details, ApiError> {
+    let mut errors = Vec::new();
+    let kind = match Kind::parse(new.kind.trim()) {
+        Some(k @ (Kind::Internship | Kind::Research)) => Some(k),
+        Some(Kind::FieldMission) => {
+            errors.push(FieldError::new(
+                "kind",
+                "field-mission agreements are made when a campaign is published",
+            ));
+            None
+        }
+        None => {
+            errors.push(FieldError::new(
+                "kind",
+                "must be `internship` or `research`",
+            ));
+            None
+        }
+    };
+    let city = models::company_exists(tx, new.company_id.trim())?;
+    if city.is_none() {
+        errors.push(FieldError::new("company_id", "is not a company"));
+    }
+    let person_with = |tx: &mut WriteTx<'_>,
+                       id: &Option<String>,
+                       field: &str,
+                       role: Role,
+                       errors: &mut Vec<FieldError>|
+     -> Result<Option<String>, ApiError> {
+        let id = id.as_deref().map(str::trim).filter(|s| !s.is_empty());
+        let Some(id) = id else {
+            errors.push(FieldError::new(field, format!("is required for this kind")));
+            return Ok(None);
+        };
+        if models::role_of(tx, id)?.as_deref() != Some(role.as_str()) {
+            errors.push(FieldError::new(
+                field,
+                format!("is not a {}", role.as_str()),
+            ));
+            return Ok(None);
+        }
+        Ok(Some(id.to_owned()))
+    };
+    let (student_id, tutor_id) = match kind {
+        Some(Kind::Internship) => (
+            person_with(
+                tx,
+                &new.student_id,
+                "student_id",
+                Role::Student,
+                &mut errors,
+            )?,
+            None,
+        ),
+        Some(Kind::Research) => (
+            None,
+            person_with(tx, &new.tutor_id, "tutor_id", Role::Tutor, &mut errors)?,
+        ),
+        _ => (None, None),
+    };
+    let locale = check_locale(new.locale.as_deref(), &mut errors);
+    let terms = Terms::check(
+        &new.subject,
+        &new.description,
+        new.place.as_deref(),
+        new.supervisor.as_deref(),
+        new.starts_on,
+        new.ends_on,
+        &mut errors,
+    );
+    let (Some(kind), Some(city), Some(terms), Some(locale), true) =
+        (kind, city, terms, locale, errors.is_empty())
+    else {
+        return Err(Refusal::Invalid(errors).into());
+    };
+    let at = db::now();
+    let agreement = Agreement {
+        id: db::new_id(),
+        kind: kind.as_str().to_owned(),
+        status: Status::Draft.as_str().to_owned(),
+        version: 1,
+        locale: locale.as_str().to_owned(),
+        campaign_id: None,
+        mission_id: None,
+        company_id: new.company_id.trim().to_owned(),
+        student_id,
+        tutor_id,
+        subject: terms.subject,
+        description: terms.description,
+        place: terms.place.unwrap_or(city),
+        supervisor: terms.supervisor,
+        starts_on: terms.starts_on,
+        ends_on: terms.ends_on,
+        sent_at: None,
+        signed_at: None,
+        cancelled_at: None,
+        cancel_reason: None,
+        created_at: at,
+        updated_at: at,
+    };
+    models::insert(tx, &agreement)?;
+    one(tx, agreement)
+}
+
+/// Whether `user` may see the agreement: staff, or one of the people it names or who sign it.
+pub fn is_party(details: &Details, user: &CurrentUser) -> bool {
+    user.is(Role::Staff)
+        || details.agreement.student_id.as_deref() == Some(user.id.as_str())
+        || details.agreement.tutor_id.as_deref() == Some(user.id.as_str())
+        || details
+            .company
+            .contact
+            .as_ref()
+            .is_some_and(|c| c.id == user.id)
+        || details.signatures.iter().any(|(s, _)| s.user_id == user.id)
+}
+
+/// The agreement if `user` may see it, else 404.
+pub fn visible(conn: &mut DbConnection, user: &CurrentUser, id: &str) -> Result<Details, ApiError> {
+    let agreement = models::find(conn, id).map_err(|_| Refusal::NotFound)?;
+    let details = one(conn, agreement)?;
+    if is_party(&details, user) {
+        Ok(details)
+    } else {
+        Err(Refusal::NotFound.into())
+    }
+}
+
+/// Staff see every agreement; anyone else the ones they are a party to.
+pub fn list(
+    conn: &mut DbConnection,
+    user: &CurrentUser,
+    mut filter: Filter,
+    page: &PageRequest,
+) -> Result<Vec<Details>, ApiError> {
+    if !user.is(Role::Staff) {
+        filter.party = Some(user.id.clone());
+    }
+    let rows = models::list(conn, &filter, page)?;
+    Ok(models::details(conn, rows)?)
+}
+
+/// A version ready to be sent: its frozen PDF and who signs it.
+pub struct Prepared {
+    agreement_id: String,
+    version: i32,
+    updated_at: NaiveDateTime,
+    pdf: Vec<u8>,
+    sha256: String,
+    signatories: Vec<(Party, Person)>,
+}
+
+/// Who signs this agreement, each with an account, or the party that has none.
+fn signatories(
+    details: &Details,
+    school: Option<&Person>,
+) -> Result<Vec<(Party, Person)>, Refusal> {
+    let kind = Kind::parse(&details.agreement.kind).unwrap_or(Kind::FieldMission);
+    kind.parties()
+        .into_iter()
+        .map(|party| {
+            let person = match party {
+                Party::School => school.cloned(),
+                Party::Company => details.company.contact.clone(),
+                Party::Student => details.student.clone(),
+                Party::Tutor => details.tutor.clone(),
+            };
+            person
+                .map(|p| (party, p))
+                .ok_or(Refusal::PartyMissing(party))
+        })
+        .collect()
+}
+
+/// Renders and fingerprints the version to send (no database access: runs outside the
+/// transaction, in parallel for a campaign).
+pub fn prepare(
+    details: &Details,
+    state: &AppState,
+    school: Option<&Person>,
+) -> Result<Prepared, ApiError> {
+    let status = Status::parse(&details.agreement.status).unwrap_or(Status::Cancelled);
+    Action::Send.apply(status)?;
+    let signatories = signatories(details, school)?;
+    let pdf = document::render(details, &context(state, school), None).map_err(pdf_error)?;
+    Ok(Prepared {
+        agreement_id: details.agreement.id.clone(),
+        version: details.agreement.version,
+        updated_at: details.agreement.updated_at,
+        sha256: sha256(&pdf),
+        pdf,
+        signatories,
+    })
+}
+
+/// The values of the e-mails about one agreement.
+#[derive(Serialize)]
+struct AgreementMail {
+    title: &'static str,
+    reference: String,
+    subject: String,
+    company: String,
+    student: Option<String>,
+    tutor: Option<String>,
+    starts_on: NaiveDate,
+    ends_on: NaiveDate,
+    version: i32,
+}
+
+impl AgreementMail {
+    fn of(details: &Details) -> Self {
+        let a = &details.agreement;
+        Self {
+            title: document::title(details),
+            reference: document::reference(&a.id),
+            subject: a.subject.clone(),
+            company: details.company.name.clone(),
+            student: details.student.as_ref().map(|p| p.name.clone()),
+            tutor: details.tutor.as_ref().map(|p| p.name.clone()),
+            starts_on: a.starts_on,
+            ends_on: a.ends_on,
+            version: a.version,
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct ToSign<'a> {
+    name: &'a str,
+    agreement: &'a AgreementMail,
+    link: String,
+    reminder: bool,
+    changed: bool,
+}
+
+pub fn link(state: &AppState, id: &str) -> String {
+    format!(
+        "{}/app/agreements/{id}",
+        state.settings.server.public_url.trim_end_matches('/')
+    )
+}
+
+/// Writes a prepared version: the frozen document, its signatories, `sent`, the e-mails, the
+/// first reminder and the staff's warning before the start. Refused if the agreement changed
+/// since it was prepared.
+fn commit_send(
+    tx: &mut WriteTx<'_>,
+    state: &AppState,
+    prepared: Prepared,
+    changed: bool,
+) -> Result<Details, ApiError> {
+    let mut agreement = models::lock(tx, &prepared.agreement_id).map_err(|_| Refusal::NotFound)?;
+    let status = Status::parse(&agreement.status).unwrap_or(Status::Cancelled);
+    if !changed {
+        Action::Send.apply(status)?;
+    }
+    if agreement.version != prepared.version || agreement.updated_at != prepared.updated_at {
+        return Err(ApiError::conflict(
+            "agreement_changed",
+            "The agreement changed while it was being sent: send it again.",
+        ));
+    }
+    let at = db::now();
+    models::insert_document(
+        tx,
+        &agreement.id,
+        agreement.version,
+        &prepared.sha256,
+        &prepared.pdf,
+    )?;
+    let rows: Vec<Signature> = prepared
+        .signatories
+        .iter()
+        .map(|(party, person)| Signature {
+            agreement_id: agreement.id.clone(),
+            version: agreement.version,
+            party: party.as_str().to_owned(),
+            user_id: person.id.clone(),
+            signed_at: None,
+            ip: None,
+            user_agent: None,
+            document_sha256: None,
+            voided_at: None,
+        })
+        .collect();
+    models::insert_signatories(tx, &rows)?;
+    agreement.status = Status::Sent.as_str().to_owned();
+    agreement.sent_at = Some(at);
+    agreement.updated_at = at;
+    models::update(tx, &agreement)?;
+    let details = one(tx, agreement)?;
+    ask_to_sign(tx, state, &details, false, changed)?;
+    schedule_reminders(tx, state, &details.agreement)?;
+    Ok(details)
+}
+
+/// E-mails each signatory of the current version who has not signed.
+fn ask_to_sign(
+    tx: &mut WriteTx<'_>,
+    state: &AppState,
+    details: &Details,
+    reminder: bool,
+    changed: bool,
+) -> Result<usize, ApiError> {
+    let facts = AgreementMail::of(details);
+    let locale = document::locale_of(details);
+    let link = link(state, &details.agreement.id);
+    let today = crate::clock::today();
+    let mut sent = 0;
+    for (signature, person) in &details.signatures {
+        if signature.signed_at.is_some() {
+            continue;
+        }
+        let values = ToSign {
+            name: &person.name,
+            agreement: &facts,
+            link: link.clone(),
+            reminder,
+            changed,
+        };
+        let mut email = Email::new(&person.email, "agreement_to_sign", values);
+        email.locale = Some(locale);
+        let key = format!(
+            "agreement_to_sign:{}:{}:{}:{}",
+            details.agreement.id,
+            details.agreement.version,
+            signature.party,
+            if reminder {
+                today.to_string()
+            } else {
+                "sent".to_owned()
+            }
+        );
+        if state.outbox.enqueue(tx, email.dedupe(key))? {
+            sent += 1;
+        }
+    }
+    Ok(sent)
+}
+
+fn schedule_reminders(
+    tx: &mut WriteTx<'_>,
+    state: &AppState,
+    a: &Agreement,
+) -> Result<(), ApiError> {
+    let today = crate::clock::today();
+    if let Some(day) =
+        domain::next_reminder(today, state.settings.agreements.reminder_days, a.starts_on)
+    {
+        jobs::schedule(tx, REMINDER_JOB, &a.id, morning_of(day))?;
+    }
+    let warn_on = domain::working_days_before(a.starts_on, domain::WARNING_WORKING_DAYS);
+    if warn_on >= today {
+        jobs::schedule(
+            tx,
+            WARNING_JOB,
+            &a.starts_on.to_string(),
+            morning_of(warn_on),
+        )?;
+    }
+    Ok(())
+}
+
+/// Sends one agreement (staff).
+pub fn send(tx: &mut WriteTx<'_>, state: &AppState, id: &str) -> Result<Details, ApiError> {
+    let agreement = models::lock(tx, id).map_err(|_| Refusal::NotFound)?;
+    let details = one(tx, agreement)?;
+    let school = school_signatory(tx, state)?;
+    let prepared = prepare(&details, state, school.as_ref())?;
+    commit_send(tx, state, prepared, false)
+}
+
+/// What sending a campaign's drafts came to.
+#[derive(Debug, Default)]
+pub struct CampaignSend {
+    pub sent: Vec<String>,
+    /// Drafts not sent, with why (a company without its contact, say).
+    pub skipped: Vec<(String, ApiError)>,
+}
+
+/// Sends every `draft` of a campaign: the PDFs are rendered first, outside any transaction
+/// and on every core; then one transaction writes them all with their e-mails.
+pub fn send_campaign(state: &AppState, campaign_id: &str) -> Result<CampaignSend, ApiError> {
+    let mut conn = state.pool.get()?;
+    let filter = Filter {
+        campaign_id: Some(campaign_id.to_owned()),
+        status: Some(Status::Draft.as_str().to_owned()),
+        ..Filter::default()
+    };
+    let rows = models::list(&mut conn, &filter, &everything())?;
+    let drafts = models::details(&mut conn, rows)?;
+    let school = school_signatory(&mut conn, state)?;
+    let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let chunk = drafts.len().div_ceil(threads).max(1);
+    let prepared: Vec<(String, Result<Prepared, ApiError>)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = drafts
+            .chunks(chunk)
+            .map(|part| {
+                let school = school.as_ref();
+                scope.spawn(move || {
+                    part.iter()
+                        .map(|d| (d.agreement.id.clone(), prepare(d, state, school)))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_default())
+            .collect()
+    });
+    let mut outcome = CampaignSend::default();
+    db::write_transaction(&mut conn, |tx| {
+        for (id, ready) in prepared {
+            match ready.and_then(|p| tx.savepoint(|tx| commit_send(tx, state, p, false))) {
+                Ok(_) => outcome.sent.push(id),
+                Err(error) => outcome.skipped.push((id, error)),
+            }
+        }
+        Ok(())
+    })?;
+    Ok(outcome)
+}
+
+/// Every row at once (the register, a campaign's drafts): bounded by the school's volume.
+pub fn everything() -> PageRequest {
+    PageRequest {
+        limit: 100_000,
+        after: None,
+    }
+}
+
+/// A signature as the request gives it.
+#[derive(Debug, Clone, Default)]
+pub struct SignRequest {
+    pub consent: bool,
+    /// The version the signatory read; an older one is refused (409 `agreement_changed`).
+    pub version: Option<i32>,
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+}
+
+#[derive(Serialize)]
+struct SignedMail<'a> {
+    name: &'a str,
+    agreement: &'a AgreementMail,
+    link: String,
+}
+
+/// Records `user`'s signature of the current version. Signing again is a no-op; the last
+/// signature makes the agreement `signed` and sends everyone the final PDF.
+pub fn sign(
+    tx: &mut WriteTx<'_>,
+    state: &AppState,
+    user: &CurrentUser,
+    id: &str,
+    request: SignRequest,
+) -> Result<Details, ApiError> {
+    let agreement = models::lock(tx, id).map_err(|_| Refusal::NotFound)?;
+    let details = one(tx, agreement)?;
+    let mine: Vec<&Signature> = details
+        .signatures
+        .iter()
+        .filter(|(s, _)| s.user_id == user.id)
+        .map(|(s, _)| s)
+        .collect();
+    let signed_before = models::all_signatures(tx, id)?
+        .iter()
+        .any(|s| s.user_id == user.id);
+    if mine.is_empty() {
+        // Not a signatory of this version: someone who signed an older one learns it changed,
+        // anyone else learns nothing.
+        let status = Status::parse(&details.agreement.status).unwrap_or(Status::Cancelled);
+        if signed_before && status == Status::Sent {
+            return Err(Refusal::VersionReplaced {
+                signed: request.version.unwrap_or(details.agreement.version - 1),
+                current: details.agreement.version,
+            }
+            .into());
+        }
+        if is_party(&details, user) && !user.is(Role::Staff) {
+            Action::Sign.apply(status)?;
+        }
+        return Err(Refusal::NotFound.into());
+    }
+    if !request.consent {
+        return Err(Refusal::ConsentRequired.into());
+    }
+    if let Some(version) = request.version {
+        if version != details.agreement.version {
+            return Err(Refusal::VersionReplaced {
+                signed: version,
+                current: details.agreement.version,
+            }
+            .into());
+        }
+    }
+    let status = Status::parse(&details.agreement.status).unwrap_or(Status::Cancelled);
+    if status == Status::Signed {
+        return Ok(details);
+    }
+    Action::Sign.apply(status)?;
+    let mut signed_now = 0;
+    let sha = models::document_sha(tx, id, details.agreement.version)?.unwrap_or_default();
+    for s in mine {
+        signed_now += models::sign(
+            tx,
+            id,
+            details.agreement.version,
+            &s.party,
+            request.ip.as_deref(),
+            request.user_agent.as_deref(),
+            &sha,
+        )?;
+    }
+    let mut details = one(tx, details.agreement)?;
+    if signed_now > 0
+        && details
+            .signatures
+            .iter()
+            .all(|(s, _)| s.signed_at.is_some())
+    {
+        let at = db::now();
+        details.agreement.status = Status::Signed.as_str().to_owned();
+        details.agreement.signed_at = Some(at);
+        details.agreement.updated_at = at;
+        models::update(tx, &details.agreement)?;
+        send_final(tx, state, &details)?;
+    }
+    Ok(details)
+}
+
+/// Everyone gets the signed agreement: the frozen text and its signature page.
+fn send_final(tx: &mut WriteTx<'_>, state: &AppState, details: &Details) -> Result<(), ApiError> {
+    let pdf = final_pdf(state, details)?;
+    let facts = AgreementMail::of(details);
+    let file = format!(
+        "convention-{}.pdf",
+        document::reference(&details.agreement.id).to_lowercase()
+    );
+    for (signature, person) in &details.signatures {
+        let values = SignedMail {
+            name: &person.name,
+            agreement: &facts,
+            link: link(state, &details.agreement.id),
+        };
+        let mut email = Email::new(&person.email, "agreement_signed", values)
+            .attach(Attachment::binary(file.clone(), "application/pdf", &pdf))
+            .dedupe(format!(
+                "agreement_signed:{}:{}:{}",
+                details.agreement.id, details.agreement.version, signature.party
+            ));
+        email.locale = Some(document::locale_of(details));
+        state.outbox.enqueue(tx, email)?;
+    }
+    Ok(())
+}
+
+/// The signed document: its text as frozen (same content, same version) and the signature page.
+fn final_pdf(state: &AppState, details: &Details) -> Result<Vec<u8>, ApiError> {
+    let school = details
+        .signatures
+        .iter()
+        .find(|(s, _)| s.party == Party::School.as_str())
+        .map(|(_, p)| p.clone());
+    let rows: Vec<Signed<'_>> = details
+        .signatures
+        .iter()
+        .map(|(s, person)| Signed {
+            party: Party::parse(&s.party).unwrap_or(Party::School),
+            person,
+            signed_at: s.signed_at,
+            ip: s.ip.as_deref(),
+            user_agent: s.user_agent.as_deref(),
+            sha256: s.document_sha256.as_deref(),
+        })
+        .collect();
+    document::render(details, &context(state, school.as_ref()), Some(&rows)).map_err(pdf_error)
+}
+
+/// The PDF to show now: a draft as it would be sent, a sent version as frozen, a signed one
+/// with its signature page. Its file name too.
+pub fn pdf(
+    conn: &mut DbConnection,
+    state: &AppState,
+    details: &Details,
+) -> Result<(String, Vec<u8>), ApiError> {
+    let a = &details.agreement;
+    let name = format!(
+        "convention-{}-v{}.pdf",
+        document::reference(&a.id).to_lowercase(),
+        a.version
+    );
+    let status = Status::parse(&a.status).unwrap_or(Status::Draft);
+    let bytes = match status {
+        Status::Signed => final_pdf(state, details)?,
+        Status::Sent => {
+            models::document(conn, &a.id, a.version)?.ok_or_else(ApiError::not_found)?
+        }
+        Status::Draft | Status::Cancelled => match models::document(conn, &a.id, a.version)? {
+            Some(frozen) => frozen,
+            None => {
+                let school = school_signatory(conn, state)?;
+                document::render(details, &context(state, school.as_ref()), None)
+                    .map_err(pdf_error)?
+            }
+        },
+    };
+    Ok((name, bytes))
+}
+
+/// Cancels a draft or sent agreement (staff), with an optional reason.
+pub fn cancel(tx: &mut WriteTx<'_>, id: &str, reason: Option<String>) -> Result<Details, ApiError> {
+    let mut agreement = models::lock(tx, id).map_err(|_| Refusal::NotFound)?;
+    let status = Status::parse(&agreement.status).unwrap_or(Status::Cancelled);
+    Action::Cancel.apply(status)?;
+    let at = db::now();
+    agreement.status = Status::Cancelled.as_str().to_owned();
+    agreement.cancelled_at = Some(at);
+    agreement.cancel_reason = reason
+        .map(|r| r.trim().to_owned())
+        .filter(|r| !r.is_empty());
+    agreement.updated_at = at;
+    models::update(tx, &agreement)?;
+    one(tx, agreement)
+}
+
+/// Staff's change of an agreement's content; `None` keeps a value.
+#[derive(Debug, Clone, Default)]
+pub struct Change {
+    pub subject: Option<String>,
+    pub description: Option<String>,
+    pub place: Option<String>,
+    pub supervisor: Option<String>,
+    pub starts_on: Option<NaiveDate>,
+    pub ends_on: Option<NaiveDate>,
+    pub locale: Option<String>,
+}
+
+/// Changes a draft, or a sent agreement: its signatures are voided and a new version is frozen
+/// and sent to every party to sign again.
+pub fn change(
+    tx: &mut WriteTx<'_>,
+    state: &AppState,
+    id: &str,
+    change: Change,
+) -> Result<Details, ApiError> {
+    let mut agreement = models::lock(tx, id).map_err(|_| Refusal::NotFound)?;
+    let status = Status::parse(&agreement.status).unwrap_or(Status::Cancelled);
+    Action::Change.apply(status)?;
+    let mut errors = Vec::new();
+    let locale = match &change.locale {
+        Some(l) => check_locale(Some(l), &mut errors),
+        None => Locale::parse(&agreement.locale),
+    };
+    let terms = Terms::check(
+        change.subject.as_deref().unwrap_or(&agreement.subject),
+        change
+            .description
+            .as_deref()
+            .unwrap_or(&agreement.description),
+        Some(change.place.as_deref().unwrap_or(&agreement.place)),
+        change
+            .supervisor
+            .as_deref()
+            .or(agreement.supervisor.as_deref()),
+        Some(change.starts_on.unwrap_or(agreement.starts_on)),
+        Some(change.ends_on.unwrap_or(agreement.ends_on)),
+        &mut errors,
+    );
+    let (Some(terms), Some(locale), true) = (terms, locale, errors.is_empty()) else {
+        return Err(Refusal::Invalid(errors).into());
+    };
+    agreement.subject = terms.subject;
+    agreement.description = terms.description;
+    agreement.place = terms.place.unwrap_or(agreement.place);
+    agreement.supervisor = terms.supervisor;
+    agreement.starts_on = terms.starts_on;
+    agreement.ends_on = terms.ends_on;
+    agreement.locale = locale.as_str().to_owned();
+    agreement.updated_at = db::now();
+    if status == Status::Sent {
+        models::void_version(tx, &agreement.id, agreement.version)?;
+        agreement.version += 1;
+    }
+    models::update(tx, &agreement)?;
+    let details = one(tx, agreement)?;
+    if status != Status::Sent {
+        return Ok(details);
+    }
+    let school = school_signatory(tx, state)?;
+    let signatories = signatories(&details, school.as_ref())?;
+    let pdf =
+        document::render(&details, &context(state, school.as_ref()), None).map_err(pdf_error)?;
+    let prepared = Prepared {
+        agreement_id: details.agreement.id.clone(),
+        version: details.agreement.version,
+        updated_at: details.agreement.updated_at,
+        sha256: sha256(&pdf),
+        pdf,
+        signatories,
+    };
+    commit_send(tx, state, prepared, true)
+}
+
+/// The scheduled reminder: the signatories who have not signed are asked again, and the next
+/// reminder is scheduled; nothing once the agreement is signed, cancelled or has started.
+pub fn remind(tx: &mut WriteTx<'_>, state: &AppState, job: &Job) -> Result<(), ApiError> {
+    let Ok(agreement) = models::lock(tx, &job.subject_id) else {
+        return Ok(());
+    };
+    if agreement.status != Status::Sent.as_str() || crate::clock::today() >= agreement.starts_on {
+        return Ok(());
+    }
+    let details = one(tx, agreement)?;
+    ask_to_sign(tx, state, &details, true, false)?;
+    let a = &details.agreement;
+    if let Some(day) = domain::next_reminder(
+        crate::clock::today(),
+        state.settings.agreements.reminder_days,
+        a.starts_on,
+    ) {
+        jobs::schedule(tx, REMINDER_JOB, &a.id, morning_of(day))?;
+    }
+    Ok(())
+}
+
+#[derive(Serialize)]
+struct UnsignedLine {
+    title: &'static str,
+    reference: String,
+    company: String,
+    party: String,
+    status: String,
+    link: String,
+}
+
+#[derive(Serialize)]
+struct UnsignedWarning<'a> {
+    name: &'a str,
+    starts_on: NaiveDate,
+    count: usize,
+    agreements: &'a [UnsignedLine],
+    register_link: String,
+}
+
+/// The scheduled warning, five working days before a start date: staff get the list of the
+/// agreements starting that day that are still not signed (none: no e-mail).
+pub fn warn_unsigned(tx: &mut WriteTx<'_>, state: &AppState, job: &Job) -> Result<(), ApiError> {
+    let Ok(day) = job.subject_id.parse::<NaiveDate>() else {
+        return Ok(());
+    };
+    let rows = models::unsigned_starting(tx, day)?;
+    let unsigned = models::details(tx, rows)?;
+    if unsigned.is_empty() {
+        return Ok(());
+    }
+    let lines: Vec<UnsignedLine> = unsigned
+        .iter()
+        .map(|d| UnsignedLine {
+            title: document::title(d),
+            reference: document::reference(&d.agreement.id),
+            company: d.company.name.clone(),
+            party: d
+                .student
+                .as_ref()
+                .or(d.tutor.as_ref())
+                .map(|p| p.name.clone())
+                .unwrap_or_default(),
+            status: d.agreement.status.clone(),
+            link: link(state, &d.agreement.id),
+        })
+        .collect();
+    let register_link = format!(
+        "{}/app/staff/agreements?overdue=1",
+        state.settings.server.public_url.trim_end_matches('/')
+    );
+    for person in models::staff(tx)? {
+        let values = UnsignedWarning {
+            name: &person.name,
+            starts_on: day,
+            count: lines.len(),
+            agreements: &lines,
+            register_link: register_link.clone(),
+        };
+        let email = Email::new(&person.email, "agreements_unsigned", values)
+            .dedupe(format!("agreements_unsigned:{day}:{}", person.id));
+        state.outbox.enqueue(tx, email)?;
+    }
+    Ok(())
+}
+
+/// The register for the school's administration: every agreement (filtered), as a CSV for a
+/// French spreadsheet.
+pub fn register_csv(
+    conn: &mut DbConnection,
+    filter: &Filter,
+) -> Result<(String, String), ApiError> {
+    let rows = models::list(conn, filter, &everything())?;
+    let all = models::details(conn, rows)?;
+    let when = |at: Option<NaiveDateTime>| {
+        at.map(|t| {
+            db::utc(t)
+                .with_timezone(&DEFAULT_TIMEZONE)
+                .format("%d/%m/%Y %H:%M")
+                .to_string()
+        })
+        .unwrap_or_default()
+    };
+    let rows = all.iter().map(|d| {
+        let a = &d.agreement;
+        let signed = |party: Party| {
+            when(
+                d.signatures
+                    .iter()
+                    .find(|(s, _)| s.party == party.as_str())
+                    .and_then(|(s, _)| s.signed_at),
+            )
+        };
+        vec![
+            document::reference(&a.id),
+            a.kind.clone(),
+            a.status.clone(),
+            a.version.to_string(),
+            d.campaign.clone().unwrap_or_default(),
+            d.company.name.clone(),
+            d.company
+                .contact
+                .as_ref()
+                .map(|p| p.name.clone())
+                .unwrap_or_default(),
+            d.student
+                .as_ref()
+                .map(|p| p.name.clone())
+                .unwrap_or_default(),
+            d.tutor.as_ref().map(|p| p.name.clone()).unwrap_or_default(),
+            a.subject.clone(),
+            a.starts_on.format("%d/%m/%Y").to_string(),
+            a.ends_on.format("%d/%m/%Y").to_string(),
+            when(a.sent_at),
+            signed(Party::School),
+            signed(Party::Company),
+            signed(Party::Student),
+            signed(Party::Tutor),
+            when(a.signed_at),
+            a.id.clone(),
+        ]
+    });
+    let text = crate::spreadsheet::french_csv(
+        &[
+            "reference",
+            "kind",
+            "status",
+            "version",
+            "campaign",
+            "company",
+            "company_contact",
+            "student",
+            "tutor",
+            "subject",
+            "starts_on",
+            "ends_on",
+            "sent_at",
+            "school_signed_at",
+            "company_signed_at",
+            "student_signed_at",
+            "tutor_signed_at",
+            "signed_at",
+            "id",
+        ],
+        rows,
+    )?;
+    Ok(("conventions.csv".to_owned(), text))
+}

@@ -1,0 +1,335 @@
+//! The agreements' endpoints: parse → `flows` → view.
+
+use actix_web::{get, patch, post, web, HttpRequest, HttpResponse};
+
+use crate::agreements::flows::{self, Change, NewAgreement, SignRequest};
+use crate::agreements::models::Filter;
+use crate::agreements::views::*;
+use crate::app::AppState;
+use crate::auth::{CurrentUser, Staff};
+use crate::dates::parse_date;
+use crate::error::{ApiError, FieldError, Problem};
+use crate::paging::{Page, PageParams};
+
+/// A date field: absent or blank is `None`; anything else must be `YYYY-MM-DD`.
+fn date_field(
+    value: Option<&str>,
+    field: &str,
+    errors: &mut Vec<FieldError>,
+) -> Option<chrono::NaiveDate> {
+    let value = crate::text::not_blank(value)?;
+    let day = parse_date(value);
+    if day.is_none() {
+        errors.push(FieldError::new(field, "must be a date (YYYY-MM-DD)"));
+    }
+    day
+}
+
+fn filter(query: &AgreementQuery) -> Result<Filter, ApiError> {
+    use crate::agreements::domain::{Kind, Status};
+    let mut errors = Vec::new();
+    let kind = crate::text::not_blank(query.kind.as_deref());
+    if kind.is_some_and(|k| Kind::parse(k).is_none()) {
+        errors.push(FieldError::new(
+            "kind",
+            "must be `field_mission`, `internship` or `research`",
+        ));
+    }
+    let status = crate::text::not_blank(query.status.as_deref());
+    if status.is_some_and(|s| Status::parse(s).is_none()) {
+        errors.push(FieldError::new(
+            "status",
+            "must be `draft`, `sent`, `signed` or `cancelled`",
+        ));
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::validation(errors));
+    }
+    Ok(Filter {
+        kind: kind.map(str::to_owned),
+        status: status.map(str::to_owned),
+        campaign_id: crate::text::not_blank(query.campaign_id.as_deref()).map(str::to_owned),
+        party: None,
+    })
+}
+
+/// The agreements: staff all, anyone else those they are a party to; filtered by kind,
+/// status and campaign, in creation order.
+#[utoipa::path(tag = "agreements", security(("bearer" = [])),
+    params(AgreementQuery),
+    responses((status = 200, body = Page<AgreementView>), (status = 401, body = Problem),
+              (status = 422, description = "`validation_failed`: unknown kind or status", body = Problem)))]
+#[get("/agreements")]
+pub async fn list_agreements(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    query: web::Query<AgreementQuery>,
+) -> Result<web::Json<Page<AgreementView>>, ApiError> {
+    let query = query.into_inner();
+    let filter = filter(&query)?;
+    let params = PageParams {
+        limit: query.limit,
+        cursor: query.cursor,
+    };
+    let load = move |conn: &mut crate::db::DbConnection, page: &crate::paging::PageRequest| {
+        flows::list(conn, &user, filter, page)
+    };
+    state
+        .page(&params, load, |d| &d.agreement.id, AgreementView::from)
+        .await
+}
+
+/// The register as CSV for a French spreadsheet (staff): reference, kind, status, parties,
+/// dates, when it was sent and when each party signed. Same filters as the list.
+#[utoipa::path(tag = "agreements", security(("bearer" = [])),
+    params(AgreementQuery),
+    responses((status = 200, content_type = "text/csv", body = String), (status = 401, body = Problem),
+              (status = 403, body = Problem)))]
+#[get("/agreements.csv")]
+pub async fn register_csv(
+    state: web::Data<AppState>,
+    _staff: Staff,
+    query: web::Query<AgreementQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let filter = filter(&query)?;
+    let (file, csv) = state
+        .db(move |conn| flows::register_csv(conn, &filter))
+        .await?;
+    Ok(csv_response(&file, csv))
+}
+
+pub fn csv_response(file: &str, csv: String) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .insert_header((
+            "Content-Disposition",
+            format!("attachment; filename=\"{file}\""),
+        ))
+        .body(csv)
+}
+
+/// The agreement's PDF: a draft as it would be sent, a sent version as frozen (its SHA-256 is
+/// the agreement's `document_sha256`), a signed one with its signature page. Parties and staff.
+#[utoipa::path(tag = "agreements", security(("bearer" = [])),
+    responses((status = 200, content_type = "application/pdf", body = Vec<u8>), (status = 401, body = Problem),
+              (status = 404, body = Problem)))]
+#[get("/agreements/{id}.pdf")]
+pub async fn agreement_pdf(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let app = state.clone().into_inner();
+    let (file, bytes) = state
+        .db(move |conn| {
+            let details = flows::visible(conn, &user, &id)?;
+            flows::pdf(conn, &app, &details)
+        })
+        .await?;
+    Ok(pdf_response(&file, bytes))
+}
+
+pub fn pdf_response(file: &str, bytes: Vec<u8>) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("application/pdf")
+        .insert_header((
+            "Content-Disposition",
+            format!("inline; filename=\"{file}\""),
+        ))
+        .body(bytes)
+}
+
+/// One agreement: staff, or a party to it. Else 404.
+#[utoipa::path(tag = "agreements", security(("bearer" = [])),
+    responses((status = 200, body = AgreementView), (status = 401, body = Problem), (status = 404, body = Problem)))]
+#[get("/agreements/{id}")]
+pub async fn get_agreement(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    id: web::Path<String>,
+) -> Result<web::Json<AgreementView>, ApiError> {
+    let id = id.into_inner();
+    let details = state
+        .db(move |conn| flows::visible(conn, &user, &id))
+        .await?;
+    Ok(web::Json(details.into()))
+}
+
+/// A new internship or research agreement (staff), in `draft`. Field-mission agreements are
+/// made when their campaign is published.
+#[utoipa::path(tag = "agreements", security(("bearer" = [])),
+    request_body = NewAgreementBody,
+    responses((status = 201, body = AgreementView), (status = 401, body = Problem), (status = 403, body = Problem),
+              (status = 422, description = "`validation_failed`", body = Problem)))]
+#[post("/agreements")]
+pub async fn create_agreement(
+    state: web::Data<AppState>,
+    _staff: Staff,
+    body: web::Json<NewAgreementBody>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner();
+    let mut errors = Vec::new();
+    let new = NewAgreement {
+        starts_on: date_field(body.starts_on.as_deref(), "starts_on", &mut errors),
+        ends_on: date_field(body.ends_on.as_deref(), "ends_on", &mut errors),
+        kind: body.kind,
+        company_id: body.company_id,
+        student_id: body.student_id,
+        tutor_id: body.tutor_id,
+        subject: body.subject,
+        description: body.description,
+        place: body.place,
+        supervisor: body.supervisor,
+        locale: body.locale,
+    };
+    if !errors.is_empty() {
+        return Err(ApiError::validation(errors));
+    }
+    let details = state.write(move |tx, _| flows::create(tx, new)).await?;
+    Ok(HttpResponse::Created().json(AgreementView::from(details)))
+}
+
+/// Change an agreement (staff, while `draft` or `sent`). A sent one gets a new version: its
+/// signatures are void and every party is asked to sign the new PDF.
+#[utoipa::path(tag = "agreements", security(("bearer" = [])),
+    request_body = ChangeAgreementBody,
+    responses((status = 200, body = AgreementView), (status = 401, body = Problem), (status = 403, body = Problem),
+              (status = 404, body = Problem),
+              (status = 409, description = "`invalid_transition`: signed or cancelled", body = Problem),
+              (status = 422, description = "`validation_failed`", body = Problem)))]
+#[patch("/agreements/{id}")]
+pub async fn change_agreement(
+    state: web::Data<AppState>,
+    _staff: Staff,
+    id: web::Path<String>,
+    body: web::Json<ChangeAgreementBody>,
+) -> Result<web::Json<AgreementView>, ApiError> {
+    let body = body.into_inner();
+    let mut errors = Vec::new();
+    let change = Change {
+        starts_on: date_field(body.starts_on.as_deref(), "starts_on", &mut errors),
+        ends_on: date_field(body.ends_on.as_deref(), "ends_on", &mut errors),
+        subject: body.subject,
+        description: body.description,
+        place: body.place,
+        supervisor: body.supervisor,
+        locale: body.locale,
+    };
+    if !errors.is_empty() {
+        return Err(ApiError::validation(errors));
+    }
+    let id = id.into_inner();
+    let details = state
+        .write(move |tx, state| flows::change(tx, state, &id, change))
+        .await?;
+    Ok(web::Json(details.into()))
+}
+
+/// Send the agreement (staff, while `draft`): its PDF is frozen (SHA-256 stored) and each
+/// signatory is e-mailed a link to sign it; reminders follow every `agreements.reminder_days`.
+#[utoipa::path(tag = "agreements", security(("bearer" = [])),
+    responses((status = 200, body = AgreementView), (status = 401, body = Problem), (status = 403, body = Problem),
+              (status = 404, body = Problem),
+              (status = 409, description = "`invalid_transition`: not a draft; `party_missing`: a party has no account", body = Problem)))]
+#[post("/agreements/{id}/send")]
+pub async fn send_agreement(
+    state: web::Data<AppState>,
+    _staff: Staff,
+    id: web::Path<String>,
+) -> Result<web::Json<AgreementView>, ApiError> {
+    let id = id.into_inner();
+    let details = state
+        .write(move |tx, state| flows::send(tx, state, &id))
+        .await?;
+    Ok(web::Json(details.into()))
+}
+
+/// Send every `draft` agreement of a campaign (staff). Drafts that cannot be sent (a company
+/// without its contact) are listed in `skipped` with why; the others are sent.
+#[utoipa::path(tag = "agreements", security(("bearer" = [])),
+    responses((status = 200, body = CampaignSendView), (status = 401, body = Problem), (status = 403, body = Problem)))]
+#[post("/campaigns/{id}/agreements/send")]
+pub async fn send_campaign_agreements(
+    state: web::Data<AppState>,
+    _staff: Staff,
+    id: web::Path<String>,
+) -> Result<web::Json<CampaignSendView>, ApiError> {
+    let id = id.into_inner();
+    let app = state.clone().into_inner();
+    let outcome = web::block(move || flows::send_campaign(&app, &id)).await??;
+    Ok(web::Json(CampaignSendView {
+        sent: outcome.sent,
+        skipped: outcome
+            .skipped
+            .into_iter()
+            .map(|(agreement_id, e)| SkippedView {
+                agreement_id,
+                code: e.code().to_owned(),
+                detail: e.to_string(),
+            })
+            .collect(),
+    }))
+}
+
+/// The client's address and software, as a signature records them.
+pub fn client_of(req: &HttpRequest) -> (Option<String>, Option<String>) {
+    let ip = req.peer_addr().map(|a| a.ip().to_string());
+    let agent = req
+        .headers()
+        .get(actix_web::http::header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .map(|s| s.chars().take(500).collect());
+    (ip, agent)
+}
+
+/// Sign the current version (a signatory, while `sent`), with `consent: true`. Signing again
+/// changes nothing; the last signature makes the agreement `signed` and e-mails everyone the
+/// final PDF. Someone who is not a signatory: 404.
+#[utoipa::path(tag = "agreements", security(("bearer" = [])),
+    request_body = SignBody,
+    responses((status = 200, body = AgreementView), (status = 401, body = Problem), (status = 404, body = Problem),
+              (status = 409, description = "`invalid_transition`: not sent; `agreement_changed`: the version read was replaced", body = Problem),
+              (status = 422, description = "`validation_failed` (`consent_required`)", body = Problem)))]
+#[post("/agreements/{id}/sign")]
+pub async fn sign_agreement(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    id: web::Path<String>,
+    req: HttpRequest,
+    body: web::Json<SignBody>,
+) -> Result<web::Json<AgreementView>, ApiError> {
+    let id = id.into_inner();
+    let (ip, user_agent) = client_of(&req);
+    let request = SignRequest {
+        consent: body.consent,
+        version: body.version,
+        ip,
+        user_agent,
+    };
+    let details = state
+        .write(move |tx, state| flows::sign(tx, state, &user, &id, request))
+        .await?;
+    Ok(web::Json(details.into()))
+}
+
+/// Cancel a draft or sent agreement (staff), with an optional reason.
+#[utoipa::path(tag = "agreements", security(("bearer" = [])),
+    request_body = CancelBody,
+    responses((status = 200, body = AgreementView), (status = 401, body = Problem), (status = 403, body = Problem),
+              (status = 404, body = Problem),
+              (status = 409, description = "`invalid_transition`: signed or cancelled", body = Problem)))]
+#[post("/agreements/{id}/cancel")]
+pub async fn cancel_agreement(
+    state: web::Data<AppState>,
+    _staff: Staff,
+    id: web::Path<String>,
+    body: Option<web::Json<CancelBody>>,
+) -> Result<web::Json<AgreementView>, ApiError> {
+    let id = id.into_inner();
+    let reason = body.and_then(|b| b.into_inner().reason);
+    let details = state
+        .write(move |tx, _| flows::cancel(tx, &id, reason))
+        .await?;
+    Ok(web::Json(details.into()))
+}

@@ -1,0 +1,39 @@
+//! Agreements (conventions): a field mission's (one per student, drafted when the campaign is
+//! published), an internship's and a research partnership's; their French (or English) PDF,
+//! sending, electronic signature, versions, reminders and the register.
+//! Below `missions` (publishing drafts the field-mission agreements): this domain reads the
+//! missions' tables through the schema, never their module.
+
+pub mod document;
+pub mod domain;
+pub mod flows;
+pub mod handlers;
+pub mod models;
+pub mod pdf;
+pub mod views;
+
+use utoipa_actix_web::service_config::ServiceConfig;
+
+use crate::jobs::Handlers;
+
+/// Literal suffixes (`.pdf`, `.csv`) are registered before `/agreements/{id}`, which would
+/// otherwise take them as ids.
+pub fn routes(cfg: &mut ServiceConfig) {
+    cfg.service(handlers::register_csv)
+        .service(handlers::agreement_pdf)
+        .service(handlers::list_agreements)
+        .service(handlers::create_agreement)
+        .service(handlers::get_agreement)
+        .service(handlers::change_agreement)
+        .service(handlers::send_agreement)
+        .service(handlers::send_campaign_agreements)
+        .service(handlers::sign_agreement)
+        .service(handlers::cancel_agreement);
+}
+
+/// The scheduled work of agreements: reminders to signatories, warnings to staff.
+pub fn jobs(handlers: Handlers) -> Handlers {
+    handlers
+        .with(flows::REMINDER_JOB, flows::remind)
+        .with(flows::WARNING_JOB, flows::warn_unsigned)
+}

@@ -1,0 +1,551 @@
+//! Agreement rows and their queries: agreements, their frozen documents, their signatures,
+//! and the people and companies they name (read from the tables of other domains through the
+//! schema, so this domain sits below missions, which creates field-mission agreements).
+
+use std::collections::HashMap;
+
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+
+use crate::db::schema::{
+    agreement_documents, agreement_signatures, agreements, companies, missions, problems,
+    team_members, users,
+};
+use crate::db::{now, DbConnection, WriteTx};
+use crate::paging::PageRequest;
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = agreements)]
+pub struct Agreement {
+    pub id: String,
+    pub kind: String,
+    pub status: String,
+    pub version: i32,
+    pub locale: String,
+    pub campaign_id: Option<String>,
+    pub mission_id: Option<String>,
+    pub company_id: String,
+    pub student_id: Option<String>,
+    pub tutor_id: Option<String>,
+    pub subject: String,
+    pub description: String,
+    pub place: String,
+    pub supervisor: Option<String>,
+    pub starts_on: NaiveDate,
+    pub ends_on: NaiveDate,
+    pub sent_at: Option<NaiveDateTime>,
+    pub signed_at: Option<NaiveDateTime>,
+    pub cancelled_at: Option<NaiveDateTime>,
+    pub cancel_reason: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = agreement_signatures)]
+pub struct Signature {
+    pub agreement_id: String,
+    pub version: i32,
+    pub party: String,
+    pub user_id: String,
+    pub signed_at: Option<NaiveDateTime>,
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+    pub document_sha256: Option<String>,
+    pub voided_at: Option<NaiveDateTime>,
+}
+
+/// Someone an agreement names.
+#[derive(Debug, Clone, PartialEq, Eq, Queryable)]
+pub struct Person {
+    pub id: String,
+    pub name: String,
+    pub email: String,
+}
+
+/// The company an agreement is with, and its contact (who signs for it).
+#[derive(Debug, Clone)]
+pub struct Company {
+    pub id: String,
+    pub name: String,
+    pub city: String,
+    pub contact: Option<Person>,
+}
+
+/// An agreement with everyone it names and the signatures of its current version.
+#[derive(Debug, Clone)]
+pub struct Details {
+    pub agreement: Agreement,
+    pub company: Company,
+    pub student: Option<Person>,
+    /// The research tutor, or a field mission's tutor (named, not a party).
+    pub tutor: Option<Person>,
+    pub campaign: Option<String>,
+    /// The current version's signatories with their signatures (empty while `draft`).
+    pub signatures: Vec<(Signature, Person)>,
+    /// The SHA-256 of the current version's frozen PDF (from `sent` on).
+    pub document_sha256: Option<String>,
+}
+
+pub fn insert(conn: &mut DbConnection, agreement: &Agreement) -> QueryResult<usize> {
+    diesel::insert_into(agreements::table)
+        .values(agreement)
+        .execute(conn)
+}
+
+pub fn find(conn: &mut DbConnection, id: &str) -> QueryResult<Agreement> {
+    agreements::table
+        .find(id)
+        .select(Agreement::as_select())
+        .first(conn)
+}
+
+/// The agreement, locked for the rest of the write transaction (PostgreSQL: `FOR UPDATE`;
+/// SQLite: the transaction already holds the write lock).
+pub fn lock(conn: &mut WriteTx<'_>, id: &str) -> QueryResult<Agreement> {
+    match &mut **conn {
+        DbConnection::Postgresql(pg) => agreements::table
+            .find(id)
+            .select(Agreement::as_select())
+            .for_update()
+            .first(pg),
+        DbConnection::Sqlite(lite) => agreements::table
+            .find(id)
+            .select(Agreement::as_select())
+            .first(lite),
+    }
+}
+
+/// What a list of agreements is narrowed to.
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    pub kind: Option<String>,
+    pub status: Option<String>,
+    pub campaign_id: Option<String>,
+    /// Only the agreements this user is a party to (as student, tutor, company contact or
+    /// signatory).
+    pub party: Option<String>,
+}
+
+/// Agreements in creation order, one page (or all with `PageRequest::all`).
+pub fn list(
+    conn: &mut DbConnection,
+    filter: &Filter,
+    page: &PageRequest,
+) -> QueryResult<Vec<Agreement>> {
+    let mut query = agreements::table
+        .select(Agreement::as_select())
+        .order(agreements::id.asc())
+        .limit(page.fetch_limit())
+        .into_boxed();
+    if let Some(kind) = &filter.kind {
+        query = query.filter(agreements::kind.eq(kind.clone()));
+    }
+    if let Some(status) = &filter.status {
+        query = query.filter(agreements::status.eq(status.clone()));
+    }
+    if let Some(campaign) = &filter.campaign_id {
+        query = query.filter(agreements::campaign_id.eq(campaign.clone()));
+    }
+    if let Some(user) = &filter.party {
+        let contact_of = companies::table
+            .filter(companies::contact_id.eq(user.clone()))
+            .select(companies::id);
+        let signs = agreement_signatures::table
+            .filter(agreement_signatures::user_id.eq(user.clone()))
+            .select(agreement_signatures::agreement_id);
+        query = query.filter(
+            agreements::student_id
+                .eq(user.clone())
+                .or(agreements::tutor_id.eq(user.clone()))
+                .or(agreements::company_id.eq_any(contact_of))
+                .or(agreements::id.eq_any(signs)),
+        );
+    }
+    if let Some(after) = &page.after {
+        query = query.filter(agreements::id.gt(after.clone()));
+    }
+    query.load(conn)
+}
+
+/// Everyone the agreements name, read in a few queries whatever their number.
+pub fn details(conn: &mut DbConnection, list: Vec<Agreement>) -> QueryResult<Vec<Details>> {
+    let ids: Vec<&str> = list.iter().map(|a| a.id.as_str()).collect();
+    let company_ids: Vec<&str> = list.iter().map(|a| a.company_id.as_str()).collect();
+    let companies: Vec<(String, String, String, Option<String>)> = companies::table
+        .filter(companies::id.eq_any(&company_ids))
+        .select((
+            companies::id,
+            companies::name,
+            companies::city,
+            companies::contact_id,
+        ))
+        .load(conn)?;
+    let mission_ids: Vec<&str> = list
+        .iter()
+        .filter_map(|a| a.mission_id.as_deref())
+        .collect();
+    let mission_tutors: HashMap<String, Option<String>> = missions::table
+        .filter(missions::id.eq_any(&mission_ids))
+        .select((missions::id, missions::tutor_id))
+        .load::<(String, Option<String>)>(conn)?
+        .into_iter()
+        .collect();
+    let campaign_ids: Vec<&str> = list
+        .iter()
+        .filter_map(|a| a.campaign_id.as_deref())
+        .collect();
+    let campaigns: HashMap<String, String> = crate::db::schema::campaigns::table
+        .filter(crate::db::schema::campaigns::id.eq_any(&campaign_ids))
+        .select((
+            crate::db::schema::campaigns::id,
+            crate::db::schema::campaigns::name,
+        ))
+        .load::<(String, String)>(conn)?
+        .into_iter()
+        .collect();
+    let signatures: Vec<Signature> = agreement_signatures::table
+        .filter(agreement_signatures::agreement_id.eq_any(&ids))
+        .filter(agreement_signatures::voided_at.is_null())
+        .select(Signature::as_select())
+        .load(conn)?;
+    let documents: HashMap<(String, i32), String> = agreement_documents::table
+        .filter(agreement_documents::agreement_id.eq_any(&ids))
+        .select((
+            agreement_documents::agreement_id,
+            agreement_documents::version,
+            agreement_documents::sha256,
+        ))
+        .load::<(String, i32, String)>(conn)?
+        .into_iter()
+        .map(|(id, version, sha)| ((id, version), sha))
+        .collect();
+    let mut people_ids: Vec<String> = signatures.iter().map(|s| s.user_id.clone()).collect();
+    people_ids.extend(companies.iter().filter_map(|c| c.3.clone()));
+    people_ids.extend(list.iter().filter_map(|a| a.student_id.clone()));
+    people_ids.extend(list.iter().filter_map(|a| a.tutor_id.clone()));
+    people_ids.extend(mission_tutors.values().flatten().cloned());
+    people_ids.sort();
+    people_ids.dedup();
+    let people = people(conn, &people_ids)?;
+    let companies: HashMap<String, Company> = companies
+        .into_iter()
+        .map(|(id, name, city, contact)| {
+            let contact = contact.and_then(|c| people.get(&c).cloned());
+            (
+                id.clone(),
+                Company {
+                    id,
+                    name,
+                    city,
+                    contact,
+                },
+            )
+        })
+        .collect();
+    let mut by_agreement: HashMap<String, Vec<(Signature, Person)>> = HashMap::new();
+    for s in signatures {
+        if let Some(person) = people.get(&s.user_id).cloned() {
+            by_agreement
+                .entry(s.agreement_id.clone())
+                .or_default()
+                .push((s, person));
+        }
+    }
+    let person = |id: &Option<String>| id.as_ref().and_then(|id| people.get(id).cloned());
+    Ok(list
+        .into_iter()
+        .filter_map(|agreement| {
+            let company = companies.get(&agreement.company_id)?.clone();
+            let mut signatures: Vec<(Signature, Person)> = by_agreement
+                .remove(&agreement.id)
+                .unwrap_or_default()
+                .into_iter()
+                .filter(|(s, _)| s.version == agreement.version)
+                .collect();
+            signatures.sort_by_key(|(s, _)| crate::agreements::domain::Party::parse(&s.party));
+            let tutor = person(&agreement.tutor_id).or_else(|| {
+                let mission = agreement.mission_id.as_ref()?;
+                person(mission_tutors.get(mission)?)
+            });
+            Some(Details {
+                document_sha256: documents
+                    .get(&(agreement.id.clone(), agreement.version))
+                    .cloned(),
+                student: person(&agreement.student_id),
+                tutor,
+                campaign: agreement
+                    .campaign_id
+                    .as_ref()
+                    .and_then(|c| campaigns.get(c).cloned()),
+                company,
+                signatures,
+                agreement,
+            })
+        })
+        .collect())
+}
+
+pub fn people(conn: &mut DbConnection, ids: &[String]) -> QueryResult<HashMap<String, Person>> {
+    Ok(users::table
+        .filter(users::id.eq_any(ids))
+        .select((users::id, users::name, users::email))
+        .load::<Person>(conn)?
+        .into_iter()
+        .map(|p| (p.id.clone(), p))
+        .collect())
+}
+
+pub fn person(conn: &mut DbConnection, id: &str) -> QueryResult<Option<Person>> {
+    users::table
+        .find(id)
+        .select((users::id, users::name, users::email))
+        .first(conn)
+        .optional()
+}
+
+/// A user by e-mail with their role.
+pub fn user_by_email(
+    conn: &mut DbConnection,
+    email: &str,
+) -> QueryResult<Option<(Person, String)>> {
+    users::table
+        .filter(users::email.eq(email))
+        .select(((users::id, users::name, users::email), users::role))
+        .first(conn)
+        .optional()
+}
+
+/// The first staff account (the school's signatory when none is configured).
+pub fn first_staff(conn: &mut DbConnection) -> QueryResult<Option<Person>> {
+    users::table
+        .filter(users::role.eq("staff"))
+        .order(users::created_at.asc())
+        .select((users::id, users::name, users::email))
+        .first(conn)
+        .optional()
+}
+
+/// Every staff account (warnings go to them all).
+pub fn staff(conn: &mut DbConnection) -> QueryResult<Vec<Person>> {
+    users::table
+        .filter(users::role.eq("staff"))
+        .order(users::created_at.asc())
+        .select((users::id, users::name, users::email))
+        .load(conn)
+}
+
+pub fn role_of(conn: &mut DbConnection, id: &str) -> QueryResult<Option<String>> {
+    users::table
+        .find(id)
+        .select(users::role)
+        .first(conn)
+        .optional()
+}
+
+pub fn company_exists(conn: &mut DbConnection, id: &str) -> QueryResult<Option<String>> {
+    companies::table
+        .find(id)
+        .select(companies::city)
+        .first(conn)
+        .optional()
+}
+
+/// One field-mission agreement to draft: a student of a published mission.
+#[derive(Debug, Clone, Queryable)]
+pub struct MissionStudent {
+    pub mission_id: String,
+    pub campaign_id: String,
+    pub company_id: String,
+    pub starts_on: NaiveDate,
+    pub ends_on: NaiveDate,
+    pub subject: String,
+    pub description: String,
+    pub city: String,
+    pub student_id: String,
+}
+
+/// The students of a campaign's missions, with what their agreements say.
+pub fn mission_students(
+    conn: &mut DbConnection,
+    campaign_id: &str,
+) -> QueryResult<Vec<MissionStudent>> {
+    missions::table
+        .inner_join(problems::table)
+        .inner_join(companies::table)
+        .inner_join(team_members::table.on(team_members::team_id.eq(missions::team_id)))
+        .filter(missions::campaign_id.eq(campaign_id))
+        .order((missions::id.asc(), team_members::position.asc()))
+        .select((
+            missions::id,
+            missions::campaign_id,
+            missions::company_id,
+            missions::starts_on,
+            missions::ends_on,
+            problems::title,
+            problems::description,
+            companies::city,
+            team_members::student_id,
+        ))
+        .load(conn)
+}
+
+/// Inserts agreements one statement each (MultiConnection has no multi-row insert).
+pub fn insert_many(conn: &mut DbConnection, rows: &[Agreement]) -> QueryResult<usize> {
+    let mut n = 0;
+    for row in rows {
+        n += insert(conn, row)?;
+    }
+    Ok(n)
+}
+
+pub fn insert_document(
+    conn: &mut DbConnection,
+    agreement_id: &str,
+    version: i32,
+    sha256: &str,
+    pdf: &[u8],
+) -> QueryResult<usize> {
+    diesel::insert_into(agreement_documents::table)
+        .values((
+            agreement_documents::agreement_id.eq(agreement_id),
+            agreement_documents::version.eq(version),
+            agreement_documents::sha256.eq(sha256),
+            agreement_documents::pdf.eq(pdf),
+            agreement_documents::created_at.eq(now()),
+        ))
+        .execute(conn)
+}
+
+/// The frozen PDF of a version.
+pub fn document(
+    conn: &mut DbConnection,
+    agreement_id: &str,
+    version: i32,
+) -> QueryResult<Option<Vec<u8>>> {
+    agreement_documents::table
+        .find((agreement_id, version))
+        .select(agreement_documents::pdf)
+        .first(conn)
+        .optional()
+}
+
+pub fn insert_signatories(conn: &mut DbConnection, rows: &[Signature]) -> QueryResult<usize> {
+    let mut n = 0;
+    for row in rows {
+        n += diesel::insert_into(agreement_signatures::table)
+            .values(row)
+            .execute(conn)?;
+    }
+    Ok(n)
+}
+
+/// Records a signature of the current version, once: an already signed row is left as it is.
+pub fn sign(
+    conn: &mut DbConnection,
+    agreement_id: &str,
+    version: i32,
+    party: &str,
+    ip: Option<&str>,
+    user_agent: Option<&str>,
+    sha256: &str,
+) -> QueryResult<usize> {
+    diesel::update(
+        agreement_signatures::table
+            .filter(agreement_signatures::agreement_id.eq(agreement_id))
+            .filter(agreement_signatures::version.eq(version))
+            .filter(agreement_signatures::party.eq(party))
+            .filter(agreement_signatures::signed_at.is_null())
+            .filter(agreement_signatures::voided_at.is_null()),
+    )
+    .set((
+        agreement_signatures::signed_at.eq(now()),
+        agreement_signatures::ip.eq(ip),
+        agreement_signatures::user_agent.eq(user_agent),
+        agreement_signatures::document_sha256.eq(sha256),
+    ))
+    .execute(conn)
+}
+
+/// Voids the signatures of a version that a change replaces.
+pub fn void_version(
+    conn: &mut DbConnection,
+    agreement_id: &str,
+    version: i32,
+) -> QueryResult<usize> {
+    diesel::update(
+        agreement_signatures::table
+            .filter(agreement_signatures::agreement_id.eq(agreement_id))
+            .filter(agreement_signatures::version.eq(version)),
+    )
+    .set(agreement_signatures::voided_at.eq(now()))
+    .execute(conn)
+}
+
+/// The agreement's signature rows of every version (the record, voided ones included).
+pub fn all_signatures(conn: &mut DbConnection, agreement_id: &str) -> QueryResult<Vec<Signature>> {
+    agreement_signatures::table
+        .filter(agreement_signatures::agreement_id.eq(agreement_id))
+        .order((
+            agreement_signatures::version.asc(),
+            agreement_signatures::party.asc(),
+        ))
+        .select(Signature::as_select())
+        .load(conn)
+}
+
+pub fn update(conn: &mut DbConnection, agreement: &Agreement) -> QueryResult<usize> {
+    diesel::update(agreements::table.find(&agreement.id))
+        .set((
+            agreements::status.eq(&agreement.status),
+            agreements::version.eq(agreement.version),
+            agreements::locale.eq(&agreement.locale),
+            agreements::subject.eq(&agreement.subject),
+            agreements::description.eq(&agreement.description),
+            agreements::place.eq(&agreement.place),
+            agreements::supervisor.eq(&agreement.supervisor),
+            agreements::starts_on.eq(agreement.starts_on),
+            agreements::ends_on.eq(agreement.ends_on),
+            agreements::sent_at.eq(agreement.sent_at),
+            agreements::signed_at.eq(agreement.signed_at),
+            agreements::cancelled_at.eq(agreement.cancelled_at),
+            agreements::cancel_reason.eq(&agreement.cancel_reason),
+            agreements::updated_at.eq(agreement.updated_at),
+        ))
+        .execute(conn)
+}
+
+/// Agreements that start on `day` and are not signed (nor cancelled).
+pub fn unsigned_starting(conn: &mut DbConnection, day: NaiveDate) -> QueryResult<Vec<Agreement>> {
+    agreements::table
+        .filter(agreements::starts_on.eq(day))
+        .filter(agreements::status.eq_any(["draft", "sent"]))
+        .order(agreements::id.asc())
+        .select(Agreement::as_select())
+        .load(conn)
+}
+
+/// Per campaign: (campaign id, status, count), for the register's progress.
+pub fn campaign_counts(conn: &mut DbConnection) -> QueryResult<Vec<(Option<String>, String, i64)>> {
+    agreements::table
+        .group_by((agreements::campaign_id, agreements::status))
+        .select((
+            agreements::campaign_id,
+            agreements::status,
+            diesel::dsl::count_star(),
+        ))
+        .load(conn)
+}
+
+/// The SHA-256 of a version's frozen PDF.
+pub fn document_sha(
+    conn: &mut DbConnection,
+    agreement_id: &str,
+    version: i32,
+) -> QueryResult<Option<String>> {
+    agreement_documents::table
+        .find((agreement_id, version))
+        .select(agreement_documents::sha256)
+        .first(conn)
+        .optional()
+}

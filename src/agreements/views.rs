@@ -1,0 +1,213 @@
+//! Request and response bodies of the agreements' endpoints.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::agreements::models::{Details, Person};
+use crate::db::utc;
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PersonView {
+    #[schema(format = Uuid)]
+    pub id: String,
+    pub name: String,
+    pub email: String,
+}
+
+impl From<&Person> for PersonView {
+    fn from(p: &Person) -> Self {
+        Self {
+            id: p.id.clone(),
+            name: p.name.clone(),
+            email: p.email.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CompanyRefView {
+    #[schema(format = Uuid)]
+    pub id: String,
+    pub name: String,
+    pub city: String,
+    /// Who signs for the company (its contact account); null when it has none.
+    pub contact: Option<PersonView>,
+}
+
+/// A signatory of the current version and their signature, once given.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SignatureView {
+    /// `school`, `company`, `student` or `tutor`.
+    pub party: String,
+    pub signatory: PersonView,
+    pub signed_at: Option<DateTime<Utc>>,
+    /// The SHA-256 of the document this party signed.
+    pub document_sha256: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AgreementView {
+    #[schema(format = Uuid)]
+    pub id: String,
+    /// The short reference printed on the PDF and in the register.
+    pub reference: String,
+    /// `field_mission`, `internship` or `research`.
+    pub kind: String,
+    /// `draft`, `sent`, `signed` or `cancelled`.
+    pub status: String,
+    /// Grows by one each time a sent agreement is changed (its signatures are then void).
+    pub version: i32,
+    /// The PDF's language: `fr` or `en`.
+    pub locale: String,
+    pub campaign_id: Option<String>,
+    pub mission_id: Option<String>,
+    pub company: CompanyRefView,
+    pub student: Option<PersonView>,
+    /// The research tutor (a party), or a field mission's academic tutor (named only).
+    pub tutor: Option<PersonView>,
+    pub subject: String,
+    pub description: String,
+    pub place: String,
+    pub supervisor: Option<String>,
+    pub starts_on: NaiveDate,
+    pub ends_on: NaiveDate,
+    /// The SHA-256 of the current version's frozen PDF (from `sent` on).
+    pub document_sha256: Option<String>,
+    pub signatures: Vec<SignatureView>,
+    pub sent_at: Option<DateTime<Utc>>,
+    pub signed_at: Option<DateTime<Utc>>,
+    pub cancelled_at: Option<DateTime<Utc>>,
+    pub cancel_reason: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<Details> for AgreementView {
+    fn from(d: Details) -> Self {
+        let a = d.agreement;
+        Self {
+            reference: crate::agreements::document::reference(&a.id),
+            id: a.id,
+            kind: a.kind,
+            status: a.status,
+            version: a.version,
+            locale: a.locale,
+            campaign_id: a.campaign_id,
+            mission_id: a.mission_id,
+            company: CompanyRefView {
+                id: d.company.id,
+                name: d.company.name,
+                city: d.company.city,
+                contact: d.company.contact.as_ref().map(PersonView::from),
+            },
+            student: d.student.as_ref().map(PersonView::from),
+            tutor: d.tutor.as_ref().map(PersonView::from),
+            subject: a.subject,
+            description: a.description,
+            place: a.place,
+            supervisor: a.supervisor,
+            starts_on: a.starts_on,
+            ends_on: a.ends_on,
+            document_sha256: d.document_sha256,
+            signatures: d
+                .signatures
+                .iter()
+                .map(|(s, p)| SignatureView {
+                    party: s.party.clone(),
+                    signatory: p.into(),
+                    signed_at: s.signed_at.map(utc),
+                    document_sha256: s.document_sha256.clone(),
+                })
+                .collect(),
+            sent_at: a.sent_at.map(utc),
+            signed_at: a.signed_at.map(utc),
+            cancelled_at: a.cancelled_at.map(utc),
+            cancel_reason: a.cancel_reason,
+            created_at: utc(a.created_at),
+            updated_at: utc(a.updated_at),
+        }
+    }
+}
+
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct AgreementQuery {
+    /// `field_mission`, `internship` or `research`.
+    pub kind: Option<String>,
+    /// `draft`, `sent`, `signed` or `cancelled`.
+    pub status: Option<String>,
+    pub campaign_id: Option<String>,
+    pub limit: Option<i64>,
+    pub cursor: Option<String>,
+}
+
+/// Staff's new internship or research agreement.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(default)]
+pub struct NewAgreementBody {
+    /// `internship` (with `student_id`) or `research` (with `tutor_id`).
+    #[schema(example = "internship")]
+    pub kind: String,
+    pub company_id: String,
+    pub student_id: Option<String>,
+    pub tutor_id: Option<String>,
+    #[schema(example = "Jumeau numérique d'une ligne de découpe")]
+    pub subject: String,
+    pub description: String,
+    /// Default: the company's city.
+    pub place: Option<String>,
+    /// The company's supervisor (internships); default: its contact.
+    pub supervisor: Option<String>,
+    #[schema(example = "2027-04-05")]
+    pub starts_on: Option<String>,
+    #[schema(example = "2027-08-27")]
+    pub ends_on: Option<String>,
+    /// `fr` (default) or `en`: the PDF's language.
+    pub locale: Option<String>,
+}
+
+/// Staff's change of an agreement; absent fields are kept. Changing a `sent` agreement voids
+/// its signatures: a new version is sent to every party.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(default)]
+pub struct ChangeAgreementBody {
+    pub subject: Option<String>,
+    pub description: Option<String>,
+    pub place: Option<String>,
+    pub supervisor: Option<String>,
+    pub starts_on: Option<String>,
+    pub ends_on: Option<String>,
+    pub locale: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(default)]
+pub struct SignBody {
+    /// Must be `true`: the signatory agrees to sign the document electronically.
+    pub consent: bool,
+    /// The version read (optional): if it was replaced, 409 `agreement_changed`.
+    pub version: Option<i32>,
+}
+
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(default)]
+pub struct CancelBody {
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SkippedView {
+    pub agreement_id: String,
+    /// The refusal's code, e.g. `party_missing` for a company without its contact.
+    pub code: String,
+    pub detail: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CampaignSendView {
+    /// The agreements sent now.
+    pub sent: Vec<String>,
+    /// The drafts left as they were, with why.
+    pub skipped: Vec<SkippedView>,
+}

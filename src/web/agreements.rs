@@ -1,0 +1,689 @@
+//! Agreements in the browser: a party's list, the agreement's page (read the PDF, sign with the
+//! consent box), and for staff the register with each campaign's progress, sending and
+//! cancelling; the evaluation page at a mission's end. Through `agreements::flows` and
+//! `missions::evaluations`, like the API.
+
+use std::collections::BTreeMap;
+
+use actix_web::{web, HttpRequest, HttpResponse};
+use diesel::prelude::*;
+use minijinja::{context, Value};
+use serde::Deserialize;
+
+use crate::agreements::domain::{Kind, Status};
+use crate::agreements::flows::{self, SignRequest};
+use crate::agreements::models::{self, Details, Filter};
+use crate::agreements::{document, handlers::client_of};
+use crate::app::AppState;
+use crate::auth::{CurrentUser, Role};
+use crate::clock::DEFAULT_TIMEZONE;
+use crate::db::DbConnection;
+use crate::error::ApiError;
+use crate::missions::evaluations::{self, Mark};
+use crate::web::forms::{field, kept, refused_over, show, Fields};
+use crate::web::i18n::Lang;
+use crate::web::session::{PageError, Visitor};
+use crate::web::staff::{posted, staff};
+
+/// `(key, French, English)`: the words of these pages, joined to the catalogue.
+pub const TEXTS: &[(&str, &str, &str)] = &[
+    ("nav.agreements", "Conventions", "Agreements"),
+    ("agreements.title", "Mes conventions", "My agreements"),
+    ("agreements.none", "Aucune convention pour l’instant.", "No agreement yet."),
+    ("agreements.to_sign", "à signer", "to sign"),
+    ("agreement.reference", "Référence", "Reference"),
+    ("agreement.version", "Version", "Version"),
+    ("agreement.status", "État", "Status"),
+    ("agreement.company", "Entreprise", "Company"),
+    ("agreement.student", "Étudiant ou étudiante", "Student"),
+    ("agreement.tutor", "Enseignant-chercheur", "Tutor"),
+    ("agreement.dates", "Dates", "Dates"),
+    ("agreement.place", "Lieu", "Place"),
+    ("agreement.read_pdf", "Lire la convention (PDF)", "Read the agreement (PDF)"),
+    ("agreement.fingerprint", "Empreinte SHA-256 du document", "SHA-256 fingerprint of the document"),
+    ("agreement.signatures", "Signatures", "Signatures"),
+    ("agreement.signed_on", "signé le", "signed on"),
+    ("agreement.waiting", "en attente", "waiting"),
+    ("agreement.not_sent", "La convention n’a pas encore été envoyée pour signature.", "The agreement has not been sent for signature yet."),
+    ("agreement.sign", "Signer", "Sign"),
+    ("agreement.consent", "J’ai lu la convention ci-dessus (version {v}) et je la signe électroniquement.", "I have read the agreement above (version {v}) and sign it electronically."),
+    ("agreement.you_signed", "Vous avez signé cette convention.", "You have signed this agreement."),
+    ("agreement.all_signed", "Toutes les parties ont signé : le document final est envoyé à chacune.", "Every party has signed: the final document is sent to each."),
+    ("agreement.cancelled", "Cette convention est annulée.", "This agreement is cancelled."),
+    ("agreement.send", "Envoyer pour signature", "Send for signature"),
+    ("agreement.cancel", "Annuler la convention", "Cancel the agreement"),
+    ("agreement.cancel_reason", "Motif de l’annulation", "Reason for cancelling"),
+    ("agreement.party.school", "Établissement", "School"),
+    ("agreement.party.company", "Entreprise", "Company"),
+    ("agreement.party.student", "Étudiant ou étudiante", "Student"),
+    ("agreement.party.tutor", "Enseignant-chercheur", "Tutor"),
+    ("agreement.kind.field_mission", "Mission de terrain", "Field mission"),
+    ("agreement.kind.internship", "Stage", "Internship"),
+    ("agreement.kind.research", "Recherche", "Research"),
+    ("agreement.status.draft", "brouillon", "draft"),
+    ("agreement.status.sent", "envoyée", "sent"),
+    ("agreement.status.signed", "signée", "signed"),
+    ("agreement.status.cancelled", "annulée", "cancelled"),
+    ("flash.agreement_signed", "Votre signature est enregistrée.", "Your signature is recorded."),
+    ("flash.agreement_sent", "La convention est envoyée : chaque partie reçoit un lien pour signer.", "The agreement is sent: each party gets a link to sign."),
+    ("flash.agreement_cancelled", "La convention est annulée.", "The agreement is cancelled."),
+    ("error.consent_required", "Cochez la case pour signer.", "Tick the box to sign."),
+    ("error.agreement_changed", "La convention a changé depuis votre lecture : relisez la nouvelle version, puis signez-la.", "The agreement changed since you read it: read the new version, then sign it."),
+    ("error.party_missing", "Une partie n’a pas de compte pour signer (une entreprise sans contact, par exemple).", "A party has no account to sign with (a company without its contact, for instance)."),
+    ("agreement_register.title", "Registre des conventions", "Register of agreements"),
+    ("agreement_register.progress", "Avancement par campagne", "Progress by campaign"),
+    ("agreement_register.signed_of", "signées", "signed"),
+    ("agreement_register.drafts", "brouillons", "drafts"),
+    ("agreement_register.send_drafts", "Envoyer les brouillons", "Send the drafts"),
+    ("agreement_register.sent_drafts", "conventions envoyées", "agreements sent"),
+    ("agreement_register.skipped", "non envoyées", "not sent"),
+    ("agreement_register.overdue", "En retard : début dans moins de 5 jours ouvrés, non signées", "Overdue: starting within 5 working days, not signed"),
+    ("agreement_register.filter", "Filtrer", "Filter"),
+    ("agreement_register.all", "toutes", "all"),
+    ("agreement_register.kind", "Type", "Kind"),
+    ("agreement_register.campaign", "Campagne", "Campaign"),
+    ("agreement_register.party", "Partie", "Party"),
+    ("agreement_register.starts", "Début", "Starts"),
+    ("agreement_register.signatures", "Signatures", "Signatures"),
+    ("agreement_register.csv", "Télécharger le registre (CSV)", "Download the register (CSV)"),
+    ("agreement_register.shown", "conventions affichées", "agreements shown"),
+    ("evaluation.title", "Évaluation de la mission", "Mission evaluation"),
+    ("evaluation.team_mark", "Note de l’équipe (sur 20)", "Team mark (out of 20)"),
+    ("evaluation.member_mark", "Note (sur 20)", "Mark (out of 20)"),
+    ("evaluation.comments", "Commentaire", "Comments"),
+    ("evaluation.give", "Enregistrer l’évaluation", "Save the evaluation"),
+    ("evaluation.hint", "Une note pour l’équipe entière, ou pour chaque membre, ou les deux ; les champs laissés vides ne sont pas notés.", "A mark for the whole team, or for each member, or both; fields left empty are not marked."),
+    ("evaluation.missing", "Évaluations attendues", "Evaluations awaited"),
+    ("evaluation.complete", "Les deux évaluations sont rendues.", "Both evaluations are in."),
+    ("evaluation.pending", "Vos notes s’afficheront quand l’entreprise et l’enseignant-chercheur auront rendu leur évaluation.", "Your marks will show once the company and the tutor have both given their evaluation."),
+    ("evaluation.by.company", "Entreprise", "Company"),
+    ("evaluation.by.tutor", "Enseignant-chercheur", "Tutor"),
+    ("evaluation.team", "Équipe entière", "Whole team"),
+    ("evaluation.csv", "Télécharger les notes de la campagne (CSV)", "Download the campaign’s marks (CSV)"),
+    ("evaluation.link", "Évaluation", "Evaluation"),
+    ("flash.agreement_evaluated", "Votre évaluation est enregistrée.", "Your evaluation is saved."),
+];
+
+fn when(lang: Lang, at: Option<chrono::NaiveDateTime>) -> Option<String> {
+    at.map(|at| lang.datetime(at, DEFAULT_TIMEZONE))
+}
+
+/// One agreement as the pages show it.
+pub fn agreement_value(lang: Lang, d: &Details) -> Value {
+    let a = &d.agreement;
+    let signed = d
+        .signatures
+        .iter()
+        .filter(|(s, _)| s.signed_at.is_some())
+        .count();
+    context! {
+        id => &a.id,
+        title => document::title(d),
+        reference => document::reference(&a.id),
+        kind_label => lang.text(&format!("agreement.kind.{}", a.kind)),
+        status => &a.status,
+        status_label => lang.text(&format!("agreement.status.{}", a.status)),
+        version => a.version,
+        subject => &a.subject,
+        company => &d.company.name,
+        city => &d.company.city,
+        student => d.student.as_ref().map(|p| context! { name => &p.name, email => &p.email }),
+        tutor => d.tutor.as_ref().map(|p| context! { name => &p.name, email => &p.email }),
+        party => d.student.as_ref().or(d.tutor.as_ref()).map(|p| &p.name),
+        starts => lang.date(a.starts_on),
+        ends => lang.date(a.ends_on),
+        starts_on => a.starts_on.to_string(),
+        place => &a.place,
+        sha256 => &d.document_sha256,
+        signed => signed,
+        signatories => d.signatures.len(),
+        signatures => d.signatures.iter().map(|(s, p)| context! {
+            party => lang.text(&format!("agreement.party.{}", s.party)),
+            name => &p.name,
+            signed => when(lang, s.signed_at),
+        }).collect::<Vec<_>>(),
+        cancel_reason => &a.cancel_reason,
+    }
+}
+
+/// The agreements a party sees on their home and list: (value, waiting for my signature).
+pub fn mine(
+    conn: &mut DbConnection,
+    lang: Lang,
+    user: &CurrentUser,
+) -> Result<Vec<Value>, ApiError> {
+    let list = flows::list(conn, user, Filter::default(), &crate::web::ALL)?;
+    Ok(list
+        .iter()
+        .map(|d| {
+            let to_sign = d.agreement.status == Status::Sent.as_str()
+                && d.signatures
+                    .iter()
+                    .any(|(s, _)| s.user_id == user.id && s.signed_at.is_none());
+            context! { to_sign, ..agreement_value(lang, d) }
+        })
+        .collect())
+}
+
+pub async fn agreements(v: Visitor, state: web::Data<AppState>) -> Result<HttpResponse, PageError> {
+    let user = v.signed_in()?.clone();
+    if user.is(Role::Staff) {
+        return Ok(v.see_other("/app/staff/agreements"));
+    }
+    let lang = v.lang;
+    show(&v, &state, "agreements.html", move |conn| {
+        Ok(context! { agreements => mine(conn, lang, &user)? })
+    })
+    .await
+}
+
+fn agreement_page(
+    conn: &mut DbConnection,
+    lang: Lang,
+    user: &CurrentUser,
+    id: &str,
+) -> Result<Value, ApiError> {
+    let d = flows::visible(conn, user, id)?;
+    let mine: Vec<_> = d
+        .signatures
+        .iter()
+        .filter(|(s, _)| s.user_id == user.id)
+        .collect();
+    let sent = d.agreement.status == Status::Sent.as_str();
+    let can_sign = sent && mine.iter().any(|(s, _)| s.signed_at.is_none());
+    let you_signed = !mine.is_empty() && mine.iter().all(|(s, _)| s.signed_at.is_some());
+    let status = Status::parse(&d.agreement.status).unwrap_or(Status::Cancelled);
+    let staff_actions = user.is(Role::Staff).then(|| {
+        context! {
+            can_send => status == Status::Draft,
+            can_cancel => matches!(status, Status::Draft | Status::Sent),
+        }
+    });
+    Ok(context! {
+        agreement => agreement_value(lang, &d),
+        can_sign,
+        you_signed,
+        consent => lang.text("agreement.consent").replace("{v}", &d.agreement.version.to_string()),
+        staff_actions,
+    })
+}
+
+pub async fn agreement(
+    v: Visitor,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, PageError> {
+    let user = v.signed_in()?.clone();
+    let lang = v.lang;
+    let id = id.into_inner();
+    show(&v, &state, "agreement.html", move |conn| {
+        agreement_page(conn, lang, &user, &id)
+    })
+    .await
+}
+
+pub async fn agreement_pdf(
+    v: Visitor,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, PageError> {
+    let user = v.signed_in()?.clone();
+    let id = id.into_inner();
+    let app = state.clone().into_inner();
+    let (file, bytes) = state
+        .db(move |conn| {
+            let details = flows::visible(conn, &user, &id)?;
+            flows::pdf(conn, &app, &details)
+        })
+        .await
+        .map_err(|e| v.fail(e))?;
+    Ok(crate::agreements::handlers::pdf_response(&file, bytes))
+}
+
+pub async fn sign(
+    v: Visitor,
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+    form: Fields,
+) -> Result<HttpResponse, PageError> {
+    let user = v.signed_in()?.clone();
+    let fields = form.into_inner();
+    v.check_csrf(field(&fields, "csrf_token"))?;
+    let id = id.into_inner();
+    let (ip, user_agent) = client_of(&req);
+    let request = SignRequest {
+        // A checkbox is sent only when ticked.
+        consent: !field(&fields, "consent").is_empty(),
+        version: field(&fields, "version").trim().parse().ok(),
+        ip,
+        user_agent,
+    };
+    let (for_sign, for_page) = (user.clone(), id.clone());
+    let outcome = state
+        .write(move |tx, state| flows::sign(tx, state, &for_sign, &id, request))
+        .await;
+    match outcome {
+        Ok(_) => Ok(v.see_other(&format!("/app/agreements/{for_page}?done=agreement_signed"))),
+        Err(e) => {
+            let lang = v.lang;
+            refused_over(
+                &v,
+                &state,
+                e,
+                "agreement.html",
+                kept(&fields),
+                move |conn| agreement_page(conn, lang, &user, &for_page),
+            )
+            .await
+        }
+    }
+}
+
+// ---- staff: send, cancel, the register ----
+
+pub async fn send(
+    v: Visitor,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+    form: Fields,
+) -> Result<HttpResponse, PageError> {
+    let (user, fields) = posted(&v, form)?;
+    let id = id.into_inner();
+    let for_page = id.clone();
+    match state
+        .write(move |tx, state| flows::send(tx, state, &id))
+        .await
+    {
+        Ok(_) => Ok(v.see_other(&format!("/app/agreements/{for_page}?done=agreement_sent"))),
+        Err(e) => {
+            let lang = v.lang;
+            refused_over(
+                &v,
+                &state,
+                e,
+                "agreement.html",
+                kept(&fields),
+                move |conn| agreement_page(conn, lang, &user, &for_page),
+            )
+            .await
+        }
+    }
+}
+
+pub async fn cancel(
+    v: Visitor,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+    form: Fields,
+) -> Result<HttpResponse, PageError> {
+    let (user, fields) = posted(&v, form)?;
+    let id = id.into_inner();
+    let for_page = id.clone();
+    let reason = Some(field(&fields, "reason").to_owned());
+    match state
+        .write(move |tx, _| flows::cancel(tx, &id, reason))
+        .await
+    {
+        Ok(_) => Ok(v.see_other(&format!(
+            "/app/agreements/{for_page}?done=agreement_cancelled"
+        ))),
+        Err(e) => {
+            let lang = v.lang;
+            refused_over(
+                &v,
+                &state,
+                e,
+                "agreement.html",
+                kept(&fields),
+                move |conn| agreement_page(conn, lang, &user, &for_page),
+            )
+            .await
+        }
+    }
+}
+
+#[derive(Deserialize, Default, Clone)]
+#[serde(default)]
+pub struct RegisterQuery {
+    kind: String,
+    status: String,
+    campaign_id: String,
+    overdue: String,
+    sent: Option<usize>,
+    skipped: Option<usize>,
+}
+
+/// Whether a not-signed agreement starts within the warning's working days (or has started).
+fn overdue(d: &Details, today: chrono::NaiveDate) -> bool {
+    let status = Status::parse(&d.agreement.status);
+    matches!(status, Some(Status::Draft | Status::Sent))
+        && crate::agreements::domain::working_days_before(
+            d.agreement.starts_on,
+            crate::agreements::domain::WARNING_WORKING_DAYS,
+        ) <= today
+}
+
+fn register_page(conn: &mut DbConnection, lang: Lang, q: RegisterQuery) -> Result<Value, ApiError> {
+    let some = |s: &str| Some(s.trim().to_owned()).filter(|s| !s.is_empty());
+    let filter = Filter {
+        kind: some(&q.kind).filter(|k| Kind::parse(k).is_some()),
+        status: some(&q.status).filter(|s| Status::parse(s).is_some()),
+        campaign_id: some(&q.campaign_id),
+        party: None,
+    };
+    let today = crate::clock::today();
+    let only_overdue = !q.overdue.is_empty();
+    let listed = models::list(conn, &filter, &flows::everything())?;
+    let all = models::details(conn, listed)?;
+    let rows: Vec<Value> = all
+        .iter()
+        .filter(|d| !only_overdue || overdue(d, today))
+        .take(crate::web::ALL.limit as usize)
+        .map(|d| context! { overdue => overdue(d, today), ..agreement_value(lang, d) })
+        .collect();
+    // Progress per campaign, over every agreement (not only the filtered ones).
+    let names: BTreeMap<String, String> = crate::db::schema::campaigns::table
+        .select((
+            crate::db::schema::campaigns::id,
+            crate::db::schema::campaigns::name,
+        ))
+        .load::<(String, String)>(conn)
+        .map(|v| v.into_iter().collect())
+        .unwrap_or_default();
+    let mut progress: BTreeMap<String, (i64, i64, i64)> = BTreeMap::new();
+    for (campaign, status, n) in models::campaign_counts(conn)? {
+        let Some(campaign) = campaign else { continue };
+        let entry = progress.entry(campaign).or_default();
+        if status != Status::Cancelled.as_str() {
+            entry.1 += n;
+        }
+        if status == Status::Signed.as_str() {
+            entry.0 += n;
+        }
+        if status == Status::Draft.as_str() {
+            entry.2 += n;
+        }
+    }
+    let progress: Vec<Value> = progress
+        .into_iter()
+        .map(|(id, (signed, total, drafts))| {
+            context! {
+                name => names.get(&id).cloned().unwrap_or_default(),
+                id,
+                signed,
+                total,
+                drafts,
+                percent => if total > 0 { signed * 100 / total } else { 0 },
+            }
+        })
+        .collect();
+    let campaigns: Vec<Value> = names
+        .iter()
+        .map(|(id, name)| context! { id, name })
+        .collect();
+    let query = format!(
+        "kind={}&status={}&campaign_id={}",
+        crate::web::session::encode(&q.kind),
+        crate::web::session::encode(&q.status),
+        crate::web::session::encode(&q.campaign_id)
+    );
+    Ok(context! {
+        rows,
+        shown => all.len().min(crate::web::ALL.limit as usize),
+        progress,
+        campaigns,
+        kinds => Kind::ALL.iter().map(|k| context! { value => k.as_str(), label => lang.text(&format!("agreement.kind.{}", k.as_str())) }).collect::<Vec<_>>(),
+        statuses => Status::ALL.iter().map(|s| context! { value => s.as_str(), label => lang.text(&format!("agreement.status.{}", s.as_str())) }).collect::<Vec<_>>(),
+        filter => context! { kind => q.kind, status => q.status, campaign_id => q.campaign_id, overdue => only_overdue },
+        csv => format!("/app/staff/agreements.csv?{query}"),
+        outcome => q.sent.map(|sent| context! { sent, skipped => q.skipped.unwrap_or(0) }),
+    })
+}
+
+pub async fn register(
+    v: Visitor,
+    state: web::Data<AppState>,
+    query: web::Query<RegisterQuery>,
+) -> Result<HttpResponse, PageError> {
+    staff(&v)?;
+    let lang = v.lang;
+    let q = query.into_inner();
+    show(&v, &state, "staff_agreements.html", move |conn| {
+        register_page(conn, lang, q)
+    })
+    .await
+}
+
+pub async fn register_csv(
+    v: Visitor,
+    state: web::Data<AppState>,
+    query: web::Query<RegisterQuery>,
+) -> Result<HttpResponse, PageError> {
+    staff(&v)?;
+    let q = query.into_inner();
+    let some = |s: &str| Some(s.trim().to_owned()).filter(|s| !s.is_empty());
+    let filter = Filter {
+        kind: some(&q.kind),
+        status: some(&q.status),
+        campaign_id: some(&q.campaign_id),
+        party: None,
+    };
+    let (file, csv) = state
+        .db(move |conn| flows::register_csv(conn, &filter))
+        .await
+        .map_err(|e| v.fail(e))?;
+    Ok(crate::agreements::handlers::csv_response(&file, csv))
+}
+
+pub async fn send_campaign(
+    v: Visitor,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+    form: Fields,
+) -> Result<HttpResponse, PageError> {
+    posted(&v, form)?;
+    let id = id.into_inner();
+    let app = state.clone().into_inner();
+    let for_page = id.clone();
+    let outcome = web::block(move || flows::send_campaign(&app, &id))
+        .await
+        .map_err(|e| v.fail(e.into()))?
+        .map_err(|e| v.fail(e))?;
+    Ok(v.see_other(&format!(
+        "/app/staff/agreements?campaign_id={for_page}&sent={}&skipped={}",
+        outcome.sent.len(),
+        outcome.skipped.len()
+    )))
+}
+
+// ---- evaluations ----
+
+fn evaluations_page(
+    conn: &mut DbConnection,
+    lang: Lang,
+    user: &CurrentUser,
+    mission_id: &str,
+) -> Result<Value, ApiError> {
+    let e = evaluations::visible(conn, user, mission_id)?;
+    let mission =
+        crate::missions::tutoring::visible_mission(conn, user, mission_id).or_else(|_| {
+            let m = crate::missions::models::find_mission(conn, mission_id)?;
+            crate::missions::models::mission_details(conn, vec![m])?
+                .pop()
+                .ok_or_else(ApiError::not_found)
+        })?;
+    let evaluator = if mission.company.contact_id.as_deref() == Some(user.id.as_str()) {
+        Some("company")
+    } else if mission.mission.tutor_id.as_deref() == Some(user.id.as_str()) {
+        Some("tutor")
+    } else {
+        None
+    };
+    let mine = |student: &str| {
+        e.items
+            .iter()
+            .find(|r| Some(r.evaluator.as_str()) == evaluator && r.student_id == student)
+    };
+    let team_mark = mine("");
+    let members: Vec<Value> = mission
+        .team
+        .members
+        .iter()
+        .map(|m| {
+            let given = mine(&m.id);
+            context! {
+                id => &m.id,
+                name => &m.name,
+                mark => given.map(|r| r.mark),
+                comments => given.map(|r| r.comments.clone()),
+            }
+        })
+        .collect();
+    let items: Vec<Value> = e
+        .items
+        .iter()
+        .map(|r| context! {
+            by => lang.text(&format!("evaluation.by.{}", r.evaluator)),
+            student => if r.student_id.is_empty() { lang.text("evaluation.team").to_owned() } else { e.names.get(&r.student_id).cloned().unwrap_or_default() },
+            mark => r.mark.to_string().replace('.', if lang.is_french() { "," } else { "." }),
+            comments => &r.comments,
+        })
+        .collect();
+    Ok(context! {
+        mission => context! {
+            id => &mission.mission.id,
+            title => &mission.problem_title,
+            company => &mission.company.name,
+            team => &mission.team.team.name,
+            campaign_id => &mission.mission.campaign_id,
+        },
+        evaluator,
+        team_mark => team_mark.map(|r| context! { mark => r.mark, comments => &r.comments }),
+        members,
+        items,
+        complete => e.complete,
+        missing => e.missing.iter().map(|m| lang.text(&format!("evaluation.by.{m}"))).collect::<Vec<_>>(),
+        is_staff => user.is(Role::Staff),
+        is_student => user.is(Role::Student),
+    })
+}
+
+pub async fn evaluation(
+    v: Visitor,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, PageError> {
+    let user = v.signed_in()?.clone();
+    let lang = v.lang;
+    let id = id.into_inner();
+    show(&v, &state, "evaluations.html", move |conn| {
+        evaluations_page(conn, lang, &user, &id)
+    })
+    .await
+}
+
+/// A mark typed in the form: French decimal commas are read too.
+fn typed_mark(raw: &str) -> Option<f64> {
+    raw.trim().replace(',', ".").parse().ok()
+}
+
+pub async fn evaluate(
+    v: Visitor,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+    form: Fields,
+) -> Result<HttpResponse, PageError> {
+    let user = v.signed_in()?.clone();
+    let fields = form.into_inner();
+    v.check_csrf(field(&fields, "csrf_token"))?;
+    let id = id.into_inner();
+    let mut marks = Vec::new();
+    let mut unreadable = Vec::new();
+    // `mark` / `comments` for the team, `mark.<student id>` / `comments.<student id>` per member.
+    for (name, value) in &fields {
+        let Some(rest) = name.strip_prefix("mark") else {
+            continue;
+        };
+        if value.trim().is_empty() {
+            continue;
+        }
+        let student = rest.strip_prefix('.').map(str::to_owned);
+        let comments_key = match &student {
+            Some(s) => format!("comments.{s}"),
+            None => "comments".to_owned(),
+        };
+        match typed_mark(value) {
+            Some(mark) => marks.push(Mark {
+                student_id: student,
+                mark,
+                comments: field(&fields, &comments_key).to_owned(),
+            }),
+            None => unreadable.push(crate::error::FieldError::new(
+                name.clone(),
+                "must be a number out of 20",
+            )),
+        }
+    }
+    let (for_submit, for_page) = (user.clone(), id.clone());
+    let outcome = if unreadable.is_empty() {
+        state
+            .write(move |tx, _| evaluations::submit(tx, &for_submit, &id, marks))
+            .await
+    } else {
+        Err(ApiError::validation(unreadable))
+    };
+    match outcome {
+        Ok(_) => Ok(v.see_other(&format!(
+            "/app/missions/{for_page}/evaluations?done=agreement_evaluated"
+        ))),
+        Err(e) => {
+            let lang = v.lang;
+            refused_over(
+                &v,
+                &state,
+                e,
+                "evaluations.html",
+                kept(&fields),
+                move |conn| evaluations_page(conn, lang, &user, &for_page),
+            )
+            .await
+        }
+    }
+}
+
+pub async fn evaluations_csv(
+    v: Visitor,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, PageError> {
+    staff(&v)?;
+    let id = id.into_inner();
+    let (file, csv) = state
+        .db(move |conn| evaluations::campaign_csv(conn, &id))
+        .await
+        .map_err(|e| v.fail(e))?;
+    Ok(crate::agreements::handlers::csv_response(&file, csv))
+}
+
+/// The routes of these pages.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/app/agreements", web::get().to(agreements))
+        .route("/app/agreements/{id}", web::get().to(agreement))
+        .route("/app/agreements/{id}/pdf", web::get().to(agreement_pdf))
+        .route("/app/agreements/{id}/sign", web::post().to(sign))
+        .route("/app/staff/agreements", web::get().to(register))
+        .route("/app/staff/agreements.csv", web::get().to(register_csv))
+        .route("/app/staff/agreements/{id}/send", web::post().to(send))
+        .route("/app/staff/agreements/{id}/cancel", web::post().to(cancel))
+        .route(
+            "/app/staff/campaigns/{id}/agreements/send",
+            web::post().to(send_campaign),
+        )
+        .route(
+            "/app/staff/campaigns/{id}/evaluations.csv",
+            web::get().to(evaluations_csv),
+        )
+        .route("/app/missions/{id}/evaluations", web::get().to(evaluation))
+        .route("/app/missions/{id}/evaluations", web::post().to(evaluate));
+}
