@@ -422,23 +422,23 @@ fn commit_send(
     agreement.updated_at = at;
     models::update(tx, &agreement)?;
     let details = one(tx, agreement)?;
-    ask_to_sign(tx, state, &details, false, changed)?;
+    ask_to_sign(tx, state, &details, None, changed)?;
     schedule_reminders(tx, state, &details.agreement)?;
     Ok(details)
 }
 
 /// E-mails each signatory of the current version who has not signed.
+/// `reminder`: the scheduled job asking again (its id keeps each reminder's e-mails apart).
 fn ask_to_sign(
     tx: &mut WriteTx<'_>,
     state: &AppState,
     details: &Details,
-    reminder: bool,
+    reminder: Option<&str>,
     changed: bool,
 ) -> Result<usize, ApiError> {
     let facts = AgreementMail::of(details);
     let locale = document::locale_of(details);
     let link = link(state, &details.agreement.id);
-    let today = crate::clock::today();
     let mut sent = 0;
     for (signature, person) in &details.signatures {
         if signature.signed_at.is_some() {
@@ -448,7 +448,7 @@ fn ask_to_sign(
             name: &person.name,
             agreement: &facts,
             link: link.clone(),
-            reminder,
+            reminder: reminder.is_some(),
             changed,
         };
         let mut email = Email::new(&person.email, "agreement_to_sign", values);
@@ -458,11 +458,7 @@ fn ask_to_sign(
             details.agreement.id,
             details.agreement.version,
             signature.party,
-            if reminder {
-                today.to_string()
-            } else {
-                "sent".to_owned()
-            }
+            reminder.unwrap_or("sent")
         );
         if state.outbox.enqueue(tx, email.dedupe(key))? {
             sent += 1;
@@ -846,7 +842,7 @@ pub fn remind(tx: &mut WriteTx<'_>, state: &AppState, job: &Job) -> Result<(), A
         return Ok(());
     }
     let details = one(tx, agreement)?;
-    ask_to_sign(tx, state, &details, true, false)?;
+    ask_to_sign(tx, state, &details, Some(&job.id), false)?;
     let a = &details.agreement;
     if let Some(day) = domain::next_reminder(
         crate::clock::today(),

@@ -290,7 +290,7 @@ pub fn client_of(req: &HttpRequest) -> (Option<String>, Option<String>) {
     request_body = SignBody,
     responses((status = 200, body = AgreementView), (status = 401, body = Problem), (status = 404, body = Problem),
               (status = 409, description = "`invalid_transition`: not sent; `agreement_changed`: the version read was replaced", body = Problem),
-              (status = 422, description = "`validation_failed` (`consent_required`)", body = Problem)))]
+              (status = 422, description = "`consent_required`: `consent` is not true", body = Problem)))]
 #[post("/agreements/{id}/sign")]
 pub async fn sign_agreement(
     state: web::Data<AppState>,

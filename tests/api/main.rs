@@ -2,6 +2,7 @@
 
 mod abuse;
 mod accounts;
+mod agreements;
 mod browser;
 mod cli;
 mod console;
