@@ -152,7 +152,7 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
         Command::SeedDemo => {
             let pool = open_database(&settings)?;
             let mut conn = pool.get()?;
-            crate::demo::seed_demo(&mut conn, None)?;
+            crate::demo::seed_demo(&mut conn, &settings, None)?;
             println!(
                 "demo data ready; every demo account's password is `{}`",
                 crate::demo::DEMO_PASSWORD

@@ -13,6 +13,7 @@ use crate::agreements::models::{self, Agreement, Details, Filter, Person, Signat
 use crate::app::AppState;
 use crate::auth::{CurrentUser, Role};
 use crate::clock::{morning_of, DEFAULT_TIMEZONE};
+use crate::config::Settings;
 use crate::db::{self, DbConnection, WriteTx};
 use crate::error::{ApiError, FieldError};
 use crate::jobs::{self, Job};
@@ -29,9 +30,9 @@ pub const WARNING_JOB: &str = "agreements_unsigned_warning";
 /// staff account.
 pub fn school_signatory(
     conn: &mut DbConnection,
-    state: &AppState,
+    settings: &Settings,
 ) -> Result<Option<Person>, ApiError> {
-    let email = state.settings.agreements.school_signatory.trim();
+    let email = settings.agreements.school_signatory.trim();
     if email.is_empty() {
         return Ok(models::first_staff(conn)?);
     }
@@ -42,11 +43,11 @@ pub fn school_signatory(
     )
 }
 
-fn context<'a>(state: &'a AppState, signatory: Option<&'a Person>) -> Context<'a> {
+fn context<'a>(settings: &'a Settings, signatory: Option<&'a Person>) -> Context<'a> {
     Context {
-        organisation: &state.settings.mail.organisation,
+        organisation: &settings.mail.organisation,
         school_signatory: signatory,
-        settings: &state.settings.agreements,
+        settings: &settings.agreements,
         tz: DEFAULT_TIMEZONE,
     }
 }
@@ -162,7 +163,7 @@ pub fn create(tx: &mut WriteTx<'_>, new: NewAgreement) -> Result<Details, ApiErr
      -> Result<Option<String>, ApiError> {
         let id = id.as_deref().map(str::trim).filter(|s| !s.is_empty());
         let Some(id) = id else {
-            errors.push(FieldError::new(field, format!("is required for this kind")));
+            errors.push(FieldError::new(field, "is required for this kind"));
             return Ok(None);
         };
         if models::role_of(tx, id)?.as_deref() != Some(role.as_str()) {
@@ -283,6 +284,13 @@ pub struct Prepared {
     signatories: Vec<(Party, Person)>,
 }
 
+impl Prepared {
+    /// The fingerprint of the frozen PDF.
+    pub fn sha256(&self) -> &str {
+        &self.sha256
+    }
+}
+
 /// Who signs this agreement, each with an account, or the party that has none.
 fn signatories(
     details: &Details,
@@ -309,13 +317,13 @@ fn signatories(
 /// transaction, in parallel for a campaign).
 pub fn prepare(
     details: &Details,
-    state: &AppState,
+    settings: &Settings,
     school: Option<&Person>,
 ) -> Result<Prepared, ApiError> {
     let status = Status::parse(&details.agreement.status).unwrap_or(Status::Cancelled);
     Action::Send.apply(status)?;
     let signatories = signatories(details, school)?;
-    let pdf = document::render(details, &context(state, school), None).map_err(pdf_error)?;
+    let pdf = document::render(details, &context(settings, school), None).map_err(pdf_error)?;
     Ok(Prepared {
         agreement_id: details.agreement.id.clone(),
         version: details.agreement.version,
@@ -382,6 +390,20 @@ fn commit_send(
     prepared: Prepared,
     changed: bool,
 ) -> Result<Details, ApiError> {
+    let agreement = freeze(tx, prepared, changed)?;
+    let details = one(tx, agreement)?;
+    ask_to_sign(tx, state, &details, None, changed)?;
+    schedule_reminders(tx, state, &details.agreement)?;
+    Ok(details)
+}
+
+/// Writes a prepared version without telling anyone: the frozen document, its signatories and
+/// `sent`. `changed`: a new version of an agreement already sent.
+pub fn freeze(
+    tx: &mut WriteTx<'_>,
+    prepared: Prepared,
+    changed: bool,
+) -> Result<Agreement, ApiError> {
     let mut agreement = models::lock(tx, &prepared.agreement_id).map_err(|_| Refusal::NotFound)?;
     let status = Status::parse(&agreement.status).unwrap_or(Status::Cancelled);
     if !changed {
@@ -421,10 +443,7 @@ fn commit_send(
     agreement.sent_at = Some(at);
     agreement.updated_at = at;
     models::update(tx, &agreement)?;
-    let details = one(tx, agreement)?;
-    ask_to_sign(tx, state, &details, None, changed)?;
-    schedule_reminders(tx, state, &details.agreement)?;
-    Ok(details)
+    Ok(agreement)
 }
 
 /// E-mails each signatory of the current version who has not signed.
@@ -494,8 +513,8 @@ fn schedule_reminders(
 pub fn send(tx: &mut WriteTx<'_>, state: &AppState, id: &str) -> Result<Details, ApiError> {
     let agreement = models::lock(tx, id).map_err(|_| Refusal::NotFound)?;
     let details = one(tx, agreement)?;
-    let school = school_signatory(tx, state)?;
-    let prepared = prepare(&details, state, school.as_ref())?;
+    let school = school_signatory(tx, &state.settings)?;
+    let prepared = prepare(&details, &state.settings, school.as_ref())?;
     commit_send(tx, state, prepared, false)
 }
 
@@ -518,7 +537,7 @@ pub fn send_campaign(state: &AppState, campaign_id: &str) -> Result<CampaignSend
     };
     let rows = models::list(&mut conn, &filter, &everything())?;
     let drafts = models::details(&mut conn, rows)?;
-    let school = school_signatory(&mut conn, state)?;
+    let school = school_signatory(&mut conn, &state.settings)?;
     let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
     let chunk = drafts.len().div_ceil(threads).max(1);
     let prepared: Vec<(String, Result<Prepared, ApiError>)> = std::thread::scope(|scope| {
@@ -528,7 +547,7 @@ pub fn send_campaign(state: &AppState, campaign_id: &str) -> Result<CampaignSend
                 let school = school.as_ref();
                 scope.spawn(move || {
                     part.iter()
-                        .map(|d| (d.agreement.id.clone(), prepare(d, state, school)))
+                        .map(|d| (d.agreement.id.clone(), prepare(d, &state.settings, school)))
                         .collect::<Vec<_>>()
                 })
             })
@@ -704,7 +723,12 @@ fn final_pdf(state: &AppState, details: &Details) -> Result<Vec<u8>, ApiError> {
             sha256: s.document_sha256.as_deref(),
         })
         .collect();
-    document::render(details, &context(state, school.as_ref()), Some(&rows)).map_err(pdf_error)
+    document::render(
+        details,
+        &context(&state.settings, school.as_ref()),
+        Some(&rows),
+    )
+    .map_err(pdf_error)
 }
 
 /// The PDF to show now: a draft as it would be sent, a sent version as frozen, a signed one
@@ -729,8 +753,8 @@ pub fn pdf(
         Status::Draft | Status::Cancelled => match models::document(conn, &a.id, a.version)? {
             Some(frozen) => frozen,
             None => {
-                let school = school_signatory(conn, state)?;
-                document::render(details, &context(state, school.as_ref()), None)
+                let school = school_signatory(conn, &state.settings)?;
+                document::render(details, &context(&state.settings, school.as_ref()), None)
                     .map_err(pdf_error)?
             }
         },
@@ -817,10 +841,10 @@ pub fn change(
     if status != Status::Sent {
         return Ok(details);
     }
-    let school = school_signatory(tx, state)?;
+    let school = school_signatory(tx, &state.settings)?;
     let signatories = signatories(&details, school.as_ref())?;
-    let pdf =
-        document::render(&details, &context(state, school.as_ref()), None).map_err(pdf_error)?;
+    let pdf = document::render(&details, &context(&state.settings, school.as_ref()), None)
+        .map_err(pdf_error)?;
     let prepared = Prepared {
         agreement_id: details.agreement.id.clone(),
         version: details.agreement.version,

@@ -4,6 +4,7 @@
 //! Below `missions` (publishing drafts the field-mission agreements): this domain reads the
 //! missions' tables through the schema, never their module.
 
+pub mod demo;
 pub mod document;
 pub mod domain;
 pub mod flows;

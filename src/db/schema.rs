@@ -5,7 +5,7 @@ diesel::table! {
         agreement_id -> Text,
         version -> Int4,
         sha256 -> Text,
-        pdf -> Binary,
+        pdf -> Bytea,
         created_at -> Timestamp,
     }
 }

@@ -201,3 +201,154 @@ pub fn seed_call_for_problems(conn: &mut DbConnection) -> anyhow::Result<()> {
     })
     .context("seeding the demo's call for problems")
 }
+
+/// Last autumn's campaign, over: four published missions (demo companies 10–13, students 200 to
+/// 211), their agreements in every state and some marks given. Idempotent, by its name.
+pub fn seed_past_campaign(
+    conn: &mut DbConnection,
+    settings: &crate::config::Settings,
+) -> anyhow::Result<()> {
+    use crate::missions::evaluations::EvaluationRow;
+    const NAME: &str = "Missions terrain — automne 2026";
+    write_transaction_with::<_, anyhow::Error, _>(conn, &[], |tx| {
+        let page = crate::paging::PageRequest {
+            limit: 100,
+            after: None,
+        };
+        if models::list_campaigns(tx, &page)?
+            .iter()
+            .any(|c| c.name == NAME)
+        {
+            return Ok(());
+        }
+        let new = NewCampaign::parse(NAME, Some("2026-10-05"), None, None, None, None)
+            .map_err(|e| anyhow::anyhow!("demo campaign: {e:?}"))?;
+        let campaign = models::insert_campaign(tx, &new)?;
+        let tutor: Option<String> = {
+            use crate::db::schema::users;
+            use diesel::prelude::*;
+            users::table
+                .filter(users::role.eq("tutor"))
+                .order(users::created_at.asc())
+                .select(users::id)
+                .first(&mut **tx)
+                .optional()?
+        };
+        let at = crate::db::now();
+        let mut missions = Vec::new();
+        for t in 0..4usize {
+            let n = 10 + t;
+            let find = |tx: &mut WriteTx<'_>, email: String| -> anyhow::Result<Option<String>> {
+                Ok(crate::auth::models::find_user_by_email(tx, &email)?.map(|u| u.id))
+            };
+            let Some(contact) = find(tx, format!("contact{n:02}@entreprise{n:02}.example.fr"))?
+            else {
+                continue;
+            };
+            let Some(company) = models::company_of_contact(tx, &contact)? else {
+                continue;
+            };
+            let mut members = Vec::new();
+            for m in 0..3 {
+                let s = 200 + t * 3 + m;
+                if let Some(id) = find(tx, format!("etudiant{s:03}@etu.example.fr"))? {
+                    members.push(id);
+                }
+            }
+            let problem = NewProblem::parse(
+                &format!("{} — automne", TOPICS[n % TOPICS.len()]),
+                "Étudié sur site pendant cinq semaines, l'automne dernier.",
+                DOMAINS[n % DOMAINS.len()],
+            )
+            .map_err(|e| anyhow::anyhow!("demo problem: {e:?}"))?;
+            let problem = models::insert_problem(tx, &campaign.id, &company.id, &problem)?;
+            models::decide_problem(
+                tx,
+                &problem.id,
+                crate::missions::domain::ProblemStatus::Accepted,
+                None,
+            )?;
+            let team =
+                models::insert_team(tx, &campaign.id, &format!("Équipe automne {t}"), &members)?;
+            missions.push((
+                models::Mission {
+                    id: crate::db::new_id(),
+                    campaign_id: campaign.id.clone(),
+                    team_id: team.id,
+                    problem_id: problem.id,
+                    company_id: company.id,
+                    tutor_id: tutor.clone(),
+                    starts_on: campaign.starts_on,
+                    ends_on: campaign.ends_on,
+                    created_at: at,
+                },
+                contact,
+                members,
+            ));
+        }
+        let rows: Vec<models::Mission> = missions.iter().map(|(m, _, _)| m.clone()).collect();
+        models::insert_missions(tx, &rows)?;
+        models::set_campaign_status(tx, &campaign.id, CampaignStatus::Published)?;
+        crate::agreements::flows::draft_field_missions(
+            tx,
+            crate::mail::domain::Locale::Fr,
+            &campaign.id,
+        )?;
+        crate::agreements::demo::advance(tx, settings, &campaign.id)?;
+        // Marks: both evaluations for the first two missions, the company's only for the third.
+        for (i, (mission, contact, members)) in missions.iter().enumerate().take(3) {
+            let mut given = vec![(
+                "company",
+                contact.clone(),
+                "",
+                15.5,
+                "Une équipe autonome et rigoureuse.",
+            )];
+            if let (true, Some(tutor)) = (i < 2, &tutor) {
+                given.push((
+                    "tutor",
+                    tutor.clone(),
+                    "",
+                    14.0,
+                    "Rapport clair, soutenance solide.",
+                ));
+            }
+            for (evaluator, by, student, mark, comments) in given {
+                diesel::RunQueryDsl::execute(
+                    diesel::insert_into(crate::db::schema::evaluations::table).values(
+                        EvaluationRow {
+                            mission_id: mission.id.clone(),
+                            evaluator: evaluator.to_owned(),
+                            student_id: student.to_owned(),
+                            evaluator_id: by,
+                            mark,
+                            comments: comments.to_owned(),
+                            created_at: at,
+                            updated_at: at,
+                        },
+                    ),
+                    &mut **tx,
+                )?;
+            }
+            if let (0, Some(first)) = (i, members.first()) {
+                diesel::RunQueryDsl::execute(
+                    diesel::insert_into(crate::db::schema::evaluations::table).values(
+                        EvaluationRow {
+                            mission_id: mission.id.clone(),
+                            evaluator: "company".to_owned(),
+                            student_id: first.clone(),
+                            evaluator_id: contact.clone(),
+                            mark: 17.0,
+                            comments: "A mené les essais sur la ligne.".to_owned(),
+                            created_at: at,
+                            updated_at: at,
+                        },
+                    ),
+                    &mut **tx,
+                )?;
+            }
+        }
+        Ok(())
+    })
+    .context("seeding last autumn's campaign")
+}

@@ -971,3 +971,107 @@ async fn staff_decide_an_application_close_a_lab_and_import_people_in_the_browse
         .contains("1 compte(s) créé(s)"));
     assert!(b.text("[role=alert]").await.contains("Ligne 3"));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_student_signs_the_agreement_from_the_email_link_and_the_register_shows_it() {
+    let Some(b) = browser().await else { return };
+    let app = spawn_app().await;
+    crate::helpers::published_missions(&app, 1).await;
+    let list = expect_status(
+        app.get("/api/v1/agreements", Some(&app.staff_token)).await,
+        StatusCode::OK,
+    )
+    .await;
+    let agreement = &list["items"][0];
+    let id = agreement["id"].as_str().expect("id").to_owned();
+    let student = agreement["student"]["email"]
+        .as_str()
+        .expect("student")
+        .to_owned();
+    let contact = agreement["company"]["contact"]["email"]
+        .as_str()
+        .expect("contact")
+        .to_owned();
+
+    // Staff send the campaign's drafts from the register, which counts them.
+    sign_in(&b, &app, crate::helpers::STAFF_EMAIL, PASSWORD).await;
+    b.goto(&app.url("/app/staff/agreements")).await;
+    assert_eq!(b.text("h1").await, "Registre des conventions");
+    assert!(
+        b.text(".progress").await.contains("0 / 1"),
+        "{}",
+        b.text(".progress").await
+    );
+    b.click(".progress form button[type=submit]").await;
+    assert!(b
+        .text("[role=status]")
+        .await
+        .contains("1 conventions envoyées"));
+    check_page(&b).await;
+    sign_out(&b).await;
+
+    // The student opens the e-mail's link, signs in, and lands on the agreement.
+    let mail = wait_for_eml_about(&app, &student, "à signer").await;
+    let at = mail.find("/app/agreements/").expect("the link");
+    let path: String = mail[at..]
+        .chars()
+        .take_while(|c| !c.is_whitespace() && *c != '"' && *c != '<')
+        .collect();
+    assert_eq!(path, format!("/app/agreements/{id}"));
+    b.goto(&app.url(&path)).await;
+    assert!(b.current_url().await.contains("/login"));
+    b.fill("#email", &student).await;
+    b.fill("#password", PASSWORD).await;
+    b.click("form[action='/login'] button[type=submit]").await;
+    assert!(
+        b.current_url().await.ends_with(&path),
+        "{}",
+        b.current_url().await
+    );
+    assert_eq!(b.text("h1").await, "Convention de mission de terrain");
+    check_page(&b).await;
+    let pdf = b
+        .script(
+            "var x = new XMLHttpRequest(); x.open('GET', arguments[0], false); x.send();
+             return x.status + ' ' + x.getResponseHeader('content-type');",
+            json!([format!("{path}/pdf")]),
+        )
+        .await;
+    assert_eq!(pdf, "200 application/pdf");
+
+    // Without the box ticked: refused beside it; then signed.
+    b.click("#sign-form button[type=submit]").await;
+    assert!(b.text("[role=alert]").await.contains("Cochez la case"));
+    b.click("#consent").await;
+    b.click("#sign-form button[type=submit]").await;
+    assert!(b
+        .text("[role=status]")
+        .await
+        .contains("signature est enregistrée"));
+    assert_eq!(b.count("#sign-form").await, 0);
+    assert!(b.text(".signatures").await.contains("signé le"));
+    b.screenshot("agreement-signed").await;
+
+    // The home lists it; the company and the school sign through the API: signed, 1 / 1.
+    b.goto(&app.url("/app")).await;
+    assert!(
+        b.text("#agreements + ul").await.contains("signée")
+            || b.text("#agreements + ul").await.contains("envoyée")
+    );
+    let company = app.login(&contact, PASSWORD).await;
+    for token in [company.as_str(), app.staff_token.as_str()] {
+        let res = app
+            .post(
+                &format!("/api/v1/agreements/{id}/sign"),
+                Some(token),
+                &json!({"consent": true}),
+            )
+            .await;
+        expect_status(res, StatusCode::OK).await;
+    }
+    sign_out(&b).await;
+    sign_in(&b, &app, crate::helpers::STAFF_EMAIL, PASSWORD).await;
+    b.goto(&app.url("/app/staff/agreements")).await;
+    assert!(b.text(".progress").await.contains("1 / 1"));
+    b.desk_screenshot("agreements-register", "main").await;
+}

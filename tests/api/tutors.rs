@@ -274,8 +274,9 @@ async fn the_demo_seeds_tutors_and_applications_once() {
     let app = spawn_app().await;
     let pool = fieldlab::startup::open_database(&app.settings).expect("database");
     let mut conn = pool.get().expect("connection");
-    fieldlab::demo::seed_demo(&mut conn, None).expect("seeded");
-    fieldlab::demo::seed_demo(&mut conn, None).expect("seeded again, changing nothing");
+    fieldlab::demo::seed_demo(&mut conn, &app.settings, None).expect("seeded");
+    fieldlab::demo::seed_demo(&mut conn, &app.settings, None)
+        .expect("seeded again, changing nothing");
     let tutors = expect_status(
         app.get("/api/v1/tutors?limit=200", Some(&app.staff_token))
             .await,
@@ -314,6 +315,49 @@ async fn the_demo_seeds_tutors_and_applications_once() {
     )
     .await;
     assert_eq!(places["incubating"], 2);
+    // Last autumn's agreements are in every state, and some marks are given.
+    let agreements = expect_status(
+        app.get("/api/v1/agreements?limit=200", Some(&app.staff_token))
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+    let agreements = agreements["items"].as_array().cloned().unwrap_or_default();
+    assert_eq!(agreements.len(), 12);
+    for status in ["draft", "sent", "signed", "cancelled"] {
+        assert!(
+            agreements.iter().any(|a| a["status"] == status),
+            "no {status} agreement"
+        );
+    }
+    let signed = agreements
+        .iter()
+        .find(|a| a["status"] == "signed")
+        .expect("a signed agreement");
+    let res = app
+        .get(
+            &format!(
+                "/api/v1/agreements/{}.pdf",
+                signed["id"].as_str().expect("id")
+            ),
+            Some(&app.staff_token),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let mission = signed["mission_id"].as_str().expect("mission");
+    let marks = expect_status(
+        app.get(
+            &format!("/api/v1/missions/{mission}/evaluations"),
+            Some(&app.staff_token),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert!(
+        !marks["items"].as_array().expect("items").is_empty(),
+        "{marks}"
+    );
     // Demo accounts can sign in.
     app.login(
         "helene.fabre@demo.mines-ales.fr",
