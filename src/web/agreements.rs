@@ -240,6 +240,40 @@ pub async fn agreement_pdf(
     Ok(crate::agreements::handlers::pdf_response(&file, bytes))
 }
 
+/// Runs one change of the agreement (`act`, in a write transaction), then shows its page: with
+/// the flash `done` when it went through, or with the refusal over the page as it stands.
+async fn act_on<F>(
+    v: Visitor,
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    id: String,
+    fields: Vec<(String, String)>,
+    done: &'static str,
+    act: F,
+) -> Result<HttpResponse, PageError>
+where
+    F: FnOnce(&mut crate::db::WriteTx<'_>, &AppState, &str) -> Result<Details, ApiError>
+        + Send
+        + 'static,
+{
+    let for_act = id.clone();
+    match state.write(move |tx, state| act(tx, state, &for_act)).await {
+        Ok(_) => Ok(v.see_other(&format!("/app/agreements/{id}?done={done}"))),
+        Err(e) => {
+            let lang = v.lang;
+            refused_over(
+                &v,
+                &state,
+                e,
+                "agreement.html",
+                kept(&fields),
+                move |conn| agreement_page(conn, lang, &user, &id),
+            )
+            .await
+        }
+    }
+}
+
 pub async fn sign(
     v: Visitor,
     req: HttpRequest,
@@ -250,7 +284,6 @@ pub async fn sign(
     let user = v.signed_in()?.clone();
     let fields = form.into_inner();
     v.check_csrf(field(&fields, "csrf_token"))?;
-    let id = id.into_inner();
     let (ip, user_agent) = client_of(&req);
     let request = SignRequest {
         // A checkbox is sent only when ticked.
@@ -259,25 +292,17 @@ pub async fn sign(
         ip,
         user_agent,
     };
-    let (for_sign, for_page) = (user.clone(), id.clone());
-    let outcome = state
-        .write(move |tx, state| flows::sign(tx, state, &for_sign, &id, request))
-        .await;
-    match outcome {
-        Ok(_) => Ok(v.see_other(&format!("/app/agreements/{for_page}?done=agreement_signed"))),
-        Err(e) => {
-            let lang = v.lang;
-            refused_over(
-                &v,
-                &state,
-                e,
-                "agreement.html",
-                kept(&fields),
-                move |conn| agreement_page(conn, lang, &user, &for_page),
-            )
-            .await
-        }
-    }
+    let signer = user.clone();
+    act_on(
+        v,
+        state,
+        user,
+        id.into_inner(),
+        fields,
+        "agreement_signed",
+        move |tx, state, id| flows::sign(tx, state, &signer, id, request),
+    )
+    .await
 }
 
 // ---- staff: send, cancel, the register ----
@@ -289,26 +314,16 @@ pub async fn send(
     form: Fields,
 ) -> Result<HttpResponse, PageError> {
     let (user, fields) = posted(&v, form)?;
-    let id = id.into_inner();
-    let for_page = id.clone();
-    match state
-        .write(move |tx, state| flows::send(tx, state, &id))
-        .await
-    {
-        Ok(_) => Ok(v.see_other(&format!("/app/agreements/{for_page}?done=agreement_sent"))),
-        Err(e) => {
-            let lang = v.lang;
-            refused_over(
-                &v,
-                &state,
-                e,
-                "agreement.html",
-                kept(&fields),
-                move |conn| agreement_page(conn, lang, &user, &for_page),
-            )
-            .await
-        }
-    }
+    act_on(
+        v,
+        state,
+        user,
+        id.into_inner(),
+        fields,
+        "agreement_sent",
+        |tx, state, id| flows::send(tx, state, id),
+    )
+    .await
 }
 
 pub async fn cancel(
@@ -318,29 +333,17 @@ pub async fn cancel(
     form: Fields,
 ) -> Result<HttpResponse, PageError> {
     let (user, fields) = posted(&v, form)?;
-    let id = id.into_inner();
-    let for_page = id.clone();
     let reason = Some(field(&fields, "reason").to_owned());
-    match state
-        .write(move |tx, _| flows::cancel(tx, &id, reason))
-        .await
-    {
-        Ok(_) => Ok(v.see_other(&format!(
-            "/app/agreements/{for_page}?done=agreement_cancelled"
-        ))),
-        Err(e) => {
-            let lang = v.lang;
-            refused_over(
-                &v,
-                &state,
-                e,
-                "agreement.html",
-                kept(&fields),
-                move |conn| agreement_page(conn, lang, &user, &for_page),
-            )
-            .await
-        }
-    }
+    act_on(
+        v,
+        state,
+        user,
+        id.into_inner(),
+        fields,
+        "agreement_cancelled",
+        |tx, _, id| flows::cancel(tx, id, reason),
+    )
+    .await
 }
 
 #[derive(Deserialize, Default, Clone)]
