@@ -321,7 +321,7 @@ pub async fn send(
         id.into_inner(),
         fields,
         "agreement_sent",
-        |tx, state, id| flows::send(tx, state, id),
+        flows::send,
     )
     .await
 }
