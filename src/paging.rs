@@ -43,6 +43,13 @@ impl PageParams {
 }
 
 impl PageRequest {
+    /// Every row at once, for exports and batch work (a register, a campaign's drafts): bounded
+    /// by the school's volume (about 2,000 agreements a year), not by a page.
+    pub const EVERY: PageRequest = PageRequest {
+        limit: 100_000,
+        after: None,
+    };
+
     /// Rows to fetch: one more than the page, to know whether another page follows.
     pub fn fetch_limit(&self) -> i64 {
         self.limit + 1

@@ -2,6 +2,8 @@
 //! CRLF, a UTF-8 byte-order mark so accents show, and no cell that a spreadsheet would run as a
 //! formula. Used by every CSV download (allocation, agreements register, evaluations).
 
+use actix_web::HttpResponse;
+
 use crate::error::ApiError;
 
 /// A cell as a spreadsheet will read it as text: one starting with `=`, `+`, `-`, `@`, a tab
@@ -58,4 +60,15 @@ pub fn file_name(campaign: &str, suffix: &str) -> String {
     } else {
         format!("{stem}-{suffix}")
     }
+}
+
+/// The CSV as a download named `file` (every CSV of the API and the console).
+pub fn download(file: &str, csv: String) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .insert_header((
+            "Content-Disposition",
+            format!("attachment; filename=\"{file}\""),
+        ))
+        .body(csv)
 }

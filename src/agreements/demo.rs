@@ -2,7 +2,7 @@
 //! every state (signed, sent and partly signed, draft, cancelled), with their frozen PDFs.
 
 use crate::agreements::domain::{Party, Status};
-use crate::agreements::flows::{self, everything};
+use crate::agreements::flows;
 use crate::agreements::models::{self, Filter};
 use crate::config::Settings;
 use crate::db::{self, WriteTx};
@@ -19,7 +19,7 @@ pub fn advance(
         status: Some(Status::Draft.as_str().to_owned()),
         ..Filter::default()
     };
-    let rows = models::list(tx, &filter, &everything())?;
+    let rows = models::list(tx, &filter, &crate::paging::PageRequest::EVERY)?;
     let drafts = models::details(tx, rows)?;
     let school = flows::school_signatory(tx, settings)?;
     for (i, details) in drafts.iter().enumerate() {

@@ -535,7 +535,7 @@ pub fn send_campaign(state: &AppState, campaign_id: &str) -> Result<CampaignSend
         status: Some(Status::Draft.as_str().to_owned()),
         ..Filter::default()
     };
-    let rows = models::list(&mut conn, &filter, &everything())?;
+    let rows = models::list(&mut conn, &filter, &PageRequest::EVERY)?;
     let drafts = models::details(&mut conn, rows)?;
     let school = school_signatory(&mut conn, &state.settings)?;
     let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
@@ -568,14 +568,6 @@ pub fn send_campaign(state: &AppState, campaign_id: &str) -> Result<CampaignSend
         Ok(())
     })?;
     Ok(outcome)
-}
-
-/// Every row at once (the register, a campaign's drafts): bounded by the school's volume.
-pub fn everything() -> PageRequest {
-    PageRequest {
-        limit: 100_000,
-        after: None,
-    }
 }
 
 /// A signature as the request gives it.
@@ -949,7 +941,7 @@ pub fn register_csv(
     conn: &mut DbConnection,
     filter: &Filter,
 ) -> Result<(String, String), ApiError> {
-    let rows = models::list(conn, filter, &everything())?;
+    let rows = models::list(conn, filter, &PageRequest::EVERY)?;
     let all = models::details(conn, rows)?;
     let when = |at: Option<NaiveDateTime>| {
         at.map(|t| {

@@ -95,17 +95,7 @@ pub async fn register_csv(
     let (file, csv) = state
         .db(move |conn| flows::register_csv(conn, &filter))
         .await?;
-    Ok(csv_response(&file, csv))
-}
-
-pub fn csv_response(file: &str, csv: String) -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type("text/csv; charset=utf-8")
-        .insert_header((
-            "Content-Disposition",
-            format!("attachment; filename=\"{file}\""),
-        ))
-        .body(csv)
+    Ok(crate::spreadsheet::download(&file, csv))
 }
 
 /// The agreement's PDF: a draft as it would be sent, a sent version as frozen (its SHA-256 is

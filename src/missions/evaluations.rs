@@ -352,10 +352,7 @@ pub fn campaign_csv(
         conn,
         &campaign.id,
         models::MissionScope::All,
-        &crate::paging::PageRequest {
-            limit: 100_000,
-            after: None,
-        },
+        &crate::paging::PageRequest::EVERY,
     )?;
     let ids: Vec<String> = missions.iter().map(|m| m.id.clone()).collect();
     let details = models::mission_details(conn, missions)?;

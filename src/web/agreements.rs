@@ -377,7 +377,7 @@ fn register_page(conn: &mut DbConnection, lang: Lang, q: RegisterQuery) -> Resul
     };
     let today = crate::clock::today();
     let only_overdue = !q.overdue.is_empty();
-    let listed = models::list(conn, &filter, &flows::everything())?;
+    let listed = models::list(conn, &filter, &crate::paging::PageRequest::EVERY)?;
     let all = models::details(conn, listed)?;
     let rows: Vec<Value> = all
         .iter()
@@ -476,7 +476,7 @@ pub async fn register_csv(
         .db(move |conn| flows::register_csv(conn, &filter))
         .await
         .map_err(|e| v.fail(e))?;
-    Ok(crate::agreements::handlers::csv_response(&file, csv))
+    Ok(crate::spreadsheet::download(&file, csv))
 }
 
 pub async fn send_campaign(
@@ -666,7 +666,7 @@ pub async fn evaluations_csv(
         .db(move |conn| evaluations::campaign_csv(conn, &id))
         .await
         .map_err(|e| v.fail(e))?;
-    Ok(crate::agreements::handlers::csv_response(&file, csv))
+    Ok(crate::spreadsheet::download(&file, csv))
 }
 
 /// The routes of these pages.

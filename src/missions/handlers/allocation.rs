@@ -151,13 +151,7 @@ pub async fn allocation_csv(
     let (file, csv) = state
         .db(move |conn| export::allocation_csv(conn, &campaign_id))
         .await?;
-    Ok(HttpResponse::Ok()
-        .content_type("text/csv; charset=utf-8")
-        .insert_header((
-            "Content-Disposition",
-            format!("attachment; filename=\"{file}\""),
-        ))
-        .body(csv))
+    Ok(crate::spreadsheet::download(&file, csv))
 }
 
 /// Publish the allocation (staff, while `allocated`, and only the allocation of the current

@@ -136,5 +136,5 @@ pub async fn evaluations_csv(
     let (file, csv) = state
         .db(move |conn| evaluations::campaign_csv(conn, &id))
         .await?;
-    Ok(crate::agreements::handlers::csv_response(&file, csv))
+    Ok(crate::spreadsheet::download(&file, csv))
 }

@@ -262,13 +262,7 @@ pub async fn csv(
         .db(move |conn| export::allocation_csv(conn, &id))
         .await
         .map_err(|e| v.fail(e))?;
-    Ok(HttpResponse::Ok()
-        .content_type("text/csv; charset=utf-8")
-        .insert_header((
-            "Content-Disposition",
-            format!("attachment; filename=\"{file}\""),
-        ))
-        .body(text))
+    Ok(crate::spreadsheet::download(&file, text))
 }
 
 /// Publish: the missions are created and everyone is e-mailed.
