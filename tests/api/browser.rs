@@ -27,8 +27,10 @@ async fn sign_in(b: &Browser, app: &TestApp, email: &str, password: &str) {
     b.click("form[action='/login'] button[type=submit]").await;
 }
 
-/// Checks what every page promises: one h1, French by default, every input labelled.
+/// Checks what every page promises: one h1, French by default, every input labelled, and the
+/// audit (axe-core, no English word on a French page) that `goto` and clicks also run.
 async fn check_page(b: &Browser) {
+    b.audit().await;
     assert_eq!(b.count("h1").await, 1, "one h1: {}", b.source().await);
     let unlabelled = b
         .script(
