@@ -101,13 +101,13 @@ fn axe_source() -> Option<&'static str> {
             Ok(source) => Some(source),
             Err(e) if browser_required() => panic!(
                 "FIELDLAB_REQUIRE_BROWSER=1 but axe-core is not at {} ({e}): \
-                 npm install --no-save --prefix target/axe axe-core@4",
+                 npm install --no-save --prefix target/axe axe-core@4.14.1 (as .ci/run does)",
                 path.display()
             ),
             Err(e) => {
                 eprintln!(
                     "NOTICE: axe-core audits skipped: {} ({e}); \
-                     npm install --no-save --prefix target/axe axe-core@4",
+                     npm install --no-save --prefix target/axe axe-core@4.14.1 (as .ci/run does)",
                     path.display()
                 );
                 None
