@@ -263,7 +263,13 @@ impl Browser {
             )
             .await
             .expect("the page's address");
-        if page.is_null() || !self.audited.lock().expect("audited").insert(page.to_string()) {
+        if page.is_null()
+            || !self
+                .audited
+                .lock()
+                .expect("audited")
+                .insert(page.to_string())
+        {
             return;
         }
         let url = self.current_url().await;
@@ -275,9 +281,13 @@ impl Browser {
                 .execute_async(AXE_RUN, Vec::new())
                 .await
                 .unwrap_or_else(|e| panic!("axe-core on {url}: {e}"));
-            findings.extend(found.as_array().into_iter().flatten().map(|f| {
-                f.as_str().map_or_else(|| f.to_string(), str::to_owned)
-            }));
+            findings.extend(
+                found
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .map(|f| f.as_str().map_or_else(|| f.to_string(), str::to_owned)),
+            );
         }
         if page[1] == "fr" {
             let english = self.script(ENGLISH_IN_TEXT, json!([ENGLISH_WORDS])).await;
