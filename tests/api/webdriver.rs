@@ -81,6 +81,11 @@ fn driver() -> Option<&'static Driver> {
         .as_ref()
 }
 
+/// Whether axe-core is there to be injected (see `axe_source`).
+pub fn axe_installed() -> bool {
+    axe_source().is_some()
+}
+
 fn browser_required() -> bool {
     std::env::var("FIELDLAB_REQUIRE_BROWSER").as_deref() == Ok("1")
 }
@@ -273,6 +278,25 @@ impl Browser {
             return;
         }
         let url = self.current_url().await;
+        let findings = self.findings().await;
+        if findings.is_empty() {
+            return;
+        }
+        let report = format!(
+            "the page {url} fails its audit:\n  {}",
+            findings.join("\n  ")
+        );
+        if std::env::var("FIELDLAB_AUDIT").as_deref() == Ok("report") {
+            eprintln!("AUDIT {report}");
+        } else {
+            panic!("{report}");
+        }
+    }
+
+    /// What the audit finds on the page as it is now (no memory of pages seen): axe-core's
+    /// serious and critical violations, and on a French page the English words of the code.
+    pub async fn findings(&self) -> Vec<String> {
+        let url = self.current_url().await;
         let mut findings = Vec::new();
         if let Some(axe) = axe_source() {
             self.script(axe, Value::Null).await;
@@ -289,7 +313,10 @@ impl Browser {
                     .map(|f| f.as_str().map_or_else(|| f.to_string(), str::to_owned)),
             );
         }
-        if page[1] == "fr" {
+        let lang = self
+            .script("return document.documentElement.lang;", Value::Null)
+            .await;
+        if lang == "fr" {
             let english = self.script(ENGLISH_IN_TEXT, json!([ENGLISH_WORDS])).await;
             findings.extend(english.as_array().into_iter().flatten().map(|w| {
                 format!(
@@ -298,18 +325,7 @@ impl Browser {
                 )
             }));
         }
-        if findings.is_empty() {
-            return;
-        }
-        let report = format!(
-            "the page {url} fails its audit:\n  {}",
-            findings.join("\n  ")
-        );
-        if std::env::var("FIELDLAB_AUDIT").as_deref() == Ok("report") {
-            eprintln!("AUDIT {report}");
-        } else {
-            panic!("{report}");
-        }
+        findings
     }
 
     pub async fn current_url(&self) -> String {
