@@ -143,13 +143,16 @@ async fn every_roles_main_pages_pass_the_accessibility_audit_in_english() {
     for path in ["/", "/login", "/register", "/forgot-password"] {
         visit(&b, &app, path).await;
     }
-    for (email, pages) in [
-        ("etudiant0@etu.fr", &student[..]),
-        ("contact0@decoupes0.fr", &company[..]),
-        ("anne.roux@mines-ales.fr", &tutor[..]),
-        ("ines@beton-vert.fr", &founder[..]),
-        (STAFF_EMAIL, &staff[..]),
+    // Each where the people used it: students on a phone, companies on a laptop,
+    // staff at a desk.
+    for (email, pages, width) in [
+        ("etudiant0@etu.fr", &student[..], 360),
+        ("contact0@decoupes0.fr", &company[..], 1280),
+        ("anne.roux@mines-ales.fr", &tutor[..], 360),
+        ("ines@beton-vert.fr", &founder[..], 1280),
+        (STAFF_EMAIL, &staff[..], 1440),
     ] {
+        b.resize(width, 900).await;
         sign_in(&b, &app, email, PASSWORD).await;
         for path in pages {
             visit(&b, &app, path).await;

@@ -252,8 +252,8 @@ impl Browser {
         self.audit().await;
     }
 
-    /// Audits the page as people and their tools see it, once per path, query, language and
-    /// alert shown (a form's refusal is another page): axe-core must report no serious or
+    /// Audits the page as people and their tools see it, once per path, query, language,
+    /// alert shown (a form's refusal is another page) and window width: axe-core must report no serious or
     /// critical violation, and a French page must show no English word from the code.
     /// `FIELDLAB_AUDIT=report` prints the findings and goes on, to list them all at once.
     pub async fn audit(&self) {
@@ -262,7 +262,7 @@ impl Browser {
             .execute(
                 "return document.contentType === 'text/html' && document.body
                    ? [location.pathname + location.search, document.documentElement.lang,
-                      !!document.querySelector('[role=alert]')]
+                      !!document.querySelector('[role=alert]'), window.innerWidth]
                    : null;",
                 Vec::new(),
             )
@@ -472,6 +472,14 @@ impl Browser {
     pub async fn cookie(&self, name: &str) -> Option<String> {
         let cookie = self.client().get_named_cookie(name).await.ok()?;
         Some(cookie.value().to_owned())
+    }
+
+    /// Resizes the window (a laptop, a desk) for the pages opened next.
+    pub async fn resize(&self, width: u32, height: u32) {
+        self.client()
+            .set_window_size(width, height)
+            .await
+            .unwrap_or_else(|e| panic!("a {width}×{height} window: {e}"));
     }
 
     /// Saves a PNG of `css` as seen at a desk (1280 px wide), then goes back to the phone size.
