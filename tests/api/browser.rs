@@ -20,15 +20,17 @@ async fn link_in_welcome(app: &TestApp, to: &str) -> String {
         .collect()
 }
 
-async fn sign_in(b: &Browser, app: &TestApp, email: &str, password: &str) {
+pub(crate) async fn sign_in(b: &Browser, app: &TestApp, email: &str, password: &str) {
     b.goto(&app.url("/login")).await;
     b.fill("#email", email).await;
     b.fill("#password", password).await;
     b.click("form[action='/login'] button[type=submit]").await;
 }
 
-/// Checks what every page promises: one h1, French by default, every input labelled.
+/// Checks what every page promises: one h1, French by default, every input labelled, and the
+/// audit (axe-core, no English word on a French page) that `goto` and clicks also run.
 async fn check_page(b: &Browser) {
+    b.audit().await;
     assert_eq!(b.count("h1").await, 1, "one h1: {}", b.source().await);
     let unlabelled = b
         .script(
@@ -135,7 +137,7 @@ fn next_monday() -> NaiveDate {
 }
 
 /// A lab open every day 08:00–18:00 with one press (no training needed); the press's id.
-async fn press(app: &TestApp) -> String {
+pub(crate) async fn press(app: &TestApp) -> String {
     let hours: Vec<Value> = (1..=7)
         .map(|d| json!({"weekday": d, "opens": "08:00", "closes": "18:00"}))
         .collect();
@@ -411,7 +413,7 @@ async fn welcome_and_sign_in(b: &Browser, app: &TestApp, email: &str) {
     sign_in(b, app, email, PASSWORD).await;
 }
 
-async fn sign_out(b: &Browser) {
+pub(crate) async fn sign_out(b: &Browser) {
     b.click("form[action='/logout'] button").await;
 }
 

@@ -1,6 +1,7 @@
 //! The integration tests: one binary, every test against a real server and database.
 
 mod abuse;
+mod accessibility;
 mod accounts;
 mod agreements;
 mod browser;

@@ -3,7 +3,12 @@
 //! below take CSS selectors and panic with the selector when a step fails, so a broken journey
 //! names the element it could not use. Without chromium and chromedriver, browser tests print a notice
 //! and pass, unless `FIELDLAB_REQUIRE_BROWSER=1` (CI) makes a missing browser a failure.
+//!
+//! Every page a test opens (`goto`, or a click that loads a new page) is audited once: axe-core
+//! must find no serious or critical violation, and a French page must show none of the English
+//! words that only code produces. See [`Browser::audit`].
 
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::{Mutex, OnceLock};
@@ -76,10 +81,104 @@ fn driver() -> Option<&'static Driver> {
         .as_ref()
 }
 
+/// Whether axe-core is there to be injected (see `axe_source`).
+pub fn axe_installed() -> bool {
+    axe_source().is_some()
+}
+
+fn browser_required() -> bool {
+    std::env::var("FIELDLAB_REQUIRE_BROWSER").as_deref() == Ok("1")
+}
+
+/// axe-core's script, read once: from `FIELDLAB_AXE_JS`, else from where `.ci/run` installs it
+/// (`npm install --prefix target/axe`). Missing, the audits skip axe with a notice, unless
+/// `FIELDLAB_REQUIRE_BROWSER=1` makes that a failure too.
+fn axe_source() -> Option<&'static str> {
+    static AXE: OnceLock<Option<String>> = OnceLock::new();
+    AXE.get_or_init(|| {
+        let path = std::env::var_os("FIELDLAB_AXE_JS")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| {
+                Path::new(env!("CARGO_MANIFEST_DIR"))
+                    .join("target/axe/node_modules/axe-core/axe.min.js")
+            });
+        match std::fs::read_to_string(&path) {
+            Ok(source) => Some(source),
+            Err(e) if browser_required() => panic!(
+                "FIELDLAB_REQUIRE_BROWSER=1 but axe-core is not at {} ({e}): \
+                 npm install --no-save --prefix target/axe axe-core@4.14.1 (as .ci/run does)",
+                path.display()
+            ),
+            Err(e) => {
+                eprintln!(
+                    "NOTICE: axe-core audits skipped: {} ({e}); \
+                     npm install --no-save --prefix target/axe axe-core@4.14.1 (as .ci/run does)",
+                    path.display()
+                );
+                None
+            }
+        }
+    })
+    .as_deref()
+}
+
+/// Words that French pages never show but code does: a message or a value that escaped
+/// translation (`is not a valid e-mail address`, `None`, `undefined`). Matched whole, any case;
+/// chosen so that French text and the tests' names of people and companies do not contain them.
+const ENGLISH_WORDS: [&str; 24] = [
+    "the",
+    "is not",
+    "not a valid",
+    "must be",
+    "should be",
+    "your",
+    "please",
+    "team",
+    "error",
+    "invalid",
+    "required",
+    "not found",
+    "already",
+    "Submit",
+    "Cancel",
+    "Save",
+    "Delete",
+    "Sign in",
+    "None",
+    "null",
+    "undefined",
+    "NaN",
+    "true",
+    "false",
+];
+
+/// Runs axe-core (already injected) on the page: its serious and critical findings, one line
+/// each with the rule, the element and what is wrong.
+const AXE_RUN: &str = r#"
+const done = arguments[arguments.length - 1];
+axe.run(document, { resultTypes: ['violations'] }).then(
+  result => done(result.violations.flatMap(v => v.nodes
+    .filter(n => n.impact === 'serious' || n.impact === 'critical')
+    .map(n => `${v.id} (${n.impact}) at \`${n.target.join(' ')}\`: `
+      + (n.failureSummary || v.help).replace(/^Fix (any|all) of the following:\s*/, '')
+          .replace(/\s+/g, ' ')))),
+  e => done([`axe-core failed: ${e}`]));
+"#;
+
+/// The English words (`arguments[0]`) in the page's visible text, each with its context.
+const ENGLISH_IN_TEXT: &str = r#"
+const text = document.body.innerText;
+return arguments[0].flatMap(word => {
+  const escaped = word.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const at = text.search(new RegExp(`(?<![\\p{L}\\p{N}_])${escaped}(?![\\p{L}\\p{N}_])`, 'iu'));
+  return at < 0 ? [] : [`"${word}" in "…${text.slice(Math.max(0, at - 40), at + 40).replace(/\s+/g, ' ')}…"`];
+});
+"#;
+
 /// A headless browser for one test, or `None` (with a printed notice) where none is installed.
 pub async fn browser() -> Option<Browser> {
     let Some(driver) = driver() else {
-        if std::env::var("FIELDLAB_REQUIRE_BROWSER").as_deref() == Ok("1") {
+        if browser_required() {
             panic!("FIELDLAB_REQUIRE_BROWSER=1 but chromium and chromedriver are not installed");
         }
         eprintln!("NOTICE: browser test skipped: chromium and chromedriver not found (apt-get install chromium chromium-driver)");
@@ -108,6 +207,7 @@ pub async fn browser() -> Option<Browser> {
     Some(Browser {
         client: Some(client),
         _profile: profile,
+        audited: Mutex::new(HashSet::new()),
     })
 }
 
@@ -115,6 +215,8 @@ pub struct Browser {
     // Taken by `drop` to end the session.
     client: Option<fantoccini::Client>,
     _profile: tempfile::TempDir,
+    // The pages already audited (see `audit`), so a journey's tenth visit home costs nothing.
+    audited: Mutex<HashSet<String>>,
 }
 
 impl Drop for Browser {
@@ -147,6 +249,83 @@ impl Browser {
             .goto(url)
             .await
             .unwrap_or_else(|e| panic!("open {url}: {e}"));
+        self.audit().await;
+    }
+
+    /// Audits the page as people and their tools see it, once per path, query, language,
+    /// alert shown (a form's refusal is another page) and window width: axe-core must report no serious or
+    /// critical violation, and a French page must show no English word from the code.
+    /// `FIELDLAB_AUDIT=report` prints the findings and goes on, to list them all at once.
+    pub async fn audit(&self) {
+        let page = self
+            .client()
+            .execute(
+                "return document.contentType === 'text/html' && document.body
+                   ? [location.pathname + location.search, document.documentElement.lang,
+                      !!document.querySelector('[role=alert]'), window.innerWidth]
+                   : null;",
+                Vec::new(),
+            )
+            .await
+            .expect("the page's address");
+        if page.is_null()
+            || !self
+                .audited
+                .lock()
+                .expect("audited")
+                .insert(page.to_string())
+        {
+            return;
+        }
+        let url = self.current_url().await;
+        let findings = self.findings().await;
+        if findings.is_empty() {
+            return;
+        }
+        let report = format!(
+            "the page {url} fails its audit:\n  {}",
+            findings.join("\n  ")
+        );
+        if std::env::var("FIELDLAB_AUDIT").as_deref() == Ok("report") {
+            eprintln!("AUDIT {report}");
+        } else {
+            panic!("{report}");
+        }
+    }
+
+    /// What the audit finds on the page as it is now (no memory of pages seen): axe-core's
+    /// serious and critical violations, and on a French page the English words of the code.
+    pub async fn findings(&self) -> Vec<String> {
+        let url = self.current_url().await;
+        let mut findings = Vec::new();
+        if let Some(axe) = axe_source() {
+            self.script(axe, Value::Null).await;
+            let found = self
+                .client()
+                .execute_async(AXE_RUN, Vec::new())
+                .await
+                .unwrap_or_else(|e| panic!("axe-core on {url}: {e}"));
+            findings.extend(
+                found
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .map(|f| f.as_str().map_or_else(|| f.to_string(), str::to_owned)),
+            );
+        }
+        let lang = self
+            .script("return document.documentElement.lang;", Value::Null)
+            .await;
+        if lang == "fr" {
+            let english = self.script(ENGLISH_IN_TEXT, json!([ENGLISH_WORDS])).await;
+            findings.extend(english.as_array().into_iter().flatten().map(|w| {
+                format!(
+                    "English on a French page: {}",
+                    w.as_str().unwrap_or_default()
+                )
+            }));
+        }
+        findings
     }
 
     pub async fn current_url(&self) -> String {
@@ -269,6 +448,7 @@ impl Browser {
                     .await
                     .unwrap_or(Value::Bool(false));
                 if loaded == Value::Bool(true) {
+                    self.audit().await;
                     return;
                 }
                 settle().await;
@@ -292,6 +472,14 @@ impl Browser {
     pub async fn cookie(&self, name: &str) -> Option<String> {
         let cookie = self.client().get_named_cookie(name).await.ok()?;
         Some(cookie.value().to_owned())
+    }
+
+    /// Resizes the window (a laptop, a desk) for the pages opened next.
+    pub async fn resize(&self, width: u32, height: u32) {
+        self.client()
+            .set_window_size(width, height)
+            .await
+            .unwrap_or_else(|e| panic!("a {width}×{height} window: {e}"));
     }
 
     /// Saves a PNG of `css` as seen at a desk (1280 px wide), then goes back to the phone size.
