@@ -205,9 +205,10 @@ pub fn render(
 /// « d’Hélice ». (An aspirated h, « de Hachette », cannot be told from the spelling; the
 /// mute one is the commoner.)
 pub fn de(name: &str) -> String {
-    let elides = name.chars().next().is_some_and(|c| {
-        "aàâäeéèêëiîïoôöuùûüyÿæœh".contains(c.to_lowercase().next().unwrap_or(c))
-    });
+    let elides = name
+        .chars()
+        .next()
+        .is_some_and(|c| "aàâäeéèêëiîïoôöuùûüyÿæœh".contains(c.to_lowercase().next().unwrap_or(c)));
     if elides {
         format!("d’{name}")
     } else {
@@ -223,7 +224,11 @@ fn fingerprint(sha256: &str) -> String {
         return sha256.to_owned();
     }
     let groups: Vec<&str> = (0..16).map(|i| &sha256[i * 4..i * 4 + 4]).collect();
-    format!("{} {}", groups[..8].join("\u{a0}"), groups[8..].join("\u{a0}"))
+    format!(
+        "{} {}",
+        groups[..8].join("\u{a0}"),
+        groups[8..].join("\u{a0}")
+    )
 }
 
 /// Refuses, field by field, text the PDF could not print (422 `unprintable_text`): what is
@@ -462,7 +467,10 @@ mod tests {
         let mut env = minijinja::Environment::new();
         env.add_filter("de", |name: String| de(&name));
         let text = env
-            .render_str(CLAUSES_FR, minijinja::context! { company => "Ateliers du Gard" })
+            .render_str(
+                CLAUSES_FR,
+                minijinja::context! { company => "Ateliers du Gard" },
+            )
             .expect("clauses");
         assert!(text.contains("locaux d’Ateliers du Gard"), "{text}");
         assert!(!text.contains("de Ateliers"), "{text}");
@@ -483,12 +491,20 @@ mod tests {
     fn unprintable_fields_are_named_with_their_code() {
         let mut errors = Vec::new();
         check_printable(
-            &[("subject", Some("Jumeau \u{e000}")), ("place", Some("תל אביב")), ("supervisor", None)],
+            &[
+                ("subject", Some("Jumeau \u{e000}")),
+                ("place", Some("תל אביב")),
+                ("supervisor", None),
+            ],
             &mut errors,
         );
         assert_eq!(errors.len(), 1);
         assert_eq!(errors[0].field, "subject");
         assert_eq!(errors[0].code, Some("unprintable_text"));
-        assert!(errors[0].message.contains("U+E000"), "{}", errors[0].message);
+        assert!(
+            errors[0].message.contains("U+E000"),
+            "{}",
+            errors[0].message
+        );
     }
 }

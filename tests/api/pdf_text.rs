@@ -51,6 +51,11 @@ fn read_back(pdf: &[u8]) -> (Vec<(f64, f64)>, Vec<Word>, String) {
     let dir = tempfile::tempdir().expect("temp dir");
     let path = dir.path().join("agreement.pdf");
     std::fs::write(&path, pdf).expect("pdf written");
+    // `PDF_TEXT_KEEP=dir` keeps the PDFs read, to look at them (`pdftoppm -png`).
+    if let Ok(keep) = std::env::var("PDF_TEXT_KEEP") {
+        let name = format!("agreement-{}.pdf", uuid::Uuid::new_v4().simple());
+        std::fs::write(std::path::Path::new(&keep).join(name), pdf).expect("pdf kept");
+    }
     let out = Command::new("pdftotext")
         .arg("-bbox")
         .arg(&path)
@@ -61,7 +66,12 @@ fn read_back(pdf: &[u8]) -> (Vec<(f64, f64)>, Vec<Word>, String) {
     let html = String::from_utf8(out.stdout).expect("utf-8");
     let attr = |tag: &str, name: &str| -> f64 {
         let at = tag.find(&format!("{name}=\"")).expect(name) + name.len() + 2;
-        tag[at..].split('"').next().expect("value").parse().expect("number")
+        tag[at..]
+            .split('"')
+            .next()
+            .expect("value")
+            .parse()
+            .expect("number")
     };
     let mut pages = Vec::new();
     let mut words = Vec::new();
@@ -175,7 +185,11 @@ async fn long_words_right_to_left_text_and_emoji_print_inside_the_page_and_the_f
         assert!(fonts.contains(face), "{face} not embedded: {fonts}");
     }
     // French typography: elision before the company, agreement with « la société », « ».
-    for expected in ["locauxd’AteliersduGard", "lasociétéAteliersduGard", "représentéepar"] {
+    for expected in [
+        "locauxd’AteliersduGard",
+        "lasociétéAteliersduGard",
+        "représentéepar",
+    ] {
         assert!(text.contains(expected), "{expected} not in {text}");
     }
     assert!(!text.contains("deAteliers"), "{text}");
