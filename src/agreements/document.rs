@@ -10,6 +10,7 @@ use crate::agreements::domain::{Kind, Party};
 use crate::agreements::models::{Details, Person};
 use crate::agreements::pdf::{self, Block};
 use crate::config::AgreementSettings;
+use crate::error::FieldError;
 use crate::mail::domain::Locale;
 use crate::mail::templates::long_date;
 
@@ -22,6 +23,12 @@ struct Words {
     between: &'static str,
     school: &'static str,
     represented: &'static str,
+    /// "represented by" agreeing with the company (« la société … représentée par »).
+    company_represented: &'static str,
+    /// What stands before the company's name (« la société »).
+    the_company: &'static str,
+    /// Quotation marks around the subject: « » in French only.
+    quotes: (&'static str, &'static str),
     company: &'static str,
     student: &'static str,
     tutor: &'static str,
@@ -56,6 +63,9 @@ const FR: Words = Words {
     between: "Entre les soussignés",
     school: "L’établissement",
     represented: "représenté par",
+    company_represented: "représentée par",
+    the_company: "la société ",
+    quotes: ("«\u{a0}", "\u{a0}»"),
     company: "L’entreprise",
     student: "L’étudiant",
     tutor: "Le tuteur de recherche",
@@ -90,6 +100,9 @@ const EN: Words = Words {
     between: "Between the undersigned",
     school: "The school",
     represented: "represented by",
+    company_represented: "represented by",
+    the_company: "",
+    quotes: ("“", "”"),
     company: "The company",
     student: "The student",
     tutor: "The research tutor",
@@ -188,6 +201,55 @@ pub fn render(
     pdf::render(&blocks, title(details), locale.as_str(), &footer, w.page)
 }
 
+/// « de » before a name, elided before a vowel or a mute h: « de Découpes », « d’Ateliers »,
+/// « d’Hélice ». (An aspirated h, « de Hachette », cannot be told from the spelling; the
+/// mute one is the commoner.)
+pub fn de(name: &str) -> String {
+    let elides = name
+        .chars()
+        .next()
+        .is_some_and(|c| "aàâäeéèêëiîïoôöuùûüyÿæœh".contains(c.to_lowercase().next().unwrap_or(c)));
+    if elides {
+        format!("d’{name}")
+    } else {
+        format!("de {name}")
+    }
+}
+
+/// A SHA-256 in groups of four hex digits, two lines of eight groups that wrap only between
+/// them (no-break spaces inside a line), so all 64 digits print inside the margins and read
+/// aloud well when compared.
+fn fingerprint(sha256: &str) -> String {
+    if sha256.len() != 64 || !sha256.is_ascii() {
+        return sha256.to_owned();
+    }
+    let groups: Vec<&str> = (0..16).map(|i| &sha256[i * 4..i * 4 + 4]).collect();
+    format!(
+        "{} {}",
+        groups[..8].join("\u{a0}"),
+        groups[8..].join("\u{a0}")
+    )
+}
+
+/// Refuses, field by field, text the PDF could not print (422 `unprintable_text`): what is
+/// accepted is printed, never dropped. `fields`: (name in the API, value).
+pub fn check_printable(fields: &[(&str, Option<&str>)], errors: &mut Vec<FieldError>) {
+    for (field, value) in fields {
+        if let Some(c) = value.and_then(pdf::unprintable) {
+            errors.push(
+                FieldError::new(
+                    *field,
+                    format!(
+                        "contains U+{:04X}, a character the agreement's PDF cannot print",
+                        u32::from(c)
+                    ),
+                )
+                .with_code("unprintable_text"),
+            );
+        }
+    }
+}
+
 /// A short reference printed on the document and in the register: the end of the id.
 pub fn reference(id: &str) -> String {
     id.rsplit('-').next().unwrap_or(id).to_uppercase()
@@ -219,11 +281,14 @@ fn blocks(
         None => context.organisation.to_owned(),
     };
     blocks.push(Block::Field(label(w.school), school));
-    let mut company = format!("{}, {}", details.company.name, details.company.city);
+    let mut company = format!(
+        "{}{}, {}",
+        w.the_company, details.company.name, details.company.city
+    );
     if let Some(contact) = &details.company.contact {
         company = format!(
             "{company}, {} {} ({})",
-            w.represented, contact.name, contact.email
+            w.company_represented, contact.name, contact.email
         );
     }
     blocks.push(Block::Field(label(w.company), company));
@@ -246,11 +311,11 @@ fn blocks(
         }
     }
     blocks.push(Block::Heading(w.article_subject.to_owned()));
-    blocks.push(Block::Paragraph(
-        format!("{} « {} ».", w.subject_intro, a.subject)
-            .replace("« ", "«\u{a0}")
-            .replace(" »", "\u{a0}»"),
-    ));
+    let (open, close) = w.quotes;
+    blocks.push(Block::Paragraph(format!(
+        "{} {open}{}{close}.",
+        w.subject_intro, a.subject
+    )));
     for paragraph in a
         .description
         .split("\n\n")
@@ -315,7 +380,7 @@ fn blocks(
             ));
             blocks.push(Block::Field(
                 label(w.fingerprint),
-                s.sha256.unwrap_or("—").to_owned(),
+                s.sha256.map_or("—".to_owned(), fingerprint),
             ));
         }
     }
@@ -358,7 +423,9 @@ fn clauses(
         tutor,
         student_or_tutor: student.or(tutor).unwrap_or_default(),
     };
-    let env = minijinja::Environment::new();
+    let mut env = minijinja::Environment::new();
+    // `{{ company|de }}`: « de Découpes », « d’Ateliers » (templates written for French).
+    env.add_filter("de", |name: String| de(&name));
     let text = env
         .render_str(&source, &values)
         .map_err(|e| format!("agreements template: {e}"))?;
@@ -376,4 +443,68 @@ fn clauses(
             None => vec![Block::Paragraph(p.replace('\n', " "))],
         })
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn de_elides_before_a_vowel_or_a_mute_h() {
+        assert_eq!(de("Ateliers du Gard"), "d’Ateliers du Gard");
+        assert_eq!(de("Découpes Cévenoles"), "de Découpes Cévenoles");
+        assert_eq!(de("Éolia"), "d’Éolia");
+        assert_eq!(de("Œnologie SA"), "d’Œnologie SA");
+        assert_eq!(de("Hélice"), "d’Hélice");
+        assert_eq!(de("usine"), "d’usine");
+        assert_eq!(de("Yssingeaux Bois"), "d’Yssingeaux Bois");
+        assert_eq!(de("3D Print"), "de 3D Print");
+        assert_eq!(de(""), "de ");
+    }
+
+    #[test]
+    fn the_french_clauses_elide_de_before_the_company() {
+        let mut env = minijinja::Environment::new();
+        env.add_filter("de", |name: String| de(&name));
+        let text = env
+            .render_str(
+                CLAUSES_FR,
+                minijinja::context! { company => "Ateliers du Gard" },
+            )
+            .expect("clauses");
+        assert!(text.contains("locaux d’Ateliers du Gard"), "{text}");
+        assert!(!text.contains("de Ateliers"), "{text}");
+    }
+
+    #[test]
+    fn a_fingerprint_prints_as_two_lines_of_eight_groups() {
+        let sha = "0123456789abcdef".repeat(4);
+        let printed = fingerprint(&sha);
+        let lines: Vec<&str> = printed.split(' ').collect();
+        assert_eq!(lines.len(), 2);
+        assert_eq!(lines[0].split('\u{a0}').count(), 8);
+        assert_eq!(printed.replace([' ', '\u{a0}'], ""), sha);
+        assert_eq!(fingerprint("—"), "—");
+    }
+
+    #[test]
+    fn unprintable_fields_are_named_with_their_code() {
+        let mut errors = Vec::new();
+        check_printable(
+            &[
+                ("subject", Some("Jumeau \u{e000}")),
+                ("place", Some("תל אביב")),
+                ("supervisor", None),
+            ],
+            &mut errors,
+        );
+        assert_eq!(errors.len(), 1);
+        assert_eq!(errors[0].field, "subject");
+        assert_eq!(errors[0].code, Some("unprintable_text"));
+        assert!(
+            errors[0].message.contains("U+E000"),
+            "{}",
+            errors[0].message
+        );
+    }
 }

@@ -202,6 +202,15 @@ pub fn create(tx: &mut WriteTx<'_>, new: NewAgreement) -> Result<Details, ApiErr
         new.ends_on,
         &mut errors,
     );
+    document::check_printable(
+        &[
+            ("subject", Some(&new.subject)),
+            ("description", Some(&new.description)),
+            ("place", new.place.as_deref()),
+            ("supervisor", new.supervisor.as_deref()),
+        ],
+        &mut errors,
+    );
     let (Some(kind), Some(city), Some(terms), Some(locale), true) =
         (kind, city, terms, locale, errors.is_empty())
     else {
@@ -811,6 +820,15 @@ pub fn change(
             .or(agreement.supervisor.as_deref()),
         Some(change.starts_on.unwrap_or(agreement.starts_on)),
         Some(change.ends_on.unwrap_or(agreement.ends_on)),
+        &mut errors,
+    );
+    document::check_printable(
+        &[
+            ("subject", change.subject.as_deref()),
+            ("description", change.description.as_deref()),
+            ("place", change.place.as_deref()),
+            ("supervisor", change.supervisor.as_deref()),
+        ],
         &mut errors,
     );
     let (Some(terms), Some(locale), true) = (terms, locale, errors.is_empty()) else {

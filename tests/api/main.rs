@@ -16,6 +16,7 @@ mod labs;
 mod missions;
 mod missions_journeys;
 mod notifications;
+mod pdf_text;
 mod service;
 mod smtp;
 mod tutors;
