@@ -415,7 +415,10 @@ pub async fn confirm_cancel(
             // Staff confirm here too, then go back to the booking's lab planning (the
             // console's own cancel).
             let (action, back) = if !user.is(Role::Staff) {
-                (format!("/app/bookings/{id}/cancel"), "/app/bookings".to_owned())
+                (
+                    format!("/app/bookings/{id}/cancel"),
+                    "/app/bookings".to_owned(),
+                )
             } else {
                 let found = models::bookable(conn, &booking.equipment_id)?
                     .ok_or_else(ApiError::not_found)?;

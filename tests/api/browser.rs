@@ -20,7 +20,7 @@ async fn link_in_welcome(app: &TestApp, to: &str) -> String {
         .collect()
 }
 
-async fn sign_in(b: &Browser, app: &TestApp, email: &str, password: &str) {
+pub(crate) async fn sign_in(b: &Browser, app: &TestApp, email: &str, password: &str) {
     b.goto(&app.url("/login")).await;
     b.fill("#email", email).await;
     b.fill("#password", password).await;
@@ -28,7 +28,7 @@ async fn sign_in(b: &Browser, app: &TestApp, email: &str, password: &str) {
 }
 
 /// Checks what every page promises: one h1, French by default, every input labelled.
-async fn check_page(b: &Browser) {
+pub(crate) async fn check_page(b: &Browser) {
     assert_eq!(b.count("h1").await, 1, "one h1: {}", b.source().await);
     let unlabelled = b
         .script(
@@ -313,8 +313,9 @@ async fn a_founder_applies_is_admitted_sees_the_tutor_books_gets_the_ics_and_can
     assert_eq!(b.value("#date").await, monday.to_string());
     b.screenshot("week-refused").await;
 
-    // Cancels.
+    // Cancels, after saying yes on the confirmation page.
     b.goto(&app.url("/app/bookings")).await;
+    b.click("a[href$='/cancel']").await;
     b.click("form[action$='/cancel'] button").await;
     assert!(b.text("[role=status]").await.contains("annulée"));
     assert!(b.text("main").await.contains("annulée"));

@@ -294,6 +294,14 @@ impl Browser {
         Some(cookie.value().to_owned())
     }
 
+    /// Resizes the window to `width` × `height` CSS pixels (a desk's 1440, a phone's 360).
+    pub async fn window_size(&self, width: u32, height: u32) {
+        self.client()
+            .set_window_size(width, height)
+            .await
+            .expect("a window size");
+    }
+
     /// Saves a PNG of `css` as seen at a desk (1280 px wide), then goes back to the phone size.
     pub async fn desk_screenshot(&self, name: &str, css: &str) {
         self.client()

@@ -331,7 +331,10 @@ mod tests {
         assert_eq!(p.blocks.len(), 2);
         let booking = &p.blocks[0];
         assert_eq!(booking.x, LABEL_W + 2 * DAY_W + 2 * 60 * DAY_W / 600);
-        assert_eq!(booking.x + booking.width, LABEL_W + 2 * DAY_W + 4 * 60 * DAY_W / 600);
+        assert_eq!(
+            booking.x + booking.width,
+            LABEL_W + 2 * DAY_W + 4 * 60 * DAY_W / 600
+        );
         assert_eq!(booking.y, HEAD_H + ROW_H + 2);
         let closure = &p.blocks[1];
         assert_eq!((closure.x, closure.width), (LABEL_W + 4 * DAY_W, DAY_W));
@@ -346,7 +349,8 @@ mod tests {
         let p = planning(&rows, &days, 8 * 60, 18 * 60, &[]);
         // The page column at a desk is about 930 px: drawn 1:1, text keeps its pixel size.
         assert!(p.width <= 930, "{}", p.width);
-        assert!(ROW_H >= 2 * TEXT_PX && HEAD_H >= 3 * TEXT_PX);
+        // Rows twice as tall as their text; the heading holds two lines of it.
+        assert!(p.height >= HEAD_H + 2 * TEXT_PX && p.days[0].y + 2 * TEXT_PX <= HEAD_H);
         assert_eq!(p.rows[0].label, "Presse hydrauli…");
         assert_eq!(p.rows[0].title, "Presse hydraulique 3 000 kN");
         // Ticks of one day stay apart and clear of the next day.
