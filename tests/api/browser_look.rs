@@ -349,6 +349,26 @@ async fn the_planning_and_the_allocation_charts_read_at_a_desk_and_the_legend_sh
     .await;
     b.screenshot("planning-desk").await;
 
+    // Staff cancelling from the planning are asked first too, then come back to it.
+    b.click("td a[href$='/cancel']").await;
+    assert!(b.text("h1").await.contains("Annuler cette réservation"));
+    assert_eq!(
+        booking_status(&app, &staff, &equipment[0]).await,
+        "confirmed",
+        "nothing cancelled yet"
+    );
+    b.click("form[method=post][action$='/cancel'] button[type=submit]")
+        .await;
+    assert!(b
+        .current_url()
+        .await
+        .contains(&format!("/app/staff/labs/{lab_id}")));
+    assert_eq!(b.count("svg.planning rect.busy").await, 0);
+    assert_eq!(
+        booking_status(&app, &staff, &equipment[0]).await,
+        "cancelled"
+    );
+
     // The allocation's chart, at a desk too.
     let res = app.get("/api/v1/campaigns", Some(&staff)).await;
     let campaigns = expect_status(res, StatusCode::OK).await;
