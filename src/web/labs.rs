@@ -173,9 +173,14 @@ fn equipment_page(
             cells => r.cells.iter().map(|c| context! { state => c.as_str(), label => lang.text(&format!("week.{}", c.as_str())) }).collect::<Vec<_>>(),
         })
         .collect();
-    let days: Vec<Value> = (0..7)
-        .map(|i| monday + Duration::days(i))
-        .map(|d| context! { label => lang.short_date(d), date => d.to_string() })
+    // A header in two parts (`lun.` over `1 mars`) so seven columns fit a phone's width.
+    let days: Vec<Value> = week::days(monday)
+        .iter()
+        .map(|d| {
+            let label = lang.short_date(*d);
+            let (weekday, date) = label.split_once(' ').unwrap_or((&label, ""));
+            context! { label, weekday, date, iso => d.to_string() }
+        })
         .collect();
     let projects: Vec<Value> = match user.role {
         Role::Founder => applications::list(
@@ -203,6 +208,14 @@ fn equipment_page(
     };
     let trained =
         equipment.requires_training && models::is_trained(conn, &equipment.id, &user.id, today)?;
+    // Training first: the form is not offered to whom the server would refuse for lack of it
+    // (`booking_flow::book` still refuses), and they are told whom to ask.
+    let untrained = equipment.requires_training && !trained && !user.is(Role::Staff);
+    let trainers = if untrained {
+        trainers_of(conn, &equipment.id)?
+    } else {
+        Vec::new()
+    };
     let values = match form {
         Some(f) => {
             context! { application_id => &f.application_id, mission_id => &f.mission_id, date => &f.date, start_time => &f.start_time, end_time => &f.end_time, purpose => &f.purpose }
@@ -212,7 +225,7 @@ fn equipment_page(
     Ok(context! {
         equipment => context! {
             id => equipment.id, name => equipment.name, lab => lab.name,
-            requires_training => equipment.requires_training, trained,
+            requires_training => equipment.requires_training, trained, untrained, trainers,
             min_minutes => equipment.min_minutes, max_minutes => equipment.max_minutes,
             timezone => lab.timezone,
         },
@@ -227,6 +240,20 @@ fn equipment_page(
         }).collect::<Vec<_>>(),
         field_errors => context! {},
     })
+}
+
+/// The staff who granted this equipment's training authorizations, the people to ask for one.
+fn trainers_of(conn: &mut DbConnection, equipment_id: &str) -> Result<Vec<Value>, ApiError> {
+    let mut granted_by: Vec<String> = models::list_authorizations(conn, equipment_id, &ALL)?
+        .into_iter()
+        .map(|a| a.granted_by)
+        .collect();
+    granted_by.sort();
+    granted_by.dedup();
+    Ok(models::contacts(conn, &granted_by)?
+        .into_iter()
+        .map(|(_, email, name)| context! { name, email })
+        .collect())
 }
 
 /// Books from the week view's form: `date` + `start_time`/`end_time` in the lab's zone.
@@ -371,6 +398,47 @@ pub fn booking_lines(
 #[serde(default)]
 pub struct CancelForm {
     csrf_token: String,
+}
+
+/// `GET /app/bookings/{id}/cancel`: the booking and a button to cancel it, so nothing is
+/// cancelled by one stray click (the list links here; works without JavaScript).
+pub async fn confirm_cancel(
+    v: Visitor,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, PageError> {
+    let user = v.signed_in()?.clone();
+    let (id, lang) = (id.into_inner(), v.lang);
+    let values = state
+        .db(move |conn| {
+            let booking = booking_flow::visible_booking(conn, &user, &id)?;
+            // Staff confirm here too, then go back to the booking's lab planning (the
+            // console's own cancel).
+            let (action, back) = if !user.is(Role::Staff) {
+                (
+                    format!("/app/bookings/{id}/cancel"),
+                    "/app/bookings".to_owned(),
+                )
+            } else {
+                let found = models::bookable(conn, &booking.equipment_id)?
+                    .ok_or_else(ApiError::not_found)?;
+                let monday = week::monday_of(local_date(found.lab.tz(), booking.starts_at));
+                (
+                    format!("/app/staff/bookings/{id}/cancel"),
+                    format!(
+                        "/app/staff/labs/{}?week={}",
+                        found.lab.id,
+                        week::week_name(monday)
+                    ),
+                )
+            };
+            let to_cancel = booking_lines(conn, lang, vec![booking])?.pop();
+            Ok(context! { to_cancel, action, back })
+        })
+        .await
+        .map_err(|e| v.fail(e))?;
+    // The list's page in its confirming state: one template for a booking's lines.
+    Ok(v.ok("bookings.html", values))
 }
 
 pub async fn cancel(

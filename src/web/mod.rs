@@ -77,6 +77,10 @@ pub fn pages(cfg: &mut web::ServiceConfig) {
         .route("/app/equipment/{id}", web::get().to(labs::equipment))
         .route("/app/equipment/{id}/bookings", web::post().to(labs::book))
         .route("/app/bookings", web::get().to(labs::bookings))
+        .route(
+            "/app/bookings/{id}/cancel",
+            web::get().to(labs::confirm_cancel),
+        )
         .route("/app/bookings/{id}/cancel", web::post().to(labs::cancel))
         .route(
             "/app/bookings/{id}/calendar.ics",

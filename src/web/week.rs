@@ -44,6 +44,12 @@ impl Cell {
     }
 }
 
+/// The seven days of the week from `monday`: the grid's column headers, in the order of every
+/// row's cells, so a day's half-hours always sit under that day's header.
+pub fn days(monday: NaiveDate) -> [NaiveDate; 7] {
+    std::array::from_fn(|i| monday + Duration::days(i64::try_from(i).unwrap_or(0)))
+}
+
 /// One row of the grid: its wall-clock start and a cell per day, Monday first.
 pub struct Row {
     pub time: String,
@@ -60,7 +66,7 @@ pub fn grid(
     let first = hours.iter().map(|p| p.opens).min().unwrap_or(8 * 60);
     let last = hours.iter().map(|p| p.closes).max().unwrap_or(18 * 60);
     let first = first - first % STEP_MINUTES;
-    let days: Vec<NaiveDate> = (0..7).map(|i| monday + Duration::days(i)).collect();
+    let days = days(monday);
     let open: Vec<Vec<Interval>> = days.iter().map(|d| open_on(tz, hours, *d)).collect();
     let mut rows = Vec::new();
     let mut minute = first;
@@ -145,5 +151,46 @@ mod tests {
             [Cell::Busy, Cell::Free, Cell::Free, Cell::Closure]
         );
         assert!(rows.iter().all(|r| r.cells[1] == Cell::Closed));
+    }
+
+    #[test]
+    fn each_row_has_one_cell_per_day_header_and_a_booking_lies_in_its_own_day_column() {
+        let tz = chrono_tz::Europe::Paris;
+        let monday = NaiveDate::from_ymd_opt(2027, 3, 1).expect("date");
+        let hours: Vec<OpeningPeriod> = (1..=7)
+            .map(|weekday| OpeningPeriod {
+                weekday,
+                opens: 8 * 60,
+                closes: 12 * 60,
+            })
+            .collect();
+        let headers = days(monday);
+        assert_eq!(headers[0], monday);
+        assert_eq!(headers[2].weekday(), Weekday::Wed);
+        // Wednesday 10:00–11:00 Paris, Saturday 08:00–08:30 Paris.
+        let booked = [
+            Interval::new(at(headers[2], 9, 0), at(headers[2], 10, 0)),
+            Interval::new(at(headers[5], 7, 0), at(headers[5], 7, 30)),
+        ];
+        let rows = grid(tz, &hours, monday, &[], &booked);
+        assert!(rows.iter().all(|r| r.cells.len() == headers.len()));
+        let busy: Vec<(String, usize)> = rows
+            .iter()
+            .flat_map(|r| {
+                r.cells
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, c)| **c == Cell::Busy)
+                    .map(|(day, _)| (r.time.clone(), day))
+            })
+            .collect();
+        assert_eq!(
+            busy,
+            [
+                ("08:00".to_owned(), 5),
+                ("10:00".to_owned(), 2),
+                ("10:30".to_owned(), 2)
+            ]
+        );
     }
 }

@@ -29,7 +29,7 @@ pub(crate) async fn sign_in(b: &Browser, app: &TestApp, email: &str, password: &
 
 /// Checks what every page promises: one h1, French by default, every input labelled, and the
 /// audit (axe-core, no English word on a French page) that `goto` and clicks also run.
-async fn check_page(b: &Browser) {
+pub(crate) async fn check_page(b: &Browser) {
     b.audit().await;
     assert_eq!(b.count("h1").await, 1, "one h1: {}", b.source().await);
     let unlabelled = b
@@ -315,8 +315,9 @@ async fn a_founder_applies_is_admitted_sees_the_tutor_books_gets_the_ics_and_can
     assert_eq!(b.value("#date").await, monday.to_string());
     b.screenshot("week-refused").await;
 
-    // Cancels.
+    // Cancels, after saying yes on the confirmation page.
     b.goto(&app.url("/app/bookings")).await;
+    b.click("a[href$='/cancel']").await;
     b.click("form[action$='/cancel'] button").await;
     assert!(b.text("[role=status]").await.contains("annulée"));
     assert!(b.text("main").await.contains("annulée"));

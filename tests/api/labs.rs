@@ -22,7 +22,7 @@ fn monday_in(weeks: i64) -> NaiveDate {
 }
 
 /// An instant as Paris wall-clock time on `day` (the offset chosen by the tz database).
-fn paris(day: NaiveDate, hh_mm: &str) -> String {
+pub(crate) fn paris(day: NaiveDate, hh_mm: &str) -> String {
     use chrono::TimeZone;
     let time = chrono::NaiveTime::parse_from_str(hh_mm, "%H:%M").expect("time");
     chrono_tz::Europe::Paris

@@ -5,6 +5,7 @@ mod accessibility;
 mod accounts;
 mod agreements;
 mod browser;
+mod browser_look;
 mod cli;
 mod console;
 mod csv_files;

@@ -3,12 +3,21 @@
 
 use serde::Serialize;
 
-/// Drawing units: a bar's slot, the plot's height, and room for the labels under the bars.
+// Charts are drawn one unit to one CSS pixel (the templates give the SVG its own size, never
+// a share of the page's width): a viewBox squeezed into a narrow card shrank 7-unit text to
+// 6 px. So text is sized in pixels (`TEXT_PX`, the stylesheet's `svg.chart text`) and the
+// geometry makes room for it.
+
+/// The text's size in pixels, as `app.css` sets it; and the widest a character of it is.
+pub const TEXT_PX: u32 = 12;
+const CHAR_PX: u32 = 7;
+
+/// Drawing units: a bar's narrowest slot, the plot's height, and room for the labels under
+/// the bars and the values over them.
 const SLOT: u32 = 28;
-const BAR: u32 = 20;
 const PLOT: u32 = 100;
-const LABELS: u32 = 16;
-const TOP: u32 = 14;
+const LABELS: u32 = TEXT_PX + 8;
+const TOP: u32 = TEXT_PX + 6;
 
 /// A bar chart ready to draw: `viewBox="0 0 {width} {height}"`.
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -42,19 +51,32 @@ pub fn bars(values: &[(String, u64, &'static str)], max: u64, unit: &str) -> Cha
     let max = max.max(1);
     let count = u32::try_from(values.len()).unwrap_or(u32::MAX);
     let base = TOP + PLOT;
+    // A slot wide enough for its widest text (`100 %`, `mer.`), so labels never overlap.
+    let widest = values
+        .iter()
+        .map(|(label, value, _)| {
+            label
+                .chars()
+                .count()
+                .max(format!("{value}{unit}").chars().count())
+        })
+        .max()
+        .unwrap_or(0);
+    let slot = SLOT.max(u32::try_from(widest).unwrap_or(0) * CHAR_PX + 6);
+    let bar = slot * 5 / 7;
     let bars = values
         .iter()
         .zip(0u32..)
         .map(|((label, value, tone), i)| {
             let scaled = value.saturating_mul(u64::from(PLOT)) / max;
             let height = u32::try_from(scaled.min(u64::from(PLOT))).unwrap_or(PLOT);
-            let x = i * SLOT + (SLOT - BAR) / 2;
+            let x = i * slot + (slot - bar) / 2;
             Bar {
                 x,
                 y: base - height,
-                width: BAR,
+                width: bar,
                 height,
-                middle: x + BAR / 2,
+                middle: x + bar / 2,
                 label: label.clone(),
                 value: format!("{value}{unit}"),
                 tone,
@@ -62,7 +84,7 @@ pub fn bars(values: &[(String, u64, &'static str)], max: u64, unit: &str) -> Cha
         })
         .collect();
     Chart {
-        width: count.max(1) * SLOT,
+        width: count.max(1) * slot,
         height: base + LABELS,
         base,
         bars,
@@ -87,18 +109,33 @@ pub fn rank_profile(profile: &[usize], unplaced: usize, max: u64) -> Chart {
 pub struct Planning {
     pub width: u32,
     pub height: u32,
+    /// A day's width, for the lines between days.
+    pub day_width: u32,
     pub days: Vec<Head>,
     pub rows: Vec<Head>,
     pub ticks: Vec<Head>,
     pub blocks: Vec<Block>,
 }
 
-/// A day's or a row's heading, or an hour tick, at `(x, y)`.
+/// A day's or a row's heading, or an hour tick, at `(x, y)`; `title` is the whole text where
+/// `label` had to be shortened to fit.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Head {
     pub x: u32,
     pub y: u32,
     pub label: String,
+    pub title: String,
+}
+
+impl Head {
+    fn new(x: u32, y: u32, label: String) -> Self {
+        Head {
+            x,
+            y,
+            title: label.clone(),
+            label,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -123,10 +160,17 @@ pub struct Span {
     pub title: String,
 }
 
-const LABEL_W: u32 = 110;
-const DAY_W: u32 = 130;
-const ROW_H: u32 = 22;
-const HEAD_H: u32 = 28;
+// The planning fills a desk's page column (about 930 px) at one unit per pixel, with text of
+// 12–13 px (`svg.planning text` in `app.css`): a name column, seven days, rows a finger tall,
+// and a heading of two lines (days, then hour ticks).
+const LABEL_W: u32 = 128;
+const DAY_W: u32 = 114;
+const ROW_H: u32 = 30;
+const HEAD_H: u32 = 44;
+/// The characters of an equipment's name that fit the name column.
+const LABEL_CHARS: usize = 16;
+/// The narrowest gap between two hour ticks, so their labels (`14h`) never touch.
+const TICK_GAP: u32 = 34;
 
 /// The week's geometry; spans are clipped to `first..last` (minutes) of their day.
 pub fn planning(
@@ -163,44 +207,53 @@ pub fn planning(
             }
         })
         .collect();
-    // An hour mark every two or three hours, so labels never collide.
-    let step = if length > 12 * 60 { 180 } else { 120 };
+    // An hour mark every few hours, as many as fit without touching, none so close to the
+    // day's end that it runs into the next day's first.
+    let step = [60u16, 120, 180, 240, 360, 720]
+        .into_iter()
+        .find(|step| u32::from(*step) * DAY_W / length >= TICK_GAP)
+        .unwrap_or(720);
     let mut ticks = Vec::new();
     for day in 0..days.len() {
+        let day_end = LABEL_W + (count(day) + 1) * DAY_W;
         let mut minute = first.div_ceil(60) * 60;
         while minute < last {
-            ticks.push(Head {
-                x: x_of(day, minute),
-                y: HEAD_H - 3,
-                label: format!("{}h", minute / 60),
-            });
+            let x = x_of(day, minute);
+            if x + TICK_GAP - 6 <= day_end {
+                ticks.push(Head::new(x + 2, HEAD_H - 8, format!("{}h", minute / 60)));
+            }
             minute += step;
         }
     }
     Planning {
         width: LABEL_W + count(days.len()) * DAY_W,
         height,
+        day_width: DAY_W,
         days: days
             .iter()
             .enumerate()
-            .map(|(i, d)| Head {
-                x: LABEL_W + count(i) * DAY_W + DAY_W / 2,
-                y: 11,
-                label: d.clone(),
-            })
+            .map(|(i, d)| Head::new(LABEL_W + count(i) * DAY_W + DAY_W / 2, 18, d.clone()))
             .collect(),
         rows: rows
             .iter()
             .enumerate()
             .map(|(i, r)| Head {
-                x: 4,
-                y: HEAD_H + count(i) * ROW_H + ROW_H / 2 + 4,
-                label: r.clone(),
+                label: shortened(r, LABEL_CHARS),
+                ..Head::new(6, HEAD_H + count(i) * ROW_H + ROW_H / 2 + 5, r.clone())
             })
             .collect(),
         ticks,
         blocks,
     }
+}
+
+/// `text` cut to `chars` characters, the cut marked `…`.
+fn shortened(text: &str, chars: usize) -> String {
+    if text.chars().count() <= chars {
+        return text.to_owned();
+    }
+    let kept: String = text.chars().take(chars.saturating_sub(1)).collect();
+    format!("{}…", kept.trim_end())
 }
 
 #[cfg(test)]
@@ -278,11 +331,41 @@ mod tests {
         assert_eq!(p.blocks.len(), 2);
         let booking = &p.blocks[0];
         assert_eq!(booking.x, LABEL_W + 2 * DAY_W + 2 * 60 * DAY_W / 600);
-        assert_eq!(booking.width, 2 * 60 * DAY_W / 600);
+        assert_eq!(
+            booking.x + booking.width,
+            LABEL_W + 2 * DAY_W + 4 * 60 * DAY_W / 600
+        );
         assert_eq!(booking.y, HEAD_H + ROW_H + 2);
         let closure = &p.blocks[1];
         assert_eq!((closure.x, closure.width), (LABEL_W + 4 * DAY_W, DAY_W));
         assert_eq!(closure.height, 2 * ROW_H);
         assert_eq!(p.width, LABEL_W + 7 * DAY_W);
+    }
+
+    #[test]
+    fn the_planning_fits_a_desk_column_with_rows_tall_enough_for_its_text() {
+        let days: Vec<String> = (1..=7).map(|d| format!("lun. {d} mars")).collect();
+        let rows = vec!["Presse hydraulique 3 000 kN".to_owned()];
+        let p = planning(&rows, &days, 8 * 60, 18 * 60, &[]);
+        // The page column at a desk is about 930 px: drawn 1:1, text keeps its pixel size.
+        assert!(p.width <= 930, "{}", p.width);
+        // Rows twice as tall as their text; the heading holds two lines of it.
+        assert!(p.height >= HEAD_H + 2 * TEXT_PX && p.days[0].y + 2 * TEXT_PX <= HEAD_H);
+        assert_eq!(p.rows[0].label, "Presse hydrauli…");
+        assert_eq!(p.rows[0].title, "Presse hydraulique 3 000 kN");
+        // Ticks of one day stay apart and clear of the next day.
+        for pair in p.ticks.windows(2) {
+            assert!(pair[1].x >= pair[0].x + TICK_GAP, "{pair:?}");
+        }
+        assert!(p.ticks.iter().any(|t| t.label == "8h"));
+    }
+
+    #[test]
+    fn a_bar_slot_is_wide_enough_for_its_widest_text() {
+        let narrow = bars(&[("1".into(), 5, "ok")], 10, "");
+        assert_eq!(narrow.width, SLOT);
+        let wide = bars(&[("mer.".into(), 100, "ok")], 100, "\u{a0}%");
+        assert!(wide.width >= 5 * CHAR_PX, "{}", wide.width);
+        assert!(wide.bars[0].width < wide.width);
     }
 }
