@@ -3,6 +3,7 @@
 mod abuse;
 mod accounts;
 mod agreements;
+mod agreements_office;
 mod browser;
 mod cli;
 mod console;
