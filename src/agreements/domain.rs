@@ -294,7 +294,10 @@ mod tests {
         }
         // Monday 1 March 2027: starts up to Monday 8 March are within five working days.
         let monday = NaiveDate::from_ymd_opt(2027, 3, 1).expect("day");
-        assert_eq!(overdue_until(monday), NaiveDate::from_ymd_opt(2027, 3, 8).expect("day"));
+        assert_eq!(
+            overdue_until(monday),
+            NaiveDate::from_ymd_opt(2027, 3, 8).expect("day")
+        );
     }
 
     use super::*;

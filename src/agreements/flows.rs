@@ -541,7 +541,11 @@ fn list_to_sign(
             reference: document::reference(&d.agreement.id),
             subject: d.agreement.subject.clone(),
             company: d.company.name.clone(),
-            party: d.student.as_ref().or(d.tutor.as_ref()).map(|p| p.name.clone()),
+            party: d
+                .student
+                .as_ref()
+                .or(d.tutor.as_ref())
+                .map(|p| p.name.clone()),
             starts_on: d.agreement.starts_on,
             ends_on: d.agreement.ends_on,
             link: link(state, &d.agreement.id),
@@ -561,11 +565,7 @@ fn list_to_sign(
 /// Asks every signatory of these agreements, just sent together, once: the e-mail of the one
 /// agreement awaiting them, or one e-mail listing them all. Sending a campaign's 240 drafts
 /// would otherwise e-mail the school's signatory 240 times and each company once per student.
-fn ask_each_once(
-    tx: &mut WriteTx<'_>,
-    state: &AppState,
-    sent: &[Details],
-) -> Result<(), ApiError> {
+fn ask_each_once(tx: &mut WriteTx<'_>, state: &AppState, sent: &[Details]) -> Result<(), ApiError> {
     // Signatories in the order they first appear, each with (agreement, party) to sign.
     let mut waiting: Vec<(&Person, Vec<(&Details, &str)>)> = Vec::new();
     for d in sent {

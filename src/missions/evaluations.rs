@@ -495,7 +495,10 @@ mod tests {
         let eve = NaiveDate::from_ymd_opt(2027, 2, 28).expect("day");
         assert_eq!(marks_open(starts, eve), Err(NotOpen { opens_on: starts }));
         assert_eq!(marks_open(starts, starts), Ok(()));
-        assert_eq!(marks_open(starts, starts + chrono::Duration::days(40)), Ok(()));
+        assert_eq!(
+            marks_open(starts, starts + chrono::Duration::days(40)),
+            Ok(())
+        );
         let problem = ApiError::from(NotOpen { opens_on: starts }).problem();
         assert_eq!(problem.status, 409);
         assert_eq!(problem.code, "evaluation_not_open");

@@ -471,7 +471,7 @@ fn grouped(lang: Lang, n: i64) -> String {
     let separator = if lang.is_french() { '\u{a0}' } else { ',' };
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 && c.is_ascii_digit() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(separator);
         }
         out.push(c);
@@ -844,4 +844,17 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         )
         .route("/app/missions/{id}/evaluations", web::get().to(evaluation))
         .route("/app/missions/{id}/evaluations", web::post().to(evaluate));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn totals_group_thousands_as_each_language_writes_them() {
+        assert_eq!(grouped(Lang::Fr, 2000), "2\u{a0}000");
+        assert_eq!(grouped(Lang::En, 1234567), "1,234,567");
+        assert_eq!(grouped(Lang::Fr, 520), "520");
+        assert_eq!(grouped(Lang::Fr, 0), "0");
+    }
 }

@@ -8,8 +8,8 @@ use reqwest::StatusCode;
 use serde_json::{json, Value};
 
 use crate::helpers::{
-    expect_problem, expect_status, published_missions, spawn_app, wait_for_eml_about, TestApp,
-    PASSWORD, STAFF_EMAIL,
+    eventually, expect_problem, expect_status, published_missions, spawn_app, spawn_app_with,
+    wait_for_eml_about, TestApp, PASSWORD, STAFF_EMAIL,
 };
 
 /// A signed-in browser without script: pages read with the session cookie, forms posted with
@@ -225,7 +225,7 @@ async fn asked_to_sign(app: &TestApp, to: &str) -> Vec<Value> {
 
 #[tokio::test]
 async fn sending_a_campaign_asks_each_signatory_once_listing_what_awaits_them() {
-    let app = spawn_app().await;
+    let app = spawn_app_with(|s| s.jobs.poll_seconds = 1).await;
     let staff = app.staff_token.clone();
     let (campaign, students) = three_missions_two_companies(&app).await;
     let sent = expect_status(
@@ -281,11 +281,65 @@ async fn sending_a_campaign_asks_each_signatory_once_listing_what_awaits_them() 
         );
     }
     // The Forges (one agreement) and each student: one e-mail, about their one agreement.
-    for to in ["contact@forges.fr", "etudiant0@etu.fr", "etudiant1@etu.fr", "etudiant2@etu.fr"] {
+    for to in [
+        "contact@forges.fr",
+        "etudiant0@etu.fr",
+        "etudiant1@etu.fr",
+        "etudiant2@etu.fr",
+    ] {
         let mails = asked_to_sign(&app, to).await;
         assert_eq!(mails.len(), 1, "{to}: {mails:?}");
         assert_eq!(mails[0]["kind"], "agreement_to_sign", "{to}");
         wait_for_eml_about(&app, to, "à signer").await;
+    }
+
+    // The three reminders fall due together: one reminder per person, listing theirs.
+    let pool = fieldlab::startup::open_database(&app.settings).expect("database");
+    let mut conn = pool.get().expect("connection");
+    let now = fieldlab::db::now() - chrono::Duration::seconds(1);
+    for a in &agreements {
+        fieldlab::jobs::schedule(&mut conn, "agreement_reminder", &id(a), now).expect("due");
+    }
+    let ran = eventually(std::time::Duration::from_secs(20), || {
+        let pool = pool.clone();
+        let ids: Vec<String> = agreements.iter().map(id).collect();
+        async move {
+            let mut conn = pool.get().expect("connection");
+            ids.iter().all(|a| {
+                fieldlab::jobs::about(&mut conn, a)
+                    .expect("jobs")
+                    .iter()
+                    .filter(|j| j.due_at <= now)
+                    .all(|j| j.status == "done")
+            })
+        }
+    })
+    .await;
+    assert!(ran, "the reminders ran");
+    let reminders = |mails: Vec<Value>| -> Vec<Value> {
+        mails
+            .into_iter()
+            .filter(|m| {
+                m["subject"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .starts_with("Rappel")
+            })
+            .collect()
+    };
+    let school = reminders(asked_to_sign(&app, STAFF_EMAIL).await);
+    assert_eq!(school.len(), 1, "{school:?}");
+    assert_eq!(school[0]["subject"], "Rappel : 3 conventions à signer");
+    let decoupes = reminders(asked_to_sign(&app, "contact@decoupes.fr").await);
+    assert_eq!(decoupes.len(), 1, "{decoupes:?}");
+    assert_eq!(decoupes[0]["subject"], "Rappel : 2 conventions à signer");
+    for to in [
+        "contact@forges.fr",
+        "etudiant0@etu.fr",
+        "etudiant1@etu.fr",
+        "etudiant2@etu.fr",
+    ] {
+        assert_eq!(reminders(asked_to_sign(&app, to).await).len(), 1, "{to}");
     }
 }
 
@@ -309,7 +363,10 @@ async fn a_signatory_signs_what_awaits_them_one_after_the_other() {
     // The page lists the three awaiting the school's signature, and starts with the first.
     let (status, page) = browser.get("/app/agreements/to-sign").await;
     assert_eq!(status, StatusCode::OK, "{page}");
-    assert!(page.matches("href=\"/app/agreements/").count() >= 3, "{page}");
+    assert!(
+        page.matches("href=\"/app/agreements/").count() >= 3,
+        "{page}"
+    );
     assert!(page.contains("Encore 3 à signer."), "{page}");
     let (status, first) = browser.get("/app/agreements/to-sign/next").await;
     assert_eq!(status, StatusCode::SEE_OTHER);
@@ -321,7 +378,9 @@ async fn a_signatory_signs_what_awaits_them_one_after_the_other() {
     loop {
         let agreement = at.trim_start_matches("/app/agreements/").to_owned();
         // Each one keeps its own consent box: without it, refused.
-        let (status, refused) = browser.post(&format!("{at}/sign"), &[("version", "1")]).await;
+        let (status, refused) = browser
+            .post(&format!("{at}/sign"), &[("version", "1")])
+            .await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
         assert!(refused.contains("role=\"alert\""), "{refused}");
         let (status, to) = browser
@@ -359,9 +418,15 @@ async fn a_signatory_signs_what_awaits_them_one_after_the_other() {
     assert_eq!(signed.len(), 3);
     // Nothing left; each agreement holds its own signature record.
     let (_, page) = browser.get("/app/agreements/to-sign").await;
-    assert!(page.contains("Aucune convention n’attend votre signature."), "{page}");
+    assert!(
+        page.contains("Aucune convention n’attend votre signature."),
+        "{page}"
+    );
     let (status, to) = browser.get("/app/agreements/to-sign/next").await;
-    assert_eq!((status, to.as_str()), (StatusCode::SEE_OTHER, "/app/agreements/to-sign"));
+    assert_eq!(
+        (status, to.as_str()),
+        (StatusCode::SEE_OTHER, "/app/agreements/to-sign")
+    );
     for agreement in &signed {
         let a = expect_status(
             app.get(&format!("/api/v1/agreements/{agreement}"), Some(&staff))
@@ -417,7 +482,10 @@ async fn marks_open_when_the_mission_starts_and_a_bad_mark_is_told_at_its_field(
     let (status, html) = browser.post(&page, &[("mark", "15")]).await;
     assert_eq!(status, StatusCode::CONFLICT, "{html}");
     assert!(html.contains("role=\"alert\""), "{html}");
-    assert!(html.contains("ne s’ouvrent qu’au début de la mission"), "{html}");
+    assert!(
+        html.contains("ne s’ouvrent qu’au début de la mission"),
+        "{html}"
+    );
 
     // The mission has started (its dates moved to yesterday): marks are taken.
     let yesterday = chrono::Utc::now().date_naive() - chrono::Duration::days(1);
@@ -461,7 +529,10 @@ async fn marks_open_when_the_mission_starts_and_a_bad_mark_is_told_at_its_field(
             .nth(1)
             .and_then(|rest| rest.split("</p>").next())
             .expect("the field's message");
-        assert!(!message.trim().is_empty(), "{field}: no message at the field");
+        assert!(
+            !message.trim().is_empty(),
+            "{field}: no message at the field"
+        );
         assert!(html.contains("value=\"25\""), "the input is kept: {html}");
     }
 }
@@ -470,9 +541,7 @@ async fn marks_open_when_the_mission_starts_and_a_bad_mark_is_told_at_its_field(
 async fn the_register_pages_through_every_agreement_with_its_total_and_filters() {
     let app = spawn_app().await;
     let staff = app.staff_token.clone();
-    let (_, company_token) = app
-        .user_with_role("company", "contact@registre.fr")
-        .await;
+    let (_, company_token) = app.user_with_role("company", "contact@registre.fr").await;
     let company = expect_status(
         app.post(
             "/api/v1/companies",
@@ -551,7 +620,10 @@ async fn the_register_pages_through_every_agreement_with_its_total_and_filters()
     // Filters apply to all 520, not to a first slice, and the page links keep them.
     let (_, page) = browser.get("/app/staff/agreements?status=cancelled").await;
     assert!(page.contains("130 conventions, page 1 sur 3"), "{page}");
-    assert!(page.contains("status=cancelled&amp;campaign_id=&amp;page=2"), "{page}");
+    assert!(
+        page.contains("status=cancelled&amp;campaign_id=&amp;page=2"),
+        "{page}"
+    );
     let (_, page) = browser
         .get("/app/staff/agreements?status=cancelled&page=3")
         .await;
@@ -562,7 +634,10 @@ async fn the_register_pages_through_every_agreement_with_its_total_and_filters()
     assert!(page.contains("52 conventions, page 1 sur 2"), "{page}");
     assert!(page.contains("overdue=1&amp;page=2"), "{page}");
     let (_, page) = browser.get("/app/staff/agreements?overdue=1&page=2").await;
-    assert!(page.contains(&link(5)) && page.contains(&link(15)), "{page}");
+    assert!(
+        page.contains(&link(5)) && page.contains(&link(15)),
+        "{page}"
+    );
     let (_, page) = browser.get("/app/staff/agreements?kind=research").await;
     assert!(page.contains("0 conventions, page 1 sur 1"), "{page}");
 
@@ -571,7 +646,11 @@ async fn the_register_pages_through_every_agreement_with_its_total_and_filters()
         .get("/app/staff/agreements.csv?status=cancelled")
         .await;
     assert_eq!(status, StatusCode::OK);
-    assert_eq!(csv.lines().count(), 1 + 130, "header and every cancelled one");
+    assert_eq!(
+        csv.lines().count(),
+        1 + 130,
+        "header and every cancelled one"
+    );
     let (_, csv) = browser.get("/app/staff/agreements.csv").await;
     assert_eq!(csv.lines().count(), 1 + 520);
 }
