@@ -479,8 +479,15 @@ fn grouped(lang: Lang, n: i64) -> String {
     out
 }
 
-fn register_page(conn: &mut DbConnection, lang: Lang, q: RegisterQuery) -> Result<Value, ApiError> {
+fn register_page(
+    conn: &mut DbConnection,
+    lang: Lang,
+    user: &CurrentUser,
+    q: RegisterQuery,
+) -> Result<Value, ApiError> {
     let today = crate::clock::today();
+    // Staff who sign for the school land here, not on "my agreements": what awaits them.
+    let waiting = models::awaiting(conn, &user.id)?.len();
     let register = register_of(&q, today);
     // Counted and paged by the database, over every agreement the filters let through.
     let total = models::register_count(conn, &register)?;
@@ -548,6 +555,7 @@ fn register_page(conn: &mut DbConnection, lang: Lang, q: RegisterQuery) -> Resul
         .replace("{page}", &page.to_string())
         .replace("{pages}", &pages.to_string());
     Ok(context! {
+        waiting,
         rows,
         total,
         total_text,
@@ -570,11 +578,11 @@ pub async fn register(
     state: web::Data<AppState>,
     query: web::Query<RegisterQuery>,
 ) -> Result<HttpResponse, PageError> {
-    staff(&v)?;
+    let user = staff(&v)?;
     let lang = v.lang;
     let q = query.into_inner();
     show(&v, &state, "staff_agreements.html", move |conn| {
-        register_page(conn, lang, q)
+        register_page(conn, lang, &user, q)
     })
     .await
 }

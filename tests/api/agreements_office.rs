@@ -359,6 +359,12 @@ async fn a_signatory_signs_what_awaits_them_one_after_the_other() {
     )
     .await;
     let browser = Browser::new(&app, &staff);
+    // Staff land on the register, which leads the school's signatory to what awaits them.
+    let (_, register) = browser.get("/app/staff/agreements").await;
+    assert!(
+        register.contains("href=\"/app/agreements/to-sign\""),
+        "{register}"
+    );
 
     // The page lists the three awaiting the school's signature, and starts with the first.
     let (status, page) = browser.get("/app/agreements/to-sign").await;
