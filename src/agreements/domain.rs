@@ -198,6 +198,19 @@ pub fn working_days_before(day: NaiveDate, n: u32) -> NaiveDate {
 /// Staff are warned of agreements still unsigned this many working days before they start.
 pub const WARNING_WORKING_DAYS: u32 = 5;
 
+/// The last start date that is overdue on `today`: an unsigned agreement is overdue once
+/// `today` is within [`WARNING_WORKING_DAYS`] working days of its start, i.e. when it starts on
+/// or before this day. Lets the register filter overdue agreements in its query.
+pub fn overdue_until(today: NaiveDate) -> NaiveDate {
+    // `working_days_before` never decreases as the start moves later, and five working days
+    // span at most nine calendar days: walk forward from today to the last start still in.
+    let mut day = today;
+    while working_days_before(day + Duration::days(1), WARNING_WORKING_DAYS) <= today {
+        day += Duration::days(1);
+    }
+    day
+}
+
 /// The next reminder after `last`, if it falls before the agreement starts: none are sent once
 /// it has started (the warning to staff has taken over).
 pub fn next_reminder(last: NaiveDate, every_days: u32, starts_on: NaiveDate) -> Option<NaiveDate> {
@@ -270,6 +283,23 @@ impl From<Refusal> for ApiError {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn overdue_until_matches_the_warning_day_rule_at_its_edges() {
+        for offset in 0..14 {
+            let today = NaiveDate::from_ymd_opt(2027, 3, 1).expect("day") + Duration::days(offset);
+            let until = overdue_until(today);
+            assert!(working_days_before(until, WARNING_WORKING_DAYS) <= today);
+            assert!(working_days_before(until + Duration::days(1), WARNING_WORKING_DAYS) > today);
+        }
+        // Monday 1 March 2027: starts up to Monday 8 March are within five working days.
+        let monday = NaiveDate::from_ymd_opt(2027, 3, 1).expect("day");
+        assert_eq!(
+            overdue_until(monday),
+            NaiveDate::from_ymd_opt(2027, 3, 8).expect("day")
+        );
+    }
+
     use super::*;
 
     fn day(s: &str) -> NaiveDate {

@@ -9,7 +9,7 @@ use sha2::{Digest, Sha256};
 
 use crate::agreements::document::{self, Context, Signed};
 use crate::agreements::domain::{self, Action, Kind, Party, Refusal, Status, Terms};
-use crate::agreements::models::{self, Agreement, Details, Filter, Person, Signature};
+use crate::agreements::models::{self, Agreement, Details, Filter, Person, Register, Signature};
 use crate::app::AppState;
 use crate::auth::{CurrentUser, Role};
 use crate::clock::{morning_of, DEFAULT_TIMEZONE};
@@ -401,7 +401,7 @@ fn commit_send(
 ) -> Result<Details, ApiError> {
     let agreement = freeze(tx, prepared, changed)?;
     let details = one(tx, agreement)?;
-    ask_to_sign(tx, state, &details, None, changed)?;
+    ask_to_sign(tx, state, &details, changed)?;
     schedule_reminders(tx, state, &details.agreement)?;
     Ok(details)
 }
@@ -455,44 +455,175 @@ pub fn freeze(
     Ok(agreement)
 }
 
-/// E-mails each signatory of the current version who has not signed.
-/// `reminder`: the scheduled job asking again (its id keeps each reminder's e-mails apart).
+/// E-mails each signatory of the current version who has not signed (one agreement sent
+/// alone, or a new version of it: one e-mail each).
 fn ask_to_sign(
     tx: &mut WriteTx<'_>,
     state: &AppState,
     details: &Details,
-    reminder: Option<&str>,
     changed: bool,
 ) -> Result<usize, ApiError> {
-    let facts = AgreementMail::of(details);
-    let locale = document::locale_of(details);
-    let link = link(state, &details.agreement.id);
     let mut sent = 0;
     for (signature, person) in &details.signatures {
         if signature.signed_at.is_some() {
             continue;
         }
-        let values = ToSign {
-            name: &person.name,
-            agreement: &facts,
-            link: link.clone(),
-            reminder: reminder.is_some(),
-            changed,
-        };
-        let mut email = Email::new(&person.email, "agreement_to_sign", values);
-        email.locale = Some(locale);
         let key = format!(
-            "agreement_to_sign:{}:{}:{}:{}",
-            details.agreement.id,
-            details.agreement.version,
-            signature.party,
-            reminder.unwrap_or("sent")
+            "agreement_to_sign:{}:{}:{}:sent",
+            details.agreement.id, details.agreement.version, signature.party,
         );
-        if state.outbox.enqueue(tx, email.dedupe(key))? {
+        if one_to_sign(tx, state, details, person, false, changed, key)? {
             sent += 1;
         }
     }
     Ok(sent)
+}
+
+/// The e-mail asking `person` to sign one agreement; false if `key` was already queued.
+fn one_to_sign(
+    tx: &mut WriteTx<'_>,
+    state: &AppState,
+    details: &Details,
+    person: &Person,
+    reminder: bool,
+    changed: bool,
+    key: String,
+) -> Result<bool, ApiError> {
+    let facts = AgreementMail::of(details);
+    let values = ToSign {
+        name: &person.name,
+        agreement: &facts,
+        link: link(state, &details.agreement.id),
+        reminder,
+        changed,
+    };
+    let mut email = Email::new(&person.email, "agreement_to_sign", values);
+    email.locale = Some(document::locale_of(details));
+    state.outbox.enqueue(tx, email.dedupe(key))
+}
+
+/// One line of an e-mail listing several agreements: what it is, with whom, its link.
+#[derive(Serialize)]
+struct ToSignLine {
+    title: &'static str,
+    reference: String,
+    subject: String,
+    company: String,
+    /// The student or the research tutor: with the company, the other parties' names.
+    party: Option<String>,
+    starts_on: NaiveDate,
+    ends_on: NaiveDate,
+    link: String,
+}
+
+#[derive(Serialize)]
+struct ToSignList<'a> {
+    name: &'a str,
+    count: usize,
+    agreements: &'a [ToSignLine],
+    /// The page that takes the reader through them one after the other.
+    to_sign_link: String,
+    reminder: bool,
+}
+
+/// The page listing what awaits the reader's signature.
+pub fn to_sign_link(state: &AppState) -> String {
+    format!(
+        "{}/app/agreements/to-sign",
+        state.settings.server.public_url.trim_end_matches('/')
+    )
+}
+
+/// One e-mail to `person` listing every agreement awaiting their signature in `list`.
+fn list_to_sign(
+    tx: &mut WriteTx<'_>,
+    state: &AppState,
+    person: &Person,
+    list: &[&Details],
+    reminder: bool,
+    key: String,
+) -> Result<bool, ApiError> {
+    let lines: Vec<ToSignLine> = list
+        .iter()
+        .map(|d| ToSignLine {
+            title: document::title(d),
+            reference: document::reference(&d.agreement.id),
+            subject: d.agreement.subject.clone(),
+            company: d.company.name.clone(),
+            party: d
+                .student
+                .as_ref()
+                .or(d.tutor.as_ref())
+                .map(|p| p.name.clone()),
+            starts_on: d.agreement.starts_on,
+            ends_on: d.agreement.ends_on,
+            link: link(state, &d.agreement.id),
+        })
+        .collect();
+    let values = ToSignList {
+        name: &person.name,
+        count: lines.len(),
+        agreements: &lines,
+        to_sign_link: to_sign_link(state),
+        reminder,
+    };
+    let email = Email::new(&person.email, "agreements_to_sign", values).dedupe(key);
+    state.outbox.enqueue(tx, email)
+}
+
+/// Asks every signatory of these agreements, just sent together, once: the e-mail of the one
+/// agreement awaiting them, or one e-mail listing them all. Sending a campaign's 240 drafts
+/// would otherwise e-mail the school's signatory 240 times and each company once per student.
+fn ask_each_once(tx: &mut WriteTx<'_>, state: &AppState, sent: &[Details]) -> Result<(), ApiError> {
+    // Signatories in the order they first appear, each with (agreement, party) to sign.
+    let mut waiting: Vec<(&Person, Vec<(&Details, &str)>)> = Vec::new();
+    for d in sent {
+        for (signature, person) in &d.signatures {
+            if signature.signed_at.is_some() {
+                continue;
+            }
+            let at = match waiting.iter().position(|(p, _)| p.id == person.id) {
+                Some(at) => at,
+                None => {
+                    waiting.push((person, Vec::new()));
+                    waiting.len() - 1
+                }
+            };
+            let theirs = &mut waiting[at].1;
+            // Someone who signs twice for one agreement reads it once in the list.
+            if !theirs.iter().any(|(t, _)| t.agreement.id == d.agreement.id) {
+                theirs.push((d, signature.party.as_str()));
+            }
+        }
+    }
+    for (person, theirs) in waiting {
+        if let [(d, party)] = theirs.as_slice() {
+            let key = format!(
+                "agreement_to_sign:{}:{}:{party}:sent",
+                d.agreement.id, d.agreement.version
+            );
+            one_to_sign(tx, state, d, person, false, false, key)?;
+            continue;
+        }
+        let versions: String = theirs
+            .iter()
+            .map(|(d, _)| format!("{}:{};", d.agreement.id, d.agreement.version))
+            .collect();
+        let key = format!(
+            "agreements_to_sign:{}:{}",
+            person.id,
+            &sha256(versions.as_bytes())[..16]
+        );
+        let list: Vec<&Details> = theirs.iter().map(|(d, _)| *d).collect();
+        list_to_sign(tx, state, person, &list, false, key)?;
+    }
+    Ok(())
+}
+
+/// The agreements awaiting `user_id`'s signature, the soonest start first.
+pub fn to_sign(conn: &mut DbConnection, user_id: &str) -> Result<Vec<Details>, ApiError> {
+    let rows = models::awaiting(conn, user_id)?;
+    Ok(models::details(conn, rows)?)
 }
 
 fn schedule_reminders(
@@ -566,17 +697,29 @@ pub fn send_campaign(state: &AppState, campaign_id: &str) -> Result<CampaignSend
             .flat_map(|h| h.join().unwrap_or_default())
             .collect()
     });
-    let mut outcome = CampaignSend::default();
     db::write_transaction(&mut conn, |tx| {
+        let mut outcome = CampaignSend::default();
+        let mut sent = Vec::new();
         for (id, ready) in prepared {
-            match ready.and_then(|p| tx.savepoint(|tx| commit_send(tx, state, p, false))) {
-                Ok(_) => outcome.sent.push(id),
+            let written = ready.and_then(|p| {
+                tx.savepoint(|tx| {
+                    let agreement = freeze(tx, p, false)?;
+                    schedule_reminders(tx, state, &agreement)?;
+                    one(tx, agreement)
+                })
+            });
+            match written {
+                Ok(details) => {
+                    outcome.sent.push(id);
+                    sent.push(details);
+                }
                 Err(error) => outcome.skipped.push((id, error)),
             }
         }
-        Ok(())
-    })?;
-    Ok(outcome)
+        // The e-mails in the same transaction as the agreements they announce: one per person.
+        ask_each_once(tx, state, &sent)?;
+        Ok(outcome)
+    })
 }
 
 /// A signature as the request gives it.
@@ -868,21 +1011,42 @@ pub fn change(
 
 /// The scheduled reminder: the signatories who have not signed are asked again, and the next
 /// reminder is scheduled; nothing once the agreement is signed, cancelled or has started.
+/// A signatory with several agreements waiting gets one reminder listing them all, once a day:
+/// the first of their agreements' reminders to run writes it, the others find it queued (the
+/// same dedupe key), so a campaign sent together is reminded in one e-mail per person.
 pub fn remind(tx: &mut WriteTx<'_>, state: &AppState, job: &Job) -> Result<(), ApiError> {
     let Ok(agreement) = models::lock(tx, &job.subject_id) else {
         return Ok(());
     };
-    if agreement.status != Status::Sent.as_str() || crate::clock::today() >= agreement.starts_on {
+    let today = crate::clock::today();
+    if agreement.status != Status::Sent.as_str() || today >= agreement.starts_on {
         return Ok(());
     }
     let details = one(tx, agreement)?;
-    ask_to_sign(tx, state, &details, Some(&job.id), false)?;
+    for (signature, person) in &details.signatures {
+        if signature.signed_at.is_some() {
+            continue;
+        }
+        let key = format!("agreement_reminder:{}:{today}", person.id);
+        if models::queued(tx, &key)? {
+            continue;
+        }
+        let waiting: Vec<Agreement> = models::awaiting(tx, &person.id)?
+            .into_iter()
+            .filter(|a| today < a.starts_on)
+            .collect();
+        if waiting.len() <= 1 {
+            one_to_sign(tx, state, &details, person, true, false, key)?;
+        } else {
+            let all = models::details(tx, waiting)?;
+            let list: Vec<&Details> = all.iter().collect();
+            list_to_sign(tx, state, person, &list, true, key)?;
+        }
+    }
     let a = &details.agreement;
-    if let Some(day) = domain::next_reminder(
-        crate::clock::today(),
-        state.settings.agreements.reminder_days,
-        a.starts_on,
-    ) {
+    if let Some(day) =
+        domain::next_reminder(today, state.settings.agreements.reminder_days, a.starts_on)
+    {
         jobs::schedule(tx, REMINDER_JOB, &a.id, morning_of(day))?;
     }
     Ok(())
@@ -953,13 +1117,25 @@ pub fn warn_unsigned(tx: &mut WriteTx<'_>, state: &AppState, job: &Job) -> Resul
     Ok(())
 }
 
-/// The register for the school's administration: every agreement (filtered), as a CSV for a
-/// French spreadsheet.
+/// The register for the school's administration: every agreement the filter lets through
+/// (not a page), newest first, as a CSV for a French spreadsheet.
 pub fn register_csv(
     conn: &mut DbConnection,
     filter: &Filter,
 ) -> Result<(String, String), ApiError> {
-    let rows = models::list(conn, filter, &PageRequest::EVERY)?;
+    let register = Register {
+        filter: filter.clone(),
+        overdue_until: None,
+    };
+    register_csv_of(conn, &register)
+}
+
+/// [`register_csv`] of the staff's page, whose filters include the overdue ones.
+pub fn register_csv_of(
+    conn: &mut DbConnection,
+    register: &Register,
+) -> Result<(String, String), ApiError> {
+    let rows = models::register_rows(conn, register, None)?;
     let all = models::details(conn, rows)?;
     let when = |at: Option<NaiveDateTime>| {
         at.map(|t| {

@@ -8,8 +8,8 @@ use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
 use crate::db::schema::{
-    agreement_documents, agreement_signatures, agreements, companies, missions, problems,
-    team_members, users,
+    agreement_documents, agreement_signatures, agreements, companies, missions, notifications,
+    problems, team_members, users,
 };
 use crate::db::{now, DbConnection, WriteTx};
 use crate::paging::PageRequest;
@@ -127,17 +127,13 @@ pub struct Filter {
     pub party: Option<String>,
 }
 
-/// Agreements in creation order, one page (or all with `PageRequest::all`).
-pub fn list(
-    conn: &mut DbConnection,
-    filter: &Filter,
-    page: &PageRequest,
-) -> QueryResult<Vec<Agreement>> {
-    let mut query = agreements::table
-        .select(Agreement::as_select())
-        .order(agreements::id.asc())
-        .limit(page.fetch_limit())
-        .into_boxed();
+/// The backend a boxed query is built for (either of the MultiConnection's).
+type Backend = <DbConnection as diesel::Connection>::Backend;
+
+/// Every agreement `filter` lets through, in no order yet: the one place its conditions are
+/// written, for the API's list and the staff's register alike.
+fn filtered<'a>(filter: &Filter) -> agreements::BoxedQuery<'a, Backend> {
+    let mut query = agreements::table.into_boxed();
     if let Some(kind) = &filter.kind {
         query = query.filter(agreements::kind.eq(kind.clone()));
     }
@@ -162,10 +158,88 @@ pub fn list(
                 .or(agreements::id.eq_any(signs)),
         );
     }
+    query
+}
+
+/// Agreements in creation order, one page (or all with `PageRequest::all`).
+pub fn list(
+    conn: &mut DbConnection,
+    filter: &Filter,
+    page: &PageRequest,
+) -> QueryResult<Vec<Agreement>> {
+    let mut query = filtered(filter)
+        .select(Agreement::as_select())
+        .order(agreements::id.asc())
+        .limit(page.fetch_limit());
     if let Some(after) = &page.after {
         query = query.filter(agreements::id.gt(after.clone()));
     }
     query.load(conn)
+}
+
+/// What the staff's register shows: the filter, and only the overdue ones when
+/// `overdue_until` is set (not signed, starting on or before that day).
+#[derive(Debug, Clone, Default)]
+pub struct Register {
+    pub filter: Filter,
+    pub overdue_until: Option<NaiveDate>,
+}
+
+fn register_query<'a>(register: &Register) -> agreements::BoxedQuery<'a, Backend> {
+    let mut query = filtered(&register.filter);
+    if let Some(day) = register.overdue_until {
+        query = query
+            .filter(agreements::status.eq_any(["draft", "sent"]))
+            .filter(agreements::starts_on.le(day));
+    }
+    query
+}
+
+/// How many agreements the register lists, counted by the database (all of them, not a page).
+pub fn register_count(conn: &mut DbConnection, register: &Register) -> QueryResult<i64> {
+    register_query(register).count().get_result(conn)
+}
+
+/// The register's rows, newest first (created_at, then id: a stable order for OFFSET paging,
+/// served by the index `agreements_created`); `window` = (offset, limit), `None` for all (the
+/// CSV).
+pub fn register_rows(
+    conn: &mut DbConnection,
+    register: &Register,
+    window: Option<(i64, i64)>,
+) -> QueryResult<Vec<Agreement>> {
+    let mut query = register_query(register)
+        .select(Agreement::as_select())
+        .order((agreements::created_at.desc(), agreements::id.desc()));
+    if let Some((offset, limit)) = window {
+        query = query.offset(offset).limit(limit);
+    }
+    query.load(conn)
+}
+
+/// The `sent` agreements whose current version awaits `user_id`'s signature, the soonest start
+/// first: what a signatory has to sign, one after the other.
+pub fn awaiting(conn: &mut DbConnection, user_id: &str) -> QueryResult<Vec<Agreement>> {
+    let waiting: Vec<(String, i32)> = agreement_signatures::table
+        .filter(agreement_signatures::user_id.eq(user_id))
+        .filter(agreement_signatures::signed_at.is_null())
+        .filter(agreement_signatures::voided_at.is_null())
+        .select((
+            agreement_signatures::agreement_id,
+            agreement_signatures::version,
+        ))
+        .load(conn)?;
+    let ids: Vec<&str> = waiting.iter().map(|(id, _)| id.as_str()).collect();
+    let rows: Vec<Agreement> = agreements::table
+        .filter(agreements::id.eq_any(&ids))
+        .filter(agreements::status.eq("sent"))
+        .order((agreements::starts_on.asc(), agreements::id.asc()))
+        .select(Agreement::as_select())
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .filter(|a| waiting.iter().any(|(id, v)| *id == a.id && *v == a.version))
+        .collect())
 }
 
 /// Everyone the agreements name, read in a few queries whatever their number.
@@ -548,4 +622,13 @@ pub fn document_sha(
         .select(agreement_documents::sha256)
         .first(conn)
         .optional()
+}
+
+/// Whether an e-mail with this dedupe key is already in the outbox (a grouped reminder another
+/// agreement's job wrote today: no need to render it again).
+pub fn queued(conn: &mut DbConnection, dedupe_key: &str) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        notifications::table.filter(notifications::dedupe_key.eq(dedupe_key)),
+    ))
+    .get_result(conn)
 }

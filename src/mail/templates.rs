@@ -494,7 +494,9 @@ mod tests {
         values["count"] = json!(2);
         values["agreements"] = json!([{"title": "Convention de stage", "reference": "1A2B3C",
             "company": "Découpes Cévenoles", "party": "Léo Roux", "status": "draft",
+            "starts_on": "2027-03-01", "ends_on": "2027-04-04",
             "link": "http://x/app/agreements/a1"}]);
+        values["to_sign_link"] = json!("http://x/app/agreements/to-sign");
         values["register_link"] = json!("http://x/app/staff/agreements");
         values["members"] = json!(["Léo Roux", "Zoé Martin"]);
         values

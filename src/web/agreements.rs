@@ -12,13 +12,13 @@ use serde::Deserialize;
 
 use crate::agreements::domain::{Kind, Status};
 use crate::agreements::flows::{self, SignRequest};
-use crate::agreements::models::{self, Details, Filter};
+use crate::agreements::models::{self, Details, Filter, Register};
 use crate::agreements::{document, handlers::client_of};
 use crate::app::AppState;
 use crate::auth::{CurrentUser, Role};
 use crate::clock::DEFAULT_TIMEZONE;
 use crate::db::DbConnection;
-use crate::error::ApiError;
+use crate::error::{ApiError, FieldError};
 use crate::missions::evaluations::{self, Mark};
 use crate::web::forms::{field, kept, refused_over, show, Fields};
 use crate::web::i18n::Lang;
@@ -86,7 +86,21 @@ pub const TEXTS: &[(&str, &str, &str)] = &[
     ("agreement_register.starts", "Début", "Starts"),
     ("agreement_register.signatures", "Signatures", "Signatures"),
     ("agreement_register.csv", "Télécharger le registre (CSV)", "Download the register (CSV)"),
-    ("agreement_register.shown", "conventions affichées", "agreements shown"),
+    ("agreement_register.total_one", "1 convention, page {page} sur {pages}", "1 agreement, page {page} of {pages}"),
+    ("agreement_register.total_many", "{total} conventions, page {page} sur {pages}", "{total} agreements, page {page} of {pages}"),
+    ("agreement_register.pages", "Pages du registre", "Register pages"),
+    ("agreement_register.previous", "Page précédente", "Previous page"),
+    ("agreement_register.next", "Page suivante", "Next page"),
+    ("to_sign.title", "Conventions à signer", "Agreements to sign"),
+    ("to_sign.intro", "Ces conventions attendent votre signature. Ouvrez la première : lisez-la, cochez sa case de consentement et signez ; la suivante vous est alors proposée.", "These agreements await your signature. Open the first: read it, tick its consent box and sign; the next one is then offered."),
+    ("to_sign.none", "Aucune convention n’attend votre signature.", "No agreement awaits your signature."),
+    ("to_sign.start", "Signer la première", "Sign the first one"),
+    ("to_sign.all", "Les signer l’une après l’autre", "Sign them one after the other"),
+    ("to_sign.next", "Convention suivante à signer", "Next agreement to sign"),
+    ("to_sign.left", "Encore {n} à signer.", "{n} more to sign."),
+    ("to_sign.done", "Vous avez signé toutes les conventions qui vous attendaient.", "You have signed every agreement that awaited you."),
+    ("evaluation.opens_on", "Les notes s’ouvrent le {date}, premier jour de la mission.", "Marks open on {date}, the mission’s first day."),
+    ("error.evaluation_not_open", "Les notes ne s’ouvrent qu’au début de la mission.", "Marks open only when the mission starts."),
     ("evaluation.title", "Évaluation de la mission", "Mission evaluation"),
     ("evaluation.team_mark", "Note de l’équipe (sur 20)", "Team mark (out of 20)"),
     ("evaluation.member_mark", "Note (sur 20)", "Mark (out of 20)"),
@@ -172,9 +186,44 @@ pub async fn agreements(v: Visitor, state: web::Data<AppState>) -> Result<HttpRe
     }
     let lang = v.lang;
     show(&v, &state, "agreements.html", move |conn| {
-        Ok(context! { agreements => mine(conn, lang, &user)? })
+        let agreements = mine(conn, lang, &user)?;
+        let waiting = models::awaiting(conn, &user.id)?.len();
+        Ok(context! { agreements, waiting })
     })
     .await
+}
+
+/// What awaits the reader's signature (staff who sign for the school included), to sign one
+/// after the other: the same list page, headed "to sign", with a link to the first.
+pub async fn to_sign(v: Visitor, state: web::Data<AppState>) -> Result<HttpResponse, PageError> {
+    let user = v.signed_in()?.clone();
+    let lang = v.lang;
+    show(&v, &state, "agreements.html", move |conn| {
+        let waiting = flows::to_sign(conn, &user.id)?;
+        let agreements: Vec<Value> = waiting
+            .iter()
+            .map(|d| context! { to_sign => true, ..agreement_value(lang, d) })
+            .collect();
+        Ok(context! { to_sign_page => true, waiting => agreements.len(), agreements })
+    })
+    .await
+}
+
+/// The next agreement awaiting the reader's signature (the soonest start), or the to-sign page
+/// saying nothing is left.
+pub async fn next_to_sign(
+    v: Visitor,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, PageError> {
+    let user = v.signed_in()?.clone();
+    let first = state
+        .db(move |conn| Ok(models::awaiting(conn, &user.id)?.into_iter().next()))
+        .await
+        .map_err(|e| v.fail(e))?;
+    Ok(match first {
+        Some(a) => v.see_other(&format!("/app/agreements/{}", a.id)),
+        None => v.see_other("/app/agreements/to-sign"),
+    })
 }
 
 fn agreement_page(
@@ -199,10 +248,25 @@ fn agreement_page(
             can_cancel => matches!(status, Status::Draft | Status::Sent),
         }
     });
+    // Signing one after the other: the next agreement awaiting this reader, once this one is
+    // signed (each keeps its own consent box and signature record).
+    let others: Vec<String> = models::awaiting(conn, &user.id)?
+        .into_iter()
+        .filter(|a| a.id != d.agreement.id)
+        .map(|a| a.id)
+        .collect();
+    let next = others.first().map(|first| {
+        context! {
+            href => format!("/app/agreements/{first}"),
+            left => lang.text("to_sign.left").replace("{n}", &others.len().to_string()),
+        }
+    });
     Ok(context! {
         agreement => agreement_value(lang, &d),
         can_sign,
         you_signed,
+        next,
+        all_signed_now => !can_sign && you_signed && others.is_empty(),
         consent => lang.text("agreement.consent").replace("{v}", &d.agreement.version.to_string()),
         staff_actions,
     })
@@ -353,9 +417,14 @@ pub struct RegisterQuery {
     status: String,
     campaign_id: String,
     overdue: String,
+    /// 1-based; anything unreadable is the first page.
+    page: String,
     sent: Option<usize>,
     skipped: Option<usize>,
 }
+
+/// Rows per page of the register.
+const REGISTER_PAGE: i64 = 50;
 
 /// Whether a not-signed agreement starts within the warning's working days (or has started).
 fn overdue(d: &Details, today: chrono::NaiveDate) -> bool {
@@ -367,22 +436,71 @@ fn overdue(d: &Details, today: chrono::NaiveDate) -> bool {
         ) <= today
 }
 
-fn register_page(conn: &mut DbConnection, lang: Lang, q: RegisterQuery) -> Result<Value, ApiError> {
+/// The register's query from the page's filters (the same for the page and its CSV).
+fn register_of(q: &RegisterQuery, today: chrono::NaiveDate) -> Register {
     let some = |s: &str| Some(s.trim().to_owned()).filter(|s| !s.is_empty());
-    let filter = Filter {
-        kind: some(&q.kind).filter(|k| Kind::parse(k).is_some()),
-        status: some(&q.status).filter(|s| Status::parse(s).is_some()),
-        campaign_id: some(&q.campaign_id),
-        party: None,
-    };
+    Register {
+        filter: Filter {
+            kind: some(&q.kind).filter(|k| Kind::parse(k).is_some()),
+            status: some(&q.status).filter(|s| Status::parse(s).is_some()),
+            campaign_id: some(&q.campaign_id),
+            party: None,
+        },
+        overdue_until: (!q.overdue.trim().is_empty())
+            .then(|| crate::agreements::domain::overdue_until(today)),
+    }
+}
+
+/// The filters as a query string, kept by the page links and the CSV link.
+fn register_filters(q: &RegisterQuery) -> String {
+    let mut query = format!(
+        "kind={}&status={}&campaign_id={}",
+        crate::web::session::encode(&q.kind),
+        crate::web::session::encode(&q.status),
+        crate::web::session::encode(&q.campaign_id)
+    );
+    if !q.overdue.trim().is_empty() {
+        query.push_str("&overdue=1");
+    }
+    query
+}
+
+/// `2 000` in French (a no-break space between thousands), `2,000` in English.
+fn grouped(lang: Lang, n: i64) -> String {
+    let digits = n.to_string();
+    let separator = if lang.is_french() { '\u{a0}' } else { ',' };
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(separator);
+        }
+        out.push(c);
+    }
+    out
+}
+
+fn register_page(
+    conn: &mut DbConnection,
+    lang: Lang,
+    user: &CurrentUser,
+    q: RegisterQuery,
+) -> Result<Value, ApiError> {
     let today = crate::clock::today();
-    let only_overdue = !q.overdue.is_empty();
-    let listed = models::list(conn, &filter, &crate::paging::PageRequest::EVERY)?;
-    let all = models::details(conn, listed)?;
-    let rows: Vec<Value> = all
+    // Staff who sign for the school land here, not on "my agreements": what awaits them.
+    let waiting = models::awaiting(conn, &user.id)?.len();
+    let register = register_of(&q, today);
+    // Counted and paged by the database, over every agreement the filters let through.
+    let total = models::register_count(conn, &register)?;
+    let pages = ((total + REGISTER_PAGE - 1) / REGISTER_PAGE).max(1);
+    let page = q.page.trim().parse::<i64>().unwrap_or(1).clamp(1, pages);
+    let listed = models::register_rows(
+        conn,
+        &register,
+        Some(((page - 1) * REGISTER_PAGE, REGISTER_PAGE)),
+    )?;
+    let shown = models::details(conn, listed)?;
+    let rows: Vec<Value> = shown
         .iter()
-        .filter(|d| !only_overdue || overdue(d, today))
-        .take(crate::web::ALL.limit as usize)
         .map(|d| context! { overdue => overdue(d, today), ..agreement_value(lang, d) })
         .collect();
     // Progress per campaign, over every agreement (not only the filtered ones).
@@ -425,20 +543,31 @@ fn register_page(conn: &mut DbConnection, lang: Lang, q: RegisterQuery) -> Resul
         .iter()
         .map(|(id, name)| context! { id, name })
         .collect();
-    let query = format!(
-        "kind={}&status={}&campaign_id={}",
-        crate::web::session::encode(&q.kind),
-        crate::web::session::encode(&q.status),
-        crate::web::session::encode(&q.campaign_id)
-    );
+    let query = register_filters(&q);
+    let at_page = |n: i64| format!("/app/staff/agreements?{query}&page={n}");
+    let total_text = lang
+        .text(if total == 1 {
+            "agreement_register.total_one"
+        } else {
+            "agreement_register.total_many"
+        })
+        .replace("{total}", &grouped(lang, total))
+        .replace("{page}", &page.to_string())
+        .replace("{pages}", &pages.to_string());
     Ok(context! {
+        waiting,
         rows,
-        shown => all.len().min(crate::web::ALL.limit as usize),
+        total,
+        total_text,
+        page,
+        pages,
+        previous => (page > 1).then(|| at_page(page - 1)),
+        next => (page < pages).then(|| at_page(page + 1)),
         progress,
         campaigns,
         kinds => Kind::ALL.iter().map(|k| context! { value => k.as_str(), label => lang.text(&format!("agreement.kind.{}", k.as_str())) }).collect::<Vec<_>>(),
         statuses => Status::ALL.iter().map(|s| context! { value => s.as_str(), label => lang.text(&format!("agreement.status.{}", s.as_str())) }).collect::<Vec<_>>(),
-        filter => context! { kind => q.kind, status => q.status, campaign_id => q.campaign_id, overdue => only_overdue },
+        filter => context! { kind => q.kind, status => q.status, campaign_id => q.campaign_id, overdue => register.overdue_until.is_some() },
         csv => format!("/app/staff/agreements.csv?{query}"),
         outcome => q.sent.map(|sent| context! { sent, skipped => q.skipped.unwrap_or(0) }),
     })
@@ -449,31 +578,25 @@ pub async fn register(
     state: web::Data<AppState>,
     query: web::Query<RegisterQuery>,
 ) -> Result<HttpResponse, PageError> {
-    staff(&v)?;
+    let user = staff(&v)?;
     let lang = v.lang;
     let q = query.into_inner();
     show(&v, &state, "staff_agreements.html", move |conn| {
-        register_page(conn, lang, q)
+        register_page(conn, lang, &user, q)
     })
     .await
 }
 
+/// Every agreement the filters let through, not one page.
 pub async fn register_csv(
     v: Visitor,
     state: web::Data<AppState>,
     query: web::Query<RegisterQuery>,
 ) -> Result<HttpResponse, PageError> {
     staff(&v)?;
-    let q = query.into_inner();
-    let some = |s: &str| Some(s.trim().to_owned()).filter(|s| !s.is_empty());
-    let filter = Filter {
-        kind: some(&q.kind),
-        status: some(&q.status),
-        campaign_id: some(&q.campaign_id),
-        party: None,
-    };
+    let register = register_of(&query.into_inner(), crate::clock::today());
     let (file, csv) = state
-        .db(move |conn| flows::register_csv(conn, &filter))
+        .db(move |conn| flows::register_csv_of(conn, &register))
         .await
         .map_err(|e| v.fail(e))?;
     Ok(crate::spreadsheet::download(&file, csv))
@@ -566,6 +689,10 @@ fn evaluations_page(
         members,
         items,
         complete => e.complete,
+        // Before the mission starts the form is not offered: the day marks open instead.
+        opens_on => evaluations::marks_open(mission.mission.starts_on, crate::clock::today())
+            .err()
+            .map(|n| lang.text("evaluation.opens_on").replace("{date}", &lang.date(n.opens_on))),
         missing => e.missing.iter().map(|m| lang.text(&format!("evaluation.by.{m}"))).collect::<Vec<_>>(),
         is_staff => user.is(Role::Staff),
         is_student => user.is(Role::Student),
@@ -602,6 +729,8 @@ pub async fn evaluate(
     v.check_csrf(field(&fields, "csrf_token"))?;
     let id = id.into_inner();
     let mut marks = Vec::new();
+    // The form's field of each mark, in order: the use case names `marks[i]`.
+    let mut inputs: Vec<String> = Vec::new();
     let mut unreadable = Vec::new();
     // `mark` / `comments` for the team, `mark.<student id>` / `comments.<student id>` per member.
     for (name, value) in &fields {
@@ -617,11 +746,14 @@ pub async fn evaluate(
             None => "comments".to_owned(),
         };
         match typed_mark(value) {
-            Some(mark) => marks.push(Mark {
-                student_id: student,
-                mark,
-                comments: field(&fields, &comments_key).to_owned(),
-            }),
+            Some(mark) => {
+                marks.push(Mark {
+                    student_id: student,
+                    mark,
+                    comments: field(&fields, &comments_key).to_owned(),
+                });
+                inputs.push(name.clone());
+            }
             None => unreadable.push(crate::error::FieldError::new(
                 name.clone(),
                 "must be a number out of 20",
@@ -633,6 +765,7 @@ pub async fn evaluate(
         state
             .write(move |tx, _| evaluations::submit(tx, &for_submit, &id, marks))
             .await
+            .map_err(|e| at_the_fields(e, &inputs))
     } else {
         Err(ApiError::validation(unreadable))
     };
@@ -655,6 +788,33 @@ pub async fn evaluate(
     }
 }
 
+/// The use case's `marks[i].mark` / `marks[i].comments` as the form's own field names
+/// (`mark`, `mark.<student>`, `comments.<student>`), so each message sits at its field.
+fn at_the_fields(error: ApiError, inputs: &[String]) -> ApiError {
+    let problem = error.problem();
+    if problem.code != "validation_failed" {
+        return error;
+    }
+    let errors = problem
+        .errors
+        .into_iter()
+        .map(|e| {
+            let at = e
+                .field
+                .strip_prefix("marks[")
+                .and_then(|rest| rest.split_once("]."))
+                .and_then(|(i, what)| Some((inputs.get(i.parse::<usize>().ok()?)?, what)));
+            let field = match at {
+                Some((input, "comments")) => input.replacen("mark", "comments", 1),
+                Some((input, _)) => input.clone(),
+                None => e.field.clone(),
+            };
+            FieldError { field, ..e }
+        })
+        .collect();
+    ApiError::validation(errors)
+}
+
 pub async fn evaluations_csv(
     v: Visitor,
     state: web::Data<AppState>,
@@ -672,6 +832,9 @@ pub async fn evaluations_csv(
 /// The routes of these pages.
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/app/agreements", web::get().to(agreements))
+        // Before `/app/agreements/{id}`, which would take `to-sign` for an id.
+        .route("/app/agreements/to-sign", web::get().to(to_sign))
+        .route("/app/agreements/to-sign/next", web::get().to(next_to_sign))
         .route("/app/agreements/{id}", web::get().to(agreement))
         .route("/app/agreements/{id}/pdf", web::get().to(agreement_pdf))
         .route("/app/agreements/{id}/sign", web::post().to(sign))
@@ -689,4 +852,17 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         )
         .route("/app/missions/{id}/evaluations", web::get().to(evaluation))
         .route("/app/missions/{id}/evaluations", web::post().to(evaluate));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn totals_group_thousands_as_each_language_writes_them() {
+        assert_eq!(grouped(Lang::Fr, 2000), "2\u{a0}000");
+        assert_eq!(grouped(Lang::En, 1234567), "1,234,567");
+        assert_eq!(grouped(Lang::Fr, 520), "520");
+        assert_eq!(grouped(Lang::Fr, 0), "0");
+    }
 }

@@ -690,6 +690,16 @@ async fn companies_and_tutors_grade_the_team_and_students_see_their_marks_once_b
     // Asked on the mission's last day (scheduled at publication): due now here.
     let pool = open_database(&app.settings).expect("database");
     let mut conn = pool.get().expect("connection");
+    // Marks open when the mission starts: both missions started yesterday.
+    {
+        use diesel::prelude::*;
+        use fieldlab::db::schema::missions;
+        let yesterday = chrono::Utc::now().date_naive() - chrono::Duration::days(1);
+        diesel::update(missions::table)
+            .set(missions::starts_on.eq(yesterday))
+            .execute(&mut conn)
+            .expect("started");
+    }
     let scheduled = fieldlab::jobs::about(&mut conn, &mission).expect("jobs");
     assert_eq!(scheduled.len(), 1);
     assert_eq!(scheduled[0].kind, "evaluation_request");

@@ -4,6 +4,7 @@ mod abuse;
 mod accessibility;
 mod accounts;
 mod agreements;
+mod agreements_office;
 mod browser;
 mod browser_look;
 mod cli;

@@ -76,11 +76,13 @@ impl From<Evaluations> for EvaluationsView {
 }
 
 /// Give marks (the mission's company contact or its tutor): for the team and/or per student,
-/// out of 20; giving a mark again replaces it.
+/// out of 20; giving a mark again replaces it. Marks open on the mission's first day.
 #[utoipa::path(tag = "evaluations", security(("bearer" = [])),
     request_body = EvaluationBody,
     responses((status = 200, body = EvaluationsView), (status = 401, body = Problem), (status = 403, body = Problem),
-              (status = 404, body = Problem), (status = 422, description = "`validation_failed`", body = Problem)))]
+              (status = 404, body = Problem),
+              (status = 409, description = "`evaluation_not_open`: the mission has not started; `opens_on` is the day marks open", body = Problem),
+              (status = 422, description = "`validation_failed`", body = Problem)))]
 #[post("/missions/{id}/evaluations")]
 pub async fn post_evaluations(
     state: web::Data<AppState>,
