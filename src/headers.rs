@@ -8,6 +8,7 @@ use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderMap, HeaderName, HeaderValue};
 use actix_web::middleware::Next;
+use actix_web::error::InternalError;
 use actix_web::web;
 
 use crate::app::AppState;
@@ -73,16 +74,20 @@ pub async fn middleware(
         .app_data::<web::Data<AppState>>()
         .is_some_and(|s| s.settings.server.public_url.starts_with("https://"));
     let path = req.path().to_owned();
-    let request = req.request().clone();
-    let mut res = match next.call(req).await {
-        Ok(res) => res.map_into_boxed_body(),
-        Err(error) => {
-            let answer = error.as_response_error().error_response();
-            ServiceResponse::new(request, answer)
+    // No clone of the request is kept across the call: layers below (path normalisation,
+    // routing) need it unshared.
+    match next.call(req).await {
+        Ok(mut res) => {
+            secure(res.headers_mut(), &path, https);
+            Ok(res)
         }
-    };
-    secure(res.headers_mut(), &path, https);
-    Ok(res)
+        Err(error) => {
+            // The answer the server would make of this error, with the headers.
+            let mut answer = error.as_response_error().error_response();
+            secure(answer.headers_mut(), &path, https);
+            Err(InternalError::from_response(error.to_string(), answer).into())
+        }
+    }
 }
 
 #[cfg(test)]
