@@ -2,10 +2,10 @@
 
 use actix_web::get;
 use actix_web::http::header;
-use sha2::{Digest, Sha256};
 use actix_web::{web, HttpRequest, HttpResponse};
 use prometheus::{Encoder, TextEncoder};
 use serde::Serialize;
+use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 

@@ -15,7 +15,9 @@ use std::time::{Duration, Instant};
 use reqwest::{Response, StatusCode};
 use serde_json::json;
 
-use crate::helpers::{expect_problem, expect_status, spawn_app_with, TestApp, PASSWORD, STAFF_EMAIL};
+use crate::helpers::{
+    expect_problem, expect_status, spawn_app_with, TestApp, PASSWORD, STAFF_EMAIL,
+};
 
 /// A client whose connections come from `source` (a loopback address), redirects not followed.
 fn client_from(source: &str) -> reqwest::Client {
@@ -201,7 +203,12 @@ async fn every_answer_carries_the_security_headers() {
         ("/login", None, StatusCode::OK, pages),
         ("/app", Some(cookie.as_str()), StatusCode::OK, pages),
         ("/app", None, StatusCode::SEE_OTHER, pages),
-        ("/app/no-such-page", Some(cookie.as_str()), StatusCode::NOT_FOUND, pages),
+        (
+            "/app/no-such-page",
+            Some(cookie.as_str()),
+            StatusCode::NOT_FOUND,
+            pages,
+        ),
         ("/no-such-page", None, StatusCode::NOT_FOUND, pages),
         ("/api/v1/me", None, StatusCode::UNAUTHORIZED, pages),
         ("/api/v1/me", Some(bearer.as_str()), StatusCode::OK, pages),
@@ -211,7 +218,12 @@ async fn every_answer_carries_the_security_headers() {
         ("/static/app.css", None, StatusCode::OK, pages),
         ("/docs", None, StatusCode::FOUND, fieldlab::headers::DOCS),
         ("/docs/", None, StatusCode::OK, fieldlab::headers::DOCS),
-        ("/docs/swagger-ui.css", None, StatusCode::OK, fieldlab::headers::DOCS),
+        (
+            "/docs/swagger-ui.css",
+            None,
+            StatusCode::OK,
+            fieldlab::headers::DOCS,
+        ),
     ] {
         let mut req = client.get(app.url(path));
         if let Some(auth) = auth {
@@ -262,7 +274,10 @@ async fn pages_keep_their_style_and_the_docs_run_under_their_policies() {
             json!([]),
         )
         .await;
-    assert!(rules.as_u64().unwrap_or(0) > 10, "the stylesheet applies: {rules}");
+    assert!(
+        rules.as_u64().unwrap_or(0) > 10,
+        "the stylesheet applies: {rules}"
+    );
     b.goto(&app.url("/docs/")).await;
     let mut drawn = 0;
     for _ in 0..50 {
@@ -283,7 +298,14 @@ async fn a_stranger_guessing_from_elsewhere_never_locks_the_owner_out() {
     let free = app.settings.auth.login_free_failures as usize;
     let mut slowed = 0;
     for i in 0..30 {
-        let res = login_from(&stranger, &app.address, STAFF_EMAIL, &format!("guess-{i}"), None).await;
+        let res = login_from(
+            &stranger,
+            &app.address,
+            STAFF_EMAIL,
+            &format!("guess-{i}"),
+            None,
+        )
+        .await;
         if i < free {
             expect_problem(res, StatusCode::UNAUTHORIZED, "invalid_credentials").await;
         } else {
@@ -365,7 +387,9 @@ impl Nginx {
             if std::env::var("FIELDLAB_REQUIRE_BROWSER").as_deref() == Ok("1") {
                 panic!("FIELDLAB_REQUIRE_BROWSER=1 but nginx is not installed");
             }
-            eprintln!("NOTICE: reverse-proxy test skipped: nginx not found (apt-get install nginx-light)");
+            eprintln!(
+                "NOTICE: reverse-proxy test skipped: nginx not found (apt-get install nginx-light)"
+            );
             return None;
         };
         let dir = tempfile::tempdir().expect("nginx dir");
@@ -492,21 +516,44 @@ async fn behind_nginx_clients_are_told_apart_and_spoofing_counts_for_nothing() {
 
     // Straight to fieldlab (an untrusted peer), X-Forwarded-For is ignored both ways: the
     // stranger cannot pass for someone else, nobody can pass for the stranger.
-    let res = login_from(&stranger, &app.address, STAFF_EMAIL, PASSWORD, Some("127.0.0.9")).await;
+    let res = login_from(
+        &stranger,
+        &app.address,
+        STAFF_EMAIL,
+        PASSWORD,
+        Some("127.0.0.9"),
+    )
+    .await;
     expect_problem(res, StatusCode::TOO_MANY_REQUESTS, "too_many_requests").await;
     let other = client_from("127.0.0.7");
-    let res = login_from(&other, &app.address, STAFF_EMAIL, PASSWORD, Some("127.0.0.5")).await;
+    let res = login_from(
+        &other,
+        &app.address,
+        STAFF_EMAIL,
+        PASSWORD,
+        Some("127.0.0.5"),
+    )
+    .await;
     expect_status(res, StatusCode::OK).await;
 
     // /metrics: the token, through nginx or not; without it, nobody.
     let local = client_from("127.0.0.1");
-    assert_eq!(metrics_status(&stranger, &proxy, None).await, StatusCode::NOT_FOUND);
-    assert_eq!(metrics_status(&local, &proxy, None).await, StatusCode::NOT_FOUND);
+    assert_eq!(
+        metrics_status(&stranger, &proxy, None).await,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        metrics_status(&local, &proxy, None).await,
+        StatusCode::NOT_FOUND
+    );
     assert_eq!(
         metrics_status(&local, &proxy, Some("guess")).await,
         StatusCode::NOT_FOUND
     );
-    assert_eq!(metrics_status(&local, &app.address, None).await, StatusCode::NOT_FOUND);
+    assert_eq!(
+        metrics_status(&local, &app.address, None).await,
+        StatusCode::NOT_FOUND
+    );
     assert_eq!(
         metrics_status(&stranger, &proxy, Some("scraper-secret")).await,
         StatusCode::OK
@@ -525,8 +572,14 @@ async fn without_a_token_metrics_are_for_this_machine_never_through_nginx() {
         return;
     };
     let local = client_from("127.0.0.1");
-    assert_eq!(metrics_status(&local, &nginx.url(), None).await, StatusCode::NOT_FOUND);
-    assert_eq!(metrics_status(&local, &app.address, None).await, StatusCode::OK);
+    assert_eq!(
+        metrics_status(&local, &nginx.url(), None).await,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        metrics_status(&local, &app.address, None).await,
+        StatusCode::OK
+    );
     // Any forwarding header means relayed.
     let res = local
         .get(app.url("/metrics"))
@@ -540,5 +593,8 @@ async fn without_a_token_metrics_are_for_this_machine_never_through_nginx() {
     let Some(nginx) = Nginx::start(&app) else {
         return;
     };
-    assert_eq!(metrics_status(&local, &nginx.url(), None).await, StatusCode::NOT_FOUND);
+    assert_eq!(
+        metrics_status(&local, &nginx.url(), None).await,
+        StatusCode::NOT_FOUND
+    );
 }
