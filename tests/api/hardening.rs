@@ -505,8 +505,9 @@ async fn behind_nginx_clients_are_told_apart_and_spoofing_counts_for_nothing() {
     }
     let res = login_from(&stranger, &proxy, STAFF_EMAIL, PASSWORD, Some("10.9.9.9")).await;
     expect_problem(res, StatusCode::TOO_MANY_REQUESTS, "too_many_requests").await;
+    // nginx logs a request once answered: the last one's line may still be on its way.
     assert!(
-        nginx.access_log().lines().count() > ceiling,
+        nginx.access_log().lines().count() >= ceiling,
         "the requests went through nginx"
     );
     // Another client through the same nginx signs in: the school is not one client.
