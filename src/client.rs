@@ -252,6 +252,32 @@ mod tests {
     }
 
     #[test]
+    fn a_requests_client_uses_the_servers_trusted_proxies_and_is_kept() {
+        use actix_web::test::TestRequest;
+        let trusted = web::Data::new(proxies(&["127.0.0.1"], "X-Forwarded-For"));
+        let relayed = TestRequest::default()
+            .peer_addr("127.0.0.1:50000".parse().expect("socket"))
+            .insert_header(("X-Forwarded-For", "6.6.6.6, 203.0.113.9"))
+            .app_data(trusted.clone())
+            .to_http_request();
+        let got = ClientAddress::of(&relayed);
+        assert_eq!((got.ip, got.proxied), (ip("203.0.113.9"), true));
+        assert_eq!(relayed.extensions().get::<ClientAddress>(), Some(&got));
+        let direct = TestRequest::default()
+            .peer_addr("198.51.100.7:50000".parse().expect("socket"))
+            .insert_header(("X-Forwarded-For", "203.0.113.9"))
+            .app_data(trusted)
+            .to_http_request();
+        assert_eq!(ClientAddress::of(&direct).ip, ip("198.51.100.7"));
+        // No proxies configured at all: the peer.
+        let bare = TestRequest::default()
+            .peer_addr("127.0.0.1:50000".parse().expect("socket"))
+            .insert_header(("X-Forwarded-For", "203.0.113.9"))
+            .to_http_request();
+        assert_eq!(ClientAddress::of(&bare).ip, ip("127.0.0.1"));
+    }
+
+    #[test]
     fn bad_settings_are_refused() {
         assert!(TrustedProxies::parse(&["10.0.0.0/33".into()], "X-Forwarded-For").is_err());
         assert!(TrustedProxies::parse(&["proxy.local".into()], "X-Forwarded-For").is_err());
