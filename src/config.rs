@@ -18,6 +18,7 @@ pub struct Settings {
     pub incubator: IncubatorSettings,
     pub agreements: AgreementSettings,
     pub jobs: JobSettings,
+    pub service: ServiceSettings,
 }
 
 #[derive(Clone, Deserialize)]
@@ -31,22 +32,37 @@ pub struct ServerSettings {
     /// origin only. A TOML list, or one comma-separated string (handy in an env variable).
     #[serde(deserialize_with = "origins")]
     pub cors_origins: Vec<String>,
+    /// Reverse proxies (addresses or CIDR networks) whose `client_address_header` tells the
+    /// client's address; empty: every client is the socket's peer. A list or one string.
+    #[serde(deserialize_with = "list")]
+    pub trusted_proxies: Vec<String>,
+    /// `X-Forwarded-For` or `Forwarded`: the header those proxies write.
+    pub client_address_header: String,
 }
 
 fn origins<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    Ok(list(d)?
+        .into_iter()
+        .map(|o| o.trim_end_matches('/').to_owned())
+        .filter(|o| !o.is_empty())
+        .collect())
+}
+
+/// A TOML list, or one comma-separated string (handy in an environment variable).
+fn list<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
     #[derive(Deserialize)]
     #[serde(untagged)]
-    enum Origins {
+    enum List {
         List(Vec<String>),
         Text(String),
     }
-    let list = match Origins::deserialize(d)? {
-        Origins::List(list) => list,
-        Origins::Text(text) => text.split(',').map(str::to_owned).collect(),
+    let list = match List::deserialize(d)? {
+        List::List(list) => list,
+        List::Text(text) => text.split(',').map(str::to_owned).collect(),
     };
     Ok(list
         .into_iter()
-        .map(|o| o.trim().trim_end_matches('/').to_owned())
+        .map(|o| o.trim().to_owned())
         .filter(|o| !o.is_empty())
         .collect())
 }
@@ -62,12 +78,19 @@ pub struct DatabaseSettings {
 #[derive(Clone, Deserialize)]
 pub struct AuthSettings {
     pub token_hours: i64,
-    /// Failed sign-ins allowed per account, then per client address, in `login_window_seconds`.
-    pub login_failures_per_account: u32,
+    /// Failed sign-ins of one account from one client address that cost nothing; each further
+    /// one waits twice as long as the last (from 1 s, at most `login_max_delay_seconds`, 0: no
+    /// delay); they are forgotten `login_memory_seconds` after the last.
+    pub login_free_failures: u32,
+    pub login_max_delay_seconds: u64,
+    pub login_memory_seconds: u64,
+    /// Failed sign-ins allowed per client address (any accounts) in `login_window_seconds`.
     pub login_failures_per_client: u32,
     pub login_window_seconds: u64,
-    /// Password-reset requests allowed per e-mail address in `reset_window_seconds`.
+    /// Password-reset requests allowed per e-mail address, and per client address, in
+    /// `reset_window_seconds`.
     pub resets_per_address: u32,
+    pub resets_per_client: u32,
     pub reset_window_seconds: u64,
     /// argon2 hashes computed at once (0: one per core), and how long a request waits for a turn.
     pub hash_concurrency: usize,
@@ -152,6 +175,14 @@ pub struct AgreementSettings {
     pub school_signatory: String,
 }
 
+/// The service endpoints.
+#[derive(Clone, Deserialize)]
+pub struct ServiceSettings {
+    /// The bearer token `/metrics` asks for; empty: no token, only this machine's own
+    /// callers (never a request relayed by a proxy).
+    pub metrics_token: String,
+}
+
 /// Scheduled work (reminders, warnings, evaluation requests), stored in the database.
 #[derive(Debug, Clone, Deserialize)]
 pub struct JobSettings {
@@ -200,7 +231,9 @@ mod tests {
         assert_eq!(s.mail.claim_lease_seconds, 40);
         assert_eq!(s.incubator.capacity, 25);
         assert!(s.server.cors_origins.is_empty());
-        assert_eq!(s.auth.login_failures_per_account, 10);
+        assert_eq!(s.auth.login_free_failures, 5);
+        assert!(s.server.trusted_proxies.is_empty());
+        assert!(s.service.metrics_token.is_empty());
         assert_eq!(s.auth.hash_concurrency, 0);
         assert_eq!(s.mail.organisation, "IMT Mines Alès");
         assert!(s.mail.reply_to.is_empty());

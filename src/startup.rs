@@ -18,6 +18,7 @@ use utoipa_swagger_ui::SwaggerUi;
 use crate::app::{AppState, Metrics};
 use crate::auth::password;
 use crate::auth::throttle::Throttles;
+use crate::client::TrustedProxies;
 use crate::config::Settings;
 use crate::db::{self, DatabaseUrl, Pool};
 use crate::error;
@@ -27,6 +28,7 @@ use crate::mail::mailer::Mailer;
 use crate::mail::outbox::Outbox;
 use crate::mail::worker::Worker;
 use crate::mail::Vocabulary;
+use crate::telemetry::RequestSpan;
 use crate::tutors::domain::Domain;
 
 /// Opens the database named in the settings and applies pending migrations.
@@ -58,6 +60,10 @@ impl Application {
     /// Binds the listener (port 0 picks a free one) and prepares the server without running it.
     pub fn build(settings: Settings) -> anyhow::Result<Self> {
         let pool = open_database(&settings)?;
+        let trusted = TrustedProxies::parse(
+            &settings.server.trusted_proxies,
+            &settings.server.client_address_header,
+        )?;
         let address = (settings.server.host.as_str(), settings.server.port);
         let listener = TcpListener::bind(address).with_context(|| {
             format!(
@@ -89,7 +95,7 @@ impl Application {
             outbox,
         });
         let jobs = crate::jobs::spawn(state.clone().into_inner(), job_handlers(), poll);
-        let server = run(listener, state, settings)?;
+        let server = run(listener, state, web::Data::new(trusted), settings)?;
         Ok(Self {
             port,
             server,
@@ -133,6 +139,7 @@ pub fn job_handlers() -> crate::jobs::Handlers {
 fn run(
     listener: TcpListener,
     state: web::Data<AppState>,
+    trusted: web::Data<TrustedProxies>,
     settings: Settings,
 ) -> anyhow::Result<Server> {
     let registry = state.metrics.registry.clone();
@@ -148,6 +155,7 @@ fn run(
         settings.auth.hash_concurrency,
         Duration::from_secs(settings.auth.hash_wait_seconds),
     );
+    password::prepare();
     let openapi = crate::openapi::document();
     let known_paths = web::Data::new(guard::KnownPaths::from_openapi(&openapi));
     let max_body = settings.server.max_body_bytes;
@@ -177,9 +185,12 @@ fn run(
             })
             .wrap(Condition::new(cors_enabled, cors(&cors_origins)))
             .wrap(from_fn(crate::web::session::redirects_are_not_errors))
-            .wrap(TracingLogger::default())
+            .wrap(TracingLogger::<RequestSpan>::new())
             .wrap(NormalizePath::new(TrailingSlash::MergeOnly))
+            // Outermost: every answer, errors and redirects included, gets the headers.
+            .wrap(from_fn(crate::headers::middleware))
             .app_data(state.clone())
+            .app_data(trusted.clone())
             .app_data(throttles.clone())
             .app_data(known_paths.clone())
             .app_data(guard::BodyLimit(max_body))

@@ -4,8 +4,15 @@
 
 use std::io::IsTerminal;
 
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::HttpMessage;
+use tracing::field::Empty;
+use tracing::Span;
+use tracing_actix_web::{DefaultRootSpanBuilder, RequestId, RootSpanBuilder};
 use tracing_subscriber::{fmt, EnvFilter};
 
+use crate::client::ClientAddress;
 use crate::config::{LogFormat, LogSettings};
 
 pub fn init(settings: &LogSettings) {
@@ -25,4 +32,46 @@ pub fn init(settings: &LogSettings) {
             .try_init(),
         LogFormat::Text => builder.try_init(),
     };
+}
+
+/// Each request's span. The library's default names the client from any `X-Forwarded-For` or
+/// `Forwarded`, which a client can write itself; this one names it as
+/// `client::ClientAddress` does (the peer, or what a trusted proxy reports).
+pub struct RequestSpan;
+
+impl RootSpanBuilder for RequestSpan {
+    fn on_request_start(request: &ServiceRequest) -> Span {
+        let client = ClientAddress::of(request.request());
+        let request_id = request
+            .extensions()
+            .get::<RequestId>()
+            .map(ToString::to_string)
+            .unwrap_or_default();
+        let route = request.match_pattern().unwrap_or_else(|| "default".into());
+        let user_agent = request
+            .headers()
+            .get(actix_web::http::header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        tracing::info_span!(
+            "HTTP request",
+            http.method = %request.method(),
+            http.route = %route,
+            http.target = %request.uri().path_and_query().map_or("", |p| p.as_str()),
+            http.client_ip = %client,
+            http.user_agent = %user_agent,
+            http.status_code = Empty,
+            otel.status_code = Empty,
+            request_id = %request_id,
+            exception.message = Empty,
+            exception.details = Empty,
+        )
+    }
+
+    fn on_request_end<B: MessageBody>(
+        span: Span,
+        outcome: &Result<ServiceResponse<B>, actix_web::Error>,
+    ) {
+        DefaultRootSpanBuilder::on_request_end(span, outcome);
+    }
 }

@@ -262,9 +262,10 @@ pub async fn send_campaign_agreements(
     }))
 }
 
-/// The client's address and software, as a signature records them.
+/// The client's address (behind a trusted proxy, the one it reports) and software, as a
+/// signature records them.
 pub fn client_of(req: &HttpRequest) -> (Option<String>, Option<String>) {
-    let ip = req.peer_addr().map(|a| a.ip().to_string());
+    let ip = Some(crate::client::ClientAddress::of(req).to_string());
     let agent = req
         .headers()
         .get(actix_web::http::header::USER_AGENT)

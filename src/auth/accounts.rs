@@ -166,22 +166,28 @@ pub struct SignedIn {
 }
 
 /// Checks an e-mail and password and opens a session: the API's bearer token and the web
-/// pages' cookie alike. A wrong e-mail or password is the same 401 `invalid_credentials`;
-/// failures are throttled per account and per client address (429 `too_many_requests`).
+/// pages' cookie alike. A wrong e-mail or password is the same 401 `invalid_credentials`, in
+/// the same time (argon2 runs for an unknown address too) and through the same counters.
+/// Failures slow down this account from this client, progressively, and count towards the
+/// client's ceiling (429 `too_many_requests` with `Retry-After`); the owner signing in from
+/// elsewhere is not slowed by them.
 pub async fn sign_in(
     state: &Arc<AppState>,
     throttles: &Throttles,
-    client: Option<IpAddr>,
+    client: IpAddr,
     email: &str,
     plain: String,
 ) -> Result<SignedIn, ApiError> {
     let email = normalise_email(email);
-    let client = throttle::client_key(client);
+    let pair = throttle::account_client_key(&email, client);
+    let client = client.to_string();
     // Counted before the check of the password, so parallel guesses cannot slip past the
-    // limit; a success takes its attempt back.
-    throttles.login_account.check(&email)?;
+    // limits; a success takes its attempt back.
     throttles.login_client.take(&client)?;
-    throttles.login_account.record(&email);
+    if let Err(wait) = throttles.login_account_client.take(&pair) {
+        throttles.login_client.forgive(&client);
+        return Err(wait);
+    }
     let lookup = email.clone();
     let user = state
         .db(move |conn| Ok(models::find_user_by_email(conn, &lookup)?))
@@ -192,7 +198,7 @@ pub async fn sign_in(
         Ok(valid) => valid,
         Err(busy) => {
             // Not an attempt: the password was never checked.
-            throttles.login_account.forgive(&email);
+            throttles.login_account_client.forgive(&pair);
             throttles.login_client.forgive(&client);
             return Err(busy);
         }
@@ -207,7 +213,7 @@ pub async fn sign_in(
             ))
         }
     };
-    throttles.login_account.clear(&email);
+    throttles.login_account_client.clear(&pair);
     throttles.login_client.forgive(&client);
     let token = SessionToken::generate();
     let expires_at = now() + Duration::hours(state.settings.auth.token_hours);
@@ -263,14 +269,21 @@ pub fn invalid_token() -> ApiError {
 }
 
 /// Queues a link to choose a new password if `email` has an account: the same outcome either
-/// way, so that the caller learns nothing. Throttled per address, account or not.
+/// way, so that the caller learns nothing. Throttled per address, account or not (the links
+/// reach the owner, so a stranger's requests keep nobody out), and per client address.
 pub async fn request_password_reset(
     state: &Arc<AppState>,
     throttles: &Throttles,
+    client: IpAddr,
     email: &str,
 ) -> Result<(), ApiError> {
     let email = normalise_email(email);
-    throttles.reset_address.take(&email)?;
+    let client = client.to_string();
+    throttles.reset_client.take(&client)?;
+    if let Err(wait) = throttles.reset_address.take(&email) {
+        throttles.reset_client.forgive(&client);
+        return Err(wait);
+    }
     state
         .write(move |tx, state| {
             if let Some(user) = models::find_user_by_email(tx, &email)? {

@@ -279,17 +279,83 @@ pub fn token_hash(plain: &str) -> String {
     hex::encode(Sha256::digest(plain.as_bytes()))
 }
 
-/// The attempts one key (an account, a client address, a mailbox) made in its current window.
+/// The attempts one key (an account from a client, a client address, a mailbox) made in its
+/// current window.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Attempts {
     count: u32,
     since: Instant,
+    last: Instant,
 }
 
 impl Attempts {
+    fn first(now: Instant) -> Self {
+        Self {
+            count: 1,
+            since: now,
+            last: now,
+        }
+    }
+
+    fn and_one(self, now: Instant) -> Self {
+        Self {
+            count: self.count.saturating_add(1),
+            last: now,
+            ..self
+        }
+    }
+
     /// When the key's window opened.
     pub fn since(&self) -> Instant {
         self.since
+    }
+
+    /// With one attempt taken back (it turned out well, or was never made).
+    pub fn forgiven(self) -> Self {
+        Self {
+            count: self.count.saturating_sub(1),
+            ..self
+        }
+    }
+}
+
+/// The progressive delay OWASP's authentication guidance puts in place of a lockout, for the
+/// failed sign-ins of one account from one client: the first `free` cost nothing, then each
+/// further attempt waits `first`, doubled with every failure, at most `max`, after the last
+/// one. A stranger elsewhere slows only themselves. Failures are forgotten `memory` after the
+/// last one. `max` 0: no delay.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Backoff {
+    pub free: u32,
+    pub first: Duration,
+    pub max: Duration,
+    pub memory: Duration,
+}
+
+impl Backoff {
+    /// How long the key must still wait before its next attempt.
+    pub fn wait(&self, attempts: Option<&Attempts>, now: Instant) -> Option<Duration> {
+        let attempts = attempts?;
+        if self.max.is_zero() || attempts.count < self.free || self.is_over(attempts, now) {
+            return None;
+        }
+        let doublings = (attempts.count - self.free).min(30);
+        let delay = self.first.saturating_mul(1 << doublings).min(self.max);
+        let ends = attempts.last + delay;
+        (now < ends).then(|| ends - now)
+    }
+
+    /// The key's failures with one more at `now` (from none if the last ones are forgotten).
+    pub fn record(&self, attempts: Option<Attempts>, now: Instant) -> Attempts {
+        match attempts {
+            Some(a) if !self.is_over(&a, now) => a.and_one(now),
+            _ => Attempts::first(now),
+        }
+    }
+
+    /// Whether these failures are forgotten.
+    pub fn is_over(&self, attempts: &Attempts, now: Instant) -> bool {
+        now >= attempts.last + self.memory
     }
 }
 
@@ -312,22 +378,8 @@ impl AttemptLimit {
     /// The key's attempts with one more at `now` (a new window if the last one is over).
     pub fn record(&self, attempts: Option<Attempts>, now: Instant) -> Attempts {
         match attempts {
-            Some(a) if !self.is_over(&a, now) => Attempts {
-                count: a.count.saturating_add(1),
-                since: a.since,
-            },
-            _ => Attempts {
-                count: 1,
-                since: now,
-            },
-        }
-    }
-
-    /// The key's attempts with one taken back (an attempt that turned out well).
-    pub fn forgive(&self, attempts: Attempts) -> Attempts {
-        Attempts {
-            count: attempts.count.saturating_sub(1),
-            ..attempts
+            Some(a) if !self.is_over(&a, now) => a.and_one(now),
+            _ => Attempts::first(now),
         }
     }
 
@@ -428,9 +480,54 @@ mod tests {
         assert!(limit.is_over(&two, later));
         assert_eq!(limit.wait(Some(&two), later), None);
         assert_eq!(limit.record(Some(two), later).count, 1);
-        assert_eq!(limit.wait(Some(&limit.forgive(two)), t0), None);
+        assert_eq!(limit.wait(Some(&two.forgiven()), t0), None);
         let unlimited = AttemptLimit { max: 0, ..limit };
         assert_eq!(unlimited.wait(Some(&two), t0), None);
+    }
+
+    #[test]
+    fn failures_past_the_free_ones_wait_longer_and_longer() {
+        let backoff = Backoff {
+            free: 3,
+            first: Duration::from_secs(1),
+            max: Duration::from_secs(60),
+            memory: Duration::from_secs(3600),
+        };
+        let t0 = Instant::now();
+        let at = |s: u64| t0 + Duration::from_secs(s);
+        let mut failures = None;
+        for s in 0..3 {
+            assert_eq!(backoff.wait(failures.as_ref(), at(s)), None, "free {s}");
+            failures = Some(backoff.record(failures, at(s)));
+        }
+        // Three failures: the next attempt waits 1 s after the last, then 2, 4, 8 …
+        assert_eq!(
+            backoff.wait(failures.as_ref(), at(2)),
+            Some(Duration::from_secs(1))
+        );
+        assert_eq!(backoff.wait(failures.as_ref(), at(3)), None);
+        failures = Some(backoff.record(failures, at(3)));
+        assert_eq!(
+            backoff.wait(failures.as_ref(), at(3)),
+            Some(Duration::from_secs(2))
+        );
+        for s in 4..40 {
+            failures = Some(backoff.record(failures, at(s)));
+        }
+        // … never more than `max`.
+        assert_eq!(
+            backoff.wait(failures.as_ref(), at(39)),
+            Some(Duration::from_secs(60))
+        );
+        // Forgotten an hour after the last failure.
+        let later = at(39 + 3600);
+        assert_eq!(backoff.wait(failures.as_ref(), later), None);
+        assert_eq!(backoff.record(failures, later).count, 1);
+        let off = Backoff {
+            max: Duration::ZERO,
+            ..backoff
+        };
+        assert_eq!(off.wait(failures.as_ref(), at(39)), None);
     }
 
     #[test]

@@ -13,6 +13,7 @@ use crate::auth::views::{
 };
 use crate::auth::views::{ForgotPasswordBody, SetPasswordBody};
 use crate::auth::{accounts, import, models};
+use crate::client::ClientAddress;
 use crate::db::{self, DbConnection};
 use crate::error::{ApiError, Problem};
 use crate::paging::{Page, PageParams, PageRequest};
@@ -42,18 +43,17 @@ pub async fn register(
 #[utoipa::path(tag = "accounts", request_body = LoginBody,
     responses((status = 200, body = LoginView),
               (status = 401, description = "`invalid_credentials`, whether the e-mail or the password is wrong", body = Problem),
-              (status = 429, description = "`too_many_requests`: too many failures for this account or from this address; see `Retry-After`", body = Problem),
+              (status = 429, description = "`too_many_requests`: too many failures for this account from this address (a delay that grows with each failure), or from this address; see `Retry-After`", body = Problem),
               (status = 503, description = "`unavailable`: too many sign-ins at once; see `Retry-After`", body = Problem)))]
 #[post("/auth/login")]
 pub async fn login(
     state: web::Data<AppState>,
     throttles: web::Data<Throttles>,
-    req: HttpRequest,
+    client: ClientAddress,
     body: web::Json<LoginBody>,
 ) -> Result<web::Json<LoginView>, ApiError> {
     let LoginBody { email, password } = body.into_inner();
-    let client = req.peer_addr().map(|a| a.ip());
-    let session = accounts::sign_in(&state, &throttles, client, &email, password).await?;
+    let session = accounts::sign_in(&state, &throttles, client.ip, &email, password).await?;
     Ok(web::Json(LoginView {
         token: session.token.plain,
         expires_at: db::utc(session.expires_at),
@@ -198,13 +198,15 @@ pub async fn set_password(
 /// account, so that the answer reveals nothing.
 #[utoipa::path(tag = "accounts", request_body = ForgotPasswordBody,
     responses((status = 202, description = "If the address has an account, an e-mail is on its way"),
-              (status = 429, description = "`too_many_requests` for this address, whether or not it has an account; see `Retry-After`", body = Problem)))]
+              (status = 429, description = "`too_many_requests` for this address, whether or not it has an account, or from this client; see `Retry-After`", body = Problem)))]
 #[post("/auth/forgot-password")]
 pub async fn forgot_password(
     state: web::Data<AppState>,
     throttles: web::Data<Throttles>,
+    client: ClientAddress,
     body: web::Json<ForgotPasswordBody>,
 ) -> Result<HttpResponse, ApiError> {
-    accounts::request_password_reset(&state, &throttles, &body.into_inner().email).await?;
+    let email = body.into_inner().email;
+    accounts::request_password_reset(&state, &throttles, client.ip, &email).await?;
     Ok(HttpResponse::Accepted().finish())
 }

@@ -1,38 +1,84 @@
-//! Brute-force throttling: failed sign-ins per account and per client address, and
-//! password-reset requests per address, counted in windows (`domain::AttemptLimit`).
+//! Brute-force throttling, never a lockout that a stranger can set off (OWASP's
+//! authentication guidance): failed sign-ins slow down one account *from one client* with a
+//! progressive delay (`domain::Backoff`), and each client address has a ceiling of failures
+//! over every account it tries; password-reset requests are limited per mailbox and per
+//! client address. The owner, from their own address, is never kept out by someone else's
+//! guesses. Client addresses come from `client::ClientAddress` (behind a trusted proxy, the
+//! address it reports).
 //!
 //! The counters live in this process's memory: a restart forgets them, and several fieldlab
-//! processes behind one address would each count on their own. That is enough to make
-//! guessing slow (a handful of tries per window instead of thousands per second) without a
-//! table written on every failed attempt; a shared store can replace `Counter` if fieldlab
-//! ever runs as several processes.
+//! processes would each count on their own. That is enough to make guessing slow (a handful of
+//! tries, then minutes between tries, instead of thousands per second) without a table written
+//! on every failed attempt; a shared store can replace `Counter` if fieldlab ever runs as
+//! several processes.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use crate::auth::domain::{AttemptLimit, Attempts};
+use crate::auth::domain::{AttemptLimit, Attempts, Backoff};
 use crate::config::AuthSettings;
 use crate::error::ApiError;
 
-/// Keys remembered per counter at most; past it, windows that are over are swept, then the
-/// oldest key is forgotten, so a flood of distinct keys costs bounded memory.
+/// Keys remembered per counter at most; past it, keys whose attempts no longer count are
+/// swept, then the oldest key is forgotten, so a flood of distinct keys costs bounded memory.
 const MAX_KEYS: usize = 100_000;
 
-/// Attempts per key under one limit.
-pub struct Counter {
-    limit: AttemptLimit,
+/// How a counter decides: a fixed window (`AttemptLimit`) or a progressive delay (`Backoff`).
+pub trait Rule {
+    /// How long the key must still wait, if it may not try now.
+    fn wait(&self, attempts: Option<&Attempts>, now: Instant) -> Option<Duration>;
+    /// The key's attempts with one more at `now`.
+    fn record(&self, attempts: Option<Attempts>, now: Instant) -> Attempts;
+    /// Whether these attempts no longer count.
+    fn is_over(&self, attempts: &Attempts, now: Instant) -> bool;
+}
+
+impl Rule for AttemptLimit {
+    fn wait(&self, attempts: Option<&Attempts>, now: Instant) -> Option<Duration> {
+        AttemptLimit::wait(self, attempts, now)
+    }
+    fn record(&self, attempts: Option<Attempts>, now: Instant) -> Attempts {
+        AttemptLimit::record(self, attempts, now)
+    }
+    fn is_over(&self, attempts: &Attempts, now: Instant) -> bool {
+        AttemptLimit::is_over(self, attempts, now)
+    }
+}
+
+impl Rule for Backoff {
+    fn wait(&self, attempts: Option<&Attempts>, now: Instant) -> Option<Duration> {
+        Backoff::wait(self, attempts, now)
+    }
+    fn record(&self, attempts: Option<Attempts>, now: Instant) -> Attempts {
+        Backoff::record(self, attempts, now)
+    }
+    fn is_over(&self, attempts: &Attempts, now: Instant) -> bool {
+        Backoff::is_over(self, attempts, now)
+    }
+}
+
+/// Attempts per key under one rule.
+pub struct Counter<R> {
+    rule: R,
     keys: Mutex<HashMap<String, Attempts>>,
 }
 
-impl Counter {
+impl Counter<AttemptLimit> {
+    /// At most `max` attempts per key in `window_seconds` (0: no limit).
     pub fn new(max: u32, window_seconds: u64) -> Self {
+        Self::with_rule(AttemptLimit {
+            max,
+            window: Duration::from_secs(window_seconds.max(1)),
+        })
+    }
+}
+
+impl<R: Rule> Counter<R> {
+    pub fn with_rule(rule: R) -> Self {
         Self {
-            limit: AttemptLimit {
-                max,
-                window: Duration::from_secs(window_seconds.max(1)),
-            },
+            rule,
             keys: Mutex::new(HashMap::new()),
         }
     }
@@ -42,10 +88,14 @@ impl Counter {
         self.keys.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// 429 `too_many_requests` with the seconds left if `key` has spent its attempts.
+    /// 429 `too_many_requests` with the seconds left if `key` may not try now.
     pub fn check(&self, key: &str) -> Result<(), ApiError> {
         let keys = self.keys();
-        match self.limit.wait(keys.get(key), Instant::now()) {
+        self.refusal(keys.get(key), Instant::now())
+    }
+
+    fn refusal(&self, attempts: Option<&Attempts>, now: Instant) -> Result<(), ApiError> {
+        match self.rule.wait(attempts, now) {
             Some(wait) => Err(ApiError::too_many_requests(seconds(wait))),
             None => Ok(()),
         }
@@ -55,8 +105,12 @@ impl Counter {
     pub fn record(&self, key: &str) {
         let now = Instant::now();
         let mut keys = self.keys();
+        self.record_in(&mut keys, key, now);
+    }
+
+    fn record_in(&self, keys: &mut HashMap<String, Attempts>, key: &str, now: Instant) {
         if keys.len() >= MAX_KEYS && !keys.contains_key(key) {
-            keys.retain(|_, a| !self.limit.is_over(a, now));
+            keys.retain(|_, a| !self.rule.is_over(a, now));
             if keys.len() >= MAX_KEYS {
                 let oldest = keys
                     .iter()
@@ -67,22 +121,25 @@ impl Counter {
                 }
             }
         }
-        let attempts = self.limit.record(keys.get(key).copied(), now);
+        let attempts = self.rule.record(keys.get(key).copied(), now);
         keys.insert(key.to_owned(), attempts);
     }
 
-    /// `check`, then counts this attempt if it is allowed.
+    /// `check`, then counts this attempt if it is allowed, in one step: parallel attempts
+    /// cannot all pass the check before any is counted.
     pub fn take(&self, key: &str) -> Result<(), ApiError> {
-        self.check(key)?;
-        self.record(key);
+        let now = Instant::now();
+        let mut keys = self.keys();
+        self.refusal(keys.get(key), now)?;
+        self.record_in(&mut keys, key, now);
         Ok(())
     }
 
-    /// Takes back one attempt of `key` (it succeeded).
+    /// Takes back one attempt of `key` (it succeeded, or was never made).
     pub fn forgive(&self, key: &str) {
         let mut keys = self.keys();
         if let Some(attempts) = keys.get(key).copied() {
-            keys.insert(key.to_owned(), self.limit.forgive(attempts));
+            keys.insert(key.to_owned(), attempts.forgiven());
         }
     }
 
@@ -99,32 +156,37 @@ fn seconds(wait: Duration) -> u64 {
 
 /// The server's counters, shared by its workers.
 pub struct Throttles {
-    pub login_account: Counter,
-    pub login_client: Counter,
-    pub reset_address: Counter,
+    /// Failed sign-ins of one account from one client: a progressive delay.
+    pub login_account_client: Counter<Backoff>,
+    /// Failed sign-ins from one client, whatever the accounts: a ceiling per window.
+    pub login_client: Counter<AttemptLimit>,
+    pub reset_address: Counter<AttemptLimit>,
+    pub reset_client: Counter<AttemptLimit>,
 }
 
 impl Throttles {
     pub fn new(settings: &AuthSettings) -> Self {
         Self {
-            login_account: Counter::new(
-                settings.login_failures_per_account,
-                settings.login_window_seconds,
-            ),
+            login_account_client: Counter::with_rule(Backoff {
+                free: settings.login_free_failures,
+                first: Duration::from_secs(1),
+                max: Duration::from_secs(settings.login_max_delay_seconds),
+                memory: Duration::from_secs(settings.login_memory_seconds.max(1)),
+            }),
             login_client: Counter::new(
                 settings.login_failures_per_client,
                 settings.login_window_seconds,
             ),
             reset_address: Counter::new(settings.resets_per_address, settings.reset_window_seconds),
+            reset_client: Counter::new(settings.resets_per_client, settings.reset_window_seconds),
         }
     }
 }
 
-/// The key of a client: its IP address as the socket sees it. `X-Forwarded-For` is not
-/// trusted (anyone can send one); behind a reverse proxy every client shares the proxy's
-/// address, which `login_failures_per_client` must then allow for.
-pub fn client_key(peer: Option<IpAddr>) -> String {
-    peer.map_or_else(|| "unknown".to_owned(), |ip| ip.to_string())
+/// The key of one account (a normalised e-mail, known or not) tried from one client: an
+/// address never holds a space, so the two cannot run into each other.
+pub fn account_client_key(email: &str, client: IpAddr) -> String {
+    format!("{client} {email}")
 }
 
 #[cfg(test)]
@@ -151,6 +213,25 @@ mod tests {
         }
         assert!(counter.keys().len() <= MAX_KEYS);
         assert!(counter.check(&format!("k{}", MAX_KEYS + 9)).is_err());
+    }
+
+    #[test]
+    fn one_account_from_one_client_is_slowed_not_others() {
+        let counter = Counter::with_rule(Backoff {
+            free: 2,
+            first: Duration::from_secs(1),
+            max: Duration::from_secs(900),
+            memory: Duration::from_secs(3600),
+        });
+        let a: IpAddr = [192, 0, 2, 1].into();
+        let b: IpAddr = [192, 0, 2, 2].into();
+        let stranger = account_client_key("owner@x.fr", a);
+        assert!(counter.take(&stranger).is_ok());
+        assert!(counter.take(&stranger).is_ok());
+        let refused = counter.take(&stranger).expect_err("delayed");
+        assert_eq!(refused.code(), "too_many_requests");
+        assert!(counter.take(&account_client_key("owner@x.fr", b)).is_ok());
+        assert!(counter.take(&account_client_key("other@x.fr", a)).is_ok());
     }
 
     #[test]

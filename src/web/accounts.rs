@@ -2,7 +2,7 @@
 //! each role's home (`/app`). They call the same use cases as `/api/v1/auth/...`
 //! (`auth::accounts`), so a rule and its refusal are the same on both.
 
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpResponse};
 use minijinja::context;
 use serde::Deserialize;
 
@@ -10,6 +10,7 @@ use crate::app::AppState;
 use crate::auth::domain::{token_hash, NewAccount, Role};
 use crate::auth::throttle::Throttles;
 use crate::auth::{accounts, models};
+use crate::client::ClientAddress;
 use crate::web::forms::{blank, refused};
 use crate::web::home;
 use crate::web::session::{safe_next, PageError, Visitor};
@@ -86,7 +87,7 @@ pub async fn login(
     v: Visitor,
     state: web::Data<AppState>,
     throttles: web::Data<Throttles>,
-    req: HttpRequest,
+    client: ClientAddress,
     form: web::Form<LoginForm>,
 ) -> Result<HttpResponse, PageError> {
     v.check_csrf(&form.csrf_token)?;
@@ -97,8 +98,7 @@ pub async fn login(
         ..
     } = form.into_inner();
     let next = safe_next(&next).to_owned();
-    let client = req.peer_addr().map(|a| a.ip());
-    match accounts::sign_in(&state, &throttles, client, &email, password).await {
+    match accounts::sign_in(&state, &throttles, client.ip, &email, password).await {
         Ok(session) => {
             let mut res = v.see_other(&next);
             let cookie = v.session_cookie(&session.token.plain, state.settings.auth.token_hours);
@@ -172,11 +172,12 @@ pub async fn forgot(
     v: Visitor,
     state: web::Data<AppState>,
     throttles: web::Data<Throttles>,
+    client: ClientAddress,
     form: web::Form<EmailForm>,
 ) -> Result<HttpResponse, PageError> {
     v.check_csrf(&form.csrf_token)?;
     let email = form.into_inner().email;
-    match accounts::request_password_reset(&state, &throttles, &email).await {
+    match accounts::request_password_reset(&state, &throttles, client.ip, &email).await {
         Ok(()) => Ok(v.see_other("/forgot-password?done=reset_sent")),
         Err(e) => refused(
             &v,

@@ -266,17 +266,38 @@ pub fn encode(text: &str) -> String {
     out
 }
 
-/// Where to go after signing in: only a path of this site (`/app…`), never another host.
+/// Where to go after signing in: `next` if it is a path of this site, else `/app`. Browsers
+/// read a `Location` loosely (they drop tabs and newlines, take `\` for `/`, and `//host` is
+/// another site), and a proxy may decode it once more, so only a plain path is followed:
+/// printable ASCII, one `/` first, then neither `/` nor `\`, no backslash anywhere, and the
+/// same still holds after each round of percent-decoding.
 pub fn safe_next(next: &str) -> &str {
-    let same_site = next.starts_with('/')
-        && !next.starts_with("//")
-        && !next.starts_with("/\\")
-        && !next.contains(['\r', '\n']);
-    if same_site {
-        next
-    } else {
-        "/app"
+    const HOME: &str = "/app";
+    if !next.bytes().all(|b| b.is_ascii_graphic()) {
+        return HOME;
     }
+    let mut text = std::borrow::Cow::Borrowed(next);
+    // Each round decodes once more; encodings nested deeper than this are nobody's path.
+    for _ in 0..4 {
+        if !plain_path(&text) {
+            return HOME;
+        }
+        let decoded = percent_encoding::percent_decode_str(&text).decode_utf8_lossy();
+        if decoded == text {
+            return next;
+        }
+        text = std::borrow::Cow::Owned(decoded.into_owned());
+    }
+    HOME
+}
+
+/// A path on this host, as any browser reads it: `/` then not `/` or `\`, and no control
+/// character or backslash anywhere (tab, CR and LF are dropped by browsers, `\` is `/`).
+fn plain_path(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    bytes.first() == Some(&b'/')
+        && !matches!(bytes.get(1), Some(b'/' | b'\\'))
+        && !text.chars().any(|c| c.is_control() || c == '\\')
 }
 
 /// A page that cannot be shown as asked.
@@ -390,10 +411,45 @@ mod tests {
     #[test]
     fn next_follows_only_same_site_paths() {
         assert_eq!(safe_next("/app/labs?x=1"), "/app/labs?x=1");
-        assert_eq!(safe_next("https://evil.example/"), "/app");
-        assert_eq!(safe_next("//evil.example/"), "/app");
-        assert_eq!(safe_next("/\\evil.example"), "/app");
-        assert_eq!(safe_next(""), "/app");
+        assert_eq!(safe_next("/app"), "/app");
+        assert_eq!(
+            safe_next("/app/equipment/x?week=2027-W09&q=caf%C3%A9"),
+            "/app/equipment/x?week=2027-W09&q=caf%C3%A9"
+        );
+        for foreign in [
+            "",
+            "app",
+            "https://evil.example/",
+            "//evil.example/",
+            "/\\evil.example",
+            "\\\\evil.example",
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "/\r/evil.example",
+            "\t//evil.example",
+            " /app",
+            "/app/\u{0}",
+            "/app\u{7f}",
+            "/app/\u{85}x",
+            "/app/caf\u{e9}",
+            "javascript:alert(1)",
+            "JaVaScRiPt:alert(1)",
+            "data:text/html,x",
+            "/%09/evil.example",
+            "/%0A/evil.example",
+            "/%0d/evil.example",
+            "/%2F/evil.example",
+            "/%2f%2fevil.example",
+            "/%5Cevil.example",
+            "/%5cevil.example",
+            "/%252F/evil.example",
+            "/%25252F/evil.example",
+            "/%2525252F/evil.example",
+            "/%00",
+            "/app?x=a%5Cb",
+        ] {
+            assert_eq!(safe_next(foreign), "/app", "{foreign:?}");
+        }
     }
 
     #[test]

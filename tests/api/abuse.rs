@@ -86,7 +86,7 @@ async fn burst_of_wrong_logins(app: &TestApp, n: usize) -> u64 {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_burst_of_wrong_logins_hashes_a_few_at_a_time() {
     let app = spawn_app_with(|s| {
-        s.auth.login_failures_per_account = 0;
+        s.auth.login_max_delay_seconds = 0;
         s.auth.login_failures_per_client = 0;
     })
     .await;
@@ -109,9 +109,18 @@ async fn a_burst_of_wrong_logins_hashes_a_few_at_a_time() {
     app.login(STAFF_EMAIL, PASSWORD).await;
 }
 
+/// The seconds of a 429's `Retry-After`.
+fn retry_after(res: &Response) -> u64 {
+    res.headers()
+        .get("retry-after")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok())
+        .expect("a Retry-After in seconds")
+}
+
 #[tokio::test(flavor = "multi_thread")]
-async fn repeated_failures_for_one_account_are_throttled() {
-    let app = spawn_app_with(|s| s.auth.login_failures_per_account = 3).await;
+async fn repeated_failures_for_one_account_from_one_client_wait_longer_and_longer() {
+    let app = spawn_app_with(|s| s.auth.login_free_failures = 3).await;
     // A success in between wipes the slate: only failures in a row count.
     for _ in 0..2 {
         let res = login(&app, STAFF_EMAIL, "not-the-password").await;
@@ -122,8 +131,10 @@ async fn repeated_failures_for_one_account_are_throttled() {
         let res = login(&app, "Admin@IMT-Mines-Ales.fr", "not-the-password").await;
         expect_problem(res, StatusCode::UNAUTHORIZED, "invalid_credentials").await;
     }
-    expect_throttled(login(&app, STAFF_EMAIL, "not-the-password").await).await;
-    // Even the right password waits: otherwise guessing would go on.
+    let res = login(&app, STAFF_EMAIL, "not-the-password").await;
+    assert_eq!(retry_after(&res), 1, "the first delay is a second");
+    expect_throttled(res).await;
+    // From this client even the right password waits: otherwise guessing would go on.
     expect_throttled(login(&app, STAFF_EMAIL, PASSWORD).await).await;
     // An unknown address is throttled alike, so 429 reveals nothing about who has an account.
     for _ in 0..3 {
@@ -131,15 +142,24 @@ async fn repeated_failures_for_one_account_are_throttled() {
         expect_problem(res, StatusCode::UNAUTHORIZED, "invalid_credentials").await;
     }
     expect_throttled(login(&app, "nobody@example.fr", "not-the-password").await).await;
-    // Other accounts are not locked out by it.
+    // Other accounts are not slowed by it.
     app.user_with_role("founder", "claire@startup.fr").await;
+    // Once the delay has passed, one more try; failed, the next delay is twice as long.
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    let res = login(&app, STAFF_EMAIL, "still-not-the-password").await;
+    expect_problem(res, StatusCode::UNAUTHORIZED, "invalid_credentials").await;
+    let res = login(&app, STAFF_EMAIL, PASSWORD).await;
+    assert_eq!(retry_after(&res), 2, "the delay doubles");
+    expect_throttled(res).await;
+    tokio::time::sleep(Duration::from_millis(2100)).await;
+    app.login(STAFF_EMAIL, PASSWORD).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn repeated_failures_from_one_address_are_throttled() {
     let app = spawn_app_with(|s| {
         s.auth.login_failures_per_client = 4;
-        s.auth.login_failures_per_account = 100;
+        s.auth.login_free_failures = 100;
     })
     .await;
     // Successes do not count.

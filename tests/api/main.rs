@@ -12,6 +12,7 @@ mod console;
 mod csv_files;
 mod delivery;
 mod errors;
+mod hardening;
 mod helpers;
 mod incubator;
 mod labs;
