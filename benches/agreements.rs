@@ -97,7 +97,8 @@ async fn main() {
         campaign_id: Some(campaign_id.clone()),
         ..models::Filter::default()
     };
-    let rows = models::list(&mut conn, &filter, &fieldlab::paging::PageRequest::EVERY).expect("agreements");
+    let rows = models::list(&mut conn, &filter, &fieldlab::paging::PageRequest::EVERY)
+        .expect("agreements");
     let drafts = models::details(&mut conn, rows).expect("details");
     assert_eq!(drafts.len(), 240, "one agreement per student");
     let school = flows::school_signatory(&mut conn, &settings).expect("signatory");
