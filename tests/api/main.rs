@@ -4,6 +4,7 @@ mod abuse;
 mod accounts;
 mod agreements;
 mod browser;
+mod browser_texts;
 mod cli;
 mod console;
 mod csv_files;
