@@ -120,12 +120,14 @@ fn environment() -> &'static Environment<'static> {
         let mut env = Environment::new();
         env.set_undefined_behavior(minijinja::UndefinedBehavior::Chainable);
         // `plural("staff.to_decide", n)`: the count and its words agreeing with it.
-        env.add_function(
-            "plural",
-            |state: &minijinja::State, key: &str, n: Option<i64>| {
-                reader(state).plural(key, n.unwrap_or(0))
-            },
-        );
+        // A list counts as its length (`plural(key, cancelled)`).
+        env.add_function("plural", |state: &minijinja::State, key: &str, n: Value| {
+            let count = n
+                .as_i64()
+                .or_else(|| n.len().and_then(|l| i64::try_from(l).ok()))
+                .unwrap_or(0);
+            reader(state).plural(key, count)
+        });
         // `team.name | team`: "Équipe Les Gardons", but "Équipe 19" as it is.
         env.add_filter("team", |state: &minijinja::State, team: Value| {
             // A team's name, or a team value carrying one.
