@@ -525,7 +525,10 @@ async fn a_closure_says_what_it_cancels_before_it_does_and_the_email_is_in_the_o
         .post(&format!("/app/staff/labs/{lab}/closures/preview"), &closure)
         .await;
     assert_eq!(status, StatusCode::OK);
-    assert!(preview.contains("annule <strong>1</strong>"), "{preview}");
+    assert!(
+        preview.contains("annule <strong>1 réservation</strong> ; un e-mail part vers <strong>1 personne</strong>."),
+        "{preview}"
+    );
     assert!(
         app.get(
             &format!("/api/v1/labs/{lab}/closures"),
