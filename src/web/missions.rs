@@ -471,13 +471,14 @@ fn preferences_page(
             }
         })
         .collect();
-    // On a phone a select shows one line: its options carry a short title and the company,
-    // and the chosen problem is written out in full under it, where it wraps.
+    // On a phone a closed select shows one cut line: the chosen problem is written out in
+    // full under it, where it wraps. The options keep whole titles: the phone's picker lists
+    // them one per row, and two titles alike but for their end must stay apart.
     let problems: Vec<Value> = problems
         .into_iter()
         .map(|r| {
-            let short = format!("{} — {}", short_title(&r.problem.title), r.company.name);
-            context! { short, ..problem_value(lang, r) }
+            let option = format!("{} — {}", r.problem.title, r.company.name);
+            context! { option, ..problem_value(lang, r) }
         })
         .collect();
     Ok(context! {
@@ -487,17 +488,6 @@ fn preferences_page(
         problems,
         slots,
     })
-}
-
-/// A title cut at a word to fit a phone's select (about 40 characters), with "…".
-fn short_title(title: &str) -> String {
-    const FITS: usize = 40;
-    if title.chars().count() <= FITS {
-        return title.to_owned();
-    }
-    let cut: String = title.chars().take(FITS).collect();
-    let at_word = cut.rsplit_once(' ').map_or(cut.as_str(), |(head, _)| head);
-    format!("{}…", at_word.trim_end_matches([' ', ',', ';', ':']))
 }
 
 pub async fn preferences(
