@@ -130,8 +130,72 @@ pub struct UnplacedReason {
     pub contenders: usize,
     pub places: usize,
     pub left_out: usize,
-    /// The same, in one sentence for people.
+    /// The same, in one English sentence (the offline tool's and the API's words).
     pub message: String,
+    /// The same as a code and its figures, for pages and e-mails to say in their reader's
+    /// language (not part of the offline tool's output).
+    #[serde(skip)]
+    pub why: UnplacedWhy,
+}
+
+/// Why a team stays unplaced, as a code with its figures: each reader's language words it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "code")]
+pub enum UnplacedWhy {
+    /// The team ranked no problem.
+    #[default]
+    RankedNothing,
+    /// Constraints forbid every problem it ranked.
+    AllForbidden,
+    /// Its allowed choices are full (`forbidden` of its `choices` are forbidden) and no move
+    /// could free a place (pinned teams or no capacity).
+    FullNoPlace { choices: usize, forbidden: usize },
+    /// Its allowed choices are full, and `contenders` teams (it included) ranked only
+    /// `problems` problems with `places` places between them: `left_out` must stay out.
+    Contest {
+        choices: usize,
+        forbidden: usize,
+        contenders: usize,
+        problems: usize,
+        places: usize,
+        left_out: usize,
+    },
+}
+
+impl UnplacedWhy {
+    /// The English sentence (without its final stop), as the API and offline tool give it.
+    pub fn english(&self) -> String {
+        let full = |choices: usize, forbidden: usize| {
+            if forbidden > 0 {
+                format!(
+                    "{forbidden} of its {choices} choices are forbidden and the others are full"
+                )
+            } else {
+                "every choice is full".to_owned()
+            }
+        };
+        match *self {
+            Self::RankedNothing => "ranked no problem".to_owned(),
+            Self::AllForbidden => "every choice is forbidden".to_owned(),
+            Self::FullNoPlace { choices, forbidden } => format!(
+                "{}, with no place a move could free (pinned teams or no capacity)",
+                full(choices, forbidden)
+            ),
+            Self::Contest {
+                choices,
+                forbidden,
+                contenders,
+                problems,
+                places,
+                left_out,
+            } => format!(
+                "{}, and the teams holding them cannot move without unplacing another: \
+                 {contenders} teams, this one included, ranked only {problems} problems \
+                 with {places} places between them, so {left_out} must stay out",
+                full(choices, forbidden)
+            ),
+        }
+    }
 }
 
 /// The solved allocation. Assignments follow the teams' input order; so do `unassigned` and

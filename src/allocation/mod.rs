@@ -14,7 +14,7 @@ mod tests;
 
 pub use domain::{
     Allocation, AllocationError, Assignment, ChoiceOutcome, ChoiceStatus, Instance, Objective,
-    PinConflict, ProblemSpec, TeamPrefs, UnknownObjective, UnplacedReason,
+    PinConflict, ProblemSpec, TeamPrefs, UnknownObjective, UnplacedReason, UnplacedWhy,
 };
 
 /// Places as many teams as possible, each on a problem it ranked and did not have forbidden,

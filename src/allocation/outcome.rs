@@ -3,7 +3,7 @@
 
 use super::domain::{
     Allocation, Assignment, ChoiceOutcome, ChoiceStatus, Compiled, Instance, Objective,
-    UnplacedReason,
+    UnplacedReason, UnplacedWhy,
 };
 use super::solver::{Graph, Matching, NONE};
 
@@ -254,29 +254,24 @@ fn explain(
         .iter()
         .filter(|o| o.status == ChoiceStatus::Forbidden)
         .count();
-    let message = if choices.is_empty() {
-        "ranked no problem".to_owned()
+    let why = if choices.is_empty() {
+        UnplacedWhy::RankedNothing
     } else if forbidden == choices.len() {
-        "every choice is forbidden".to_owned()
-    } else {
-        let mut text = if forbidden > 0 {
-            format!(
-                "{forbidden} of its {} choices are forbidden and the others are full",
-                choices.len()
-            )
-        } else {
-            "every choice is full".to_owned()
-        };
-        if places == 0 {
-            text.push_str(", with no place a move could free (pinned teams or no capacity)");
-        } else {
-            text.push_str(&format!(
-                ", and the teams holding them cannot move without unplacing another: \
-                 {contenders} teams, this one included, ranked only {problems} problems \
-                 with {places} places between them, so {left_out} must stay out"
-            ));
+        UnplacedWhy::AllForbidden
+    } else if places == 0 {
+        UnplacedWhy::FullNoPlace {
+            choices: choices.len(),
+            forbidden,
         }
-        text
+    } else {
+        UnplacedWhy::Contest {
+            choices: choices.len(),
+            forbidden,
+            contenders,
+            problems,
+            places,
+            left_out,
+        }
     };
     UnplacedReason {
         team: instance.teams[t].id.clone(),
@@ -284,6 +279,7 @@ fn explain(
         contenders,
         places,
         left_out,
-        message,
+        message: why.english(),
+        why,
     }
 }

@@ -215,6 +215,13 @@ pub async fn sign_in(
     };
     throttles.login_account_client.clear(&pair);
     throttles.login_client.forgive(&client);
+    open_session(state, user).await
+}
+
+/// Opens a session for `user`: after signing in, and right after someone proved who they are
+/// otherwise (registering, choosing a password from an e-mailed link), so they are not asked
+/// to sign in again.
+pub async fn open_session(state: &Arc<AppState>, user: User) -> Result<SignedIn, ApiError> {
     let token = SessionToken::generate();
     let expires_at = now() + Duration::hours(state.settings.auth.token_hours);
     let (hash, user_id) = (token.hash.clone(), user.id.clone());
@@ -365,6 +372,7 @@ pub fn import(
                 Err(e) => report.errors.push(ImportLineError {
                     line: *line,
                     message: format!("not created: {e}"),
+                    problem: crate::auth::import::LineProblem::NotCreated,
                 }),
             }
         }

@@ -10,6 +10,65 @@ use crate::auth::views::ImportLineError;
 
 const REQUIRED: [&str; 3] = ["email", "name", "role"];
 
+/// What is wrong with one line of the file, as a code and its values: the API words it in
+/// English (`message`), the console in its reader's language.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum LineProblem {
+    /// The CSV reader could not read the line (quotes, …).
+    #[default]
+    Unreadable,
+    /// The address already appears on an earlier line.
+    Duplicate { email: String, first_line: u64 },
+    /// One or more fields are wrong.
+    Fields(Vec<FieldProblem>),
+    /// The account could not be created (taken meanwhile, …).
+    NotCreated,
+}
+
+/// One wrong field of a line: its column, why, and the value as typed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldProblem {
+    pub field: String,
+    pub code: FieldCode,
+    pub value: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FieldCode {
+    Required,
+    InvalidEmail,
+    InvalidName,
+    UnknownRole,
+}
+
+impl FieldCode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Required => "required",
+            Self::InvalidEmail => "invalid_email",
+            Self::InvalidName => "invalid_name",
+            Self::UnknownRole => "unknown_role",
+        }
+    }
+}
+
+/// Why a field of a line was refused, told by its column and what was typed in it: empty is
+/// always "required"; otherwise each column has one way to be wrong.
+fn field_problem(field: &str, value: &str) -> FieldProblem {
+    let value = value.trim();
+    let code = match field {
+        _ if value.is_empty() => FieldCode::Required,
+        "email" => FieldCode::InvalidEmail,
+        "role" => FieldCode::UnknownRole,
+        _ => FieldCode::InvalidName,
+    };
+    FieldProblem {
+        field: field.to_owned(),
+        code,
+        value: value.to_owned(),
+    }
+}
+
 /// The accounts to create, each with its line number, and the lines that could not be read.
 #[derive(Debug, Default)]
 pub struct ParsedImport {
@@ -84,6 +143,7 @@ pub fn parse_accounts_csv(text: &str) -> Result<ParsedImport, String> {
                 parsed.errors.push(ImportLineError {
                     line,
                     message: format!("unreadable line: {e}"),
+                    problem: LineProblem::Unreadable,
                 });
                 continue;
             }
@@ -106,6 +166,10 @@ pub fn parse_accounts_csv(text: &str) -> Result<ParsedImport, String> {
                     parsed.errors.push(ImportLineError {
                         line,
                         message: format!("{email} already appears on line {first}"),
+                        problem: LineProblem::Duplicate {
+                            email: email.clone(),
+                            first_line: *first,
+                        },
                     });
                 } else {
                     first_line_of.insert(email, line);
@@ -119,6 +183,19 @@ pub fn parse_accounts_csv(text: &str) -> Result<ParsedImport, String> {
                     .map(|f| format!("{}: {}", f.field, f.message))
                     .collect::<Vec<_>>()
                     .join("; "),
+                problem: LineProblem::Fields(
+                    fields
+                        .iter()
+                        .map(|f| {
+                            let typed = match f.field.as_str() {
+                                "email" => field(email_col),
+                                "role" => field(role_col),
+                                _ => field(name_col),
+                            };
+                            field_problem(&f.field, typed)
+                        })
+                        .collect(),
+                ),
             }),
         }
     }
@@ -157,6 +234,42 @@ mod tests {
         assert_eq!(bad, [3, 4, 7]);
         assert!(parsed.errors[0].message.starts_with("email:"));
         assert!(parsed.errors[2].message.contains("line 2"));
+        // The same as codes, for the console's languages.
+        assert!(matches!(
+            &parsed.errors[2].problem,
+            LineProblem::Duplicate { first_line: 2, .. }
+        ));
+        let codes = |i: usize| match &parsed.errors[i].problem {
+            LineProblem::Fields(fields) => fields
+                .iter()
+                .map(|f| (f.field.clone(), f.code, f.value.clone()))
+                .collect::<Vec<_>>(),
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(
+            codes(0),
+            [(
+                "email".to_owned(),
+                FieldCode::InvalidEmail,
+                "not-an-email".to_owned()
+            )]
+        );
+        assert_eq!(
+            codes(1),
+            [(
+                "role".to_owned(),
+                FieldCode::UnknownRole,
+                "wizard".to_owned()
+            )]
+        );
+        let empty = parse_accounts_csv(
+            "email,name,role
+,,student
+",
+        )
+        .expect("header ok");
+        assert!(matches!(&empty.errors[0].problem, LineProblem::Fields(f)
+            if f.iter().all(|f| f.code == FieldCode::Required) && f.len() == 2));
     }
 
     #[test]

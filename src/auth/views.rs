@@ -94,6 +94,11 @@ pub struct ImportLineError {
     /// Line number in the file (the header is line 1).
     pub line: u64,
     pub message: String,
+    /// What is wrong as a code and its values, for the console to say in its reader's
+    /// language (the API gives `message`).
+    #[serde(skip)]
+    #[schema(ignore)]
+    pub problem: crate::auth::import::LineProblem,
 }
 
 /// `POST /users/import` as a form upload: the CSV file in one file field (any name).

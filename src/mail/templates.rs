@@ -75,6 +75,14 @@ impl Templates {
         env.add_filter("date", date);
         env.add_filter("datetime", datetime);
         env.add_filter("time", time);
+        // A team in running text ("votre équipe Les Gardons", "votre équipe 57"), and as a
+        // title ("Équipe 57 créée"): "Équipe" never twice.
+        env.add_filter("team", |state: &State, name: String| {
+            crate::text::team_in_text(&name, reader(state) == Locale::Fr)
+        });
+        env.add_filter("team_title", |state: &State, name: String| {
+            crate::text::team_title(&name, reader(state) == Locale::Fr)
+        });
         let vocabulary = Arc::new(vocabulary);
         // `materials` → `matériaux` / `materials`.
         env.add_filter("domain", move |state: &State, code: String| {
@@ -499,7 +507,48 @@ mod tests {
         values["to_sign_link"] = json!("http://x/app/agreements/to-sign");
         values["register_link"] = json!("http://x/app/staff/agreements");
         values["members"] = json!(["Léo Roux", "Zoé Martin"]);
+        values["why"] = json!({"code": "contest", "choices": 3, "forbidden": 1,
+            "contenders": 4, "problems": 2, "places": 3, "left_out": 1});
         values
+    }
+
+    #[test]
+    fn an_unplaced_team_reads_why_in_its_language_and_is_named_once() {
+        let templates = Templates::new(vocabulary());
+        let mut values = every_value();
+        values["campaign"] = json!("Missions terrain printemps 2027");
+        values["team"] = json!("Équipe 57");
+        let fr = templates
+            .render("mission_unplaced", Locale::Fr, &values)
+            .expect("renders");
+        assert_eq!(
+            fr.subject,
+            "Missions terrain printemps 2027 : votre équipe 57 n'a pas de mission"
+        );
+        for body in [&fr.text, &fr.html] {
+            assert!(body.contains("Votre équipe 57 n'a pas pu"), "{body}");
+            assert!(
+                body.contains("1 de ses 3 choix lui sont interdits et les autres sont complets"),
+                "{body}"
+            );
+            assert!(body.contains("4 équipes, celle-ci comprise"), "{body}");
+            assert!(!body.contains("choices"), "{body}");
+        }
+        let en = templates
+            .render("mission_unplaced", Locale::En, &values)
+            .expect("renders");
+        assert!(
+            en.text.contains("1 of its 3 choices are forbidden"),
+            "{}",
+            en.text
+        );
+        // An allocation stored before the codes: its English sentence.
+        values["why"] = json!(null);
+        values["reason"] = json!("every choice is full");
+        let old = templates
+            .render("mission_unplaced", Locale::Fr, &values)
+            .expect("renders");
+        assert!(old.text.contains("every choice is full"), "{}", old.text);
     }
 
     #[test]

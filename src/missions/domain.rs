@@ -260,10 +260,7 @@ impl NewCampaign {
         max_choices: Option<i64>,
     ) -> Result<Self, Vec<FieldError>> {
         let mut errors = Vec::new();
-        let name = name.trim().to_owned();
-        if name.is_empty() || name.chars().count() > 200 {
-            errors.push(FieldError::new("name", "must be 1 to 200 characters"));
-        }
+        let name = required_text(&mut errors, "name", name, 200);
         let starts = match starts_on.map(str::trim) {
             None | Some("") => {
                 errors.push(FieldError::new("starts_on", "is required (YYYY-MM-DD)"));
@@ -341,7 +338,10 @@ pub const DOMAINS: [&str; 10] = [
 /// Trimmed text of 1..=max characters, else a field error.
 pub fn required_text(errors: &mut Vec<FieldError>, field: &str, value: &str, max: usize) -> String {
     let value = value.trim();
-    if value.is_empty() || value.chars().count() > max {
+    // An empty field is said to be required, as every other form says, not "invalid".
+    if value.is_empty() {
+        errors.push(FieldError::new(field, "is required"));
+    } else if value.chars().count() > max {
         errors.push(FieldError::new(
             field,
             format!("must be 1 to {max} characters"),
@@ -390,7 +390,9 @@ impl NewProblem {
         let title = required_text(&mut errors, "title", title, 300);
         let description = required_text(&mut errors, "description", description, 20_000);
         let domain = domain.trim().to_owned();
-        if !DOMAINS.contains(&domain.as_str()) {
+        if domain.is_empty() {
+            errors.push(FieldError::new("domain", "is required"));
+        } else if !DOMAINS.contains(&domain.as_str()) {
             errors.push(FieldError::new(
                 "domain",
                 format!("must be one of {}", DOMAINS.join(", ")),
@@ -552,6 +554,22 @@ pub fn team_members(
     Ok((name.to_owned(), emails))
 }
 
+/// The first two positions (1-based) of a ranking that name the same problem, blanks (choices
+/// left empty) ignored but counted, so a form's "choices 2 and 5" are the ones it showed.
+pub fn first_clash(problem_ids: &[String]) -> Option<(usize, usize)> {
+    let mut seen = std::collections::HashMap::new();
+    for (i, id) in problem_ids.iter().enumerate() {
+        let id = id.trim();
+        if id.is_empty() {
+            continue;
+        }
+        if let Some(first) = seen.insert(id, i + 1) {
+            return Some((first, i + 1));
+        }
+    }
+    None
+}
+
 /// Checks a ranked list: 1..=`max_choices` distinct problems, each one of `accepted`.
 pub fn preferences(
     problem_ids: &[String],
@@ -564,13 +582,13 @@ pub fn preferences(
             problem_ids.len()
         )));
     }
-    let mut seen = HashSet::new();
+    if let Some((first, second)) = first_clash(problem_ids) {
+        return Err(Refusal::InvalidPreferences(format!(
+            "Choices {first} and {second} are the same problem ({}): rank each problem once.",
+            problem_ids[first - 1]
+        )));
+    }
     for id in problem_ids {
-        if !seen.insert(id.as_str()) {
-            return Err(Refusal::InvalidPreferences(format!(
-                "Problem {id} is ranked twice."
-            )));
-        }
         if !accepted.contains(id) {
             return Err(Refusal::InvalidPreferences(format!(
                 "Problem {id} is not an accepted problem of this campaign."
@@ -732,6 +750,26 @@ mod tests {
         assert!(preferences(&ids(&["p1", "p2", "p3"]), &accepted, 2).is_err());
         assert!(preferences(&ids(&["p1", "p1"]), &accepted, 2).is_err());
         assert!(preferences(&ids(&["p9"]), &accepted, 2).is_err());
+    }
+
+    #[test]
+    fn a_clash_names_the_two_choices_as_the_form_numbered_them() {
+        let ids = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(first_clash(&ids(&["p1", "p2", "p3"])), None);
+        assert_eq!(first_clash(&ids(&["p1", "p2", "", "", "p2"])), Some((2, 5)));
+        assert_eq!(first_clash(&ids(&["", "", "p1", " p1 "])), Some((3, 4)));
+        assert_eq!(first_clash(&ids(&["", ""])), None);
+    }
+
+    #[test]
+    fn an_empty_field_is_required_not_invalid() {
+        let errors = NewProblem::parse("", "", "").expect_err("empty");
+        assert!(
+            errors.iter().all(|e| e.message == "is required"),
+            "{errors:?}"
+        );
+        let errors = NewProblem::parse(&"x".repeat(301), "d", "materials").expect_err("long");
+        assert_eq!(errors[0].message, "must be 1 to 300 characters");
     }
 
     #[test]

@@ -147,7 +147,10 @@ struct Unplaced<'a> {
     name: &'a str,
     campaign: &'a str,
     team: &'a str,
+    /// English, for allocations stored before `why`.
     reason: &'a str,
+    /// The code and figures the template words in the reader's language.
+    why: Option<crate::allocation::UnplacedWhy>,
 }
 
 pub fn send_unplaced(
@@ -156,14 +159,15 @@ pub fn send_unplaced(
     campaign: &str,
     team: &str,
     members: &[Person],
-    reason: &str,
+    unplaced: &crate::missions::models::StoredUnplaced,
 ) -> Result<(), ApiError> {
     for member in members {
         let values = Unplaced {
             name: &member.name,
             campaign,
             team,
-            reason,
+            reason: &unplaced.reason,
+            why: unplaced.why,
         };
         outbox.enqueue(conn, Email::new(&member.email, "mission_unplaced", values))?;
     }

@@ -705,7 +705,12 @@ pub struct StoredAssignment {
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct StoredUnplaced {
     pub team_id: String,
+    /// In English, as the API gives it.
     pub reason: String,
+    /// The reason as a code and figures, for pages and e-mails in their reader's language
+    /// (absent from older rows, which show `reason`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub why: Option<crate::allocation::UnplacedWhy>,
 }
 
 pub fn store_allocation(conn: &mut DbConnection, stored: &StoredAllocation) -> QueryResult<()> {

@@ -248,6 +248,7 @@ fn stored(campaign_id: &str, a: Allocation, digest: String) -> StoredAllocation 
             .map(|e| StoredUnplaced {
                 team_id: e.team,
                 reason: e.message,
+                why: Some(e.why),
             })
             .collect(),
         input_digest: Some(digest),
@@ -321,7 +322,7 @@ pub fn publish(
         let team = facts.teams.get(&unplaced.team_id);
         let members = facts.members.get(&unplaced.team_id);
         if let (Some(team), Some(members)) = (team, members) {
-            mail::send_unplaced(tx, outbox, &campaign.name, team, members, &unplaced.reason)?;
+            mail::send_unplaced(tx, outbox, &campaign.name, team, members, unplaced)?;
         }
     }
     models::set_campaign_status(tx, &campaign.id, next)?;

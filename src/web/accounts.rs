@@ -99,14 +99,22 @@ pub async fn login(
     } = form.into_inner();
     let next = safe_next(&next).to_owned();
     match accounts::sign_in(&state, &throttles, client.ip, &email, password).await {
-        Ok(session) => {
-            let mut res = v.see_other(&next);
-            let cookie = v.session_cookie(&session.token.plain, state.settings.auth.token_hours);
-            res.add_cookie(&cookie).map_err(|_| v.fail(bad_cookie()))?;
-            Ok(res)
-        }
+        Ok(session) => signed_in(&v, &state, &session, &next),
         Err(e) => refused(&v, e, "login.html", context! { email }, context! { next }),
     }
+}
+
+/// The 303 to `to` that opens the page session of `session`.
+fn signed_in(
+    v: &Visitor,
+    state: &AppState,
+    session: &accounts::SignedIn,
+    to: &str,
+) -> Result<HttpResponse, PageError> {
+    let mut res = v.see_other(to);
+    let cookie = v.session_cookie(&session.token.plain, state.settings.auth.token_hours);
+    res.add_cookie(&cookie).map_err(|_| v.fail(bad_cookie()))?;
+    Ok(res)
 }
 
 fn bad_cookie() -> crate::error::ApiError {
@@ -154,11 +162,16 @@ pub async fn register(
         match NewAccount::parse(&email, &name, &role, Some(&password), &Role::SELF_SERVICE) {
             Ok(account) => accounts::create_account(&state, account, None, |_, _| Ok(()))
                 .await
-                .map(drop),
+                .map(|(user, ())| user),
             Err(errors) => Err(crate::error::ApiError::validation(errors)),
         };
-    match created {
-        Ok(()) => Ok(v.see_other("/login?done=registered")),
+    // Who just chose their password is signed in at once.
+    let session = match created {
+        Ok(user) => accounts::open_session(&state, user).await,
+        Err(e) => Err(e),
+    };
+    match session {
+        Ok(session) => signed_in(&v, &state, &session, "/app?done=registered"),
         Err(e) => refused(&v, e, "register.html", kept, context! {}),
     }
 }
@@ -228,8 +241,13 @@ pub async fn set_password(
     let SetPasswordForm {
         token, password, ..
     } = form.into_inner();
-    match accounts::set_password(&state, &token, &password).await {
-        Ok(_) => Ok(v.see_other("/login?done=password_set")),
+    let session = match accounts::set_password(&state, &token, &password).await {
+        // The link proved who they are: signed in at once, as after registering.
+        Ok(user) => accounts::open_session(&state, user).await,
+        Err(e) => Err(e),
+    };
+    match session {
+        Ok(session) => signed_in(&v, &state, &session, "/app?done=password_set"),
         Err(e) if e.code() == "invalid_token" => Ok(invalid_link(&v)),
         Err(e) => refused(
             &v,

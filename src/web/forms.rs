@@ -17,6 +17,10 @@ use crate::web::session::{PageError, Visitor};
 /// the use case's own words; French ones the catalogue's closest sentence.
 pub fn field_message(lang: Lang, field: &str, message: &str) -> String {
     if !lang.is_french() {
+        // A bare "is required" reads as the other forms' sentence; the rest carry details.
+        if message == "is required" {
+            return lang.text("field_error.required").to_owned();
+        }
         return capitalised(message);
     }
     let key = if message.contains("required") {
@@ -206,6 +210,10 @@ mod tests {
         assert_eq!(
             field_message(Lang::Fr, "title", "is required"),
             Lang::Fr.text("field_error.required")
+        );
+        assert_eq!(
+            field_message(Lang::En, "title", "is required"),
+            "This field is required."
         );
     }
 }

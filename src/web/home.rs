@@ -63,12 +63,27 @@ pub async fn for_user(state: &AppState, lang: Lang, user: CurrentUser) -> Result
             };
             let attention = attention(lang, user.role, &apps);
             // A party's agreements (staff have the register in the console).
-            let agreements = match user.role {
+            let agreements: Vec<Value> = match user.role {
                 Role::Student | Role::Company | Role::Tutor => {
                     crate::web::agreements::mine(conn, lang, &user)?
+                        .into_iter()
+                        .map(|a| agreement_line(user.role, a))
+                        .collect()
                 }
                 _ => Vec::new(),
             };
+            // An agreement awaiting their signature is something that needs them now.
+            let to_sign: Vec<Value> = agreements
+                .iter()
+                .filter(|a| a.get_attr("to_sign").is_ok_and(|v| v.is_true()))
+                .map(|a| {
+                    let with = attr(a, "with").unwrap_or_default();
+                    context! {
+                        text => lang.fill("next.agreement_to_sign", &[("name", &with)]),
+                        href => format!("/app/agreements/{}", attr(a, "id").unwrap_or_default()),
+                    }
+                })
+                .collect();
             Ok(context! {
                 attention,
                 desk,
@@ -78,9 +93,35 @@ pub async fn for_user(state: &AppState, lang: Lang, user: CurrentUser) -> Result
                 applications => apps.iter().map(|a| application_line(lang, a)).collect::<Vec<_>>(),
                 bookings,
                 agreements,
+                to_sign,
             })
         })
         .await
+}
+
+/// A party's agreement as their home lists it, its link naming who it is with: a company
+/// contact or tutor signs one per student, so the student's name tells the links apart; a
+/// student's names the company.
+fn agreement_line(role: Role, a: Value) -> Value {
+    let with = match role {
+        Role::Student => attr(&a, "company"),
+        _ => attr(&a, "party").or_else(|| attr(&a, "company")),
+    };
+    let title = attr(&a, "title").unwrap_or_default();
+    let label = match &with {
+        Some(with) => format!("{title} — {with}"),
+        None => title,
+    };
+    context! { label, with, ..a }
+}
+
+/// A text attribute of a page value, if it has one.
+fn attr(value: &Value, name: &str) -> Option<String> {
+    value
+        .get_attr(name)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .filter(|s| !s.is_empty())
 }
 
 /// The sentences at the top of the home page.
@@ -113,7 +154,7 @@ pub fn application_line(lang: Lang, a: &Application) -> Value {
         title => &a.title,
         status => &a.status,
         status_label => lang.text(&format!("status.{}", a.status)),
-        created => lang.date(a.created_at.date()),
+        created => lang.local_date(a.created_at),
     }
 }
 

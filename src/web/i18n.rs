@@ -62,6 +62,37 @@ impl Lang {
         }
     }
 
+    /// The catalogue's text for `key` with each `{name}` replaced by its value: sentences
+    /// that carry figures or names ("Ligne 3 : …", "Les choix 2 et 5 …").
+    pub fn fill(self, key: &str, values: &[(&str, &str)]) -> String {
+        let mut text = self.text(key).to_owned();
+        for (name, value) in values {
+            text = text.replace(&format!("{{{name}}}"), value);
+        }
+        text
+    }
+
+    /// `n` and the noun phrase agreeing with it: "1 candidature à décider", "3 candidatures
+    /// à décider". The catalogue writes both forms as `singular|plural`; French takes the
+    /// singular for 0 and 1, English for 1 only.
+    pub fn plural(self, key: &str, n: i64) -> String {
+        let forms = self.text(key);
+        let (one, many) = forms.split_once('|').unwrap_or((forms, forms));
+        let singular = match self {
+            Lang::Fr => n.abs() <= 1,
+            Lang::En => n.abs() == 1,
+        };
+        format!("{n} {}", if singular { one } else { many })
+    }
+
+    /// The school's calendar date of a stored UTC instant (an application's "Envoyée le"): a
+    /// late-evening instant in Paris is already the next day in UTC's eyes, or the day before.
+    pub fn local_date(self, at: NaiveDateTime) -> String {
+        let local = DateTime::<Utc>::from_naive_utc_and_offset(at, Utc)
+            .with_timezone(&crate::clock::DEFAULT_TIMEZONE);
+        self.date(local.date_naive())
+    }
+
     /// `lundi 1 mars 2027` / `Monday 1 March 2027`.
     pub fn date(self, day: NaiveDate) -> String {
         let formatted = day
@@ -153,6 +184,7 @@ pub const TEXTS: &[(&str, &str, &str)] = &[
     ("field.password_hint", "Au moins 10 caractères.", "At least 10 characters."),
     ("field.name", "Nom et prénom", "Full name"),
     ("field.role", "Vous êtes", "You are"),
+    ("field.role_filter", "Rôle", "Role"),
     ("role.founder", "porteur ou porteuse de projet", "a founder"),
     ("role.company", "une entreprise", "a company"),
     ("role.staff", "équipe de l’incubateur", "incubator staff"),
@@ -171,8 +203,8 @@ pub const TEXTS: &[(&str, &str, &str)] = &[
     ("set_password.invalid", "Ce lien est inconnu, a déjà servi ou a expiré.", "This link is unknown, already used or expired."),
     ("set_password.ask_again", "Demander un nouveau lien", "Ask for a new link"),
     // flashes
-    ("flash.registered", "Votre compte est créé : connectez-vous.", "Your account is ready: sign in."),
-    ("flash.password_set", "Votre mot de passe est enregistré : connectez-vous.", "Your password is saved: sign in."),
+    ("flash.registered", "Votre compte est créé : vous êtes connecté.", "Your account is ready: you are signed in."),
+    ("flash.password_set", "Votre mot de passe est enregistré : vous êtes connecté.", "Your password is saved: you are signed in."),
     ("flash.reset_sent", "Si cette adresse a un compte, un e-mail avec un lien vient de partir.", "If this address has an account, an e-mail with a link is on its way."),
     ("flash.signed_out", "Vous êtes déconnecté.", "You are signed out."),
     ("flash.applied", "Votre candidature est envoyée.", "Your application is sent."),
@@ -194,6 +226,7 @@ pub const TEXTS: &[(&str, &str, &str)] = &[
     ("apply.title", "Candidater à l’incubateur", "Apply to the incubator"),
     ("apply.submit", "Envoyer la candidature", "Send the application"),
     ("field.title", "Titre du projet", "Project title"),
+    ("field.problem_title", "Titre du problème", "Problem title"),
     ("field.summary", "Résumé", "Summary"),
     ("field.domain", "Domaine", "Domain"),
     ("field.domain_choose", "Choisir un domaine", "Choose a domain"),
@@ -330,6 +363,9 @@ pub const TEXTS: &[(&str, &str, &str)] = &[
     ("campaigns.title", "Campagnes de missions terrain", "Field mission campaigns"),
     ("next.register_company", "Enregistrez votre entreprise pour proposer un problème.", "Register your company to submit a problem."),
     ("next.submit_problem", "Proposer un problème", "Submit a problem"),
+    ("next.submit_another", "Proposer un autre problème", "Submit another problem"),
+    ("next.own_problem", "Votre problème « {title} » : {status}", "Your problem “{title}”: {status}"),
+    ("next.agreement_to_sign", "Convention à signer : {name}", "Agreement to sign: {name}"),
     ("next.form_team", "Formez votre équipe avec vos coéquipiers.", "Form your team with your teammates."),
     ("next.rank", "Classez les problèmes de votre équipe, du préféré au moins souhaité.", "Rank your team’s problems, best first."),
     ("next.ranked", "Votre classement est enregistré ; vous pouvez le modifier jusqu’à la répartition.", "Your ranking is saved; you may change it until the allocation."),
@@ -362,7 +398,7 @@ pub const TEXTS: &[(&str, &str, &str)] = &[
     ("emails.status", "État", "Status"),
     ("emails.all", "Tous", "All"),
     ("emails.to", "Destinataire", "Recipient"),
-    ("emails.attempts", "tentative(s)", "attempt(s)"),
+    ("emails.attempts", "tentative|tentatives", "attempt|attempts"),
     ("emails.retry", "Renvoyer", "Send again"),
     ("emails.none", "Aucun e-mail.", "No e-mail."),
     ("email.status.pending", "en attente", "waiting"),
@@ -371,9 +407,9 @@ pub const TEXTS: &[(&str, &str, &str)] = &[
     ("flash.email_retried", "L’e-mail est remis dans la file d’envoi.", "The e-mail is queued again."),
     ("staff.places", "Places de l’incubateur occupées", "Incubator places taken"),
     ("staff.places_left", "libres", "free"),
-    ("staff.to_decide", "candidature(s) à décider", "application(s) to decide"),
+    ("staff.to_decide", "candidature à décider|candidatures à décider", "application to decide|applications to decide"),
     ("staff.accepted", "problèmes acceptés", "problems accepted"),
-    ("staff.failed_mails", "e-mail(s) n’ont pas pu partir : à relancer.", "e-mail(s) could not be sent: retry them."),
+    ("staff.failed_mails", "e-mail n’a pas pu partir : à relancer.|e-mails n’ont pas pu partir : à relancer.", "e-mail could not be sent: retry it.|e-mails could not be sent: retry them."),
     ("staff.stuck_mails", "Des e-mails attendent depuis trop longtemps : vérifiez le serveur d’envoi.", "E-mails have waited too long: check the mail relay."),
     ("staff.next.review", "problèmes à examiner", "problems to review"),
     ("staff.next.allocate", "à répartir", "to allocate"),
@@ -403,7 +439,8 @@ pub const TEXTS: &[(&str, &str, &str)] = &[
     ("team.preferences", "Classer les problèmes", "Rank the problems"),
     ("preferences.title", "Classement des problèmes", "Ranking of the problems"),
     ("preferences.intro", "Du préféré au moins souhaité ; laissez vides les choix dont vous n’avez pas besoin.", "Best first; leave the choices you do not need empty."),
-    ("preferences.choice", "Choix n°", "Choice"),
+    ("preferences.choice", "Choix {rank}", "Choice {rank}"),
+    ("preferences.duplicate", "Les choix {first} et {second} désignent le même problème : « {title} ». Choisissez un problème différent pour chacun.", "Choices {first} and {second} are the same problem: “{title}”. Choose a different problem for each."),
     ("preferences.submit", "Enregistrer le classement", "Save the ranking"),
     ("preferences.closed", "Le classement n’est plus modifiable.", "The ranking can no longer be changed."),
     ("mission.title", "Mission terrain", "Field mission"),
@@ -455,6 +492,56 @@ mod tests {
             Lang::En.refusal("no_such_code"),
             Lang::En.text("error.generic")
         );
+    }
+
+    #[test]
+    fn counts_agree_with_their_number() {
+        assert_eq!(
+            Lang::Fr.plural("staff.to_decide", 0),
+            "0 candidature à décider"
+        );
+        assert_eq!(
+            Lang::Fr.plural("staff.to_decide", 1),
+            "1 candidature à décider"
+        );
+        assert_eq!(
+            Lang::Fr.plural("staff.to_decide", 3),
+            "3 candidatures à décider"
+        );
+        assert_eq!(Lang::En.plural("emails.attempts", 0), "0 attempts");
+        assert_eq!(Lang::En.plural("emails.attempts", 1), "1 attempt");
+        assert_eq!(Lang::Fr.plural("emails.attempts", 2), "2 tentatives");
+        // No catalogue text shows "(s)" any more where a count is known.
+        for (key, fr, en) in TEXTS.iter().chain(crate::web::staff::texts::TEXTS) {
+            assert!(!fr.contains("(s)") && !en.contains("(s)"), "{key}");
+        }
+    }
+
+    #[test]
+    fn sentences_are_filled_with_their_values() {
+        assert_eq!(
+            Lang::Fr.fill("preferences.choice", &[("rank", "2")]),
+            "Choix 2"
+        );
+        assert!(Lang::Fr
+            .fill(
+                "preferences.duplicate",
+                &[("first", "2"), ("second", "5"), ("title", "Chutes")]
+            )
+            .starts_with("Les choix 2 et 5 désignent le même problème : « Chutes »"));
+    }
+
+    #[test]
+    fn a_stored_instant_is_dated_in_paris() {
+        // 22:30 UTC on 1 March is already 2 March in Paris (23:30, winter time).
+        let late = NaiveDate::from_ymd_opt(2027, 3, 1)
+            .and_then(|d| d.and_hms_opt(23, 30, 0))
+            .expect("instant");
+        assert_eq!(Lang::Fr.local_date(late), "mardi 2 mars 2027");
+        let summer = NaiveDate::from_ymd_opt(2027, 7, 1)
+            .and_then(|d| d.and_hms_opt(22, 15, 0))
+            .expect("instant");
+        assert_eq!(Lang::En.local_date(summer), "Friday 2 July 2027");
     }
 
     #[test]

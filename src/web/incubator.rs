@@ -135,7 +135,7 @@ pub fn application_page(
             status => &a.status,
             status_label => lang.text(&format!("status.{}", a.status)),
             domain,
-            created => lang.date(a.created_at.date()),
+            created => lang.local_date(a.created_at),
             starts_on => a.starts_on.map(|d| lang.date(d)),
             ends_on => a.ends_on.map(|d| lang.date(d)),
         },

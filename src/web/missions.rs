@@ -63,14 +63,35 @@ fn next_steps(
     let id = &campaign.id;
     let mut out = Vec::new();
     match (user.role, campaign.status()) {
-        (Role::Company, CampaignStatus::ProblemsOpen) => {
+        (Role::Company, status) => {
+            let open = status == CampaignStatus::ProblemsOpen;
             if models::company_of_contact(conn, &user.id)?.is_none() {
-                out.push(step("next.register_company", "/app/company".into()));
-            } else {
-                out.push(step(
-                    "next.submit_problem",
-                    format!("/app/campaigns/{id}/problems/new"),
-                ));
+                if open {
+                    out.push(step("next.register_company", "/app/company".into()));
+                }
+                return Ok(out);
+            }
+            // Their problems and where each stands, in every state of the campaign; a new
+            // one is offered only while the call for problems is open.
+            let own = review::visible_problems(conn, user, id, &ProblemFilter::default(), &ALL)?;
+            for row in &own {
+                let status = lang.text(&format!("problem.status.{}", row.problem.status));
+                let text = lang.fill(
+                    "next.own_problem",
+                    &[("title", &row.problem.title), ("status", status)],
+                );
+                let href = match (open, row.problem.status.as_str()) {
+                    (true, "submitted") => format!("/app/problems/{}/edit", row.problem.id),
+                    _ => format!("/app/campaigns/{id}/problems"),
+                };
+                out.push(context! { text, href });
+            }
+            if open {
+                let key = match own.is_empty() {
+                    true => "next.submit_problem",
+                    false => "next.submit_another",
+                };
+                out.push(step(key, format!("/app/campaigns/{id}/problems/new")));
             }
         }
         (Role::Student, CampaignStatus::SignupOpen) => match own_team(conn, user, id)? {
@@ -441,13 +462,30 @@ fn preferences_page(
     let ranked = models::team_preferences(conn, &team.id)?;
     let choices = usize::try_from(campaign.max_choices).unwrap_or(0);
     let slots: Vec<Value> = (0..choices)
-        .map(|i| context! { rank => i + 1, chosen => ranked.get(i) })
+        .map(|i| {
+            let rank = (i + 1).to_string();
+            context! {
+                rank => i + 1,
+                label => lang.fill("preferences.choice", &[("rank", &rank)]),
+                chosen => ranked.get(i),
+            }
+        })
+        .collect();
+    // On a phone a closed select shows one cut line: the chosen problem is written out in
+    // full under it, where it wraps. The options keep whole titles: the phone's picker lists
+    // them one per row, and two titles alike but for their end must stay apart.
+    let problems: Vec<Value> = problems
+        .into_iter()
+        .map(|r| {
+            let option = format!("{} — {}", r.problem.title, r.company.name);
+            context! { option, ..problem_value(lang, r) }
+        })
         .collect();
     Ok(context! {
         team => context! { id => &team.id, name => &team.name },
         open => campaign.status() == CampaignStatus::SignupOpen,
         campaign => campaign_value(lang, campaign),
-        problems => problems.into_iter().map(|r| problem_value(lang, r)).collect::<Vec<_>>(),
+        problems,
         slots,
     })
 }
@@ -476,6 +514,12 @@ pub async fn rank(
     v.check_csrf(field(&fields, "csrf_token"))?;
     let (lang, id) = (v.lang, id.into_inner());
     let wanted = all_of(&fields, "problem_ids");
+    // Every select's value, blanks included, so the page shows each choice where it was.
+    let slots: Vec<String> = fields
+        .iter()
+        .filter(|(k, _)| k == "problem_ids")
+        .map(|(_, v)| v.trim().to_owned())
+        .collect();
     let (who, team_id, chosen) = (user.clone(), id.clone(), wanted.clone());
     let ranked = state
         .write(move |tx, _| teams::rank(tx, &who, &team_id, &chosen))
@@ -483,13 +527,55 @@ pub async fn rank(
     match ranked {
         Ok(_) => Ok(v.see_other(&format!("/app/teams/{id}/preferences?done=ranked"))),
         Err(e) => {
-            let kept = context! { problem_ids => wanted };
-            refused_over(&v, &state, e, "preferences.html", kept, move |conn| {
-                preferences_page(conn, lang, &user, &id)
-            })
-            .await
+            let clash = crate::missions::domain::first_clash(&slots);
+            let kept = context! { problem_ids => slots.clone() };
+            let page = state
+                .db(move |conn| preferences_page(conn, lang, &user, &id))
+                .await
+                .map_err(|e| v.fail(e))?;
+            match clash {
+                // The same problem twice: which choices, and which problem, in a sentence.
+                Some((first, second)) if e.code() == "invalid_preferences" => {
+                    let title = chosen_title(&page, &slots[first - 1]);
+                    let (first, second) = (first.to_string(), second.to_string());
+                    let sentence = lang.fill(
+                        "preferences.duplicate",
+                        &[("first", &first), ("second", &second), ("title", &title)],
+                    );
+                    Ok(v.page(
+                        actix_web::http::StatusCode::UNPROCESSABLE_ENTITY,
+                        "preferences.html",
+                        context! {
+                            alert => &sentence,
+                            field_errors => context! { problem_ids => &sentence },
+                            values => kept,
+                            ..page
+                        },
+                    ))
+                }
+                _ => refused(&v, e, "preferences.html", kept, page),
+            }
         }
     }
+}
+
+/// The title of problem `id` among a preferences page's problems.
+fn chosen_title(page: &Value, id: &str) -> String {
+    page.get_attr("problems")
+        .ok()
+        .and_then(|problems| problems.try_iter().ok())
+        .and_then(|mut all| {
+            all.find(|p| {
+                p.get_attr("id")
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_owned))
+                    .as_deref()
+                    == Some(id)
+            })
+        })
+        .and_then(|p| p.get_attr("title").ok())
+        .and_then(|t| t.as_str().map(str::to_owned))
+        .unwrap_or_else(|| id.to_owned())
 }
 
 pub async fn mission(

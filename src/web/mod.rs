@@ -43,7 +43,7 @@ async fn stylesheet() -> HttpResponse {
 /// Signed in or not, a page that does not exist (or is not theirs) is the 404 page.
 async fn not_found(v: session::Visitor) -> Result<HttpResponse, session::PageError> {
     v.signed_in()?;
-    Err(session::PageError::not_found(v.lang))
+    Err(v.not_found())
 }
 
 /// The pages' routes (plain actix routes: pages are not part of the OpenAPI document).

@@ -6,6 +6,8 @@ use std::sync::OnceLock;
 
 use minijinja::{Environment, Value};
 
+use crate::web::i18n::Lang;
+
 /// Every page template, by name. Names end in `.html`, so values are HTML-escaped.
 pub const TEMPLATES: &[(&str, &str)] = &[
     ("base.html", include_str!("templates/base.html")),
@@ -117,6 +119,27 @@ fn environment() -> &'static Environment<'static> {
     ENV.get_or_init(|| {
         let mut env = Environment::new();
         env.set_undefined_behavior(minijinja::UndefinedBehavior::Chainable);
+        // `plural("staff.to_decide", n)`: the count and its words agreeing with it.
+        // A list counts as its length (`plural(key, cancelled)`).
+        env.add_function("plural", |state: &minijinja::State, key: &str, n: Value| {
+            let count = n
+                .as_i64()
+                .or_else(|| n.len().and_then(|l| i64::try_from(l).ok()))
+                .unwrap_or(0);
+            reader(state).plural(key, count)
+        });
+        // `team.name | team`: "Équipe Les Gardons", but "Équipe 19" as it is.
+        env.add_filter("team", |state: &minijinja::State, team: Value| {
+            // A team's name, or a team value carrying one.
+            let name = match team.as_str() {
+                Some(name) => name.to_owned(),
+                None => team
+                    .get_attr("name")
+                    .map(|n| n.to_string())
+                    .unwrap_or_default(),
+            };
+            crate::text::team_title(&name, reader(state).is_french())
+        });
         for (name, source) in TEMPLATES {
             // A broken template is a programming error that the unit test below catches.
             if let Err(error) = env.add_template(name, source) {
@@ -125,6 +148,16 @@ fn environment() -> &'static Environment<'static> {
         }
         env
     })
+}
+
+/// The page's language, from the `lang` every page sets.
+fn reader(state: &minijinja::State) -> Lang {
+    state
+        .lookup("lang")
+        .as_ref()
+        .and_then(Value::as_str)
+        .and_then(Lang::parse)
+        .unwrap_or_default()
 }
 
 /// Renders `name` with `context`; a failure is logged and answered by the caller as a 500.

@@ -27,6 +27,10 @@ pub const SESSION_COOKIE: &str = "fieldlab_session";
 /// A signed-out visitor's CSRF secret (double submit): forms before signing in carry it.
 pub const CSRF_COOKIE: &str = "fieldlab_csrf";
 pub const LANG_COOKIE: &str = "fieldlab_lang";
+/// The confirmation a redirect after a POST promises (`?done=<key>` in its target), shown once:
+/// the page shows `done` only while this cookie names it, and clears it, so reopening or
+/// reloading the page does not confirm the action again.
+pub const FLASH_COOKIE: &str = "fieldlab_flash";
 
 /// The reader of a page, signed in or not.
 pub struct Visitor {
@@ -40,7 +44,10 @@ pub struct Visitor {
     /// `?lang=` was given: remember it.
     remember_lang: bool,
     secure: bool,
-    flash: Option<&'static str>,
+    /// The `done` key this page confirms, once (see [`FLASH_COOKIE`]).
+    flash: Option<String>,
+    /// The flash cookie came with the request: the answer clears it.
+    flash_cookie: bool,
 }
 
 impl FromRequest for Visitor {
@@ -62,10 +69,9 @@ impl FromRequest for Visitor {
         let lang = chosen
             .or_else(|| req.cookie(LANG_COOKIE).and_then(|c| Lang::parse(c.value())))
             .unwrap_or_default();
-        let flash = param("done").and_then(|done| {
-            let text = lang.text(&format!("flash.{done}"));
-            (!text.is_empty()).then_some(text)
-        });
+        let flash_cookie = req.cookie(FLASH_COOKIE).map(|c| c.value().to_owned());
+        let flash = param("done").filter(|done| flash_cookie.as_deref() == Some(done.as_str()));
+        let flash_cookie = flash_cookie.is_some();
         let session = req.cookie(SESSION_COOKIE).map(|c| c.value().to_owned());
         let anon_csrf = req.cookie(CSRF_COOKIE).map(|c| c.value().to_owned());
         let path = match req.query_string() {
@@ -99,6 +105,7 @@ impl FromRequest for Visitor {
                 remember_lang: chosen.is_some(),
                 secure,
                 flash,
+                flash_cookie,
             })
         })
     }
@@ -138,8 +145,32 @@ impl Visitor {
         if !submitted.is_empty() && Sha256::digest(submitted.as_bytes()) == expected {
             Ok(())
         } else {
-            Err(PageError::page(self.lang, StatusCode::FORBIDDEN))
+            Err(self.error(StatusCode::FORBIDDEN))
         }
+    }
+
+    /// The 404 page, with this visitor's menu.
+    pub fn not_found(&self) -> PageError {
+        self.error(StatusCode::NOT_FOUND)
+    }
+
+    /// The error page for `status`, with this visitor's menu (signed in: theirs, not the
+    /// signed-out one).
+    pub fn error(&self, status: StatusCode) -> PageError {
+        PageError::Page(self.lang, status).for_visitor(self)
+    }
+
+    /// The `done` key of the confirmation this page shows, if any (shown once).
+    pub fn flash_key(&self) -> Option<&str> {
+        self.flash.as_deref()
+    }
+
+    fn chrome(&self) -> Option<Chrome> {
+        self.user.as_ref().map(|u| Chrome {
+            name: u.name.clone(),
+            role: u.role.as_str().to_owned(),
+            csrf: self.csrf.clone(),
+        })
     }
 
     /// A page from `template` with `values` merged over what every page has.
@@ -150,7 +181,7 @@ impl Visitor {
             csrf_token => &self.csrf,
             user => self.user.as_ref().map(|u| context! { name => &u.name, role => u.role.as_str() }),
             path => &self.path,
-            flash => self.flash,
+            flash => self.flash.as_deref().map(|done| self.lang.text(&format!("flash.{done}"))).filter(|t| !t.is_empty()),
             other_lang_href => self.other_lang_href(),
         };
         match render(template, context! { ..values, ..base }) {
@@ -166,11 +197,23 @@ impl Visitor {
         self.page(StatusCode::OK, template, values)
     }
 
-    /// 303 to `location` (after a successful POST).
+    /// 303 to `location` (after a successful POST). A `done=<key>` in its query is the
+    /// confirmation to show there, once: a short-lived cookie carries the promise.
     pub fn see_other(&self, location: &str) -> HttpResponse {
         let mut res = HttpResponse::SeeOther();
         res.insert_header((header::LOCATION, location.to_owned()));
         self.add_cookies(&mut res);
+        if let Some(done) = done_of(location) {
+            res.cookie(
+                Cookie::build(FLASH_COOKIE, done.to_owned())
+                    .path("/")
+                    .http_only(true)
+                    .same_site(SameSite::Lax)
+                    .secure(self.secure)
+                    .max_age(time::Duration::minutes(5))
+                    .finish(),
+            );
+        }
         res.finish()
     }
 
@@ -241,6 +284,12 @@ impl Visitor {
 
     fn finish(&self, mut res: actix_web::HttpResponseBuilder, html: String) -> HttpResponse {
         self.add_cookies(&mut res);
+        if self.flash_cookie {
+            // Shown (or stale): a reload must not confirm the action again.
+            let mut gone = Cookie::build(FLASH_COOKIE, "").path("/").finish();
+            gone.make_removal();
+            res.cookie(gone);
+        }
         res.content_type("text/html; charset=utf-8")
             .insert_header((header::CACHE_CONTROL, "no-store"))
             .body(html)
@@ -248,8 +297,26 @@ impl Visitor {
 
     /// A use case's refusal as the page that answers it: 404 / 403 pages, a redirect to sign in.
     pub fn fail(&self, error: ApiError) -> PageError {
-        PageError::from_api(self.lang, error)
+        PageError::from_api(self.lang, error).for_visitor(self)
     }
+}
+
+/// The `done` key of a redirect target's query (`/app/bookings?done=booked#x` → `booked`).
+fn done_of(location: &str) -> Option<&str> {
+    let query = location.split_once('?')?.1;
+    let query = query.split('#').next().unwrap_or(query);
+    query
+        .split('&')
+        .find_map(|pair| pair.strip_prefix("done="))
+        .filter(|done| !done.is_empty())
+}
+
+/// What an error page needs of a signed-in reader to show their menu (and its sign-out form).
+#[derive(Debug, Clone)]
+pub struct Chrome {
+    name: String,
+    role: String,
+    csrf: String,
 }
 
 /// Percent-encodes a path for `next=`.
@@ -307,6 +374,8 @@ pub enum PageError {
     Redirect(String),
     /// The error page for this status, in the reader's language.
     Page(Lang, StatusCode),
+    /// The same for a signed-in reader, with their menu.
+    PageFor(Lang, StatusCode, Box<Chrome>),
 }
 
 impl PageError {
@@ -320,6 +389,16 @@ impl PageError {
 
     fn internal(lang: Lang) -> Self {
         Self::Page(lang, StatusCode::INTERNAL_SERVER_ERROR)
+    }
+
+    /// The same error page with `v`'s menu when they are signed in.
+    fn for_visitor(self, v: &Visitor) -> Self {
+        match (self, v.chrome()) {
+            (Self::Page(lang, status), Some(chrome)) => {
+                Self::PageFor(lang, status, Box::new(chrome))
+            }
+            (other, _) => other,
+        }
     }
 
     pub fn from_api(lang: Lang, error: ApiError) -> Self {
@@ -342,7 +421,7 @@ impl std::fmt::Display for PageError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Self::Redirect(to) => write!(f, "redirect to {to}"),
-            Self::Page(_, status) => write!(f, "page {status}"),
+            Self::Page(_, status) | Self::PageFor(_, status, _) => write!(f, "page {status}"),
         }
     }
 }
@@ -351,7 +430,7 @@ impl ResponseError for PageError {
     fn status_code(&self) -> StatusCode {
         match self {
             Self::Redirect(_) => StatusCode::SEE_OTHER,
-            Self::Page(_, status) => *status,
+            Self::Page(_, status) | Self::PageFor(_, status, _) => *status,
         }
     }
 
@@ -361,6 +440,7 @@ impl ResponseError for PageError {
                 .insert_header((header::LOCATION, to.clone()))
                 .finish(),
             Self::Page(lang, status) => error_page(*lang, *status),
+            Self::PageFor(lang, status, chrome) => error_page_for(*lang, *status, Some(chrome)),
         }
     }
 }
@@ -386,6 +466,11 @@ pub async fn redirects_are_not_errors(
 
 /// The 404 / 403 / 5xx page.
 pub fn error_page(lang: Lang, status: StatusCode) -> HttpResponse {
+    error_page_for(lang, status, None)
+}
+
+/// The same with a signed-in reader's menu.
+fn error_page_for(lang: Lang, status: StatusCode, chrome: Option<&Chrome>) -> HttpResponse {
     let (title, text) = match status {
         StatusCode::NOT_FOUND => ("error.not_found_title", "error.not_found_text"),
         StatusCode::FORBIDDEN => ("error.forbidden_title", "error.forbidden_text"),
@@ -396,6 +481,8 @@ pub fn error_page(lang: Lang, status: StatusCode) -> HttpResponse {
         t => Value::from_serialize(catalogue(lang)),
         title => lang.text(title),
         text => lang.text(text),
+        user => chrome.map(|c| context! { name => &c.name, role => &c.role }),
+        csrf_token => chrome.map(|c| c.csrf.as_str()),
     };
     let html = render("error.html", ctx).unwrap_or_else(|_| lang.text(title).to_owned());
     HttpResponse::build(status)
@@ -457,6 +544,17 @@ mod tests {
         let token = "ab".repeat(32);
         assert_ne!(session_csrf(&token), token_hash(&token));
         assert_eq!(session_csrf(&token).len(), 64);
+    }
+
+    #[test]
+    fn the_flash_of_a_redirect_is_its_done_key() {
+        assert_eq!(done_of("/app/bookings?done=booked"), Some("booked"));
+        assert_eq!(
+            done_of("/app/staff/labs/x?week=2027-W09&done=lab_closed#e-1"),
+            Some("lab_closed")
+        );
+        assert_eq!(done_of("/app/bookings"), None);
+        assert_eq!(done_of("/app?undone=x"), None);
     }
 
     #[test]

@@ -10,14 +10,14 @@ use crate::helpers::{expect_status, spawn_app, TestApp};
 
 /// A signed-in browser without script: pages read with the session cookie, forms posted with
 /// the page's CSRF token, redirects not followed (their target is asserted).
-struct Browser<'a> {
+pub(crate) struct Browser<'a> {
     app: &'a TestApp,
-    token: String,
-    client: reqwest::Client,
+    pub(crate) token: String,
+    pub(crate) client: reqwest::Client,
 }
 
 impl<'a> Browser<'a> {
-    fn new(app: &'a TestApp, token: &str) -> Self {
+    pub(crate) fn new(app: &'a TestApp, token: &str) -> Self {
         let client = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .build()
@@ -29,7 +29,7 @@ impl<'a> Browser<'a> {
         }
     }
 
-    async fn get(&self, path: &str) -> (StatusCode, String) {
+    pub(crate) async fn get(&self, path: &str) -> (StatusCode, String) {
         let res = self
             .client
             .get(self.app.url(path))
@@ -40,7 +40,7 @@ impl<'a> Browser<'a> {
         (res.status(), res.text().await.expect("html"))
     }
 
-    async fn csrf(&self) -> String {
+    pub(crate) async fn csrf(&self) -> String {
         let (_, html) = self.get("/app/profile").await;
         html.split("name=\"csrf_token\" value=\"")
             .nth(1)
@@ -50,7 +50,7 @@ impl<'a> Browser<'a> {
     }
 
     /// Posts a form; the status and, for a redirect, where to (else the page).
-    async fn post(&self, path: &str, fields: &[(&str, &str)]) -> (StatusCode, String) {
+    pub(crate) async fn post(&self, path: &str, fields: &[(&str, &str)]) -> (StatusCode, String) {
         let csrf = self.csrf().await;
         let mut form: Vec<(&str, &str)> = vec![("csrf_token", csrf.as_str())];
         form.extend_from_slice(fields);
@@ -301,7 +301,7 @@ async fn staff_run_a_campaign_from_review_to_tutors_in_the_console() {
         .get(&format!("/app/staff/campaigns/{cid}/missions"))
         .await;
     assert!(
-        page.contains("2 mission(s) sans enseignant-chercheur"),
+        page.contains("2 missions sans enseignant-chercheur"),
         "{page}"
     );
     let res = app
@@ -525,7 +525,10 @@ async fn a_closure_says_what_it_cancels_before_it_does_and_the_email_is_in_the_o
         .post(&format!("/app/staff/labs/{lab}/closures/preview"), &closure)
         .await;
     assert_eq!(status, StatusCode::OK);
-    assert!(preview.contains("annule <strong>1</strong>"), "{preview}");
+    assert!(
+        preview.contains("annule <strong>1 réservation</strong> ; un e-mail part vers <strong>1 personne</strong>."),
+        "{preview}"
+    );
     assert!(
         app.get(
             &format!("/api/v1/labs/{lab}/closures"),
@@ -598,7 +601,7 @@ async fn staff_upload_a_csv_and_read_each_refused_line() {
     assert_eq!(res.status(), StatusCode::OK);
     let report = res.text().await.expect("html");
     assert!(
-        report.contains("2 compte(s) créé(s)") && report.contains("Ligne 3"),
+        report.contains("2 comptes créés") && report.contains("Ligne 3"),
         "{report}"
     );
     let (_, people) = staff.get("/app/staff/people?role=student").await;

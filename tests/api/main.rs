@@ -7,6 +7,7 @@ mod agreements;
 mod agreements_office;
 mod browser;
 mod browser_look;
+mod browser_texts;
 mod cli;
 mod console;
 mod csv_files;

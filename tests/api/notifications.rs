@@ -367,7 +367,7 @@ async fn staff_see_a_failed_email_on_their_home_and_send_it_again_from_the_email
     let (status, home) = page(&app, &staff, "/app").await;
     assert_eq!(status, StatusCode::OK);
     assert!(home.contains("class=\"banner warn\""), "{home}");
-    assert!(home.contains("1 e-mail(s) n’ont pas pu partir"), "{home}");
+    assert!(home.contains("1 e-mail n’a pas pu partir"), "{home}");
 
     let (status, list) = page(&app, &staff, "/app/staff/emails?status=failed").await;
     assert_eq!(status, StatusCode::OK);

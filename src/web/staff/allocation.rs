@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use actix_web::{web, HttpResponse};
 use minijinja::{context, Value};
 
+use crate::allocation::UnplacedWhy;
 use crate::allocation::{Allocation, Objective};
 use crate::app::AppState;
 use crate::db::DbConnection;
@@ -105,6 +106,50 @@ fn candidate(
     }
 }
 
+/// Why a team stayed unplaced, in the reader's words, from the allocation's code and figures.
+pub fn unplaced_reason(lang: Lang, why: &UnplacedWhy) -> String {
+    let n = |v: usize| v.to_string();
+    let full = |choices: usize, forbidden: usize| match forbidden {
+        0 => lang.text("unplaced.full").to_owned(),
+        _ => lang.fill(
+            "unplaced.some_forbidden",
+            &[("forbidden", &n(forbidden)), ("choices", &n(choices))],
+        ),
+    };
+    let sentence = match *why {
+        UnplacedWhy::RankedNothing => lang.text("unplaced.ranked_nothing").to_owned(),
+        UnplacedWhy::AllForbidden => lang.text("unplaced.all_forbidden").to_owned(),
+        UnplacedWhy::FullNoPlace { choices, forbidden } => {
+            format!(
+                "{}{}",
+                full(choices, forbidden),
+                lang.text("unplaced.no_place")
+            )
+        }
+        UnplacedWhy::Contest {
+            choices,
+            forbidden,
+            contenders,
+            problems,
+            places,
+            left_out,
+        } => format!(
+            "{}{}",
+            full(choices, forbidden),
+            lang.fill(
+                "unplaced.contest",
+                &[
+                    ("contenders", &n(contenders)),
+                    ("problems", &n(problems)),
+                    ("places", &n(places)),
+                    ("left_out", &n(left_out)),
+                ],
+            )
+        ),
+    };
+    format!("{sentence}.")
+}
+
 fn stored_value(
     lang: Lang,
     names: &Names,
@@ -124,7 +169,13 @@ fn stored_value(
     let unplaced: Vec<Value> = stored
         .unplaced
         .iter()
-        .map(|u| context! { team => names.team(&u.team_id), reason => &u.reason })
+        .map(|u| {
+            let reason = match &u.why {
+                Some(why) => unplaced_reason(lang, why),
+                None => u.reason.clone(),
+            };
+            context! { team => names.team(&u.team_id), reason }
+        })
         .collect();
     let members = |team: &str| names.members.get(team).copied().unwrap_or(0);
     let students: usize = stored.assignments.iter().map(|a| members(&a.team_id)).sum();
@@ -293,5 +344,47 @@ pub async fn publish(
             )
             .await
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_unplaced_team_reads_why_in_the_page_language() {
+        let contest = UnplacedWhy::Contest {
+            choices: 3,
+            forbidden: 0,
+            contenders: 4,
+            problems: 2,
+            places: 3,
+            left_out: 1,
+        };
+        let fr = unplaced_reason(Lang::Fr, &contest);
+        assert!(
+            fr.starts_with("Tous ses choix sont complets, et les équipes"),
+            "{fr}"
+        );
+        assert!(fr.contains("4 équipes, celle-ci comprise, n’ont classé que 2 problèmes offrant 3 places, donc 1 restent"), "{fr}");
+        assert!(fr.ends_with('.'));
+        let en = unplaced_reason(Lang::En, &contest);
+        assert_eq!(format!("{}.", capitalise(&contest.english())), en);
+        let some = UnplacedWhy::FullNoPlace {
+            choices: 2,
+            forbidden: 1,
+        };
+        assert!(unplaced_reason(Lang::Fr, &some).starts_with("1 de ses 2 choix lui sont interdits"));
+        assert_eq!(
+            unplaced_reason(Lang::Fr, &UnplacedWhy::RankedNothing),
+            "Elle n’a classé aucun problème."
+        );
+    }
+
+    fn capitalise(s: &str) -> String {
+        let mut c = s.chars();
+        c.next()
+            .map(|f| f.to_uppercase().chain(c).collect())
+            .unwrap_or_default()
     }
 }

@@ -441,6 +441,7 @@ fn missions_page(
     lang: Lang,
     id: &str,
     staff: &crate::auth::CurrentUser,
+    just_assigned: bool,
 ) -> Result<Value, ApiError> {
     let campaign = models::find_campaign(conn, id)?;
     let details = tutoring::visible_missions(conn, staff, &campaign.id, &ALL)?;
@@ -466,7 +467,11 @@ fn missions_page(
         })
         .collect();
     let published = campaign.status() == CampaignStatus::Published;
-    Ok(context! { missions, without_tutor, tutors, published, ..head(lang, campaign) })
+    // "None had room" is only true once the assignment ran; right after publishing, nobody
+    // has been tried yet.
+    Ok(
+        context! { missions, without_tutor, just_assigned, tutors, published, ..head(lang, campaign) },
+    )
 }
 
 /// `/app/staff/campaigns/{id}/missions`: each mission with its tutor (or none yet), a tutor
@@ -478,8 +483,9 @@ pub async fn missions(
 ) -> Result<HttpResponse, PageError> {
     let user = staff(&v)?;
     let (lang, id) = (v.lang, id.into_inner());
+    let just_assigned = v.flash_key() == Some("tutors_assigned");
     show(&v, &state, "staff_missions.html", move |conn| {
-        missions_page(conn, lang, &id, &user)
+        missions_page(conn, lang, &id, &user, just_assigned)
     })
     .await
 }
@@ -507,7 +513,7 @@ pub async fn assign_tutors(
                 e,
                 "staff_missions.html",
                 Value::UNDEFINED,
-                move |conn| missions_page(conn, lang, &id, &user),
+                move |conn| missions_page(conn, lang, &id, &user, false),
             )
             .await
         }
@@ -542,7 +548,7 @@ pub async fn set_tutor(
                 Value::UNDEFINED,
                 move |conn| {
                     let campaign_id = models::find_mission(conn, &id)?.campaign_id;
-                    missions_page(conn, lang, &campaign_id, &user)
+                    missions_page(conn, lang, &campaign_id, &user, false)
                 },
             )
             .await

@@ -55,7 +55,7 @@ pub async fn applications(
                     status_label => lang.text(&format!("status.{}", a.status)),
                     founder => &r.founder_name, email => &r.founder_email,
                     domain => lang.domain(&a.domain),
-                    created => lang.date(a.created_at.date()),
+                    created => lang.local_date(a.created_at),
                     no_tutor => a.status() == Status::Incubating && a.tutor_id.is_none(),
                 }
             })
@@ -104,7 +104,7 @@ pub fn actions(conn: &mut DbConnection, lang: Lang, a: &Application) -> Result<V
         can_tutor => status == Status::Incubating,
         replacing => a.tutor_id.is_some(),
         suggestions,
-        today => crate::db::now().date().to_string(),
+        today => crate::clock::today().to_string(),
     })
 }
 

@@ -25,7 +25,7 @@ pub fn staff(v: &Visitor) -> Result<CurrentUser, PageError> {
     if user.is(Role::Staff) {
         Ok(user.clone())
     } else {
-        Err(PageError::not_found(v.lang))
+        Err(v.not_found())
     }
 }
 

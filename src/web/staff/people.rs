@@ -8,6 +8,7 @@ use serde::Deserialize;
 
 use crate::app::AppState;
 use crate::auth::domain::{NewAccount, Role};
+use crate::auth::import::LineProblem;
 use crate::auth::{accounts, import, models};
 use crate::db::DbConnection;
 use crate::error::ApiError;
@@ -121,7 +122,7 @@ pub async fn import_file(
             "staff_import.html",
             context! {
                 created => report.created, skipped => report.skipped,
-                errors => report.errors.iter().map(|e| context! { line => e.line, message => &e.message }).collect::<Vec<_>>(),
+                errors => report.errors.iter().map(|e| context! { line => e.line, message => line_message(lang, &e.problem) }).collect::<Vec<_>>(),
             },
         )),
         Err(e) => {
@@ -130,5 +131,53 @@ pub async fn import_file(
             })
             .await
         }
+    }
+}
+
+/// A refused line of an import in the reader's language, from its code and values.
+pub fn line_message(lang: Lang, problem: &LineProblem) -> String {
+    match problem {
+        LineProblem::Unreadable => lang.text("import.unreadable").to_owned(),
+        LineProblem::NotCreated => lang.text("import.not_created").to_owned(),
+        LineProblem::Duplicate { email, first_line } => lang.fill(
+            "import.duplicate",
+            &[("email", email), ("first", &first_line.to_string())],
+        ),
+        LineProblem::Fields(fields) => {
+            let roles = Role::ALL.map(|r| r.as_str()).join(", ");
+            fields
+                .iter()
+                .map(|f| {
+                    lang.fill(
+                        &format!("import.{}", f.code.as_str()),
+                        &[("field", &f.field), ("value", &f.value), ("roles", &roles)],
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join(lang.text("import.separator"))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::auth::import::parse_accounts_csv;
+
+    #[test]
+    fn a_refused_line_reads_in_the_page_language() {
+        let parsed = parse_accounts_csv(
+            "email,name,role\nlea@x.fr,Léa,student\npas-une-adresse,Bob,student\n",
+        )
+        .expect("header");
+        let problem = &parsed.errors[0].problem;
+        assert_eq!(
+            line_message(Lang::Fr, problem),
+            "email : `pas-une-adresse` n’est pas une adresse e-mail valide"
+        );
+        assert_eq!(
+            line_message(Lang::En, problem),
+            "email: `pas-une-adresse` is not a valid e-mail address"
+        );
     }
 }
