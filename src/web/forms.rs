@@ -25,6 +25,10 @@ pub fn field_message(lang: Lang, field: &str, message: &str) -> String {
     }
     let key = if message.contains("required") {
         "field_error.required"
+    } else if message.starts_with("must be between 0 and 20") {
+        "field_error.mark_range"
+    } else if message.starts_with("must be in quarter points") {
+        "field_error.mark_step"
     } else {
         match field {
             "password" => "field_error.password",
@@ -214,6 +218,15 @@ mod tests {
         assert_eq!(
             field_message(Lang::En, "title", "is required"),
             "This field is required."
+        );
+        // A mark says what a mark may be, not only that the value is wrong.
+        assert_eq!(
+            field_message(Lang::Fr, "mark", "must be between 0 and 20"),
+            "Une note entre 0 et 20."
+        );
+        assert_eq!(
+            field_message(Lang::Fr, "mark.x", "must be in quarter points (e.g. 14.5)"),
+            Lang::Fr.text("field_error.mark_step")
         );
     }
 }

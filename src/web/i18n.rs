@@ -463,6 +463,8 @@ pub const TEXTS: &[(&str, &str, &str)] = &[
     ("field_error.password", "Au moins 10 caractères, et pas trop facile à deviner.", "At least 10 characters, and not too easy to guess."),
     ("field_error.email", "Une adresse e-mail valide, comme nom@exemple.fr.", "A valid e-mail address, such as name@example.com."),
     ("field_error.time", "Une heure comme 14:30.", "A time such as 14:30."),
+    ("field_error.mark_range", "Une note entre 0 et 20.", "A mark between 0 and 20."),
+    ("field_error.mark_step", "Une note au quart de point près, comme 14,5 ou 14,25.", "A mark in quarter points, such as 14.5 or 14.25."),
 ];
 
 #[cfg(test)]

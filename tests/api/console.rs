@@ -14,6 +14,9 @@ pub(crate) struct Browser<'a> {
     app: &'a TestApp,
     pub(crate) token: String,
     pub(crate) client: reqwest::Client,
+    /// The confirmation cookie the last redirect set (`fieldlab_flash`), sent with the next
+    /// page as a browser would: the page shows its `?done=` message once.
+    flash: std::sync::Mutex<Option<String>>,
 }
 
 impl<'a> Browser<'a> {
@@ -26,6 +29,15 @@ impl<'a> Browser<'a> {
             app,
             token: token.to_owned(),
             client,
+            flash: std::sync::Mutex::new(None),
+        }
+    }
+
+    fn cookies(&self) -> String {
+        let flash = self.flash.lock().expect("flash").take();
+        match flash {
+            Some(flash) => format!("fieldlab_session={}; fieldlab_flash={flash}", self.token),
+            None => format!("fieldlab_session={}", self.token),
         }
     }
 
@@ -33,11 +45,11 @@ impl<'a> Browser<'a> {
         let res = self
             .client
             .get(self.app.url(path))
-            .header("Cookie", format!("fieldlab_session={}", self.token))
+            .header("Cookie", self.cookies())
             .send()
             .await
             .expect("page");
-        (res.status(), res.text().await.expect("html"))
+        self.read(res).await
     }
 
     pub(crate) async fn csrf(&self) -> String {
@@ -62,8 +74,24 @@ impl<'a> Browser<'a> {
             .send()
             .await
             .expect("post");
+        self.read(res).await
+    }
+
+    /// The status and, for a redirect, where to (else the page); the redirect's confirmation
+    /// cookie is kept for the next page.
+    async fn read(&self, res: reqwest::Response) -> (StatusCode, String) {
         let status = res.status();
         if status == StatusCode::SEE_OTHER {
+            let flash = res
+                .headers()
+                .get_all("set-cookie")
+                .iter()
+                .filter_map(|h| h.to_str().ok())
+                .find_map(|h| h.strip_prefix("fieldlab_flash="))
+                .and_then(|rest| rest.split(';').next())
+                .filter(|v| !v.is_empty())
+                .map(str::to_owned);
+            *self.flash.lock().expect("flash") = flash;
             let to = res.headers()["location"]
                 .to_str()
                 .expect("location")

@@ -260,7 +260,10 @@ impl Browser {
         let page = self
             .client()
             .execute(
+                // The API's documentation (/docs) is Swagger UI's own page, shipped as it is
+                // by utoipa-swagger-ui: not a page of fieldlab's to audit.
                 "return document.contentType === 'text/html' && document.body
+                     && !location.pathname.startsWith('/docs')
                    ? [location.pathname + location.search, document.documentElement.lang,
                       !!document.querySelector('[role=alert]'), window.innerWidth]
                    : null;",
