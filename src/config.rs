@@ -231,7 +231,7 @@ mod tests {
         assert_eq!(s.mail.claim_lease_seconds, 40);
         assert_eq!(s.incubator.capacity, 25);
         assert!(s.server.cors_origins.is_empty());
-        assert_eq!(s.auth.login_free_failures, 5);
+        assert_eq!(s.auth.login_free_failures, 10);
         assert!(s.server.trusted_proxies.is_empty());
         assert!(s.service.metrics_token.is_empty());
         assert_eq!(s.auth.hash_concurrency, 0);
