@@ -60,7 +60,7 @@ impl Siret {
             return Err(SiretError::Length(digits.len()));
         }
         let valid = luhn_valid(&digits)
-            || (digits.starts_with(LA_POSTE_SIREN) && digit_sum(&digits) % 5 == 0);
+            || (digits.starts_with(LA_POSTE_SIREN) && digit_sum(&digits).is_multiple_of(5));
         if !valid {
             return Err(SiretError::Key);
         }
@@ -107,7 +107,7 @@ fn luhn_valid(digits: &str) -> bool {
             (false, _) => d,
         })
         .sum();
-    sum % 10 == 0
+    sum.is_multiple_of(10)
 }
 
 fn digit_sum(digits: &str) -> u32 {
