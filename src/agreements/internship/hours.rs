@@ -223,6 +223,7 @@ pub struct PresencePlan {
     pub period: Period,
     pub schedule: Schedule,
     /// Periods without presence (the host closed, a return to school…); they may overlap.
+    /// Not leave: the leave and absences the agreement allows count as presence (D124-6).
     pub interruptions: Vec<Period>,
     pub region: Region,
 }

@@ -36,9 +36,11 @@
 //!   runs during one calendar week at one host: at most 15 % of the headcount, rounded up, for
 //!   hosts of 20 or more; at most 3 below 20. R124-12: the headcount is the larger of the last
 //!   day of the previous month's and the previous 12 months' average (the caller's figure).
-//! - **R124-13** (same decree, L124-9): a company supervisor (tuteur) accompanies at most
-//!   3 interns at once. NOT read at a primary source here: the figure 3 comes from secondary
-//!   summaries of the decree; check its wording at Légifrance before relying on « at once ».
+//! - **R124-13** (decree 2015-1359 of 26 October 2015, L124-10; paraphrased by the CCI Paris
+//!   Île-de-France, <http://www.cci-paris-idf.fr/lorganisme-daccueil-dfcta>, not read at
+//!   Légifrance): « le tuteur ne peut être désigné en cette qualité lorsqu'il l'est déjà dans
+//!   trois conventions de stage en cours d'exécution à la date à laquelle la désignation devrait
+//!   prendre effet ». So the count is taken on the new internship's first day.
 //! - Academic year (année d'enseignement / universitaire): the law does not date it. fieldlab
 //!   takes 1 September to 31 August, the French academic calendar universities and ESUP-Stage
 //!   use; a school whose year differs changes [`ACADEMIC_YEAR_FIRST_MONTH`].
@@ -59,7 +61,7 @@ pub const GRATIFICATION_ABOVE_MONTHS: u32 = 2;
 /// L124-6: the minimum hourly gratification is this share of the social-security hourly
 /// ceiling (plafond horaire, CSS L241-3).
 pub const GRATIFICATION_PERCENT_OF_CEILING: u32 = 15;
-/// R124-13: interns one company supervisor may follow at once.
+/// R124-13: agreements in progress beyond which a company supervisor cannot be designated.
 pub const MAX_INTERNS_PER_SUPERVISOR: u32 = 3;
 /// R124-10: hosts with at least this headcount take at most `HOST_QUOTA_PERCENT` of it.
 pub const HOST_QUOTA_HEADCOUNT: u32 = 20;

@@ -42,7 +42,7 @@ pub enum Refusal {
         offered_cents_per_hour: u32,
         minimum_cents_per_hour: u32,
     },
-    /// R124-13: the company supervisor already follows the most interns at once.
+    /// R124-13: the company supervisor is already designated in 3 agreements in progress.
     SupervisorFull { interns_at_once: u32, limit: u32 },
     /// The student already has an internship on some of these days.
     InternshipOverlap { other: Period },
@@ -232,7 +232,9 @@ pub fn gratification_required(presence: Presence) -> bool {
 }
 
 /// L124-6, D124-8: above 308 h, a gratification of at least `minimum` (the table's row for
-/// the year the internship starts) for each hour; below, any amount, or none, is the host's
+/// the year the caller picks: the issue says the year the internship starts; the 2014–2015
+/// transitional rates went by the date the agreement was signed, so check before wiring) for
+/// each hour; below, any amount, or none, is the host's
 /// choice. `offered_cents_per_hour`: `None` or 0 when no gratification is offered.
 pub fn check_gratification(
     presence: Presence,
@@ -355,18 +357,18 @@ impl GratificationTable {
     }
 }
 
-/// R124-13: the company supervisor may follow this internship if, on every one of its days,
-/// they follow fewer than 3 others. `supervised`: the periods of the supervisor's other
-/// internships (not cancelled).
+/// R124-13: a company supervisor cannot be designated while already designated in 3 agreements
+/// in progress on the date the designation takes effect, the new internship's first day.
+/// `supervised`: the periods of the supervisor's other internships (not cancelled). An
+/// internship that starts later is not counted: its own designation is checked at its start.
 pub fn check_supervisor(period: &Period, supervised: &[Period]) -> Result<(), Refusal> {
-    let busiest = period
-        .days()
-        .map(|day| supervised.iter().filter(|p| p.contains(day)).count() as u32)
-        .max()
-        .unwrap_or(0);
-    if busiest + 1 > MAX_INTERNS_PER_SUPERVISOR {
+    let in_progress = supervised
+        .iter()
+        .filter(|p| p.contains(period.start()))
+        .count() as u32;
+    if in_progress >= MAX_INTERNS_PER_SUPERVISOR {
         return Err(Refusal::SupervisorFull {
-            interns_at_once: busiest,
+            interns_at_once: in_progress,
             limit: MAX_INTERNS_PER_SUPERVISOR,
         });
     }
@@ -625,10 +627,12 @@ mod tests {
         );
     }
 
-    /// A supervisor following 3 interns through April 2026 cannot take a fourth in April, can
-    /// in May once one has ended.
+    /// A supervisor following 3 interns on 20 April 2026 cannot take a fourth starting that
+    /// day; one starting 1 May, once the April one has ended, can. One starting 15 March, when
+    /// only the two from 1 March are in progress, can too (R124-13 counts at the designation),
+    /// even though the April one will join them.
     #[test]
-    fn a_supervisor_follows_at_most_three_interns_at_once() {
+    fn a_supervisor_is_designated_in_at_most_three_agreements_in_progress() {
         let april = period(date(2026, 4, 1), date(2026, 4, 30));
         let until_june = period(date(2026, 3, 1), date(2026, 6, 30));
         let supervised = [april, until_june, until_june];
@@ -645,6 +649,29 @@ mod tests {
             check_supervisor(&period(date(2026, 5, 1), date(2026, 5, 31)), &supervised),
             Ok(())
         );
+        assert_eq!(
+            check_supervisor(&period(date(2026, 3, 15), date(2026, 5, 31)), &supervised),
+            Ok(())
+        );
+    }
+
+    /// The plafond horaire is the monthly ceiling × 12 / 1607 hours, rounded to the euro (CSS
+    /// D242-19): 2024: 3 864 × 12 / 1607 = 28.85 → 29; 2025: 3 925 → 29.31 → 29; 2026:
+    /// 4 005 → 29.91 → 30 (monthly ceilings from the arrêtés of 19 December 2023, 19 December
+    /// 2024 and 22 December 2025). The table's ceilings agree.
+    #[test]
+    fn the_table_ceilings_follow_the_monthly_ceilings() {
+        let settings = Settings::load(None).expect("defaults load");
+        for (year, monthly) in [(2024, 3864_u32), (2025, 3925), (2026, 4005)] {
+            let hourly = (monthly * 12 + 1607 / 2) / 1607;
+            let row = settings
+                .internship
+                .minimum_gratification
+                .iter()
+                .find(|r| r.year == year)
+                .expect("a row");
+            assert_eq!(row.ceiling, hourly, "{year}");
+        }
     }
 
     #[test]
