@@ -4,6 +4,12 @@
 //! D124-6, checked 2026-12-06 through urssaf.fr's quotation): 7 hours of presence, consecutive
 //! or not, make one day; 22 days make one month.
 //!
+//! A public holiday off is not presence: the duration is « la durée de présence effective »
+//! (D124-8, D124-6). Legisocial.fr (2015, « Durée maximale des stages : l'incertitude
+//! concernant les jours fériés ») noted that the ACOSS circular of 2 July 2015 and the
+//! ministry's Guide des stages of June 2015 treat holidays differently; fieldlab follows the
+//! articles' wording.
+//!
 //! Part time counts presence hours too: 3 h 30 a day for 60 days is 210 h, i.e. 30 legal days,
 //! not 60 (ESUP-Stage's issue #340 divided by the actual daily hours and found it too long).
 
@@ -226,6 +232,11 @@ pub struct PresencePlan {
     /// Not leave: the leave and absences the agreement allows count as presence (D124-6).
     pub interruptions: Vec<Period>,
     pub region: Region,
+    /// The agreement provides presence on public holidays (D124-4 asks it to say so): their
+    /// worked weekdays then count. 1er mai is off for everyone but hosts that cannot stop
+    /// (code.travail.gouv.fr, « Les jours fériés et les ponts »): for the others the caller
+    /// adds it as an interruption.
+    pub works_public_holidays: bool,
 }
 
 impl PresencePlan {
@@ -242,7 +253,7 @@ impl PresencePlan {
     fn minutes_with(&self, day: NaiveDate, holidays: &[NaiveDate]) -> u32 {
         if !self.period.contains(day)
             || self.interruptions.iter().any(|i| i.contains(day))
-            || holidays.contains(&day)
+            || (!self.works_public_holidays && holidays.contains(&day))
         {
             return 0;
         }
@@ -303,6 +314,7 @@ mod tests {
             schedule,
             interruptions: Vec::new(),
             region: Region::Metropolitan,
+            works_public_holidays: false,
         }
     }
 
@@ -456,6 +468,15 @@ mod tests {
         let longer = plan(date(2026, 9, 1), date(2026, 11, 2), full_time());
         assert_eq!(longer.presence(), Presence::from_hours(315));
         assert_eq!(Presence::legal_months(6), Presence::from_hours(924));
+    }
+
+    /// The same full-time spring with presence on public holidays provided: the 5 holidays on
+    /// weekdays count: 65 days × 7 h = 455 h.
+    #[test]
+    fn holidays_worked_when_the_agreement_says_so() {
+        let mut p = plan(date(2026, 4, 1), date(2026, 6, 30), full_time());
+        p.works_public_holidays = true;
+        assert_eq!(p.presence(), Presence::from_hours(455));
     }
 
     #[test]

@@ -445,6 +445,7 @@ mod tests {
             schedule: Schedule::monday_to_friday(35 * 60).expect("35 h"),
             interruptions: Vec::new(),
             region: Region::Metropolitan,
+            works_public_holidays: false,
         }
     }
 
