@@ -27,6 +27,9 @@ pub enum Region {
     Metropolitan,
     /// Moselle, Bas-Rhin, Haut-Rhin: two more days (Code du travail L3134-13).
     AlsaceMoselle,
+    /// A host abroad: French holidays do not apply (ESUP-Stage's issue #321 asks for this);
+    /// the host's own days off are given as interruptions.
+    Abroad,
 }
 
 /// A public holiday, named as the law names it.
@@ -93,6 +96,9 @@ pub fn public_holidays(year: i32, region: Region) -> Vec<(NaiveDate, Holiday)> {
     let Some(easter) = easter_sunday(year) else {
         return Vec::new();
     };
+    if region == Region::Abroad {
+        return Vec::new();
+    }
     let fixed =
         |month, day, holiday| NaiveDate::from_ymd_opt(year, month, day).map(|d| (d, holiday));
     let mut days: Vec<(NaiveDate, Holiday)> = [
@@ -194,6 +200,7 @@ mod tests {
             Some(Holiday::SaintStephen)
         );
         assert_eq!(holiday_on(date(2026, 12, 26), Region::Metropolitan), None);
+        assert!(public_holidays(2026, Region::Abroad).is_empty());
     }
 
     #[test]

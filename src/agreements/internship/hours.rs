@@ -11,7 +11,12 @@
 //! articles' wording.
 //!
 //! Part time counts presence hours too: 3 h 30 a day for 60 days is 210 h, i.e. 30 legal days,
-//! not 60 (ESUP-Stage's issue #340 divided by the actual daily hours and found it too long).
+//! not 60; and 28 h over 4 days is counted in its days of presence, not in the weekdays of the
+//! period (ESUP-Stage's issue #340, « Calcul des stages à 80% », which quotes D124-6 from
+//! <https://www.legifrance.gouv.fr/codes/article_lc/LEGIARTI000029814160>: « La durée du (ou
+//! des) stage(s) … est calculée en fonction du temps de présence effective du stagiaire dans
+//! l'organisme d'accueil. Chaque période au moins égale à sept heures de présence, consécutives
+//! ou non, est considérée comme équivalente à un jour … »).
 
 use std::fmt;
 use std::iter::Sum;
@@ -138,11 +143,7 @@ impl Schedule {
 }
 
 fn weekday_from_monday(index: usize) -> Weekday {
-    let mut day = Weekday::Mon;
-    for _ in 0..index {
-        day = day.succ();
-    }
-    day
+    Weekday::try_from(index as u8).unwrap_or(Weekday::Sun)
 }
 
 /// A duration of presence, in whole minutes.
@@ -375,8 +376,10 @@ mod tests {
     }
 
     /// 80 % time: 28 h over Mon–Fri = 1680 min / 5 = 336 min (5 h 36) a day. Same 60 days:
-    /// 60 × 336 = 20 160 min = 336 h = 48 legal days exactly (20 160 / 420) = 2 months 4 days.
-    /// Dividing by the actual 5 h 36 instead (ESUP-Stage #340) would say 60 days.
+    /// 60 × 336 = 20 160 min = 336 h = 48 legal days exactly (20 160 / 420) = 2 months 4 days;
+    /// counting the days at 5 h 36 would say 60 days.
+    /// 80 % as 4 days of 7 h (Mon–Thu, ESUP-Stage #340's case): 49 days (see four_days_a_week)
+    /// × 7 h = 343 h = 49 legal days = 2 months 5 days, not the period's 60 weekdays.
     #[test]
     fn eighty_percent_time_counts_presence_hours() {
         let p = plan(
@@ -390,6 +393,20 @@ mod tests {
             LegalDuration {
                 months: 2,
                 days: 4,
+                minutes: 0
+            }
+        );
+        let four_days = plan(
+            date(2026, 4, 1),
+            date(2026, 6, 30),
+            Schedule::weekly(28 * 60, &[Mon, Tue, Wed, Thu]).expect("4 days"),
+        );
+        assert_eq!(four_days.presence(), Presence::from_hours(343));
+        assert_eq!(
+            four_days.presence().legal(),
+            LegalDuration {
+                months: 2,
+                days: 5,
                 minutes: 0
             }
         );

@@ -2,7 +2,8 @@
 //! unit-tested — no database, no HTTP. The API, pages and PDF call these; they never re-derive
 //! a figure.
 //!
-//! - [`holidays`]: French public holidays of a year (Easter computed), Alsace-Moselle's two more.
+//! - [`holidays`]: French public holidays of a year (Easter computed), Alsace-Moselle's two
+//!   more, none abroad.
 //! - [`hours`]: hours of presence computed from dates, weekly hours, worked days, holidays and
 //!   interruptions, and their legal expression in months, days and hours (D124-6).
 //! - [`rules`]: the limits: 6 months per host and academic year, gratification above 2 months
@@ -15,11 +16,14 @@
 //! (2026-12-06); the yearly minimum gratification lives in `config/default.toml`
 //! (`[internship] minimum_gratification`), since it changes every January.
 //!
-//! - Code de l'éducation **D124-6** (text read on urssaf.fr, « Le recours encadré aux stages »,
-//!   which quotes it; Légifrance itself was not reachable from here): « chaque période au moins
-//!   égale à 7 h de présence, consécutives ou non, dans l'organisme d'accueil équivaut à une
-//!   journée ; chaque période au moins égale à 22 jours de présence, consécutifs ou non, vaut
-//!   1 mois ». Leave and absences the agreement allows count as presence (same article).
+//! - Code de l'éducation **D124-6**
+//!   (<https://www.legifrance.gouv.fr/codes/article_lc/LEGIARTI000029814160>, its text read as
+//!   quoted in ESUP-Stage's issue #340 and on urssaf.fr, « Le recours encadré aux stages »; the
+//!   search tools here reach no Légifrance page of it): the duration is « calculée en fonction
+//!   du temps de présence effective »; « chaque période au moins égale à sept heures de
+//!   présence, consécutives ou non, est considérée comme équivalente à un jour » and 22 days of
+//!   presence, consecutive or not, to one month. Leave and absences the agreement allows count
+//!   as presence (urssaf.fr, same page).
 //! - **L124-5** (quoted by legisocial.fr, « Durée maximale des stages », and urssaf.fr): « La
 //!   durée du ou des stages … effectués par un même stagiaire dans un même organisme d'accueil
 //!   ne peut excéder six mois par année d'enseignement »: 6 × 22 × 7 h = 924 h.
@@ -41,9 +45,11 @@
 //!   Légifrance): « le tuteur ne peut être désigné en cette qualité lorsqu'il l'est déjà dans
 //!   trois conventions de stage en cours d'exécution à la date à laquelle la désignation devrait
 //!   prendre effet ». So the count is taken on the new internship's first day.
-//! - Academic year (année d'enseignement / universitaire): the law does not date it. fieldlab
-//!   takes 1 September to 31 August, the French academic calendar universities and ESUP-Stage
-//!   use; a school whose year differs changes [`ACADEMIC_YEAR_FIRST_MONTH`].
+//! - Academic year (« année d'enseignement », L124-5; « année scolaire ou universitaire »,
+//!   L124-6): neither article dates it. fieldlab takes 1 September to 31 August, since French
+//!   schools and universities start their year in September and an internship then counts in
+//!   the year its days fall in; a school whose year differs changes
+//!   [`ACADEMIC_YEAR_FIRST_MONTH`]. This is a choice, not a figure read in the law.
 
 pub mod holidays;
 pub mod hours;
