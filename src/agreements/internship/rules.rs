@@ -11,6 +11,7 @@ use std::fmt;
 use chrono::{Datelike, NaiveDate};
 
 use super::hours::{Period, Presence};
+use super::siret::SiretError;
 use super::{
     ACADEMIC_YEAR_FIRST_MONTH, GRATIFICATION_ABOVE_MONTHS, GRATIFICATION_PERCENT_OF_CEILING,
     HOST_QUOTA_HEADCOUNT, HOST_QUOTA_PERCENT, HOST_QUOTA_SMALL, MAX_INTERNS_PER_SUPERVISOR,
@@ -43,7 +44,7 @@ pub enum Refusal {
         minimum_cents_per_hour: u32,
     },
     /// R124-13: the company supervisor is already designated in 3 agreements in progress.
-    SupervisorFull { interns_at_once: u32, limit: u32 },
+    SupervisorFull { in_progress: u32, limit: u32 },
     /// The student already has an internship on some of these days.
     InternshipOverlap { other: Period },
     /// R124-10, a warning: the host would take more interns in one week than its quota.
@@ -52,6 +53,14 @@ pub enum Refusal {
         limit: u32,
         headcount: u32,
     },
+    /// The host's SIRET is not one (length, characters or key).
+    InvalidSiret(SiretError),
+}
+
+impl From<SiretError> for Refusal {
+    fn from(error: SiretError) -> Self {
+        Refusal::InvalidSiret(error)
+    }
 }
 
 impl Refusal {
@@ -64,6 +73,7 @@ impl Refusal {
             Refusal::SupervisorFull { .. } => "supervisor_full",
             Refusal::InternshipOverlap { .. } => "internship_overlap",
             Refusal::HostQuota { .. } => "host_quota",
+            Refusal::InvalidSiret(_) => "invalid_siret",
         }
     }
 
@@ -110,12 +120,10 @@ impl fmt::Display for Refusal {
                 euros(*offered_cents_per_hour),
                 euros(*minimum_cents_per_hour)
             ),
-            Refusal::SupervisorFull {
-                interns_at_once,
-                limit,
-            } => write!(
+            Refusal::SupervisorFull { in_progress, limit } => write!(
                 f,
-                "the supervisor already follows {interns_at_once} interns at once (at most {limit})"
+                "the supervisor is already designated in {in_progress} agreements in progress \
+                 (at most {limit})"
             ),
             Refusal::InternshipOverlap { other } => {
                 write!(f, "the student already has an internship on {other}")
@@ -129,6 +137,7 @@ impl fmt::Display for Refusal {
                 "{interns_in_a_week} interns in one week at a host of {headcount} people \
                  (quota {limit})"
             ),
+            Refusal::InvalidSiret(error) => error.fmt(f),
         }
     }
 }
@@ -368,7 +377,7 @@ pub fn check_supervisor(period: &Period, supervised: &[Period]) -> Result<(), Re
         .count() as u32;
     if in_progress >= MAX_INTERNS_PER_SUPERVISOR {
         return Err(Refusal::SupervisorFull {
-            interns_at_once: in_progress,
+            in_progress,
             limit: MAX_INTERNS_PER_SUPERVISOR,
         });
     }
@@ -641,7 +650,7 @@ mod tests {
         assert_eq!(
             refused,
             Err(Refusal::SupervisorFull {
-                interns_at_once: 3,
+                in_progress: 3,
                 limit: 3
             })
         );
@@ -673,6 +682,15 @@ mod tests {
                 .expect("a row");
             assert_eq!(row.ceiling, hourly, "{year}");
         }
+    }
+
+    #[test]
+    fn an_invalid_siret_is_a_refusal_too() {
+        let refusal =
+            Refusal::from(super::super::siret::Siret::parse("123").expect_err("too short"));
+        assert_eq!(refusal.code(), "invalid_siret");
+        assert_eq!(refusal.to_string(), "a SIRET has 14 digits, not 3");
+        assert!(!refusal.is_warning());
     }
 
     #[test]

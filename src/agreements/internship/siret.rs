@@ -29,13 +29,6 @@ pub enum SiretError {
     Key,
 }
 
-impl SiretError {
-    /// The API's error code.
-    pub fn code(&self) -> &'static str {
-        "invalid_siret"
-    }
-}
-
 impl fmt::Display for SiretError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -177,6 +170,5 @@ mod tests {
             Err(SiretError::NotDigits)
         );
         assert_eq!(Siret::parse("٧٣٢٨٢٩٣٢٠٠٠٠٧٤"), Err(SiretError::NotDigits));
-        assert_eq!(SiretError::Key.code(), "invalid_siret");
     }
 }
