@@ -17,6 +17,7 @@ pub struct Settings {
     pub mail: MailSettings,
     pub incubator: IncubatorSettings,
     pub agreements: AgreementSettings,
+    pub internship: InternshipSettings,
     pub jobs: JobSettings,
     pub service: ServiceSettings,
 }
@@ -175,6 +176,25 @@ pub struct AgreementSettings {
     pub school_signatory: String,
 }
 
+/// Internships (conventions de stage): the figures the law sets that change every year.
+#[derive(Debug, Clone, Deserialize)]
+pub struct InternshipSettings {
+    /// The legal minimum hourly gratification, one row per calendar year (L124-6, D124-8).
+    pub minimum_gratification: Vec<MinimumGratification>,
+}
+
+/// One year's minimum hourly gratification: 15 % of that year's social-security hourly ceiling.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct MinimumGratification {
+    pub year: i32,
+    /// The plafond horaire de la sécurité sociale of that year, in whole euros.
+    pub ceiling: u32,
+    /// The minimum per hour of presence, in cents of euro.
+    pub cents: u32,
+    /// Where the ceiling was read (the arrêté or the official notice).
+    pub source: String,
+}
+
 /// The service endpoints.
 #[derive(Clone, Deserialize)]
 pub struct ServiceSettings {
@@ -238,6 +258,13 @@ mod tests {
         assert_eq!(s.mail.organisation, "IMT Mines Alès");
         assert!(s.mail.reply_to.is_empty());
         assert!(s.mail.staff_notices);
+        let years: Vec<i32> = s
+            .internship
+            .minimum_gratification
+            .iter()
+            .map(|row| row.year)
+            .collect();
+        assert_eq!(years, [2024, 2025, 2026]);
     }
 
     #[test]

@@ -9,6 +9,7 @@ pub mod document;
 pub mod domain;
 pub mod flows;
 pub mod handlers;
+pub mod internship;
 pub mod models;
 pub mod pdf;
 pub mod views;
