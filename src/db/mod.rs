@@ -204,6 +204,15 @@ pub fn run_migrations(conn: &mut DbConnection) -> anyhow::Result<Vec<String>> {
     Ok(applied.iter().map(ToString::to_string).collect())
 }
 
+/// The versions of every SQLite migration this binary knows, as `__diesel_schema_migrations`
+/// stores them (`fieldlab restore` checks a backup against them).
+pub fn sqlite_migration_versions() -> anyhow::Result<Vec<String>> {
+    use diesel::migration::MigrationSource;
+    let all = MigrationSource::<diesel::sqlite::Sqlite>::migrations(&SQLITE_MIGRATIONS)
+        .map_err(|e| anyhow::anyhow!("embedded migrations unreadable: {e}"))?;
+    Ok(all.iter().map(|m| m.name().version().to_string()).collect())
+}
+
 /// Now, in UTC, to the second: every stored instant goes through here so that SQLite, which
 /// compares timestamps as text, always sees one format.
 pub fn now() -> NaiveDateTime {
