@@ -374,7 +374,7 @@ where
         hooks.into_iter().for_each(|hook| hook());
         return Ok(value);
     }
-    let _turn = match conn {
+    let turn = match conn {
         DbConnection::Sqlite(lite) => {
             // Writers of this process queue here, in turn, instead of polling SQLite's lock
             // with busy_timeout sleeps (which starves some of them for seconds under load);
@@ -407,6 +407,9 @@ where
         DbConnection::Sqlite(c) => end_transaction(c, result.is_ok()),
         DbConnection::Postgresql(c) => end_transaction(c, result.is_ok()),
     };
+    // The next writer's turn comes with the commit, not after the hooks: a hook may write
+    // in a transaction of its own (the clean-up does), which would wait on this turn for ever.
+    drop(turn);
     match (result, end) {
         (Ok(value), Ok(())) => {
             after_commit.into_iter().for_each(|hook| hook());
