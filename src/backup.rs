@@ -206,7 +206,10 @@ fn refuse_if_open(path: &Path) -> anyhow::Result<()> {
         journal_mode: String,
     }
     let mode: Vec<Mode> = diesel::sql_query("PRAGMA journal_mode").load(&mut conn)?;
-    if mode.iter().any(|m| m.journal_mode.eq_ignore_ascii_case("wal")) {
+    if mode
+        .iter()
+        .any(|m| m.journal_mode.eq_ignore_ascii_case("wal"))
+    {
         bail!("{}", in_use());
     }
     Ok(())
@@ -214,8 +217,7 @@ fn refuse_if_open(path: &Path) -> anyhow::Result<()> {
 
 /// Copies `from` into the new file `to` (owner only), flushed to disk; returns its size.
 fn copy_file(from: &Path, to: &Path) -> anyhow::Result<u64> {
-    let mut reader =
-        File::open(from).with_context(|| format!("cannot read {}", from.display()))?;
+    let mut reader = File::open(from).with_context(|| format!("cannot read {}", from.display()))?;
     let mut writer = OpenOptions::new()
         .write(true)
         .create_new(true)
@@ -277,7 +279,10 @@ mod tests {
             .to_string();
         assert!(said.contains("pg_dump -Fc"), "{said}");
         assert!(said.contains("/tmp/x.dump"), "{said}");
-        assert!(!said.contains("secret"), "the password is never printed: {said}");
+        assert!(
+            !said.contains("secret"),
+            "the password is never printed: {said}"
+        );
         let said = restore(&url, Path::new("/tmp/x.dump"), false)
             .expect_err("refused")
             .to_string();

@@ -85,10 +85,8 @@ pub fn clean(pool: &Pool, retention: Retention) -> Result<Vec<(&'static str, usi
             .select(password_tokens::token_hash)
             .limit(BATCH)
             .load::<String>(&mut **tx)?;
-        diesel::delete(
-            password_tokens::table.filter(password_tokens::token_hash.eq_any(&expired)),
-        )
-        .execute(&mut **tx)
+        diesel::delete(password_tokens::table.filter(password_tokens::token_hash.eq_any(&expired)))
+            .execute(&mut **tx)
     })?;
     let bodies = match older_than(now, retention.mail_body_days) {
         None => 0,
@@ -134,8 +132,8 @@ pub fn clean(pool: &Pool, retention: Retention) -> Result<Vec<(&'static str, usi
     ])
 }
 
-/// Runs `batch` (load at most [`BATCH`] keys, then change those rows) in its own write transaction until it touches fewer than [`BATCH`] rows;
-/// returns the total.
+/// Runs `batch` (load at most [`BATCH`] keys, then change those rows), each time in a write
+/// transaction of its own, until it touches fewer than [`BATCH`] rows; returns the total.
 fn in_batches(
     conn: &mut DbConnection,
     mut batch: impl FnMut(&mut WriteTx<'_>) -> QueryResult<usize>,
@@ -179,7 +177,11 @@ mod tests {
 
     #[test]
     fn every_instance_names_the_same_run_within_an_interval() {
-        for t in ["2026-12-06 03:00:00", "2026-12-06 03:17:42", "2026-12-06 03:59:59"] {
+        for t in [
+            "2026-12-06 03:00:00",
+            "2026-12-06 03:17:42",
+            "2026-12-06 03:59:59",
+        ] {
             assert_eq!(interval_start(at(t), 60), at("2026-12-06 03:00:00"));
             assert_eq!(next_interval(at(t), 60), at("2026-12-06 04:00:00"));
         }

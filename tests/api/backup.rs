@@ -173,7 +173,10 @@ async fn the_cleanup_removes_what_expired_clears_old_bodies_and_keeps_the_rest()
             assert_eq!((text.as_str(), html.as_str()), ("", ""));
             assert_eq!(attachments, "[]");
         } else {
-            assert!(text.starts_with("Bonjour") && html.starts_with("<p>"), "{id}");
+            assert!(
+                text.starts_with("Bonjour") && html.starts_with("<p>"),
+                "{id}"
+            );
             assert!(attachments.contains("a.pdf"), "{id}");
         }
     }
@@ -299,8 +302,8 @@ fn student_signature(agreement: &Value) -> Value {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn a_backup_taken_under_write_load_restores_every_committed_booking_agreement_and_signature(
-) {
+async fn a_backup_taken_under_write_load_restores_every_committed_booking_agreement_and_signature()
+{
     let app = Arc::new(spawn_app_with(|_| {}).await);
     let equipment = lab_with_equipment(&app).await;
     let (_, contact) = app.user_with_role("company", "rh@cevennes-meca.fr").await;
@@ -316,7 +319,10 @@ async fn a_backup_taken_under_write_load_restores_every_committed_booking_agreem
     .await;
     let company = company["id"].as_str().expect("id").to_owned();
     let (student, student_token) = app.user_with_role("student", "lina@etu.fr").await;
-    let student = (student["id"].as_str().expect("id").to_owned(), student_token);
+    let student = (
+        student["id"].as_str().expect("id").to_owned(),
+        student_token,
+    );
 
     let committed = Arc::new(Mutex::new(Committed::default()));
     let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
@@ -361,13 +367,21 @@ async fn a_backup_taken_under_write_load_restores_every_committed_booking_agreem
             .arg(&dump)
             .arg(&source_url))
         .await;
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         let (url, database) = database_for_test(dir.path());
         let out = run(Command::new("pg_restore")
             .args(["--no-owner", "--exit-on-error", "-d", &url])
             .arg(&dump))
         .await;
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         (url, database)
     } else {
         let out = run(fieldlab()
@@ -375,7 +389,11 @@ async fn a_backup_taken_under_write_load_restores_every_committed_booking_agreem
             .arg(&copy)
             .env("FIELDLAB__DATABASE__URL", &source_url))
         .await;
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         // Never over an existing file.
         let again = run(fieldlab()
             .args(["backup"])
@@ -399,7 +417,11 @@ async fn a_backup_taken_under_write_load_restores_every_committed_booking_agreem
             .arg(&copy)
             .env("FIELDLAB__DATABASE__URL", &fresh_url))
         .await;
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         // Not twice without --force; a file that is not a fieldlab database never.
         let twice = run(fieldlab()
             .args(["restore"])
@@ -457,7 +479,10 @@ async fn a_backup_taken_under_write_load_restores_every_committed_booking_agreem
         assert!(signature["signed_at"].is_string(), "{found}");
         assert_eq!(signature, student_signature(agreement));
         let pdf = back
-            .get(&format!("/api/v1/agreements/{id}.pdf"), Some(&back.staff_token))
+            .get(
+                &format!("/api/v1/agreements/{id}.pdf"),
+                Some(&back.staff_token),
+            )
             .await;
         assert_eq!(pdf.status(), StatusCode::OK);
         let bytes = pdf.bytes().await.expect("pdf");
