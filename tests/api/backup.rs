@@ -429,6 +429,19 @@ async fn a_backup_taken_under_write_load_restores_every_committed_booking_agreem
             .env("FIELDLAB__DATABASE__URL", &fresh_url))
         .await;
         assert_eq!(twice.status.code(), Some(1));
+        // Told to, over a database nobody has open: replaced, its old WAL files gone with it.
+        std::fs::write(format!("{fresh_url}-wal"), "stale").expect("stale wal");
+        let forced = run(fieldlab()
+            .args(["restore", "--force"])
+            .arg(&copy)
+            .env("FIELDLAB__DATABASE__URL", &fresh_url))
+        .await;
+        assert!(
+            forced.status.success(),
+            "{}",
+            String::from_utf8_lossy(&forced.stderr)
+        );
+        assert!(!std::path::Path::new(&format!("{fresh_url}-wal")).exists());
         let junk = dir.path().join("junk.db");
         std::fs::write(&junk, "not a database").expect("junk");
         let refused = run(fieldlab()
