@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use actix_web::web;
-use prometheus::{IntGauge, IntGaugeVec, Opts, Registry};
+use prometheus::{IntCounterVec, IntGauge, IntGaugeVec, Opts, Registry};
 
 use crate::config::Settings;
 use crate::db::{self, DbConnection, Pool, WriteTx};
@@ -69,7 +69,8 @@ impl AppState {
     }
 }
 
-/// Process-wide gauges that are read, not counted: filled in at each scrape.
+/// Process-wide gauges that are read, not counted: filled in at each scrape; and the
+/// clean-up's counters, counted by the instance that ran it (sum them across instances).
 #[derive(Clone)]
 pub struct Metrics {
     pub registry: Registry,
@@ -80,7 +81,12 @@ pub struct Metrics {
     outbox_oldest_pending: IntGauge,
     /// The same age under its first name, kept for dashboards that use it.
     notifications_oldest_pending: IntGauge,
+    cleanup_removed: IntCounterVec,
+    cleanup_last_run: IntGauge,
 }
+
+/// What one clean-up removed, by kind (the label of `fieldlab_cleanup_removed_total`).
+pub const CLEANUP_KINDS: [&str; 4] = ["sessions", "password_tokens", "mail_bodies", "jobs"];
 
 impl Metrics {
     pub fn new(registry: Registry) -> anyhow::Result<Self> {
@@ -94,7 +100,25 @@ impl Metrics {
             &["status"],
         )?;
         registry.register(Box::new(outbox_messages.clone()))?;
+        let cleanup_removed = IntCounterVec::new(
+            Opts::new(
+                "fieldlab_cleanup_removed_total",
+                "Rows the scheduled clean-up removed (mail_bodies: bodies cleared, rows kept), \
+                 by kind, on this instance",
+            ),
+            &["kind"],
+        )?;
+        registry.register(Box::new(cleanup_removed.clone()))?;
+        // Every kind shows from the start, at 0, so a dashboard's rate() has a first point.
+        for kind in CLEANUP_KINDS {
+            cleanup_removed.with_label_values(&[kind]);
+        }
         Ok(Self {
+            cleanup_removed,
+            cleanup_last_run: gauge(
+                "fieldlab_cleanup_last_run_timestamp_seconds",
+                "When this instance last finished the scheduled clean-up (Unix time; 0: never)",
+            )?,
             outbox_messages,
             outbox_oldest_pending: gauge(
                 "fieldlab_outbox_oldest_pending_seconds",
@@ -120,6 +144,16 @@ impl Metrics {
         self.pool_connections.set(i64::from(state.connections));
         self.pool_idle.set(i64::from(state.idle_connections));
         self.pool_max.set(i64::from(pool.max_size()));
+    }
+
+    /// One finished clean-up: `removed` is how many rows of each of [`CLEANUP_KINDS`].
+    pub fn count_cleanup(&self, removed: &[(&str, usize)]) {
+        for (kind, n) in removed {
+            self.cleanup_removed
+                .with_label_values(&[kind])
+                .inc_by(u64::try_from(*n).unwrap_or(u64::MAX));
+        }
+        self.cleanup_last_run.set(chrono::Utc::now().timestamp());
     }
 
     pub fn observe_outbox(&self, stats: &OutboxStats) {

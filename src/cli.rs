@@ -1,4 +1,5 @@
-//! The command line: `serve`, `migrate`, `create-admin`, `seed-demo`, `allocate`.
+//! The command line: `serve`, `migrate`, `create-admin`, `seed-demo`, `allocate`, `backup`,
+//! `restore`.
 
 use std::path::{Path, PathBuf};
 
@@ -57,6 +58,24 @@ pub enum Command {
         /// fair (default), rank_sum, rank_maximal or generous.
         #[arg(long, default_value = "fair")]
         objective: String,
+    },
+    /// Copy the SQLite database, consistent, to a new file while the service runs.
+    ///
+    /// PostgreSQL: use `pg_dump -Fc -f PATH URL` instead (this command prints it).
+    Backup {
+        /// The copy to write; it must not exist yet.
+        path: PathBuf,
+    },
+    /// Put a backup in place of the configured SQLite database, the service stopped.
+    ///
+    /// The file must be a fieldlab database (its migrations table) and intact. PostgreSQL:
+    /// `createdb -T template0 NEWDB` then `pg_restore --no-owner -d URL-OF-NEWDB PATH`.
+    Restore {
+        /// A file written by `fieldlab backup`.
+        path: PathBuf,
+        /// Replace the configured database if it exists (never while it is open).
+        #[arg(long)]
+        force: bool,
     },
 }
 
@@ -147,6 +166,30 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
             })
             .map_err(|e| anyhow::anyhow!("{}: {e}", account.email.as_str()))?;
             println!("staff account created: {} ({})", user.email, user.id);
+            Ok(())
+        }
+        Command::Backup { path } => {
+            let url = crate::db::DatabaseUrl::parse(&settings.database.url)?;
+            let copy = crate::backup::backup(&url, &path)?;
+            println!(
+                "backup written: {} ({} bytes, {} migrations)",
+                copy.path.display(),
+                copy.bytes,
+                copy.migrations
+            );
+            Ok(())
+        }
+        Command::Restore { path, force } => {
+            let url = crate::db::DatabaseUrl::parse(&settings.database.url)?;
+            let copy = crate::backup::restore(&url, &path, force)?;
+            println!(
+                "restored {} into {} ({} bytes, {} migrations); pending migrations apply when \
+                 fieldlab starts",
+                path.display(),
+                copy.path.display(),
+                copy.bytes,
+                copy.migrations
+            );
             Ok(())
         }
         Command::SeedDemo => {

@@ -155,6 +155,9 @@ pub struct MailSettings {
     pub claim_lease_seconds: u64,
     /// Staff are e-mailed each new application (and each new problem).
     pub staff_notices: bool,
+    /// Days a sent message keeps its bodies and attachments; then the scheduled clean-up
+    /// clears them (the row stays: recipient, subject, status, dates). 0: kept for ever.
+    pub body_retention_days: u32,
 }
 
 #[derive(Clone, Deserialize)]
@@ -208,6 +211,11 @@ pub struct ServiceSettings {
 pub struct JobSettings {
     /// How often each instance looks for jobs that fell due.
     pub poll_seconds: u64,
+    /// Minutes between two runs of the clean-up (expired sessions and password links, old
+    /// e-mail bodies, old finished jobs).
+    pub cleanup_interval_minutes: u32,
+    /// Days a finished (done) job is kept; then the clean-up deletes it. 0: kept for ever.
+    pub done_retention_days: u32,
 }
 
 impl Settings {

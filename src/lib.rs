@@ -4,6 +4,7 @@ pub mod agreements;
 pub mod allocation;
 pub mod app;
 pub mod auth;
+pub mod backup;
 pub mod cli;
 pub mod client;
 pub mod clock;

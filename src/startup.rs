@@ -88,6 +88,12 @@ impl Application {
         )
         .spawn();
         let poll = Duration::from_secs(settings.jobs.poll_seconds.max(1));
+        // A database that never had the clean-up gets it; one that has it keeps its own.
+        crate::jobs::cleanup::schedule_first(
+            &mut *pool.get()?,
+            settings.jobs.cleanup_interval_minutes,
+        )
+        .context("cannot schedule the clean-up")?;
         let state = web::Data::new(AppState {
             metrics: Metrics::new(prometheus::Registry::new())?,
             pool,
@@ -133,6 +139,7 @@ pub fn vocabulary(settings: &Settings) -> Vocabulary {
 /// Each domain's scheduled work, by job kind.
 pub fn job_handlers() -> crate::jobs::Handlers {
     let handlers = crate::jobs::Handlers::default();
+    let handlers = crate::jobs::cleanup::jobs(handlers);
     crate::missions::jobs(crate::agreements::jobs(handlers))
 }
 

@@ -204,6 +204,15 @@ pub fn run_migrations(conn: &mut DbConnection) -> anyhow::Result<Vec<String>> {
     Ok(applied.iter().map(ToString::to_string).collect())
 }
 
+/// The versions of every SQLite migration this binary knows, as `__diesel_schema_migrations`
+/// stores them (`fieldlab restore` checks a backup against them).
+pub fn sqlite_migration_versions() -> anyhow::Result<Vec<String>> {
+    use diesel::migration::MigrationSource;
+    let all = MigrationSource::<diesel::sqlite::Sqlite>::migrations(&SQLITE_MIGRATIONS)
+        .map_err(|e| anyhow::anyhow!("embedded migrations unreadable: {e}"))?;
+    Ok(all.iter().map(|m| m.name().version().to_string()).collect())
+}
+
 /// Now, in UTC, to the second: every stored instant goes through here so that SQLite, which
 /// compares timestamps as text, always sees one format.
 pub fn now() -> NaiveDateTime {
@@ -365,7 +374,7 @@ where
         hooks.into_iter().for_each(|hook| hook());
         return Ok(value);
     }
-    let _turn = match conn {
+    let turn = match conn {
         DbConnection::Sqlite(lite) => {
             // Writers of this process queue here, in turn, instead of polling SQLite's lock
             // with busy_timeout sleeps (which starves some of them for seconds under load);
@@ -398,6 +407,9 @@ where
         DbConnection::Sqlite(c) => end_transaction(c, result.is_ok()),
         DbConnection::Postgresql(c) => end_transaction(c, result.is_ok()),
     };
+    // The next writer's turn comes with the commit, not after the hooks: a hook may write
+    // in a transaction of its own (the clean-up does), which would wait on this turn for ever.
+    drop(turn);
     match (result, end) {
         (Ok(value), Ok(())) => {
             after_commit.into_iter().for_each(|hook| hook());

@@ -6,6 +6,8 @@
 //! (its e-mails in the outbox, the next reminder). So each job runs once, or, if it fails, not
 //! at all and again later. Below the domains: each domain gives its [`Handler`]s at startup.
 
+pub mod cleanup;
+
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;

@@ -80,6 +80,23 @@ pub async fn spawn_app() -> TestApp {
 pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
     let dir = tempfile::tempdir().expect("temp dir");
     let (url, database) = database_for_test(dir.path());
+    start(dir, url, database, adjust, true).await
+}
+
+/// A server on a database that exists already (a restored backup): no staff account is added,
+/// staff log in with the one it holds (`STAFF_EMAIL`).
+pub async fn spawn_app_on(url: String, database: TestDatabase) -> TestApp {
+    let dir = tempfile::tempdir().expect("temp dir");
+    start(dir, url, database, |_| {}, false).await
+}
+
+async fn start(
+    dir: tempfile::TempDir,
+    url: String,
+    database: TestDatabase,
+    adjust: impl FnOnce(&mut Settings),
+    with_staff: bool,
+) -> TestApp {
     let mut settings = Settings::load(None).expect("default settings");
     settings.server.port = 0;
     settings.server.workers = 2;
@@ -90,7 +107,9 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
     adjust(&mut settings);
     fieldlab::telemetry::init(&settings.log);
 
-    seed_staff(&settings);
+    if with_staff {
+        seed_staff(&settings);
+    }
     let app = Application::build(settings.clone()).expect("server starts");
     let address = format!("http://127.0.0.1:{}", app.port());
     let server = app.handle();

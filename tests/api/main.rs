@@ -5,6 +5,7 @@ mod accessibility;
 mod accounts;
 mod agreements;
 mod agreements_office;
+mod backup;
 mod browser;
 mod browser_look;
 mod browser_texts;
