@@ -1,6 +1,15 @@
 // @generated automatically by Diesel CLI.
 
 diesel::table! {
+    agreement_counts (campaign_id, kind, status) {
+        campaign_id -> Text,
+        kind -> Text,
+        status -> Text,
+        n -> Int4,
+    }
+}
+
+diesel::table! {
     agreement_documents (agreement_id, version) {
         agreement_id -> Text,
         version -> Int4,
@@ -396,6 +405,7 @@ diesel::joinable!(teams -> campaigns (campaign_id));
 diesel::joinable!(tutors -> users (user_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    agreement_counts,
     agreement_documents,
     agreement_signatures,
     agreements,
