@@ -8,8 +8,8 @@ use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
 use crate::db::schema::{
-    agreement_counts, agreement_documents, agreement_signatures, agreements, companies, missions,
-    notifications, problems, team_members, users,
+    agreement_counts, agreement_document_blobs, agreement_documents, agreement_signatures,
+    agreements, companies, missions, notifications, problems, team_members, users,
 };
 use crate::db::{now, DbConnection, WriteTx};
 use crate::paging::PageRequest;
@@ -523,6 +523,8 @@ pub fn insert_many(conn: &mut DbConnection, rows: &[Agreement]) -> QueryResult<u
     Ok(n)
 }
 
+/// A version's frozen document: its SHA-256 with the hot rows, its bytes in a table of their
+/// own that only the download and the e-mails' attachments read.
 pub fn insert_document(
     conn: &mut DbConnection,
     agreement_id: &str,
@@ -535,8 +537,14 @@ pub fn insert_document(
             agreement_documents::agreement_id.eq(agreement_id),
             agreement_documents::version.eq(version),
             agreement_documents::sha256.eq(sha256),
-            agreement_documents::pdf.eq(pdf),
             agreement_documents::created_at.eq(now()),
+        ))
+        .execute(conn)?;
+    diesel::insert_into(agreement_document_blobs::table)
+        .values((
+            agreement_document_blobs::agreement_id.eq(agreement_id),
+            agreement_document_blobs::version.eq(version),
+            agreement_document_blobs::pdf.eq(pdf),
         ))
         .execute(conn)
 }
@@ -547,9 +555,9 @@ pub fn document(
     agreement_id: &str,
     version: i32,
 ) -> QueryResult<Option<Vec<u8>>> {
-    agreement_documents::table
+    agreement_document_blobs::table
         .find((agreement_id, version))
-        .select(agreement_documents::pdf)
+        .select(agreement_document_blobs::pdf)
         .first(conn)
         .optional()
 }

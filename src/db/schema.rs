@@ -10,11 +10,18 @@ diesel::table! {
 }
 
 diesel::table! {
+    agreement_document_blobs (agreement_id, version) {
+        agreement_id -> Text,
+        version -> Int4,
+        pdf -> Bytea,
+    }
+}
+
+diesel::table! {
     agreement_documents (agreement_id, version) {
         agreement_id -> Text,
         version -> Int4,
         sha256 -> Text,
-        pdf -> Bytea,
         created_at -> Timestamp,
     }
 }
@@ -406,6 +413,7 @@ diesel::joinable!(tutors -> users (user_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     agreement_counts,
+    agreement_document_blobs,
     agreement_documents,
     agreement_signatures,
     agreements,

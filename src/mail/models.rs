@@ -33,6 +33,44 @@ pub struct Notification {
     pub sent_at: Option<NaiveDateTime>,
 }
 
+/// A message as lists show it: everything but its bodies and attachments (a signed
+/// agreement's PDF, in base64), which only the sender and the one-message page read.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = notifications)]
+pub struct Summary {
+    pub id: String,
+    pub recipient: String,
+    pub locale: String,
+    pub kind: String,
+    pub subject: String,
+    pub status: String,
+    pub attempts: i32,
+    pub next_attempt_at: NaiveDateTime,
+    pub last_error: Option<String>,
+    pub message_id: String,
+    pub created_at: NaiveDateTime,
+    pub sent_at: Option<NaiveDateTime>,
+}
+
+impl From<Notification> for Summary {
+    fn from(n: Notification) -> Self {
+        Self {
+            id: n.id,
+            recipient: n.recipient,
+            locale: n.locale,
+            kind: n.kind,
+            subject: n.subject,
+            status: n.status,
+            attempts: n.attempts,
+            next_attempt_at: n.next_attempt_at,
+            last_error: n.last_error,
+            message_id: n.message_id,
+            created_at: n.created_at,
+            sent_at: n.sent_at,
+        }
+    }
+}
+
 /// A file sent with the message, e.g. an `.ics` event. Stored as JSON text in the row.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct Attachment {
@@ -251,15 +289,15 @@ pub fn find(conn: &mut DbConnection, id: &str) -> QueryResult<Notification> {
         .first(conn)
 }
 
-/// Newest first, optionally by status and exact recipient.
+/// Newest first, optionally by status and exact recipient; without bodies nor attachments.
 pub fn list(
     conn: &mut DbConnection,
     status: Option<&str>,
     recipient: Option<&str>,
     page: &PageRequest,
-) -> QueryResult<Vec<Notification>> {
+) -> QueryResult<Vec<Summary>> {
     let mut query = notifications::table
-        .select(Notification::as_select())
+        .select(Summary::as_select())
         .order(notifications::id.desc())
         .limit(page.fetch_limit())
         .into_boxed();

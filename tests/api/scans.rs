@@ -33,9 +33,12 @@ SELECT 'fill-agreement-' || lpad(n::text, 6, '0'), 'internship', 'signed', 1, 'f
        now() - interval '20 days', now() - interval '10 days', NULL, NULL,
        now() - interval '20 days' - n * interval '1 second', now() - interval '10 days'
 FROM generate_series(1, 12000) AS n;
-INSERT INTO agreement_documents (agreement_id, version, sha256, pdf, created_at)
+INSERT INTO agreement_documents (agreement_id, version, sha256, created_at)
 SELECT 'fill-agreement-' || lpad(n::text, 6, '0'), 1, md5(n::text) || md5(n::text),
-       convert_to(repeat(md5(n::text), 64), 'UTF8'), now() - interval '20 days'
+       now() - interval '20 days'
+FROM generate_series(1, 12000) AS n;
+INSERT INTO agreement_document_blobs (agreement_id, version, pdf)
+SELECT 'fill-agreement-' || lpad(n::text, 6, '0'), 1, convert_to(repeat(md5(n::text), 64), 'UTF8')
 FROM generate_series(1, 12000) AS n;
 INSERT INTO agreement_signatures (agreement_id, version, party, user_id, signed_at, ip,
     user_agent, document_sha256, voided_at)
@@ -233,4 +236,12 @@ async fn hot_paths_scan_no_large_table(analyze: bool) {
         used.n > 0,
         "no index scan counted: the statistics were not flushed"
     );
+    // Sending, reading, listing and signing never read a PDF's bytes (nothing was downloaded).
+    let blobs: Count = diesel::sql_query(
+        "SELECT (COALESCE(seq_scan, 0) + COALESCE(idx_scan, 0))::bigint AS n \
+         FROM pg_stat_user_tables WHERE relname = 'agreement_document_blobs'",
+    )
+    .get_result(&mut conn)
+    .expect("blob reads");
+    assert_eq!(blobs.n, 0, "the PDFs' table was read on a hot path");
 }
