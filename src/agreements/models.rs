@@ -328,11 +328,14 @@ pub fn details(conn: &mut DbConnection, list: Vec<Agreement>) -> QueryResult<Vec
         .load::<(String, String)>(conn)?
         .into_iter()
         .collect();
-    let signatures: Vec<Signature> = agreement_signatures::table
+    // Voided rows are dropped here, not in SQL: with `voided_at IS NULL` in the query,
+    // PostgreSQL walked the whole `agreement_signatures_user_waiting` index for that one
+    // condition instead of looking the ids up in the primary key.
+    let mut signatures: Vec<Signature> = agreement_signatures::table
         .filter(agreement_signatures::agreement_id.eq_any(&ids))
-        .filter(agreement_signatures::voided_at.is_null())
         .select(Signature::as_select())
         .load(conn)?;
+    signatures.retain(|s| s.voided_at.is_none());
     let documents: HashMap<(String, i32), String> = agreement_documents::table
         .filter(agreement_documents::agreement_id.eq_any(&ids))
         .select((
