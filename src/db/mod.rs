@@ -211,6 +211,22 @@ pub fn run_migrations(conn: &mut DbConnection) -> anyhow::Result<Vec<String>> {
     Ok(applied.iter().map(ToString::to_string).collect())
 }
 
+/// For the rest of the current PostgreSQL transaction, a query with `ORDER BY … LIMIT n` walks
+/// the index that has its order instead of gathering every matching row and sorting them
+/// (which is what a planner without statistics, or with a vacuumed but never analysed table,
+/// chose for the outbox's claim: all 40,000 due rows read to send 16). For the due-row
+/// queries only, whose partial indexes (`notifications_pending`, `scheduled_jobs_pending`)
+/// are in that order. SQLite: nothing to do.
+pub fn in_index_order(conn: &mut DbConnection) -> diesel::QueryResult<()> {
+    match conn {
+        DbConnection::Postgresql(pg) => pg.batch_execute(
+            "SET LOCAL enable_sort = off; SET LOCAL enable_incremental_sort = off; \
+             SET LOCAL enable_bitmapscan = off",
+        ),
+        DbConnection::Sqlite(_) => Ok(()),
+    }
+}
+
 /// Now, in UTC, to the second: every stored instant goes through here so that SQLite, which
 /// compares timestamps as text, always sees one format.
 pub fn now() -> NaiveDateTime {

@@ -7,7 +7,7 @@ use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::db::schema::notifications;
-use crate::db::{now, write_transaction_with, DbConnection};
+use crate::db::{in_index_order, now, write_transaction_with, DbConnection};
 use crate::paging::PageRequest;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -187,16 +187,16 @@ pub fn claim_due(
     let until = at + chrono::Duration::from_std(lease).unwrap_or(chrono::Duration::seconds(40));
     // On SQLite, the process's write turn: the worker queues with the requests' writers
     // instead of holding the file lock while a booking sleeps in busy_timeout.
-    let ids: Vec<String> = write_transaction_with::<_, diesel::result::Error, _>(
-        conn,
-        &[],
-        |conn| match &mut **conn {
-            DbConnection::Postgresql(pg) => {
-                claim_rows!(pg, at, until, worker, limit, for_update, skip_locked)
+    let ids: Vec<String> =
+        write_transaction_with::<_, diesel::result::Error, _>(conn, &[], |conn| {
+            in_index_order(conn)?;
+            match &mut **conn {
+                DbConnection::Postgresql(pg) => {
+                    claim_rows!(pg, at, until, worker, limit, for_update, skip_locked)
+                }
+                DbConnection::Sqlite(lite) => claim_rows!(lite, at, until, worker, limit),
             }
-            DbConnection::Sqlite(lite) => claim_rows!(lite, at, until, worker, limit),
-        },
-    )?;
+        })?;
     if ids.is_empty() {
         return Ok(Vec::new());
     }
