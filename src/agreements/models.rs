@@ -664,6 +664,7 @@ pub fn unsigned_starting(conn: &mut DbConnection, day: NaiveDate) -> QueryResult
 /// may appear once per kind). Read from `agreement_counts`, not by counting every agreement.
 pub fn campaign_counts(conn: &mut DbConnection) -> QueryResult<Vec<(Option<String>, String, i64)>> {
     Ok(agreement_counts::table
+        .filter(agreement_counts::n.gt(0))
         .select((
             agreement_counts::campaign_id,
             agreement_counts::status,

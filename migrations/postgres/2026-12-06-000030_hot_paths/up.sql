@@ -37,7 +37,9 @@ $$ LANGUAGE sql;
 
 -- A change of status moves one agreement from a count to another; the two rows are always
 -- written in the same (key) order, so concurrent transactions never wait on each other in a
--- circle.
+-- circle. The triggers are deferred to the commit: a count row is locked for the instant the
+-- transaction commits, not while it renders a PDF or writes e-mails, so signatures and sendings
+-- of one campaign do not queue behind each other.
 CREATE FUNCTION agreement_counts_follow() RETURNS trigger AS $$
 BEGIN
     IF TG_OP = 'INSERT' THEN
@@ -56,9 +58,11 @@ BEGIN
 END;
 $$ LANGUAGE plpgsql;
 
-CREATE TRIGGER agreement_counts_insert AFTER INSERT OR DELETE ON agreements
+CREATE CONSTRAINT TRIGGER agreement_counts_insert AFTER INSERT OR DELETE ON agreements
+DEFERRABLE INITIALLY DEFERRED
 FOR EACH ROW EXECUTE FUNCTION agreement_counts_follow();
-CREATE TRIGGER agreement_counts_update AFTER UPDATE OF campaign_id, kind, status ON agreements
+CREATE CONSTRAINT TRIGGER agreement_counts_update AFTER UPDATE OF campaign_id, kind, status
+ON agreements DEFERRABLE INITIALLY DEFERRED
 FOR EACH ROW
 WHEN (OLD.campaign_id IS DISTINCT FROM NEW.campaign_id OR OLD.kind IS DISTINCT FROM NEW.kind
       OR OLD.status IS DISTINCT FROM NEW.status)
