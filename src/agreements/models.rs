@@ -8,8 +8,8 @@ use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
 use crate::db::schema::{
-    agreement_documents, agreement_signatures, agreements, companies, missions, notifications,
-    problems, team_members, users,
+    agreement_counts, agreement_document_blobs, agreement_documents, agreement_signatures,
+    agreements, companies, missions, notifications, problems, team_members, users,
 };
 use crate::db::{now, DbConnection, WriteTx};
 use crate::paging::PageRequest;
@@ -132,7 +132,10 @@ type Backend = <DbConnection as diesel::Connection>::Backend;
 
 /// Every agreement `filter` lets through, in no order yet: the one place its conditions are
 /// written, for the API's list and the staff's register alike.
-fn filtered<'a>(filter: &Filter) -> agreements::BoxedQuery<'a, Backend> {
+fn filtered<'a>(
+    conn: &mut DbConnection,
+    filter: &Filter,
+) -> QueryResult<agreements::BoxedQuery<'a, Backend>> {
     let mut query = agreements::table.into_boxed();
     if let Some(kind) = &filter.kind {
         query = query.filter(agreements::kind.eq(kind.clone()));
@@ -144,21 +147,46 @@ fn filtered<'a>(filter: &Filter) -> agreements::BoxedQuery<'a, Backend> {
         query = query.filter(agreements::campaign_id.eq(campaign.clone()));
     }
     if let Some(user) = &filter.party {
-        let contact_of = companies::table
-            .filter(companies::contact_id.eq(user.clone()))
-            .select(companies::id);
-        let signs = agreement_signatures::table
-            .filter(agreement_signatures::user_id.eq(user.clone()))
-            .select(agreement_signatures::agreement_id);
-        query = query.filter(
-            agreements::student_id
-                .eq(user.clone())
-                .or(agreements::tutor_id.eq(user.clone()))
-                .or(agreements::company_id.eq_any(contact_of))
-                .or(agreements::id.eq_any(signs)),
+        query = query.filter(agreements::id.eq_any(party_to(conn, user)?));
+    }
+    Ok(query)
+}
+
+/// The ids of the agreements `user` is a party to, each way read through its own index. One
+/// `student_id = u OR tutor_id = u OR company_id IN (…) OR id IN (…)` made PostgreSQL read
+/// every agreement and test each against the four.
+fn party_to(conn: &mut DbConnection, user: &str) -> QueryResult<Vec<String>> {
+    let mut ids: Vec<String> = agreements::table
+        .filter(agreements::student_id.eq(user))
+        .select(agreements::id)
+        .load(conn)?;
+    ids.extend(
+        agreements::table
+            .filter(agreements::tutor_id.eq(user))
+            .select(agreements::id)
+            .load::<String>(conn)?,
+    );
+    let contact_of: Vec<String> = companies::table
+        .filter(companies::contact_id.eq(user))
+        .select(companies::id)
+        .load(conn)?;
+    if !contact_of.is_empty() {
+        ids.extend(
+            agreements::table
+                .filter(agreements::company_id.eq_any(&contact_of))
+                .select(agreements::id)
+                .load::<String>(conn)?,
         );
     }
-    query
+    ids.extend(
+        agreement_signatures::table
+            .filter(agreement_signatures::user_id.eq(user))
+            .select(agreement_signatures::agreement_id)
+            .load::<String>(conn)?,
+    );
+    ids.sort();
+    ids.dedup();
+    Ok(ids)
 }
 
 /// Agreements in creation order, one page (or all with `PageRequest::all`).
@@ -167,7 +195,7 @@ pub fn list(
     filter: &Filter,
     page: &PageRequest,
 ) -> QueryResult<Vec<Agreement>> {
-    let mut query = filtered(filter)
+    let mut query = filtered(conn, filter)?
         .select(Agreement::as_select())
         .order(agreements::id.asc())
         .limit(page.fetch_limit());
@@ -185,19 +213,40 @@ pub struct Register {
     pub overdue_until: Option<NaiveDate>,
 }
 
-fn register_query<'a>(register: &Register) -> agreements::BoxedQuery<'a, Backend> {
-    let mut query = filtered(&register.filter);
+fn register_query<'a>(
+    conn: &mut DbConnection,
+    register: &Register,
+) -> QueryResult<agreements::BoxedQuery<'a, Backend>> {
+    let mut query = filtered(conn, &register.filter)?;
     if let Some(day) = register.overdue_until {
         query = query
             .filter(agreements::status.eq_any(["draft", "sent"]))
             .filter(agreements::starts_on.le(day));
     }
-    query
+    Ok(query)
 }
 
-/// How many agreements the register lists, counted by the database (all of them, not a page).
+/// How many agreements the register lists (all of them, not a page). By kind, status and
+/// campaign: the sum of the few `agreement_counts` rows the database keeps by trigger, not a
+/// count of every agreement; overdue and party filters count their rows through an index.
 pub fn register_count(conn: &mut DbConnection, register: &Register) -> QueryResult<i64> {
-    register_query(register).count().get_result(conn)
+    let filter = &register.filter;
+    if register.overdue_until.is_some() || filter.party.is_some() {
+        return register_query(conn, register)?.count().get_result(conn);
+    }
+    let mut counts = agreement_counts::table
+        .select(agreement_counts::n)
+        .into_boxed();
+    if let Some(kind) = &filter.kind {
+        counts = counts.filter(agreement_counts::kind.eq(kind.clone()));
+    }
+    if let Some(status) = &filter.status {
+        counts = counts.filter(agreement_counts::status.eq(status.clone()));
+    }
+    if let Some(campaign) = &filter.campaign_id {
+        counts = counts.filter(agreement_counts::campaign_id.eq(campaign.clone()));
+    }
+    Ok(counts.load::<i32>(conn)?.into_iter().map(i64::from).sum())
 }
 
 /// The register's rows, newest first (created_at, then id: a stable order for OFFSET paging,
@@ -208,7 +257,7 @@ pub fn register_rows(
     register: &Register,
     window: Option<(i64, i64)>,
 ) -> QueryResult<Vec<Agreement>> {
-    let mut query = register_query(register)
+    let mut query = register_query(conn, register)?
         .select(Agreement::as_select())
         .order((agreements::created_at.desc(), agreements::id.desc()));
     if let Some((offset, limit)) = window {
@@ -230,16 +279,17 @@ pub fn awaiting(conn: &mut DbConnection, user_id: &str) -> QueryResult<Vec<Agree
         ))
         .load(conn)?;
     let ids: Vec<&str> = waiting.iter().map(|(id, _)| id.as_str()).collect();
-    let rows: Vec<Agreement> = agreements::table
+    // By id alone (the primary key): with `status = 'sent'` too, PostgreSQL walked every sent
+    // agreement's entry in `agreements_status_created`. Status and order are checked here.
+    let mut rows: Vec<Agreement> = agreements::table
         .filter(agreements::id.eq_any(&ids))
-        .filter(agreements::status.eq("sent"))
-        .order((agreements::starts_on.asc(), agreements::id.asc()))
         .select(Agreement::as_select())
         .load(conn)?;
-    Ok(rows
-        .into_iter()
-        .filter(|a| waiting.iter().any(|(id, v)| *id == a.id && *v == a.version))
-        .collect())
+    rows.retain(|a| {
+        a.status == "sent" && waiting.iter().any(|(id, v)| *id == a.id && *v == a.version)
+    });
+    rows.sort_by(|a, b| (a.starts_on, &a.id).cmp(&(b.starts_on, &b.id)));
+    Ok(rows)
 }
 
 /// Everyone the agreements name, read in a few queries whatever their number.
@@ -278,11 +328,14 @@ pub fn details(conn: &mut DbConnection, list: Vec<Agreement>) -> QueryResult<Vec
         .load::<(String, String)>(conn)?
         .into_iter()
         .collect();
-    let signatures: Vec<Signature> = agreement_signatures::table
+    // Voided rows are dropped here, not in SQL: with `voided_at IS NULL` in the query,
+    // PostgreSQL walked the whole `agreement_signatures_user_waiting` index for that one
+    // condition instead of looking the ids up in the primary key.
+    let mut signatures: Vec<Signature> = agreement_signatures::table
         .filter(agreement_signatures::agreement_id.eq_any(&ids))
-        .filter(agreement_signatures::voided_at.is_null())
         .select(Signature::as_select())
         .load(conn)?;
+    signatures.retain(|s| s.voided_at.is_none());
     let documents: HashMap<(String, i32), String> = agreement_documents::table
         .filter(agreement_documents::agreement_id.eq_any(&ids))
         .select((
@@ -473,6 +526,8 @@ pub fn insert_many(conn: &mut DbConnection, rows: &[Agreement]) -> QueryResult<u
     Ok(n)
 }
 
+/// A version's frozen document: its SHA-256 with the hot rows, its bytes in a table of their
+/// own that only the download and the e-mails' attachments read.
 pub fn insert_document(
     conn: &mut DbConnection,
     agreement_id: &str,
@@ -485,8 +540,14 @@ pub fn insert_document(
             agreement_documents::agreement_id.eq(agreement_id),
             agreement_documents::version.eq(version),
             agreement_documents::sha256.eq(sha256),
-            agreement_documents::pdf.eq(pdf),
             agreement_documents::created_at.eq(now()),
+        ))
+        .execute(conn)?;
+    diesel::insert_into(agreement_document_blobs::table)
+        .values((
+            agreement_document_blobs::agreement_id.eq(agreement_id),
+            agreement_document_blobs::version.eq(version),
+            agreement_document_blobs::pdf.eq(pdf),
         ))
         .execute(conn)
 }
@@ -497,9 +558,9 @@ pub fn document(
     agreement_id: &str,
     version: i32,
 ) -> QueryResult<Option<Vec<u8>>> {
-    agreement_documents::table
+    agreement_document_blobs::table
         .find((agreement_id, version))
-        .select(agreement_documents::pdf)
+        .select(agreement_document_blobs::pdf)
         .first(conn)
         .optional()
 }
@@ -599,16 +660,23 @@ pub fn unsigned_starting(conn: &mut DbConnection, day: NaiveDate) -> QueryResult
         .load(conn)
 }
 
-/// Per campaign: (campaign id, status, count), for the register's progress.
+/// Per campaign and kind: (campaign id, status, count), for the register's progress (a campaign
+/// may appear once per kind). Read from `agreement_counts`, not by counting every agreement.
 pub fn campaign_counts(conn: &mut DbConnection) -> QueryResult<Vec<(Option<String>, String, i64)>> {
-    agreements::table
-        .group_by((agreements::campaign_id, agreements::status))
+    Ok(agreement_counts::table
+        .filter(agreement_counts::n.gt(0))
         .select((
-            agreements::campaign_id,
-            agreements::status,
-            diesel::dsl::count_star(),
+            agreement_counts::campaign_id,
+            agreement_counts::status,
+            agreement_counts::n,
         ))
-        .load(conn)
+        .load::<(String, String, i32)>(conn)?
+        .into_iter()
+        .map(|(campaign, status, n)| {
+            let campaign = (!campaign.is_empty()).then_some(campaign);
+            (campaign, status, i64::from(n))
+        })
+        .collect())
 }
 
 /// The SHA-256 of a version's frozen PDF.

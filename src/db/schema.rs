@@ -1,11 +1,27 @@
 // @generated automatically by Diesel CLI.
 
 diesel::table! {
+    agreement_counts (campaign_id, kind, status) {
+        campaign_id -> Text,
+        kind -> Text,
+        status -> Text,
+        n -> Int4,
+    }
+}
+
+diesel::table! {
+    agreement_document_blobs (agreement_id, version) {
+        agreement_id -> Text,
+        version -> Int4,
+        pdf -> Bytea,
+    }
+}
+
+diesel::table! {
     agreement_documents (agreement_id, version) {
         agreement_id -> Text,
         version -> Int4,
         sha256 -> Text,
-        pdf -> Bytea,
         created_at -> Timestamp,
     }
 }
@@ -396,6 +412,8 @@ diesel::joinable!(teams -> campaigns (campaign_id));
 diesel::joinable!(tutors -> users (user_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    agreement_counts,
+    agreement_document_blobs,
     agreement_documents,
     agreement_signatures,
     agreements,

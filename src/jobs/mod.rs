@@ -17,7 +17,7 @@ use diesel::prelude::*;
 
 use crate::app::AppState;
 use crate::db::schema::scheduled_jobs;
-use crate::db::{new_id, now, write_transaction, DbConnection, WriteTx};
+use crate::db::{in_index_order, new_id, now, write_transaction, DbConnection, WriteTx};
 use crate::error::ApiError;
 
 /// A job as stored.
@@ -96,13 +96,17 @@ pub fn about(conn: &mut DbConnection, subject_id: &str) -> QueryResult<Vec<Job>>
 /// in `done_by`.
 pub fn run_due(state: &AppState, handlers: &Handlers, instance: &str) -> Result<usize, ApiError> {
     let mut conn = state.pool.get()?;
-    let due: Vec<Job> = scheduled_jobs::table
-        .filter(scheduled_jobs::status.eq("pending"))
-        .filter(scheduled_jobs::due_at.le(now()))
-        .order((scheduled_jobs::due_at.asc(), scheduled_jobs::id.asc()))
-        .limit(BATCH)
-        .select(Job::as_select())
-        .load(&mut conn)?;
+    // In a transaction of its own, where the query is held to `scheduled_jobs_pending`'s order.
+    let due: Vec<Job> = conn.transaction(|conn| {
+        in_index_order(conn)?;
+        scheduled_jobs::table
+            .filter(scheduled_jobs::status.eq("pending"))
+            .filter(scheduled_jobs::due_at.le(now()))
+            .order((scheduled_jobs::due_at.asc(), scheduled_jobs::id.asc()))
+            .limit(BATCH)
+            .select(Job::as_select())
+            .load(conn)
+    })?;
     let mut ran = 0;
     for job in due {
         let Some(handler) = handlers.0.get(job.kind.as_str()) else {

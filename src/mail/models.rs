@@ -7,7 +7,7 @@ use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::db::schema::notifications;
-use crate::db::{now, write_transaction_with, DbConnection};
+use crate::db::{in_index_order, now, write_transaction_with, DbConnection};
 use crate::paging::PageRequest;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -31,6 +31,44 @@ pub struct Notification {
     pub dedupe_key: Option<String>,
     pub created_at: NaiveDateTime,
     pub sent_at: Option<NaiveDateTime>,
+}
+
+/// A message as lists show it: everything but its bodies and attachments (a signed
+/// agreement's PDF, in base64), which only the sender and the one-message page read.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = notifications)]
+pub struct Summary {
+    pub id: String,
+    pub recipient: String,
+    pub locale: String,
+    pub kind: String,
+    pub subject: String,
+    pub status: String,
+    pub attempts: i32,
+    pub next_attempt_at: NaiveDateTime,
+    pub last_error: Option<String>,
+    pub message_id: String,
+    pub created_at: NaiveDateTime,
+    pub sent_at: Option<NaiveDateTime>,
+}
+
+impl From<Notification> for Summary {
+    fn from(n: Notification) -> Self {
+        Self {
+            id: n.id,
+            recipient: n.recipient,
+            locale: n.locale,
+            kind: n.kind,
+            subject: n.subject,
+            status: n.status,
+            attempts: n.attempts,
+            next_attempt_at: n.next_attempt_at,
+            last_error: n.last_error,
+            message_id: n.message_id,
+            created_at: n.created_at,
+            sent_at: n.sent_at,
+        }
+    }
 }
 
 /// A file sent with the message, e.g. an `.ics` event. Stored as JSON text in the row.
@@ -149,16 +187,16 @@ pub fn claim_due(
     let until = at + chrono::Duration::from_std(lease).unwrap_or(chrono::Duration::seconds(40));
     // On SQLite, the process's write turn: the worker queues with the requests' writers
     // instead of holding the file lock while a booking sleeps in busy_timeout.
-    let ids: Vec<String> = write_transaction_with::<_, diesel::result::Error, _>(
-        conn,
-        &[],
-        |conn| match &mut **conn {
-            DbConnection::Postgresql(pg) => {
-                claim_rows!(pg, at, until, worker, limit, for_update, skip_locked)
+    let ids: Vec<String> =
+        write_transaction_with::<_, diesel::result::Error, _>(conn, &[], |conn| {
+            in_index_order(conn)?;
+            match &mut **conn {
+                DbConnection::Postgresql(pg) => {
+                    claim_rows!(pg, at, until, worker, limit, for_update, skip_locked)
+                }
+                DbConnection::Sqlite(lite) => claim_rows!(lite, at, until, worker, limit),
             }
-            DbConnection::Sqlite(lite) => claim_rows!(lite, at, until, worker, limit),
-        },
-    )?;
+        })?;
     if ids.is_empty() {
         return Ok(Vec::new());
     }
@@ -251,15 +289,15 @@ pub fn find(conn: &mut DbConnection, id: &str) -> QueryResult<Notification> {
         .first(conn)
 }
 
-/// Newest first, optionally by status and exact recipient.
+/// Newest first, optionally by status and exact recipient; without bodies nor attachments.
 pub fn list(
     conn: &mut DbConnection,
     status: Option<&str>,
     recipient: Option<&str>,
     page: &PageRequest,
-) -> QueryResult<Vec<Notification>> {
+) -> QueryResult<Vec<Summary>> {
     let mut query = notifications::table
-        .select(Notification::as_select())
+        .select(Summary::as_select())
         .order(notifications::id.desc())
         .limit(page.fetch_limit())
         .into_boxed();

@@ -6,7 +6,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::db::utc;
 use crate::mail::domain::Status;
-use crate::mail::models::Notification;
+use crate::mail::models::{Notification, Summary};
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct NotificationView {
@@ -29,6 +29,12 @@ pub struct NotificationView {
 
 impl From<Notification> for NotificationView {
     fn from(n: Notification) -> Self {
+        Summary::from(n).into()
+    }
+}
+
+impl From<Summary> for NotificationView {
+    fn from(n: Summary) -> Self {
         let status = Status::parse(&n.status).unwrap_or(Status::Pending);
         Self {
             next_attempt_at: (status == Status::Pending).then(|| utc(n.next_attempt_at)),

@@ -22,6 +22,7 @@ mod missions;
 mod missions_journeys;
 mod notifications;
 mod pdf_text;
+mod scans;
 mod service;
 mod smtp;
 mod tutors;

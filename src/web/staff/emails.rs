@@ -8,7 +8,7 @@ use serde::Deserialize;
 use crate::app::AppState;
 use crate::clock::DEFAULT_TIMEZONE;
 use crate::mail::domain::Status;
-use crate::mail::models::{self, Notification};
+use crate::mail::models::{self, Summary};
 use crate::paging::PageRequest;
 use crate::text::{normalise_email, not_blank};
 use crate::web::forms::{show, Fields};
@@ -25,7 +25,7 @@ pub struct EmailQuery {
     to: String,
 }
 
-fn line(lang: Lang, n: &Notification) -> Value {
+fn line(lang: Lang, n: &Summary) -> Value {
     context! {
         id => &n.id, to => &n.recipient, subject => &n.subject, kind => &n.kind,
         status => &n.status,
@@ -73,7 +73,8 @@ pub async fn email(
     let (lang, id) = (v.lang, id.into_inner());
     show(&v, &state, "email.html", move |conn| {
         let n = models::find(conn, &id)?;
-        Ok(context! { email => line(lang, &n), text => n.body_text })
+        let text = n.body_text.clone();
+        Ok(context! { email => line(lang, &n.into()), text })
     })
     .await
 }

@@ -1,0 +1,11 @@
+DROP TRIGGER agreement_counts_update ON agreements;
+DROP TRIGGER agreement_counts_insert ON agreements;
+DROP FUNCTION agreement_counts_follow();
+DROP FUNCTION agreement_counts_add(TEXT, TEXT, TEXT, INTEGER);
+DROP TABLE agreement_counts;
+DROP INDEX scheduled_jobs_subject;
+DROP INDEX scheduled_jobs_pending;
+DROP INDEX notifications_status_id;
+DROP INDEX notifications_recipient;
+CREATE INDEX notifications_recipient ON notifications (recipient);
+DROP INDEX notifications_pending;

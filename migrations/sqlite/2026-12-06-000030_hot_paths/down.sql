@@ -1,0 +1,10 @@
+DROP TRIGGER agreement_counts_update;
+DROP TRIGGER agreement_counts_delete;
+DROP TRIGGER agreement_counts_insert;
+DROP TABLE agreement_counts;
+DROP INDEX scheduled_jobs_subject;
+DROP INDEX scheduled_jobs_pending;
+DROP INDEX notifications_status_id;
+DROP INDEX notifications_recipient;
+CREATE INDEX notifications_recipient ON notifications (recipient);
+DROP INDEX notifications_pending;

@@ -1,0 +1,6 @@
+ALTER TABLE agreement_documents ADD COLUMN pdf BLOB NOT NULL DEFAULT x'';
+UPDATE agreement_documents SET pdf = (
+    SELECT b.pdf FROM agreement_document_blobs b
+    WHERE b.agreement_id = agreement_documents.agreement_id AND b.version = agreement_documents.version
+);
+DROP TABLE agreement_document_blobs;
