@@ -235,6 +235,34 @@ pub fn unprintable(text: &str) -> Option<char> {
     None
 }
 
+/// `text` with each character no embedded face prints written out as its code point
+/// (`[U+4E2D]`). An agreement's own fields refuse such text when entered (`unprintable`), but
+/// names entered elsewhere (accounts, companies) reach the PDF too, and a printed agreement
+/// must never lose a character silently: written out, it can still be read and checked.
+fn spelled_out(text: &str) -> std::borrow::Cow<'_, str> {
+    if unprintable(text).is_none() {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let fonts = &*FONTS;
+    let mut out = String::with_capacity(text.len() + 16);
+    let mut face = None;
+    for c in text.chars() {
+        if matches!(c, '\t' | '\n' | '\r') {
+            face = Some(0);
+            out.push(c);
+            continue;
+        }
+        match fonts.pick(c, false, face) {
+            Some(f) if !c.is_control() => {
+                face = Some(f);
+                out.push(c);
+            }
+            _ => out.push_str(&format!("[U+{:04X}]", u32::from(c))),
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
 /// A line placed on a page: its text, font, size, left edge and baseline.
 #[derive(Debug, Clone, PartialEq)]
 struct Line {
@@ -255,6 +283,7 @@ struct Run {
 /// and a word wider than a whole line is cut at the widest prefix that fits, never lost.
 fn wrap(text: &str, bold: bool, size: f32, first_width: f32, width: f32) -> Vec<String> {
     let fonts = &*FONTS;
+    let text = spelled_out(text);
     let space = fonts.width(" ", bold, size);
     let mut lines = Vec::new();
     let mut line = String::new();
@@ -463,6 +492,17 @@ mod tests {
     use super::*;
 
     const WIDTH: f32 = PAGE_WIDTH - 2.0 * MARGIN_X;
+
+    #[test]
+    fn a_character_no_face_prints_is_written_out_never_dropped() {
+        // A company named in Chinese (no embedded CJK face: crates.io cannot carry one).
+        let lines = wrap("Société 中国 Ltd", false, BODY_SIZE, WIDTH, WIDTH);
+        assert_eq!(lines, vec!["Société [U+4E2D][U+56FD] Ltd".to_owned()]);
+        assert!(matches!(
+            spelled_out("Ateliers d’Alès"),
+            std::borrow::Cow::Borrowed(_)
+        ));
+    }
 
     #[test]
     fn lines_never_run_past_the_margin() {
