@@ -42,6 +42,10 @@ const CSV_RUNS: usize = 5;
 const WARM_UP: usize = 5;
 const PAGE: usize = 50;
 
+/// A case: its name, its path, the session it is read with, how many runs, and the total and
+/// page the page must show (`None`: the CSV, one line per agreement).
+type Case<'a> = (String, String, &'a str, usize, Option<(usize, usize)>);
+
 #[derive(QueryableByName)]
 struct Analysed {
     #[diesel(sql_type = diesel::sql_types::Text)]
@@ -139,7 +143,7 @@ async fn main() {
 
     let pages = |n: usize| n.div_ceil(PAGE).max(1);
     let deep = 100.min(pages(size));
-    let cases: Vec<(String, String, &str, usize, Option<(usize, usize)>)> = vec![
+    let cases: Vec<Case<'_>> = vec![
         (
             "page 1".into(),
             "/app/staff/agreements".into(),
@@ -242,6 +246,21 @@ async fn main() {
             ms(times[times.len() - 1])
         );
     }
+
+    // What the signatory's page adds: `models::awaiting`, called in-process as the page does
+    // (its `.len()` is the "to sign" count).
+    let mut times = Vec::new();
+    for _ in 0..20 {
+        let start = Instant::now();
+        let waiting = models::awaiting(&mut conn, &school.id).expect("awaiting");
+        times.push(start.elapsed());
+        assert_eq!(waiting.len(), expected.sent);
+    }
+    times.sort();
+    println!(
+        "[{backend}] models::awaiting(signatory), {} to sign, 20 in-process calls: median {:.2?}, worst {:.2?}",
+        expected.sent, times[10], times[19]
+    );
 
     if let DbConnection::Postgresql(c) = &mut *conn {
         let rows: Vec<Analysed> = diesel::sql_query(
