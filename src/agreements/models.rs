@@ -285,9 +285,10 @@ pub fn awaiting(conn: &mut DbConnection, user_id: &str) -> QueryResult<Vec<Agree
         .filter(agreements::id.eq_any(&ids))
         .select(Agreement::as_select())
         .load(conn)?;
-    rows.retain(|a| {
-        a.status == "sent" && waiting.iter().any(|(id, v)| *id == a.id && *v == a.version)
-    });
+    // A set, not a scan of `waiting` per row: the school's signatory may have thousands waiting.
+    let current: std::collections::HashSet<(&str, i32)> =
+        waiting.iter().map(|(id, v)| (id.as_str(), *v)).collect();
+    rows.retain(|a| a.status == "sent" && current.contains(&(a.id.as_str(), a.version)));
     rows.sort_by(|a, b| (a.starts_on, &a.id).cmp(&(b.starts_on, &b.id)));
     Ok(rows)
 }
