@@ -18,6 +18,19 @@ use crate::labs::models::{
 use crate::labs::views::ClosureView;
 use crate::mail::{Attachment, Email, Outbox};
 
+/// Whether `user` must first be trained on `equipment` to book it on `day`: it requires
+/// training, they are not staff, and hold no authorization valid that day.
+pub fn needs_training(
+    conn: &mut DbConnection,
+    equipment: &Equipment,
+    user: &CurrentUser,
+    day: NaiveDate,
+) -> Result<bool, ApiError> {
+    Ok(equipment.requires_training
+        && !user.is(Role::Staff)
+        && !models::is_trained(conn, &equipment.id, &user.id, day)?)
+}
+
 /// A parsed `POST /bookings` body.
 #[derive(Debug, Clone)]
 pub struct NewBooking {
@@ -44,11 +57,13 @@ pub fn book(
 
     let (claim, dates) = project_claim(conn, user, request.project.as_ref())?;
     domain::may_book(user.role, &claim)?;
-    if equipment.requires_training && !user.is(Role::Staff) {
-        let day = domain::local_date(tz, request.starts_at);
-        if !models::is_trained(conn, &equipment.id, &user.id, day)? {
-            return Err(Refusal::TrainingRequired.into());
-        }
+    if needs_training(
+        conn,
+        &equipment,
+        user,
+        domain::local_date(tz, request.starts_at),
+    )? {
+        return Err(Refusal::TrainingRequired.into());
     }
     let slot = Interval::new(request.starts_at, request.ends_at);
     let limits = DurationLimits {

@@ -156,6 +156,14 @@ pub fn all_of(fields: &[(String, String)], name: &str) -> Vec<String> {
         .collect()
 }
 
+/// A text attribute of a page value (`None` when missing or not text).
+pub fn text_attr(value: &Value, name: &str) -> Option<String> {
+    value
+        .get_attr(name)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+}
+
 /// A refused form's input to show again: every field but the CSRF token and passwords.
 pub fn kept(fields: &[(String, String)]) -> Value {
     let kept: BTreeMap<&str, &str> = fields

@@ -14,6 +14,7 @@ use crate::incubator::models::{self as applications, Application, Scope};
 use crate::labs::domain::ListBound;
 use crate::labs::models::{self as labs, BookingFilter};
 use crate::paging::PageRequest;
+use crate::web::forms::text_attr;
 use crate::web::i18n::Lang;
 use crate::web::labs::booking_lines;
 use crate::web::missions::{campaigns_for_home, CampaignsHome};
@@ -117,11 +118,7 @@ fn agreement_line(role: Role, a: Value) -> Value {
 
 /// A text attribute of a page value, if it has one.
 fn attr(value: &Value, name: &str) -> Option<String> {
-    value
-        .get_attr(name)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .filter(|s| !s.is_empty())
+    text_attr(value, name).filter(|s| !s.is_empty())
 }
 
 /// The sentences at the top of the home page.

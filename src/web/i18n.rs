@@ -88,9 +88,10 @@ impl Lang {
     /// The school's calendar date of a stored UTC instant (an application's "Envoyée le"): a
     /// late-evening instant in Paris is already the next day in UTC's eyes, or the day before.
     pub fn local_date(self, at: NaiveDateTime) -> String {
-        let local = DateTime::<Utc>::from_naive_utc_and_offset(at, Utc)
-            .with_timezone(&crate::clock::DEFAULT_TIMEZONE);
-        self.date(local.date_naive())
+        self.date(crate::labs::domain::local_date(
+            crate::clock::DEFAULT_TIMEZONE,
+            at,
+        ))
     }
 
     /// `lundi 1 mars 2027` / `Monday 1 March 2027`.

@@ -206,11 +206,13 @@ fn equipment_page(
         }
         _ => Vec::new(),
     };
-    let trained =
-        equipment.requires_training && models::is_trained(conn, &equipment.id, &user.id, today)?;
     // Training first: the form is not offered to whom the server would refuse for lack of it
     // (`booking_flow::book` still refuses), and they are told whom to ask.
-    let untrained = equipment.requires_training && !trained && !user.is(Role::Staff);
+    let untrained = booking_flow::needs_training(conn, &equipment, user, today)?;
+    // Staff are never refused for it, but are still told whether they are trained.
+    let trained = equipment.requires_training
+        && !untrained
+        && (!user.is(Role::Staff) || models::is_trained(conn, &equipment.id, &user.id, today)?);
     let trainers = if untrained {
         trainers_of(conn, &equipment.id)?
     } else {
@@ -420,16 +422,9 @@ pub async fn confirm_cancel(
                     "/app/bookings".to_owned(),
                 )
             } else {
-                let found = models::bookable(conn, &booking.equipment_id)?
-                    .ok_or_else(ApiError::not_found)?;
-                let monday = week::monday_of(local_date(found.lab.tz(), booking.starts_at));
                 (
                     format!("/app/staff/bookings/{id}/cancel"),
-                    format!(
-                        "/app/staff/labs/{}?week={}",
-                        found.lab.id,
-                        week::week_name(monday)
-                    ),
+                    crate::web::staff::labs::planning_href(conn, &booking)?,
                 )
             };
             let to_cancel = booking_lines(conn, lang, vec![booking])?.pop();

@@ -17,7 +17,7 @@ use crate::missions::views::{CampaignView, CompanyView, MissionView, ProblemView
 use crate::missions::{review, teams, tutoring};
 use crate::text::{normalise_email, not_blank};
 use crate::web::forms::{
-    all_of, blank, domain_choices, field, refused, refused_over, show, Fields,
+    all_of, blank, domain_choices, field, refused, refused_over, show, text_attr, Fields,
 };
 use crate::web::i18n::Lang;
 use crate::web::session::{PageError, Visitor};
@@ -513,14 +513,14 @@ pub async fn rank(
     let fields = form.into_inner();
     v.check_csrf(field(&fields, "csrf_token"))?;
     let (lang, id) = (v.lang, id.into_inner());
-    let wanted = all_of(&fields, "problem_ids");
     // Every select's value, blanks included, so the page shows each choice where it was.
     let slots: Vec<String> = fields
         .iter()
         .filter(|(k, _)| k == "problem_ids")
         .map(|(_, v)| v.trim().to_owned())
         .collect();
-    let (who, team_id, chosen) = (user.clone(), id.clone(), wanted.clone());
+    let chosen: Vec<String> = slots.iter().filter(|s| !s.is_empty()).cloned().collect();
+    let (who, team_id) = (user.clone(), id.clone());
     let ranked = state
         .write(move |tx, _| teams::rank(tx, &who, &team_id, &chosen))
         .await;
@@ -564,17 +564,8 @@ fn chosen_title(page: &Value, id: &str) -> String {
     page.get_attr("problems")
         .ok()
         .and_then(|problems| problems.try_iter().ok())
-        .and_then(|mut all| {
-            all.find(|p| {
-                p.get_attr("id")
-                    .ok()
-                    .and_then(|v| v.as_str().map(str::to_owned))
-                    .as_deref()
-                    == Some(id)
-            })
-        })
-        .and_then(|p| p.get_attr("title").ok())
-        .and_then(|t| t.as_str().map(str::to_owned))
+        .and_then(|mut all| all.find(|p| text_attr(p, "id").as_deref() == Some(id)))
+        .and_then(|p| text_attr(&p, "title"))
         .unwrap_or_else(|| id.to_owned())
 }
 

@@ -229,7 +229,12 @@ impl Visitor {
     }
 
     pub fn end_session_cookie(&self) -> Cookie<'static> {
-        let mut cookie = Cookie::build(SESSION_COOKIE, "")
+        self.removal(SESSION_COOKIE)
+    }
+
+    /// Takes back cookie `name`, with the attributes it was set with.
+    fn removal(&self, name: &'static str) -> Cookie<'static> {
+        let mut cookie = Cookie::build(name, "")
             .path("/")
             .http_only(true)
             .same_site(SameSite::Lax)
@@ -286,9 +291,7 @@ impl Visitor {
         self.add_cookies(&mut res);
         if self.flash_cookie {
             // Shown (or stale): a reload must not confirm the action again.
-            let mut gone = Cookie::build(FLASH_COOKIE, "").path("/").finish();
-            gone.make_removal();
-            res.cookie(gone);
+            res.cookie(self.removal(FLASH_COOKIE));
         }
         res.content_type("text/html; charset=utf-8")
             .insert_header((header::CACHE_CONTROL, "no-store"))

@@ -21,7 +21,7 @@ use crate::labs::bookings as booking_flow;
 use crate::labs::domain::{
     self, local_date, local_to_utc, Interval, NewEquipment, NewLab, OpeningPeriod,
 };
-use crate::labs::models::{self, Lab};
+use crate::labs::models::{self, Booking, Lab};
 use crate::labs::setup;
 use crate::missions::domain::CampaignStatus;
 use crate::text::normalise_email;
@@ -202,7 +202,7 @@ fn planning_page(
     let closures = models::closures_overlapping(conn, &lab.id, span)?;
     let first = hours.iter().map(|p| p.opens).min().unwrap_or(8 * 60);
     let last = hours.iter().map(|p| p.closes).max().unwrap_or(18 * 60);
-    let dates: Vec<NaiveDate> = (0..7).map(|i| monday + Duration::days(i)).collect();
+    let dates = week::days(monday);
     let mut spans = Vec::new();
     for (day, date) in dates.iter().enumerate() {
         for open in domain::open_on(tz, &hours, *date) {
@@ -397,6 +397,17 @@ pub async fn book(
 }
 
 /// Cancel anyone's booking; back to its lab's planning.
+/// The console's planning of a booking's lab, at the booking's week.
+pub fn planning_href(conn: &mut DbConnection, booking: &Booking) -> Result<String, ApiError> {
+    let found = models::bookable(conn, &booking.equipment_id)?.ok_or_else(ApiError::not_found)?;
+    let monday = week::monday_of(local_date(found.lab.tz(), booking.starts_at));
+    Ok(format!(
+        "/app/staff/labs/{}?week={}",
+        found.lab.id,
+        week::week_name(monday)
+    ))
+}
+
 pub async fn cancel(
     v: Visitor,
     state: web::Data<AppState>,
@@ -409,14 +420,7 @@ pub async fn cancel(
     let back = state
         .db(move |conn| {
             let booking = booking_flow::cancel(conn, &outbox, &user, &id)?;
-            let found =
-                models::bookable(conn, &booking.equipment_id)?.ok_or_else(ApiError::not_found)?;
-            let monday = week::monday_of(local_date(found.lab.tz(), booking.starts_at));
-            Ok(format!(
-                "/app/staff/labs/{}?week={}&done=cancelled",
-                found.lab.id,
-                week::week_name(monday)
-            ))
+            Ok(format!("{}&done=cancelled", planning_href(conn, &booking)?))
         })
         .await
         .map_err(|e| v.fail(e))?;
