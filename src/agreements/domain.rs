@@ -56,6 +56,9 @@ impl Status {
         Status::Cancelled,
     ];
 
+    /// The statuses of an agreement not signed yet (nor cancelled), as stored.
+    pub const UNSIGNED: [&'static str; 2] = ["draft", "sent"];
+
     pub fn parse(s: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|k| k.as_str() == s)
     }
@@ -209,6 +212,13 @@ pub fn overdue_until(today: NaiveDate) -> NaiveDate {
         day += Duration::days(1);
     }
     day
+}
+
+/// Whether an agreement in `status` starting on `starts_on` is overdue on `today`: not signed,
+/// and within [`WARNING_WORKING_DAYS`] working days of its start (or started).
+pub fn is_overdue(status: &str, starts_on: NaiveDate, today: NaiveDate) -> bool {
+    Status::UNSIGNED.contains(&status)
+        && working_days_before(starts_on, WARNING_WORKING_DAYS) <= today
 }
 
 /// The next reminder after `last`, if it falls before the agreement starts: none are sent once

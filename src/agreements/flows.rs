@@ -18,7 +18,7 @@ use crate::db::{self, DbConnection, WriteTx};
 use crate::error::{ApiError, FieldError};
 use crate::jobs::{self, Job};
 use crate::mail::domain::Locale;
-use crate::mail::models::Attachment;
+use crate::mail::models::{self as mail_models, Attachment};
 use crate::mail::Email;
 use crate::paging::PageRequest;
 
@@ -399,11 +399,31 @@ fn commit_send(
     prepared: Prepared,
     changed: bool,
 ) -> Result<Details, ApiError> {
-    let agreement = freeze(tx, prepared, changed)?;
+    let agreement = freeze_scheduled(tx, state, prepared, changed)?;
     let details = one(tx, agreement)?;
     ask_to_sign(tx, state, &details, changed)?;
-    schedule_reminders(tx, state, &details.agreement)?;
     Ok(details)
+}
+
+/// [`freeze`] and the agreement's first reminder and the staff's warning: sending without the
+/// e-mails, which the caller writes.
+fn freeze_scheduled(
+    tx: &mut WriteTx<'_>,
+    state: &AppState,
+    prepared: Prepared,
+    changed: bool,
+) -> Result<Agreement, ApiError> {
+    let agreement = freeze(tx, prepared, changed)?;
+    schedule_reminders(tx, state, &agreement)?;
+    Ok(agreement)
+}
+
+/// The dedupe key of the e-mail asking a signatory to sign one version of one agreement.
+fn to_sign_key(agreement: &Agreement, party: &str) -> String {
+    format!(
+        "agreement_to_sign:{}:{}:{party}:sent",
+        agreement.id, agreement.version
+    )
 }
 
 /// Writes a prepared version without telling anyone: the frozen document, its signatories and
@@ -468,10 +488,7 @@ fn ask_to_sign(
         if signature.signed_at.is_some() {
             continue;
         }
-        let key = format!(
-            "agreement_to_sign:{}:{}:{}:sent",
-            details.agreement.id, details.agreement.version, signature.party,
-        );
+        let key = to_sign_key(&details.agreement, &signature.party);
         if one_to_sign(tx, state, details, person, false, changed, key)? {
             sent += 1;
         }
@@ -598,10 +615,7 @@ fn ask_each_once(tx: &mut WriteTx<'_>, state: &AppState, sent: &[Details]) -> Re
     }
     for (person, theirs) in waiting {
         if let [(d, party)] = theirs.as_slice() {
-            let key = format!(
-                "agreement_to_sign:{}:{}:{party}:sent",
-                d.agreement.id, d.agreement.version
-            );
+            let key = to_sign_key(&d.agreement, party);
             one_to_sign(tx, state, d, person, false, false, key)?;
             continue;
         }
@@ -699,23 +713,20 @@ pub fn send_campaign(state: &AppState, campaign_id: &str) -> Result<CampaignSend
     });
     db::write_transaction(&mut conn, |tx| {
         let mut outcome = CampaignSend::default();
-        let mut sent = Vec::new();
+        let mut frozen = Vec::new();
         for (id, ready) in prepared {
-            let written = ready.and_then(|p| {
-                tx.savepoint(|tx| {
-                    let agreement = freeze(tx, p, false)?;
-                    schedule_reminders(tx, state, &agreement)?;
-                    one(tx, agreement)
-                })
-            });
+            let written =
+                ready.and_then(|p| tx.savepoint(|tx| freeze_scheduled(tx, state, p, false)));
             match written {
-                Ok(details) => {
+                Ok(agreement) => {
                     outcome.sent.push(id);
-                    sent.push(details);
+                    frozen.push(agreement);
                 }
                 Err(error) => outcome.skipped.push((id, error)),
             }
         }
+        // Their signatories and people read once for all of them.
+        let sent = models::details(tx, frozen)?;
         // The e-mails in the same transaction as the agreements they announce: one per person.
         ask_each_once(tx, state, &sent)?;
         Ok(outcome)
@@ -1028,7 +1039,7 @@ pub fn remind(tx: &mut WriteTx<'_>, state: &AppState, job: &Job) -> Result<(), A
             continue;
         }
         let key = format!("agreement_reminder:{}:{today}", person.id);
-        if models::queued(tx, &key)? {
+        if mail_models::queued(tx, &key)? {
             continue;
         }
         let waiting: Vec<Agreement> = models::awaiting(tx, &person.id)?

@@ -7,9 +7,10 @@ use std::collections::HashMap;
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
+use crate::agreements::domain::Status;
 use crate::db::schema::{
     agreement_counts, agreement_document_blobs, agreement_documents, agreement_signatures,
-    agreements, companies, missions, notifications, problems, team_members, users,
+    agreements, companies, missions, problems, team_members, users,
 };
 use crate::db::{now, DbConnection, WriteTx};
 use crate::paging::PageRequest;
@@ -220,7 +221,7 @@ fn register_query<'a>(
     let mut query = filtered(conn, &register.filter)?;
     if let Some(day) = register.overdue_until {
         query = query
-            .filter(agreements::status.eq_any(["draft", "sent"]))
+            .filter(agreements::status.eq_any(Status::UNSIGNED))
             .filter(agreements::starts_on.le(day));
     }
     Ok(query)
@@ -269,15 +270,7 @@ pub fn register_rows(
 /// The `sent` agreements whose current version awaits `user_id`'s signature, the soonest start
 /// first: what a signatory has to sign, one after the other.
 pub fn awaiting(conn: &mut DbConnection, user_id: &str) -> QueryResult<Vec<Agreement>> {
-    let waiting: Vec<(String, i32)> = agreement_signatures::table
-        .filter(agreement_signatures::user_id.eq(user_id))
-        .filter(agreement_signatures::signed_at.is_null())
-        .filter(agreement_signatures::voided_at.is_null())
-        .select((
-            agreement_signatures::agreement_id,
-            agreement_signatures::version,
-        ))
-        .load(conn)?;
+    let waiting = unsigned_versions(conn, user_id)?;
     let ids: Vec<&str> = waiting.iter().map(|(id, _)| id.as_str()).collect();
     // By id alone (the primary key): with `status = 'sent'` too, PostgreSQL walked every sent
     // agreement's entry in `agreements_status_created`. Status and order are checked here.
@@ -285,12 +278,64 @@ pub fn awaiting(conn: &mut DbConnection, user_id: &str) -> QueryResult<Vec<Agree
         .filter(agreements::id.eq_any(&ids))
         .select(Agreement::as_select())
         .load(conn)?;
+    keep_awaiting(&mut rows, &waiting, |a| {
+        (&a.id, &a.status, a.version, a.starts_on)
+    });
+    Ok(rows)
+}
+
+/// The ids of [`awaiting`], in its order, without reading whole agreements: for a count or
+/// the first.
+pub fn awaiting_ids(conn: &mut DbConnection, user_id: &str) -> QueryResult<Vec<String>> {
+    let waiting = unsigned_versions(conn, user_id)?;
+    let ids: Vec<&str> = waiting.iter().map(|(id, _)| id.as_str()).collect();
+    let mut rows: Vec<(String, String, i32, NaiveDate)> = agreements::table
+        .filter(agreements::id.eq_any(&ids))
+        .select((
+            agreements::id,
+            agreements::status,
+            agreements::version,
+            agreements::starts_on,
+        ))
+        .load(conn)?;
+    keep_awaiting(&mut rows, &waiting, |(id, status, version, starts_on)| {
+        (id, status, *version, *starts_on)
+    });
+    Ok(rows.into_iter().map(|(id, ..)| id).collect())
+}
+
+/// The (agreement, version) pairs `user_id` has yet to sign, in no order.
+fn unsigned_versions(conn: &mut DbConnection, user_id: &str) -> QueryResult<Vec<(String, i32)>> {
+    agreement_signatures::table
+        .filter(agreement_signatures::user_id.eq(user_id))
+        .filter(agreement_signatures::signed_at.is_null())
+        .filter(agreement_signatures::voided_at.is_null())
+        .select((
+            agreement_signatures::agreement_id,
+            agreement_signatures::version,
+        ))
+        .load(conn)
+}
+
+/// Keeps the `sent` rows whose current version is in `waiting`, the soonest start first.
+/// `key`: a row's (id, status, version, starts_on).
+fn keep_awaiting<T>(
+    rows: &mut Vec<T>,
+    waiting: &[(String, i32)],
+    key: impl Fn(&T) -> (&str, &str, i32, NaiveDate),
+) {
     // A set, not a scan of `waiting` per row: the school's signatory may have thousands waiting.
     let current: std::collections::HashSet<(&str, i32)> =
         waiting.iter().map(|(id, v)| (id.as_str(), *v)).collect();
-    rows.retain(|a| a.status == "sent" && current.contains(&(a.id.as_str(), a.version)));
-    rows.sort_by(|a, b| (a.starts_on, &a.id).cmp(&(b.starts_on, &b.id)));
-    Ok(rows)
+    rows.retain(|r| {
+        let (id, status, version, _) = key(r);
+        status == "sent" && current.contains(&(id, version))
+    });
+    rows.sort_by(|a, b| {
+        let (a_id, _, _, a_start) = key(a);
+        let (b_id, _, _, b_start) = key(b);
+        (a_start, a_id).cmp(&(b_start, b_id))
+    });
 }
 
 /// Everyone the agreements name, read in a few queries whatever their number.
@@ -655,7 +700,7 @@ pub fn update(conn: &mut DbConnection, agreement: &Agreement) -> QueryResult<usi
 pub fn unsigned_starting(conn: &mut DbConnection, day: NaiveDate) -> QueryResult<Vec<Agreement>> {
     agreements::table
         .filter(agreements::starts_on.eq(day))
-        .filter(agreements::status.eq_any(["draft", "sent"]))
+        .filter(agreements::status.eq_any(Status::UNSIGNED))
         .order(agreements::id.asc())
         .select(Agreement::as_select())
         .load(conn)
@@ -691,13 +736,4 @@ pub fn document_sha(
         .select(agreement_documents::sha256)
         .first(conn)
         .optional()
-}
-
-/// Whether an e-mail with this dedupe key is already in the outbox (a grouped reminder another
-/// agreement's job wrote today: no need to render it again).
-pub fn queued(conn: &mut DbConnection, dedupe_key: &str) -> QueryResult<bool> {
-    diesel::select(diesel::dsl::exists(
-        notifications::table.filter(notifications::dedupe_key.eq(dedupe_key)),
-    ))
-    .get_result(conn)
 }

@@ -354,3 +354,12 @@ pub fn oldest_pending(conn: &mut DbConnection) -> QueryResult<Option<NaiveDateTi
         .select(diesel::dsl::min(notifications::created_at))
         .first(conn)
 }
+
+/// Whether an e-mail with this dedupe key is already in the outbox (a grouped reminder another
+/// agreement's job wrote today: no need to render it again).
+pub fn queued(conn: &mut DbConnection, dedupe_key: &str) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        notifications::table.filter(notifications::dedupe_key.eq(dedupe_key)),
+    ))
+    .get_result(conn)
+}

@@ -140,6 +140,10 @@ pub enum Refusal {
     },
     /// Field errors of a body (422 `validation_failed`).
     Invalid(Vec<FieldError>),
+    /// Marks cannot be given yet: they open on `opens_on`, the day the mission starts.
+    EvaluationNotOpen {
+        opens_on: NaiveDate,
+    },
     /// Not there, or not visible to the caller: the same answer.
     NotFound,
 }
@@ -183,8 +187,31 @@ impl From<Refusal> for ApiError {
                 ),
             ),
             Refusal::Invalid(errors) => ApiError::validation(errors),
+            Refusal::EvaluationNotOpen { opens_on } => ApiError::conflict(
+                "evaluation_not_open",
+                format!("Marks open on {opens_on}, the day the mission starts."),
+            )
+            .with("opens_on", opens_on.to_string()),
             Refusal::NotFound => ApiError::not_found(),
         }
+    }
+}
+
+/// Whether marks may be given on `today` for a mission starting on `starts_on` (pure).
+///
+/// They open on the mission's first day, not its last: a school expects no mark for work not
+/// yet begun (a company marking three months ahead is a mistake), but the work is judged as it
+/// is done. Companies hold the final presentation in the last week, tutors mark the report
+/// when it comes, and the scheduled request at `ends_on` is a reminder to those who have not,
+/// not the moment marks become possible; waiting for `ends_on` would refuse a company that
+/// marks the team the day after the defence held on the penultimate day.
+pub fn marks_open(starts_on: NaiveDate, today: NaiveDate) -> Result<(), Refusal> {
+    if today < starts_on {
+        Err(Refusal::EvaluationNotOpen {
+            opens_on: starts_on,
+        })
+    } else {
+        Ok(())
     }
 }
 
@@ -675,6 +702,24 @@ mod tests {
 
     fn date(s: &str) -> NaiveDate {
         NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("date")
+    }
+
+    #[test]
+    fn marks_open_on_the_first_day_of_the_mission() {
+        let starts = NaiveDate::from_ymd_opt(2027, 3, 1).expect("day");
+        let eve = NaiveDate::from_ymd_opt(2027, 2, 28).expect("day");
+        assert_eq!(
+            marks_open(starts, eve),
+            Err(Refusal::EvaluationNotOpen { opens_on: starts })
+        );
+        assert_eq!(marks_open(starts, starts), Ok(()));
+        assert_eq!(
+            marks_open(starts, starts + chrono::Duration::days(40)),
+            Ok(())
+        );
+        let problem = ApiError::from(Refusal::EvaluationNotOpen { opens_on: starts }).problem();
+        assert_eq!(problem.status, 409);
+        assert_eq!(problem.code, "evaluation_not_open");
     }
 
     #[test]

@@ -18,7 +18,7 @@ use crate::db::{self, DbConnection, WriteTx};
 use crate::error::{ApiError, FieldError};
 use crate::jobs::{self, Job};
 use crate::mail::Email;
-use crate::missions::domain::Refusal;
+use crate::missions::domain::{self, Refusal};
 use crate::missions::models::{self, Mission, MissionDetail};
 
 pub const REQUEST_JOB: &str = "evaluation_request";
@@ -109,43 +109,6 @@ pub fn check_marks(marks: &[Mark], members: &HashSet<String>) -> Result<(), Vec<
     }
 }
 
-/// Marks cannot be given yet: they open on `opens_on`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct NotOpen {
-    pub opens_on: NaiveDate,
-}
-
-impl From<NotOpen> for ApiError {
-    fn from(refusal: NotOpen) -> Self {
-        ApiError::conflict(
-            "evaluation_not_open",
-            format!(
-                "Marks open on {}, the day the mission starts.",
-                refusal.opens_on
-            ),
-        )
-        .with("opens_on", refusal.opens_on.to_string())
-    }
-}
-
-/// Whether marks may be given on `today` for a mission starting on `starts_on` (pure).
-///
-/// They open on the mission's first day, not its last: a school expects no mark for work not
-/// yet begun (a company marking three months ahead is a mistake), but the work is judged as it
-/// is done. Companies hold the final presentation in the last week, tutors mark the report
-/// when it comes, and the scheduled request at `ends_on` is a reminder to those who have not,
-/// not the moment marks become possible; waiting for `ends_on` would refuse a company that
-/// marks the team the day after the defence held on the penultimate day.
-pub fn marks_open(starts_on: NaiveDate, today: NaiveDate) -> Result<(), NotOpen> {
-    if today < starts_on {
-        Err(NotOpen {
-            opens_on: starts_on,
-        })
-    } else {
-        Ok(())
-    }
-}
-
 /// Asks for the evaluations on the mission's last day (scheduled when it is published).
 pub fn schedule_request(conn: &mut DbConnection, mission: &Mission) -> Result<(), ApiError> {
     jobs::schedule(conn, REQUEST_JOB, &mission.id, morning_of(mission.ends_on))?;
@@ -186,7 +149,7 @@ pub fn submit(
             Refusal::NotFound.into()
         });
     };
-    marks_open(detail.mission.starts_on, crate::clock::today())?;
+    domain::marks_open(detail.mission.starts_on, crate::clock::today())?;
     let members: HashSet<String> = detail.team.members.iter().map(|m| m.id.clone()).collect();
     check_marks(&marks, &members).map_err(ApiError::validation)?;
     let at = db::now();
@@ -487,21 +450,6 @@ mod tests {
             mark,
             comments: String::new(),
         }
-    }
-
-    #[test]
-    fn marks_open_on_the_first_day_of_the_mission() {
-        let starts = NaiveDate::from_ymd_opt(2027, 3, 1).expect("day");
-        let eve = NaiveDate::from_ymd_opt(2027, 2, 28).expect("day");
-        assert_eq!(marks_open(starts, eve), Err(NotOpen { opens_on: starts }));
-        assert_eq!(marks_open(starts, starts), Ok(()));
-        assert_eq!(
-            marks_open(starts, starts + chrono::Duration::days(40)),
-            Ok(())
-        );
-        let problem = ApiError::from(NotOpen { opens_on: starts }).problem();
-        assert_eq!(problem.status, 409);
-        assert_eq!(problem.code, "evaluation_not_open");
     }
 
     #[test]

@@ -19,6 +19,7 @@ use crate::auth::{CurrentUser, Role};
 use crate::clock::DEFAULT_TIMEZONE;
 use crate::db::DbConnection;
 use crate::error::{ApiError, FieldError};
+use crate::missions::domain as mission_domain;
 use crate::missions::evaluations::{self, Mark};
 use crate::web::forms::{field, kept, refused_over, show, Fields};
 use crate::web::i18n::Lang;
@@ -187,10 +188,16 @@ pub async fn agreements(v: Visitor, state: web::Data<AppState>) -> Result<HttpRe
     let lang = v.lang;
     show(&v, &state, "agreements.html", move |conn| {
         let agreements = mine(conn, lang, &user)?;
-        let waiting = models::awaiting(conn, &user.id)?.len();
-        Ok(context! { agreements, waiting })
+        let waiting = models::awaiting_ids(conn, &user.id)?.len();
+        let waiting_left = waiting_left(lang, waiting);
+        Ok(context! { agreements, waiting, waiting_left })
     })
     .await
+}
+
+/// "{n} to sign" with the reader's count, for the link to what awaits them.
+fn waiting_left(lang: Lang, waiting: usize) -> String {
+    lang.fill("to_sign.left", &[("n", &waiting.to_string())])
 }
 
 /// What awaits the reader's signature (staff who sign for the school included), to sign one
@@ -204,7 +211,8 @@ pub async fn to_sign(v: Visitor, state: web::Data<AppState>) -> Result<HttpRespo
             .iter()
             .map(|d| context! { to_sign => true, ..agreement_value(lang, d) })
             .collect();
-        Ok(context! { to_sign_page => true, waiting => agreements.len(), agreements })
+        let waiting = agreements.len();
+        Ok(context! { to_sign_page => true, waiting, waiting_left => waiting_left(lang, waiting), agreements })
     })
     .await
 }
@@ -217,11 +225,11 @@ pub async fn next_to_sign(
 ) -> Result<HttpResponse, PageError> {
     let user = v.signed_in()?.clone();
     let first = state
-        .db(move |conn| Ok(models::awaiting(conn, &user.id)?.into_iter().next()))
+        .db(move |conn| Ok(models::awaiting_ids(conn, &user.id)?.into_iter().next()))
         .await
         .map_err(|e| v.fail(e))?;
     Ok(match first {
-        Some(a) => v.see_other(&format!("/app/agreements/{}", a.id)),
+        Some(id) => v.see_other(&format!("/app/agreements/{id}")),
         None => v.see_other("/app/agreements/to-sign"),
     })
 }
@@ -250,15 +258,14 @@ fn agreement_page(
     });
     // Signing one after the other: the next agreement awaiting this reader, once this one is
     // signed (each keeps its own consent box and signature record).
-    let others: Vec<String> = models::awaiting(conn, &user.id)?
+    let others: Vec<String> = models::awaiting_ids(conn, &user.id)?
         .into_iter()
-        .filter(|a| a.id != d.agreement.id)
-        .map(|a| a.id)
+        .filter(|id| *id != d.agreement.id)
         .collect();
     let next = others.first().map(|first| {
         context! {
             href => format!("/app/agreements/{first}"),
-            left => lang.text("to_sign.left").replace("{n}", &others.len().to_string()),
+            left => lang.fill("to_sign.left", &[("n", &others.len().to_string())]),
         }
     });
     Ok(context! {
@@ -267,7 +274,7 @@ fn agreement_page(
         you_signed,
         next,
         all_signed_now => !can_sign && you_signed && others.is_empty(),
-        consent => lang.text("agreement.consent").replace("{v}", &d.agreement.version.to_string()),
+        consent => lang.fill("agreement.consent", &[("v", &d.agreement.version.to_string())]),
         staff_actions,
     })
 }
@@ -428,12 +435,7 @@ const REGISTER_PAGE: i64 = 50;
 
 /// Whether a not-signed agreement starts within the warning's working days (or has started).
 fn overdue(d: &Details, today: chrono::NaiveDate) -> bool {
-    let status = Status::parse(&d.agreement.status);
-    matches!(status, Some(Status::Draft | Status::Sent))
-        && crate::agreements::domain::working_days_before(
-            d.agreement.starts_on,
-            crate::agreements::domain::WARNING_WORKING_DAYS,
-        ) <= today
+    crate::agreements::domain::is_overdue(&d.agreement.status, d.agreement.starts_on, today)
 }
 
 /// The register's query from the page's filters (the same for the page and its CSV).
@@ -487,7 +489,7 @@ fn register_page(
 ) -> Result<Value, ApiError> {
     let today = crate::clock::today();
     // Staff who sign for the school land here, not on "my agreements": what awaits them.
-    let waiting = models::awaiting(conn, &user.id)?.len();
+    let waiting = models::awaiting_ids(conn, &user.id)?.len();
     let register = register_of(&q, today);
     // Counted and paged by the database, over every agreement the filters let through.
     let total = models::register_count(conn, &register)?;
@@ -545,17 +547,21 @@ fn register_page(
         .collect();
     let query = register_filters(&q);
     let at_page = |n: i64| format!("/app/staff/agreements?{query}&page={n}");
-    let total_text = lang
-        .text(if total == 1 {
+    let total_text = lang.fill(
+        if total == 1 {
             "agreement_register.total_one"
         } else {
             "agreement_register.total_many"
-        })
-        .replace("{total}", &grouped(lang, total))
-        .replace("{page}", &page.to_string())
-        .replace("{pages}", &pages.to_string());
+        },
+        &[
+            ("total", &grouped(lang, total)),
+            ("page", &page.to_string()),
+            ("pages", &pages.to_string()),
+        ],
+    );
     Ok(context! {
         waiting,
+        waiting_left => waiting_left(lang, waiting),
         rows,
         total,
         total_text,
@@ -690,9 +696,12 @@ fn evaluations_page(
         items,
         complete => e.complete,
         // Before the mission starts the form is not offered: the day marks open instead.
-        opens_on => evaluations::marks_open(mission.mission.starts_on, crate::clock::today())
-            .err()
-            .map(|n| lang.text("evaluation.opens_on").replace("{date}", &lang.date(n.opens_on))),
+        opens_on => match mission_domain::marks_open(mission.mission.starts_on, crate::clock::today()) {
+            Err(mission_domain::Refusal::EvaluationNotOpen { opens_on }) => {
+                Some(lang.fill("evaluation.opens_on", &[("date", &lang.date(opens_on))]))
+            }
+            _ => None,
+        },
         missing => e.missing.iter().map(|m| lang.text(&format!("evaluation.by.{m}"))).collect::<Vec<_>>(),
         is_staff => user.is(Role::Staff),
         is_student => user.is(Role::Student),
