@@ -47,17 +47,12 @@ pub fn backup(url: &DatabaseUrl, target: &Path) -> anyhow::Result<Copied> {
     let target_text = utf8(target)?;
     // Created here, empty and readable by its owner only (it holds password hashes and
     // personal data): `create_new` also refuses an existing file, never overwritten.
-    OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(target)
-        .with_context(|| {
-            format!(
-                "cannot create {} (a backup is written to a new file only)",
-                target.display()
-            )
-        })?;
+    create_private(target).with_context(|| {
+        format!(
+            "cannot create {} (a backup is written to a new file only)",
+            target.display()
+        )
+    })?;
     let copied = vacuum_into(source, target_text).and_then(|()| check_fieldlab(target));
     match copied {
         Ok(migrations) => Ok(Copied {
@@ -110,10 +105,7 @@ pub fn restore(url: &DatabaseUrl, source: &Path, force: bool) -> anyhow::Result<
         }
         refuse_if_open(target)?;
     }
-    if let Some(dir) = target.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir)
-            .with_context(|| format!("cannot create the folder {}", dir.display()))?;
-    }
+    crate::db::create_parent_dir(target)?;
     // Written beside the target then renamed over it: the database is the old one or the
     // restored one, never a part of each.
     let partial = sibling(target, ".restoring");
@@ -215,15 +207,20 @@ fn refuse_if_open(path: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Copies `from` into the new file `to` (owner only), flushed to disk; returns its size.
-fn copy_file(from: &Path, to: &Path) -> anyhow::Result<u64> {
-    let mut reader = File::open(from).with_context(|| format!("cannot read {}", from.display()))?;
-    let mut writer = OpenOptions::new()
+/// Creates the new file `path`, readable by its owner only; an existing file is refused.
+fn create_private(path: &Path) -> std::io::Result<File> {
+    OpenOptions::new()
         .write(true)
         .create_new(true)
         .mode(0o600)
-        .open(to)
-        .with_context(|| format!("cannot create {}", to.display()))?;
+        .open(path)
+}
+
+/// Copies `from` into the new file `to` (owner only), flushed to disk; returns its size.
+fn copy_file(from: &Path, to: &Path) -> anyhow::Result<u64> {
+    let mut reader = File::open(from).with_context(|| format!("cannot read {}", from.display()))?;
+    let mut writer =
+        create_private(to).with_context(|| format!("cannot create {}", to.display()))?;
     let bytes = std::io::copy(&mut reader, &mut writer)?;
     writer.flush()?;
     writer.sync_all()?;

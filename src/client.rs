@@ -54,12 +54,14 @@ impl TrustedProxies {
                     })
             })
             .collect::<anyhow::Result<_>>()?;
-        let header = match header.trim().to_ascii_lowercase().as_str() {
-            "x-forwarded-for" => ProxyHeader::XForwardedFor,
-            "forwarded" => ProxyHeader::Forwarded,
-            other => anyhow::bail!(
-                "server.client_address_header must be `X-Forwarded-For` or `Forwarded`, not `{other}`"
-            ),
+        let wanted = header.trim().to_ascii_lowercase();
+        let Some(header) = [ProxyHeader::XForwardedFor, ProxyHeader::Forwarded]
+            .into_iter()
+            .find(|h| h.name() == wanted)
+        else {
+            anyhow::bail!(
+                "server.client_address_header must be `X-Forwarded-For` or `Forwarded`, not `{wanted}`"
+            );
         };
         Ok(Self { networks, header })
     }
@@ -99,8 +101,7 @@ impl ClientAddress {
             };
         }
         let mut client = peer;
-        let hops = values.iter().flat_map(|v| v.split(',')).collect::<Vec<_>>();
-        for hop in hops.iter().rev() {
+        for hop in values.iter().rev().flat_map(|v| v.rsplit(',')) {
             let Some(ip) = hop_address(hop, trusted.header) else {
                 break;
             };
@@ -123,12 +124,17 @@ impl ClientAddress {
         let none = TrustedProxies::default();
         let trusted = req.app_data::<web::Data<TrustedProxies>>();
         let trusted = trusted.map_or(&none, |t| t.get_ref());
-        let values: Vec<&str> = req
-            .headers()
-            .get_all(trusted.header.name())
-            .filter_map(|v| v.to_str().ok())
-            .collect();
-        let client = Self::resolve(req.peer_addr().map(|a| a.ip()), &values, trusted);
+        let peer = req.peer_addr().map(|a| a.ip());
+        // From an untrusted peer (or with no proxy configured), no header is read.
+        let values: Vec<&str> = if peer.is_some_and(|ip| trusted.contains(ip)) {
+            req.headers()
+                .get_all(trusted.header.name())
+                .filter_map(|v| v.to_str().ok())
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let client = Self::resolve(peer, &values, trusted);
         req.extensions_mut().insert(client);
         client
     }

@@ -31,7 +31,16 @@ const PDF: &str = "frame-ancestors 'none'";
 
 /// The policy for an answer to `path` of type `content_type`.
 pub fn policy(path: &str, content_type: &str) -> &'static str {
-    if path == "/docs" || path.starts_with("/docs/") {
+    policy_of(is_docs(path), content_type)
+}
+
+/// Whether `path` is one of the API's interactive docs.
+fn is_docs(path: &str) -> bool {
+    path == "/docs" || path.starts_with("/docs/")
+}
+
+fn policy_of(docs: bool, content_type: &str) -> &'static str {
+    if docs {
         DOCS
     } else if content_type.starts_with("application/pdf") {
         PDF
@@ -42,11 +51,16 @@ pub fn policy(path: &str, content_type: &str) -> &'static str {
 
 /// Adds the headers to `headers`, keeping any a handler set itself.
 pub fn secure(headers: &mut HeaderMap, path: &str, https: bool) {
+    secure_as(headers, is_docs(path), https);
+}
+
+/// [`secure`] for an answer that is (`docs`) or is not one of the docs.
+fn secure_as(headers: &mut HeaderMap, docs: bool, https: bool) {
     let content_type = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
-    let csp = policy(path, content_type);
+    let csp = policy_of(docs, content_type);
     let mut set = |name: HeaderName, value: &'static str| {
         if !headers.contains_key(&name) {
             headers.insert(name, HeaderValue::from_static(value));
@@ -73,18 +87,18 @@ pub async fn middleware(
     let https = req
         .app_data::<web::Data<AppState>>()
         .is_some_and(|s| s.settings.server.public_url.starts_with("https://"));
-    let path = req.path().to_owned();
+    let docs = is_docs(req.path());
     // No clone of the request is kept across the call: layers below (path normalisation,
     // routing) need it unshared.
     match next.call(req).await {
         Ok(mut res) => {
-            secure(res.headers_mut(), &path, https);
+            secure_as(res.headers_mut(), docs, https);
             Ok(res)
         }
         Err(error) => {
             // The answer the server would make of this error, with the headers.
             let mut answer = error.as_response_error().error_response();
-            secure(answer.headers_mut(), &path, https);
+            secure_as(answer.headers_mut(), docs, https);
             Err(InternalError::from_response(error.to_string(), answer).into())
         }
     }

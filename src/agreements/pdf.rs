@@ -216,23 +216,34 @@ impl Fonts {
     }
 }
 
+/// Tabs and line breaks: spaces in the document.
+const SPACE_LIKE: [char; 3] = ['\t', '\n', '\r'];
+
+/// Each character of `text` and whether an embedded face prints it (after a space-like
+/// character, the first face is tried first again).
+fn printability(text: &str) -> impl Iterator<Item = (char, bool)> + '_ {
+    let fonts = &*FONTS;
+    let mut face = None;
+    text.chars().map(move |c| {
+        if SPACE_LIKE.contains(&c) {
+            face = Some(0);
+            return (c, true);
+        }
+        match fonts.pick(c, false, face) {
+            Some(f) if !c.is_control() => {
+                face = Some(f);
+                (c, true)
+            }
+            _ => (c, false),
+        }
+    })
+}
+
 /// The first character of `text` no embedded face can print (a private-use or unassigned code
 /// point, a control character, a script none of the faces covers), if any. Tabs and line
 /// breaks are spaces in the document.
 pub fn unprintable(text: &str) -> Option<char> {
-    let fonts = &*FONTS;
-    let mut face = None;
-    for c in text.chars() {
-        if matches!(c, '\t' | '\n' | '\r') {
-            face = Some(0);
-            continue;
-        }
-        match fonts.pick(c, false, face) {
-            Some(f) if !c.is_control() => face = Some(f),
-            _ => return Some(c),
-        }
-    }
-    None
+    printability(text).find_map(|(c, printable)| (!printable).then_some(c))
 }
 
 /// `text` with each character no embedded face prints written out as its code point
@@ -240,24 +251,16 @@ pub fn unprintable(text: &str) -> Option<char> {
 /// names entered elsewhere (accounts, companies) reach the PDF too, and a printed agreement
 /// must never lose a character silently: written out, it can still be read and checked.
 fn spelled_out(text: &str) -> std::borrow::Cow<'_, str> {
+    use std::fmt::Write as _;
     if unprintable(text).is_none() {
         return std::borrow::Cow::Borrowed(text);
     }
-    let fonts = &*FONTS;
     let mut out = String::with_capacity(text.len() + 16);
-    let mut face = None;
-    for c in text.chars() {
-        if matches!(c, '\t' | '\n' | '\r') {
-            face = Some(0);
+    for (c, printable) in printability(text) {
+        if printable {
             out.push(c);
-            continue;
-        }
-        match fonts.pick(c, false, face) {
-            Some(f) if !c.is_control() => {
-                face = Some(f);
-                out.push(c);
-            }
-            _ => out.push_str(&format!("[U+{:04X}]", u32::from(c))),
+        } else {
+            let _ = write!(out, "[U+{:04X}]", u32::from(c));
         }
     }
     std::borrow::Cow::Owned(out)
@@ -289,7 +292,7 @@ fn wrap(text: &str, bold: bool, size: f32, first_width: f32, width: f32) -> Vec<
     let mut line = String::new();
     let mut line_width = 0.0;
     for word in text
-        .split([' ', '\t', '\n', '\r'])
+        .split(|c| c == ' ' || SPACE_LIKE.contains(&c))
         .filter(|w| !w.is_empty())
     {
         let mut word = word;

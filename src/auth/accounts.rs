@@ -183,11 +183,10 @@ pub async fn sign_in(
     let client = client.to_string();
     // Counted before the check of the password, so parallel guesses cannot slip past the
     // limits; a success takes its attempt back.
-    throttles.login_client.take(&client)?;
-    if let Err(wait) = throttles.login_account_client.take(&pair) {
-        throttles.login_client.forgive(&client);
-        return Err(wait);
-    }
+    throttle::take_both(
+        (&throttles.login_client, &client),
+        (&throttles.login_account_client, &pair),
+    )?;
     let lookup = email.clone();
     let user = state
         .db(move |conn| Ok(models::find_user_by_email(conn, &lookup)?))
@@ -286,11 +285,10 @@ pub async fn request_password_reset(
 ) -> Result<(), ApiError> {
     let email = normalise_email(email);
     let client = client.to_string();
-    throttles.reset_client.take(&client)?;
-    if let Err(wait) = throttles.reset_address.take(&email) {
-        throttles.reset_client.forgive(&client);
-        return Err(wait);
-    }
+    throttle::take_both(
+        (&throttles.reset_client, &client),
+        (&throttles.reset_address, &email),
+    )?;
     state
         .write(move |tx, state| {
             if let Some(user) = models::find_user_by_email(tx, &email)? {

@@ -332,9 +332,27 @@ pub struct Backoff {
     pub memory: Duration,
 }
 
-impl Backoff {
+/// How a throttle counter decides: a fixed window (`AttemptLimit`) or a progressive delay
+/// (`Backoff`).
+pub trait Rule {
+    /// How long the key must still wait, if it may not try now.
+    fn wait(&self, attempts: Option<&Attempts>, now: Instant) -> Option<Duration>;
+
+    /// Whether these attempts no longer count.
+    fn is_over(&self, attempts: &Attempts, now: Instant) -> bool;
+
+    /// The key's attempts with one more at `now` (from none if the last ones no longer count).
+    fn record(&self, attempts: Option<Attempts>, now: Instant) -> Attempts {
+        match attempts {
+            Some(a) if !self.is_over(&a, now) => a.and_one(now),
+            _ => Attempts::first(now),
+        }
+    }
+}
+
+impl Rule for Backoff {
     /// How long the key must still wait before its next attempt.
-    pub fn wait(&self, attempts: Option<&Attempts>, now: Instant) -> Option<Duration> {
+    fn wait(&self, attempts: Option<&Attempts>, now: Instant) -> Option<Duration> {
         let attempts = attempts?;
         if self.max.is_zero() || attempts.count < self.free || self.is_over(attempts, now) {
             return None;
@@ -345,16 +363,8 @@ impl Backoff {
         (now < ends).then(|| ends - now)
     }
 
-    /// The key's failures with one more at `now` (from none if the last ones are forgotten).
-    pub fn record(&self, attempts: Option<Attempts>, now: Instant) -> Attempts {
-        match attempts {
-            Some(a) if !self.is_over(&a, now) => a.and_one(now),
-            _ => Attempts::first(now),
-        }
-    }
-
     /// Whether these failures are forgotten.
-    pub fn is_over(&self, attempts: &Attempts, now: Instant) -> bool {
+    fn is_over(&self, attempts: &Attempts, now: Instant) -> bool {
         now >= attempts.last + self.memory
     }
 }
@@ -367,24 +377,16 @@ pub struct AttemptLimit {
     pub window: Duration,
 }
 
-impl AttemptLimit {
+impl Rule for AttemptLimit {
     /// How long the key must still wait, if it has spent its attempts.
-    pub fn wait(&self, attempts: Option<&Attempts>, now: Instant) -> Option<Duration> {
+    fn wait(&self, attempts: Option<&Attempts>, now: Instant) -> Option<Duration> {
         let attempts = attempts?;
         let ends = attempts.since + self.window;
         (self.max > 0 && attempts.count >= self.max && now < ends).then(|| ends - now)
     }
 
-    /// The key's attempts with one more at `now` (a new window if the last one is over).
-    pub fn record(&self, attempts: Option<Attempts>, now: Instant) -> Attempts {
-        match attempts {
-            Some(a) if !self.is_over(&a, now) => a.and_one(now),
-            _ => Attempts::first(now),
-        }
-    }
-
     /// Whether these attempts no longer count (their window has ended).
-    pub fn is_over(&self, attempts: &Attempts, now: Instant) -> bool {
+    fn is_over(&self, attempts: &Attempts, now: Instant) -> bool {
         now >= attempts.since + self.window
     }
 }

@@ -17,6 +17,7 @@ use std::net::IpAddr;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+pub use crate::auth::domain::Rule;
 use crate::auth::domain::{AttemptLimit, Attempts, Backoff};
 use crate::config::AuthSettings;
 use crate::error::ApiError;
@@ -24,40 +25,6 @@ use crate::error::ApiError;
 /// Keys remembered per counter at most; past it, keys whose attempts no longer count are
 /// swept, then the oldest key is forgotten, so a flood of distinct keys costs bounded memory.
 const MAX_KEYS: usize = 100_000;
-
-/// How a counter decides: a fixed window (`AttemptLimit`) or a progressive delay (`Backoff`).
-pub trait Rule {
-    /// How long the key must still wait, if it may not try now.
-    fn wait(&self, attempts: Option<&Attempts>, now: Instant) -> Option<Duration>;
-    /// The key's attempts with one more at `now`.
-    fn record(&self, attempts: Option<Attempts>, now: Instant) -> Attempts;
-    /// Whether these attempts no longer count.
-    fn is_over(&self, attempts: &Attempts, now: Instant) -> bool;
-}
-
-impl Rule for AttemptLimit {
-    fn wait(&self, attempts: Option<&Attempts>, now: Instant) -> Option<Duration> {
-        AttemptLimit::wait(self, attempts, now)
-    }
-    fn record(&self, attempts: Option<Attempts>, now: Instant) -> Attempts {
-        AttemptLimit::record(self, attempts, now)
-    }
-    fn is_over(&self, attempts: &Attempts, now: Instant) -> bool {
-        AttemptLimit::is_over(self, attempts, now)
-    }
-}
-
-impl Rule for Backoff {
-    fn wait(&self, attempts: Option<&Attempts>, now: Instant) -> Option<Duration> {
-        Backoff::wait(self, attempts, now)
-    }
-    fn record(&self, attempts: Option<Attempts>, now: Instant) -> Attempts {
-        Backoff::record(self, attempts, now)
-    }
-    fn is_over(&self, attempts: &Attempts, now: Instant) -> bool {
-        Backoff::is_over(self, attempts, now)
-    }
-}
 
 /// Attempts per key under one rule.
 pub struct Counter<R> {
@@ -147,6 +114,16 @@ impl<R: Rule> Counter<R> {
     pub fn clear(&self, key: &str) {
         self.keys().remove(key);
     }
+}
+
+/// Takes an attempt of `a_key` from `a`, then of `b_key` from `b`; if `b` refuses, the
+/// attempt taken from `a` is given back (no attempt was made).
+pub fn take_both<A: Rule, B: Rule>(
+    (a, a_key): (&Counter<A>, &str),
+    (b, b_key): (&Counter<B>, &str),
+) -> Result<(), ApiError> {
+    a.take(a_key)?;
+    b.take(b_key).inspect_err(|_| a.forgive(a_key))
 }
 
 /// Whole seconds, rounded up, so `Retry-After` never sends a client back too early.

@@ -193,7 +193,7 @@ impl r2d2::HandleError<diesel::ConnectionError> for LogPoolError {
     }
 }
 
-fn create_parent_dir(path: &Path) -> anyhow::Result<()> {
+pub(crate) fn create_parent_dir(path: &Path) -> anyhow::Result<()> {
     match path.parent() {
         Some(dir) if !dir.as_os_str().is_empty() && !dir.exists() => std::fs::create_dir_all(dir)
             .with_context(|| format!("cannot create the database folder {}", dir.display())),
