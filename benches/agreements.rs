@@ -8,9 +8,11 @@
 //! PostgreSQL database made (and dropped) on that server.
 //! Run: `cargo bench --bench agreements` (and again with `BENCH_DATABASE_URL`).
 
+#[allow(dead_code)]
+mod common;
+
 use std::time::Instant;
 
-use diesel::{Connection, PgConnection, RunQueryDsl};
 use fieldlab::agreements::{flows, models};
 use fieldlab::auth::domain::{NewAccount, Role};
 use fieldlab::auth::password;
@@ -27,27 +29,13 @@ async fn main() {
     settings.server.port = 0;
     settings.mail.dir = dir.path().join("mail").to_string_lossy().into_owned();
     settings.log.level = "error".into();
-    let pg = std::env::var("BENCH_DATABASE_URL")
-        .ok()
-        .filter(|u| !u.is_empty());
-    let dropped = match &pg {
-        Some(admin) => {
-            let name = format!("fieldlab_bench_{}", uuid::Uuid::new_v4().simple());
-            let mut conn = PgConnection::establish(admin).expect("PostgreSQL");
-            diesel::sql_query(format!("CREATE DATABASE \"{name}\""))
-                .execute(&mut conn)
-                .expect("bench database");
-            let prefix = admin.rsplit_once('/').map_or(admin.as_str(), |(p, _)| p);
-            settings.database.url = format!("{prefix}/{name}");
-            Some((admin.clone(), name))
-        }
-        None => {
-            settings.database.url = dir.path().join("bench.db").to_string_lossy().into_owned();
-            None
-        }
-    };
+    let dropped = common::create_database(&mut settings, dir.path());
     fieldlab::telemetry::init(&settings.log);
-    let backend = if pg.is_some() { "PostgreSQL" } else { "SQLite" };
+    let backend = if dropped.is_some() {
+        "PostgreSQL"
+    } else {
+        "SQLite"
+    };
 
     let campaign_id = {
         let pool = open_database(&settings).expect("database");
@@ -134,9 +122,5 @@ async fn main() {
     server.stop(false).await;
     drop(conn);
     drop(pool);
-    if let Some((admin, name)) = dropped {
-        let mut conn = PgConnection::establish(&admin).expect("PostgreSQL");
-        let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
-            .execute(&mut conn);
-    }
+    common::drop_database(dropped);
 }

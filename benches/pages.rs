@@ -10,6 +10,9 @@
 //!
 //! Run: `cargo bench --bench pages` (builds the release binary first if needed).
 
+#[allow(dead_code)]
+mod common;
+
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -207,20 +210,7 @@ struct Api<'a> {
 
 impl Api<'_> {
     async fn login(&self, email: &str) -> String {
-        let res: Value = self
-            .client
-            .post(format!("{}/api/v1/auth/login", self.base))
-            .json(&serde_json::json!({"email": email, "password": DEMO_PASSWORD}))
-            .send()
-            .await
-            .expect("login")
-            .json()
-            .await
-            .expect("json");
-        res["token"]
-            .as_str()
-            .unwrap_or_else(|| panic!("{email} signs in: {res}"))
-            .to_owned()
+        common::login(self.client, self.base, email, DEMO_PASSWORD).await
     }
 
     /// A lab of 10 machines open around the clock, with 500 bookings of 30 minutes next week;

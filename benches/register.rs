@@ -24,9 +24,12 @@
 //! (as in CI) and no ANALYZE: the plans hold without statistics or not.
 //! Run: `cargo bench --bench register` (and `REGISTER_AGREEMENTS=100` to compare).
 
+#[allow(dead_code)]
+mod common;
+
 use std::time::{Duration, Instant};
 
-use diesel::{Connection, PgConnection, QueryableByName, RunQueryDsl};
+use diesel::{QueryableByName, RunQueryDsl};
 use fieldlab::agreements::domain::{Kind, Party};
 use fieldlab::agreements::models::{self, Agreement, Signature};
 use fieldlab::auth::domain::{NewAccount, Role};
@@ -34,7 +37,6 @@ use fieldlab::auth::password;
 use fieldlab::config::Settings;
 use fieldlab::db::{new_id, now, schema, DbConnection};
 use fieldlab::startup::{open_database, Application};
-use serde_json::{json, Value};
 
 const PASSWORD: &str = "benchmark-password";
 const RUNS: usize = 50;
@@ -69,27 +71,13 @@ async fn main() {
     settings.log.level = "error".into();
     // Named, not "the first staff account": both are created in the same instant.
     settings.agreements.school_signatory = "signataire@fieldlab.test".into();
-    let pg = std::env::var("BENCH_DATABASE_URL")
-        .ok()
-        .filter(|u| !u.is_empty());
-    let dropped = match &pg {
-        Some(admin) => {
-            let name = format!("fieldlab_bench_{}", uuid::Uuid::new_v4().simple());
-            let mut conn = PgConnection::establish(admin).expect("PostgreSQL");
-            diesel::sql_query(format!("CREATE DATABASE \"{name}\""))
-                .execute(&mut conn)
-                .expect("bench database");
-            let prefix = admin.rsplit_once('/').map_or(admin.as_str(), |(p, _)| p);
-            settings.database.url = format!("{prefix}/{name}");
-            Some((admin.clone(), name))
-        }
-        None => {
-            settings.database.url = dir.path().join("bench.db").to_string_lossy().into_owned();
-            None
-        }
-    };
+    let dropped = common::create_database(&mut settings, dir.path());
     fieldlab::telemetry::init(&settings.log);
-    let backend = if pg.is_some() { "PostgreSQL" } else { "SQLite" };
+    let backend = if dropped.is_some() {
+        "PostgreSQL"
+    } else {
+        "SQLite"
+    };
 
     let pool = open_database(&settings).expect("database");
     let mut conn = pool.get().expect("connection");
@@ -138,8 +126,8 @@ async fn main() {
     let server = app.handle();
     tokio::spawn(app.run_until_stopped());
     let client = reqwest::Client::new();
-    let bench = login(&client, &base, "bench@fieldlab.test").await;
-    let signatory = login(&client, &base, "signataire@fieldlab.test").await;
+    let bench = common::login(&client, &base, "bench@fieldlab.test", PASSWORD).await;
+    let signatory = common::login(&client, &base, "signataire@fieldlab.test", PASSWORD).await;
 
     let pages = |n: usize| n.div_ceil(PAGE).max(1);
     let deep = 100.min(pages(size));
@@ -284,11 +272,7 @@ async fn main() {
     server.stop(false).await;
     drop(conn);
     drop(pool);
-    if let Some((admin, name)) = dropped {
-        let mut conn = PgConnection::establish(&admin).expect("PostgreSQL");
-        let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
-            .execute(&mut conn);
-    }
+    common::drop_database(dropped);
 }
 
 /// What the register should count, from the generated rows.
@@ -513,22 +497,6 @@ fn generate(conn: &mut DbConnection, demo: &str, school: &str, size: usize) -> E
             .count(),
         signatures: signatures.len(),
     }
-}
-
-async fn login(client: &reqwest::Client, base: &str, email: &str) -> String {
-    let res: Value = client
-        .post(format!("{base}/api/v1/auth/login"))
-        .json(&json!({"email": email, "password": PASSWORD}))
-        .send()
-        .await
-        .expect("login")
-        .json()
-        .await
-        .expect("json");
-    res["token"]
-        .as_str()
-        .unwrap_or_else(|| panic!("{email} signs in: {res}"))
-        .to_owned()
 }
 
 /// `10 000`: a no-break space between thousands, as the French page writes it.

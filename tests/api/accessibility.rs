@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 
 use crate::browser::{press, sign_in, sign_out};
 use crate::helpers::{
-    expect_status, published_missions, spawn_app, TestApp, PASSWORD, STAFF_EMAIL,
+    expect_status, id, published_missions, spawn_app, TestApp, PASSWORD, STAFF_EMAIL,
 };
 use crate::webdriver::{axe_installed, browser, Browser};
 
@@ -20,10 +20,6 @@ async fn staff_post(app: &TestApp, path: &str, body: Value) -> Value {
     let res = app.post(path, Some(&app.staff_token), &body).await;
     assert!(res.status().is_success(), "{path}: {}", res.status());
     res.json().await.unwrap_or(Value::Null)
-}
-
-fn id(value: &Value) -> String {
-    value["id"].as_str().expect("an id").to_owned()
 }
 
 /// Opens `path` in English: a page of the role (not the 404 page), in English, audited.

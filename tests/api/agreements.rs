@@ -9,8 +9,8 @@ use reqwest::StatusCode;
 use serde_json::{json, Value};
 
 use crate::helpers::{
-    eventually, expect_problem, expect_status, published_missions, spawn_app, spawn_app_with,
-    TestApp, PASSWORD, STAFF_EMAIL,
+    company_and_student, eventually, expect_problem, expect_status, pdf, published_missions, sign,
+    spawn_app, spawn_app_with, TestApp, PASSWORD, STAFF_EMAIL,
 };
 
 /// The PDF's text with all whitespace removed (extraction splits lines and words freely).
@@ -21,23 +21,6 @@ fn pdf_text(bytes: &[u8]) -> String {
 
 fn flat(s: &str) -> String {
     s.split_whitespace().collect()
-}
-
-async fn pdf(app: &TestApp, id: &str, token: &str) -> Vec<u8> {
-    let res = app
-        .get(&format!("/api/v1/agreements/{id}.pdf"), Some(token))
-        .await;
-    assert_eq!(res.status(), StatusCode::OK);
-    assert_eq!(
-        res.headers()["content-type"].to_str().expect("type"),
-        "application/pdf"
-    );
-    res.bytes().await.expect("bytes").to_vec()
-}
-
-async fn sign(app: &TestApp, id: &str, token: &str, body: Value) -> reqwest::Response {
-    app.post(&format!("/api/v1/agreements/{id}/sign"), Some(token), &body)
-        .await
 }
 
 /// The PDF attached to the e-mail to `to` whose subject contains `about`.
@@ -264,26 +247,6 @@ async fn a_field_mission_agreement_goes_from_publication_to_signed_by_its_three_
         "invalid_transition",
     )
     .await;
-}
-
-/// A company with its contact, and a student, for internship agreements.
-async fn company_and_student(app: &TestApp) -> (String, String, String, String) {
-    let (_, contact) = app.user_with_role("company", "rh@cevennes-meca.fr").await;
-    let res = app
-        .post(
-            "/api/v1/companies",
-            Some(&contact),
-            &json!({"name": "Cévennes Méca", "city": "Anduze", "local": true}),
-        )
-        .await;
-    let company = expect_status(res, StatusCode::CREATED).await;
-    let (student, student_token) = app.user_with_role("student", "lina@etu.fr").await;
-    (
-        company["id"].as_str().expect("id").to_owned(),
-        contact,
-        student["id"].as_str().expect("id").to_owned(),
-        student_token,
-    )
 }
 
 #[tokio::test]

@@ -9,17 +9,13 @@ use serde_json::{json, Value};
 
 use crate::console::Browser;
 use crate::helpers::{
-    eventually, expect_problem, expect_status, published_missions, spawn_app, spawn_app_with,
+    eventually, expect_problem, expect_status, id, published_missions, spawn_app, spawn_app_with,
     wait_for_eml_about, TestApp, PASSWORD, STAFF_EMAIL,
 };
 
 /// An attribute's value as the browser reads it (templates escape `&` and `/`).
 fn unescaped(attribute: &str) -> String {
     attribute.replace("&#x2f;", "/").replace("&amp;", "&")
-}
-
-fn id(v: &Value) -> String {
-    v["id"].as_str().expect("id").to_owned()
 }
 
 /// A published campaign of three one-student missions: two with « Découpes Cévenoles », one
@@ -485,17 +481,9 @@ async fn marks_open_when_the_mission_starts_and_a_bad_mark_is_told_at_its_field(
 async fn the_register_pages_through_every_agreement_with_its_total_and_filters() {
     let app = spawn_app().await;
     let staff = app.staff_token.clone();
-    let (_, company_token) = app.user_with_role("company", "contact@registre.fr").await;
-    let company = expect_status(
-        app.post(
-            "/api/v1/companies",
-            Some(&company_token),
-            &json!({"name": "Registre SA", "city": "Nîmes", "local": true}),
-        )
-        .await,
-        StatusCode::CREATED,
-    )
-    .await;
+    let (company, _) = app
+        .company("contact@registre.fr", "Registre SA", "Nîmes")
+        .await;
     let (student, _) = app.user_with_role("student", "stage@etu.fr").await;
 
     // 520 internship agreements, one second apart: every fourth cancelled, every tenth (from
@@ -516,7 +504,7 @@ async fn the_register_pages_through_every_agreement_with_its_total_and_filters()
                 locale: "fr".into(),
                 campaign_id: None,
                 mission_id: None,
-                company_id: id(&company),
+                company_id: company.clone(),
                 student_id: Some(id(&student)),
                 tutor_id: None,
                 subject: format!("Stage n° {i}"),

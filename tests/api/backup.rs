@@ -15,8 +15,8 @@ use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
 use crate::helpers::{
-    database_for_test, eventually, expect_status, spawn_app_on, spawn_app_with, TestApp,
-    TestDatabase, STAFF_EMAIL,
+    company_and_student, database_for_test, eventually, expect_status, lab_open_every_day, sign,
+    spawn_app_on, spawn_app_with, TestApp, TestDatabase, STAFF_EMAIL,
 };
 
 fn fieldlab() -> Command {
@@ -268,10 +268,11 @@ async fn write_load(
             )
             .await;
             let signed = expect_status(
-                app.post(
-                    &format!("/api/v1/agreements/{id}/sign"),
-                    Some(&student.1),
-                    &json!({"consent": true, "version": 1}),
+                sign(
+                    &app,
+                    &id,
+                    &student.1,
+                    json!({"consent": true, "version": 1}),
                 )
                 .await,
                 StatusCode::OK,
@@ -306,23 +307,8 @@ async fn a_backup_taken_under_write_load_restores_every_committed_booking_agreem
 {
     let app = Arc::new(spawn_app_with(|_| {}).await);
     let equipment = lab_with_equipment(&app).await;
-    let (_, contact) = app.user_with_role("company", "rh@cevennes-meca.fr").await;
-    let company = expect_status(
-        app.post(
-            "/api/v1/companies",
-            Some(&contact),
-            &json!({"name": "Cévennes Méca", "city": "Anduze", "local": true}),
-        )
-        .await,
-        StatusCode::CREATED,
-    )
-    .await;
-    let company = company["id"].as_str().expect("id").to_owned();
-    let (student, student_token) = app.user_with_role("student", "lina@etu.fr").await;
-    let student = (
-        student["id"].as_str().expect("id").to_owned(),
-        student_token,
-    );
+    let (company, _, student_id, student_token) = company_and_student(&app).await;
+    let student = (student_id, student_token);
 
     let committed = Arc::new(Mutex::new(Committed::default()));
     let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
@@ -517,29 +503,7 @@ async fn run(command: &mut Command) -> std::process::Output {
 
 /// A lab open every day 08:00–18:00 (Paris) with one equipment; its id.
 async fn lab_with_equipment(app: &TestApp) -> String {
-    let hours: Vec<Value> = (1..=7)
-        .map(|d| json!({"weekday": d, "opens": "08:00", "closes": "18:00"}))
-        .collect();
-    let lab = expect_status(
-        app.post(
-            "/api/v1/labs",
-            Some(&app.staff_token),
-            &json!({"name": "Hall d'essais", "opening_hours": hours}),
-        )
-        .await,
-        StatusCode::CREATED,
-    )
-    .await;
-    let id = lab["id"].as_str().expect("id");
-    let equipment = expect_status(
-        app.post(
-            &format!("/api/v1/labs/{id}/equipment"),
-            Some(&app.staff_token),
-            &json!({"name": "Presse 3 000 kN"}),
-        )
-        .await,
-        StatusCode::CREATED,
-    )
-    .await;
-    equipment["id"].as_str().expect("id").to_owned()
+    let (_, mut equipment) =
+        lab_open_every_day(app, "Hall d'essais", &[json!({"name": "Presse 3 000 kN"})]).await;
+    equipment.remove(0)
 }

@@ -4,9 +4,11 @@
 
 use chrono::{Datelike, NaiveDate, Utc, Weekday};
 use reqwest::StatusCode;
-use serde_json::{json, Value};
+use serde_json::json;
 
-use crate::helpers::{expect_status, spawn_app, wait_for_eml_about, TestApp, PASSWORD};
+use crate::helpers::{
+    expect_status, lab_open_every_day, spawn_app, wait_for_eml_about, TestApp, PASSWORD,
+};
 use crate::webdriver::{browser, Browser};
 
 /// The `/set-password?token=…` path of the welcome e-mail sent to `to` (read from the file
@@ -133,26 +135,13 @@ fn next_monday() -> NaiveDate {
 
 /// A lab open every day 08:00–18:00 with one press (no training needed); the press's id.
 pub(crate) async fn press(app: &TestApp) -> String {
-    let hours: Vec<Value> = (1..=7)
-        .map(|d| json!({"weekday": d, "opens": "08:00", "closes": "18:00"}))
-        .collect();
-    let res = app
-        .post(
-            "/api/v1/labs",
-            Some(&app.staff_token),
-            &json!({"name": "Laboratoire Génie civil", "opening_hours": hours}),
-        )
-        .await;
-    let lab = expect_status(res, StatusCode::CREATED).await;
-    let res = app
-        .post(
-            &format!("/api/v1/labs/{}/equipment", lab["id"].as_str().expect("id")),
-            Some(&app.staff_token),
-            &json!({"name": "Presse 3 000 kN", "min_minutes": 30, "max_minutes": 240}),
-        )
-        .await;
-    let equipment = expect_status(res, StatusCode::CREATED).await;
-    equipment["id"].as_str().expect("id").to_owned()
+    let (_, mut equipment) = lab_open_every_day(
+        app,
+        "Laboratoire Génie civil",
+        &[json!({"name": "Presse 3 000 kN", "min_minutes": 30, "max_minutes": 240})],
+    )
+    .await;
+    equipment.remove(0)
 }
 
 #[tokio::test(flavor = "multi_thread")]

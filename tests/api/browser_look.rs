@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 
 use crate::browser::{check_page, sign_in};
 use crate::helpers::{expect_problem, expect_status, published_missions, TestApp, STAFF_EMAIL};
-use crate::helpers::{spawn_app, PASSWORD};
+use crate::helpers::{lab_open_every_day, spawn_app, PASSWORD};
 use crate::labs::paris;
 use crate::webdriver::{browser, Browser};
 
@@ -23,34 +23,14 @@ fn monday_in(weeks: i64) -> NaiveDate {
 /// A lab open every day 08:00–18:00 with `equipment` (name, needs training); the lab's id and
 /// the equipment's ids, in order.
 async fn lab(app: &TestApp, equipment: &[(&str, bool)]) -> (String, Vec<String>) {
-    let hours: Vec<Value> = (1..=7)
-        .map(|d| json!({"weekday": d, "opens": "08:00", "closes": "18:00"}))
+    let bodies: Vec<Value> = equipment
+        .iter()
+        .map(|(name, requires_training)| {
+            json!({"name": name, "min_minutes": 30, "max_minutes": 240,
+                   "requires_training": requires_training})
+        })
         .collect();
-    let res = app
-        .post(
-            "/api/v1/labs",
-            Some(&app.staff_token),
-            &json!({"name": "Atelier Mécanique", "opening_hours": hours}),
-        )
-        .await;
-    let lab = expect_status(res, StatusCode::CREATED).await["id"]
-        .as_str()
-        .expect("id")
-        .to_owned();
-    let mut ids = Vec::new();
-    for (name, requires_training) in equipment {
-        let res = app
-            .post(
-                &format!("/api/v1/labs/{lab}/equipment"),
-                Some(&app.staff_token),
-                &json!({"name": name, "min_minutes": 30, "max_minutes": 240,
-                        "requires_training": requires_training}),
-            )
-            .await;
-        let e = expect_status(res, StatusCode::CREATED).await;
-        ids.push(e["id"].as_str().expect("id").to_owned());
-    }
-    (lab, ids)
+    lab_open_every_day(app, "Atelier Mécanique", &bodies).await
 }
 
 /// Books `equipment` on `day` from `from` to `to` (Paris) with `token`; the booking's id.

@@ -5,18 +5,15 @@
 //! look matters (the ranking on a phone, the register's filter button).
 
 use reqwest::StatusCode;
-use serde_json::{json, Value};
+use serde_json::json;
 
 use crate::browser::sign_in;
 use crate::console::Browser as Pages;
+use crate::console::{csrf_in, no_redirects, set_cookie};
 use crate::helpers::{
-    expect_status, published_missions, spawn_app, wait_for_eml_about, TestApp, PASSWORD,
+    expect_status, id, published_missions, spawn_app, wait_for_eml_about, TestApp, PASSWORD,
 };
 use crate::webdriver::browser;
-
-fn id(v: &Value) -> String {
-    v["id"].as_str().expect("id").to_owned()
-}
 
 /// A campaign open for teams: one company contact (`contact@atelier.fr`) whose problems, titled
 /// as given, are accepted. Returns the campaign's and the problems' ids.
@@ -99,32 +96,6 @@ async fn team(
         expect_status(res, StatusCode::OK).await;
     }
     (tid, student)
-}
-
-/// The `Set-Cookie` value of `name` in an answer.
-fn set_cookie(res: &reqwest::Response, name: &str) -> Option<String> {
-    res.headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find_map(|c| c.strip_prefix(&format!("{name}=")))
-        .map(|rest| rest.split(';').next().unwrap_or("").to_owned())
-}
-
-fn no_redirects() -> reqwest::Client {
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("client")
-}
-
-/// The CSRF field of a form page.
-fn csrf_in(html: &str) -> String {
-    html.split("name=\"csrf_token\" value=\"")
-        .nth(1)
-        .and_then(|rest| rest.split('"').next())
-        .expect("a csrf token")
-        .to_owned()
 }
 
 #[tokio::test(flavor = "multi_thread")]

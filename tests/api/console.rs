@@ -6,7 +6,34 @@
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
-use crate::helpers::{expect_status, spawn_app, TestApp};
+use crate::helpers::{expect_status, id, spawn_app, TestApp};
+
+/// The `Set-Cookie` value of `name` in an answer.
+pub(crate) fn set_cookie(res: &reqwest::Response, name: &str) -> Option<String> {
+    res.headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|c| c.strip_prefix(&format!("{name}=")))
+        .map(|rest| rest.split(';').next().unwrap_or("").to_owned())
+}
+
+/// A client that does not follow redirects (their target is asserted).
+pub(crate) fn no_redirects() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client")
+}
+
+/// The CSRF field of a form page.
+pub(crate) fn csrf_in(html: &str) -> String {
+    html.split("name=\"csrf_token\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("a csrf token")
+        .to_owned()
+}
 
 /// A signed-in browser without script: pages read with the session cookie, forms posted with
 /// the page's CSRF token, redirects not followed (their target is asserted).
@@ -21,14 +48,10 @@ pub(crate) struct Browser<'a> {
 
 impl<'a> Browser<'a> {
     pub(crate) fn new(app: &'a TestApp, token: &str) -> Self {
-        let client = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .expect("client");
         Self {
             app,
             token: token.to_owned(),
-            client,
+            client: no_redirects(),
             flash: std::sync::Mutex::new(None),
         }
     }
@@ -54,11 +77,7 @@ impl<'a> Browser<'a> {
 
     pub(crate) async fn csrf(&self) -> String {
         let (_, html) = self.get("/app/profile").await;
-        html.split("name=\"csrf_token\" value=\"")
-            .nth(1)
-            .and_then(|rest| rest.split('"').next())
-            .expect("a csrf token")
-            .to_owned()
+        csrf_in(&html)
     }
 
     /// Posts a form; the status and, for a redirect, where to (else the page).
@@ -69,7 +88,7 @@ impl<'a> Browser<'a> {
         let res = self
             .client
             .post(self.app.url(path))
-            .header("Cookie", format!("fieldlab_session={}", self.token))
+            .header("Cookie", self.cookies())
             .form(&form)
             .send()
             .await
@@ -82,15 +101,7 @@ impl<'a> Browser<'a> {
     async fn read(&self, res: reqwest::Response) -> (StatusCode, String) {
         let status = res.status();
         if status == StatusCode::SEE_OTHER {
-            let flash = res
-                .headers()
-                .get_all("set-cookie")
-                .iter()
-                .filter_map(|h| h.to_str().ok())
-                .find_map(|h| h.strip_prefix("fieldlab_flash="))
-                .and_then(|rest| rest.split(';').next())
-                .filter(|v| !v.is_empty())
-                .map(str::to_owned);
+            let flash = set_cookie(&res, "fieldlab_flash").filter(|v| !v.is_empty());
             *self.flash.lock().expect("flash") = flash;
             let to = res.headers()["location"]
                 .to_str()
@@ -100,10 +111,6 @@ impl<'a> Browser<'a> {
         }
         (status, res.text().await.expect("html"))
     }
-}
-
-fn id(v: &Value) -> String {
-    v["id"].as_str().expect("id").to_owned()
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -279,6 +279,87 @@ impl TestApp {
         let token = self.login(email, PASSWORD).await;
         (user, token)
     }
+
+    /// A company created by its new contact (`contact_email`): the company's id and the
+    /// contact's token.
+    pub async fn company(&self, contact_email: &str, name: &str, city: &str) -> (String, String) {
+        let (_, contact) = self.user_with_role("company", contact_email).await;
+        let res = self
+            .post(
+                "/api/v1/companies",
+                Some(&contact),
+                &json!({"name": name, "city": city, "local": true}),
+            )
+            .await;
+        let company = expect_status(res, StatusCode::CREATED).await;
+        (id(&company), contact)
+    }
+}
+
+/// The `id` of a JSON object.
+pub fn id(v: &Value) -> String {
+    v["id"].as_str().expect("id").to_owned()
+}
+
+/// A company with its contact, and a student, for internship agreements: the company's id,
+/// the contact's token, the student's id and token.
+pub async fn company_and_student(app: &TestApp) -> (String, String, String, String) {
+    let (company, contact) = app
+        .company("rh@cevennes-meca.fr", "Cévennes Méca", "Anduze")
+        .await;
+    let (student, student_token) = app.user_with_role("student", "lina@etu.fr").await;
+    (company, contact, id(&student), student_token)
+}
+
+/// An agreement's PDF, fetched by `token`.
+pub async fn pdf(app: &TestApp, id: &str, token: &str) -> Vec<u8> {
+    let res = app
+        .get(&format!("/api/v1/agreements/{id}.pdf"), Some(token))
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(
+        res.headers()["content-type"].to_str().expect("type"),
+        "application/pdf"
+    );
+    res.bytes().await.expect("bytes").to_vec()
+}
+
+/// `token` signs agreement `id` with `body`.
+pub async fn sign(app: &TestApp, id: &str, token: &str, body: Value) -> Response {
+    app.post(&format!("/api/v1/agreements/{id}/sign"), Some(token), &body)
+        .await
+}
+
+/// A lab named `name` open every day 08:00–18:00, with one piece of equipment per body in
+/// `equipment` (created in order); the lab's id and the equipment's ids.
+pub async fn lab_open_every_day(
+    app: &TestApp,
+    name: &str,
+    equipment: &[Value],
+) -> (String, Vec<String>) {
+    let hours: Vec<Value> = (1..=7)
+        .map(|d| json!({"weekday": d, "opens": "08:00", "closes": "18:00"}))
+        .collect();
+    let res = app
+        .post(
+            "/api/v1/labs",
+            Some(&app.staff_token),
+            &json!({"name": name, "opening_hours": hours}),
+        )
+        .await;
+    let lab = id(&expect_status(res, StatusCode::CREATED).await);
+    let mut ids = Vec::new();
+    for body in equipment {
+        let res = app
+            .post(
+                &format!("/api/v1/labs/{lab}/equipment"),
+                Some(&app.staff_token),
+                body,
+            )
+            .await;
+        ids.push(id(&expect_status(res, StatusCode::CREATED).await));
+    }
+    (lab, ids)
 }
 
 /// Asserts the status and returns the JSON body (or Null for an empty one).

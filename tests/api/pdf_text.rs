@@ -8,32 +8,17 @@ use std::process::Command;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
-use crate::helpers::{expect_problem, expect_status, spawn_app, TestApp};
+use crate::helpers::{expect_problem, expect_status, id, pdf, spawn_app, TestApp};
 
 const PAGE_MARGIN: f64 = 64.0;
 
 /// A company with its contact (and the contact's token) and a student (and token).
 async fn parties(app: &TestApp) -> (String, String, String, String) {
-    let (_, contact) = app
-        .user_with_role("company", "contact@ateliers-gard.fr")
+    let (company, contact) = app
+        .company("contact@ateliers-gard.fr", "Ateliers du Gard", "Alès")
         .await;
-    let company = expect_status(
-        app.post(
-            "/api/v1/companies",
-            Some(&contact),
-            &json!({"name": "Ateliers du Gard", "city": "Alès", "local": true}),
-        )
-        .await,
-        StatusCode::CREATED,
-    )
-    .await;
     let (student, student_token) = app.user_with_role("student", "noa@etu.fr").await;
-    (
-        company["id"].as_str().expect("id").to_owned(),
-        contact,
-        student["id"].as_str().expect("id").to_owned(),
-        student_token,
-    )
+    (company, contact, id(&student), student_token)
 }
 
 /// A word of a PDF page as `pdftotext -bbox` reads it, with its box.
@@ -131,14 +116,6 @@ fn flat(words: &[Word]) -> String {
 /// Whether a right-to-left word was read back, in logical or (some readers) visual order.
 fn has_rtl(text: &str, word: &str) -> bool {
     text.contains(word) || text.contains(&word.chars().rev().collect::<String>())
-}
-
-async fn pdf(app: &TestApp, id: &str, token: &str) -> Vec<u8> {
-    let res = app
-        .get(&format!("/api/v1/agreements/{id}.pdf"), Some(token))
-        .await;
-    assert_eq!(res.status(), StatusCode::OK);
-    res.bytes().await.expect("bytes").to_vec()
 }
 
 #[tokio::test]

@@ -106,17 +106,7 @@ async fn hot_paths_scan_no_large_table(analyze: bool) {
     }
     let app = spawn_app_with(|s| s.jobs.poll_seconds = 1).await;
     let staff = app.staff_token.clone();
-    let (_, contact) = app.user_with_role("company", "rh@scan-meca.fr").await;
-    let company = expect_status(
-        app.post(
-            "/api/v1/companies",
-            Some(&contact),
-            &json!({"name": "Scan Méca", "city": "Alès", "local": true}),
-        )
-        .await,
-        StatusCode::CREATED,
-    )
-    .await;
+    let (company, contact) = app.company("rh@scan-meca.fr", "Scan Méca", "Alès").await;
     let (student_user, _) = app.user_with_role("student", "lea@etu.fr").await;
 
     let mut conn = connect(&app);
@@ -141,7 +131,7 @@ async fn hot_paths_scan_no_large_table(analyze: bool) {
         app.post(
             "/api/v1/agreements",
             Some(&staff),
-            &json!({"kind": "internship", "company_id": company["id"],
+            &json!({"kind": "internship", "company_id": company,
                     "student_id": student_user["id"],
                     "subject": "Jumeau numérique d'une presse",
                     "starts_on": "2027-04-05", "ends_on": "2027-08-27"}),
