@@ -40,6 +40,7 @@ impl Modify for BearerAuth {
         (name = "labs", description = "Labs, equipment, closures, availability, bookings"),
         (name = "missions", description = "Field-mission campaigns: problems, teams, allocation, missions"),
         (name = "agreements", description = "Agreements (conventions): PDF, sending, electronic signature, register"),
+        (name = "internships", description = "Internships under French law (conventions de stage): the request, the company supervisor's part from an e-mailed link, hours computed, legal limits, the certificate"),
         (name = "evaluations", description = "Marks out of 20 at the end of a field mission"),
         (name = "service", description = "Health, metrics, documentation")
     )

@@ -2,7 +2,7 @@
 //! dates, place, tutor), the school's clauses from the editable template
 //! (`agreements.template`, minijinja text), and once signed the signature page.
 
-use chrono::NaiveDateTime;
+use chrono::{Datelike, NaiveDateTime};
 use chrono_tz::Tz;
 use serde::Serialize;
 
@@ -134,6 +134,8 @@ pub struct Context<'a> {
     pub organisation: &'a str,
     pub school_signatory: Option<&'a Person>,
     pub settings: &'a AgreementSettings,
+    /// The yearly minimum gratification (config `internship.minimum_gratification`).
+    pub minimum_gratification: &'a [crate::config::MinimumGratification],
     pub tz: Tz,
 }
 
@@ -310,6 +312,10 @@ fn blocks(
             }
         }
     }
+    if let (Kind::Internship, Some(row)) = (kind, &details.internship) {
+        blocks.extend(internship_clauses(details, row, context, locale)?);
+        return Ok(with_signatures(blocks, context, locale, signed));
+    }
     blocks.push(Block::Heading(w.article_subject.to_owned()));
     let (open, close) = w.quotes;
     blocks.push(Block::Paragraph(format!(
@@ -350,6 +356,40 @@ fn blocks(
         .unwrap_or_else(|| w.to_be_named.to_owned());
     blocks.push(Block::Field(label(w.supervisor), supervisor));
     blocks.extend(clauses(details, context, locale, &starts_on, &ends_on)?);
+    Ok(with_signatures(blocks, context, locale, signed))
+}
+
+/// The internship's clauses (D124-4's mentions), filled from its record.
+fn internship_clauses(
+    details: &Details,
+    row: &crate::agreements::internship::models::Internship,
+    context: &Context<'_>,
+    locale: Locale,
+) -> Result<Vec<Block>, String> {
+    use crate::agreements::internship::{assess, document as internship, rules};
+    let minimum = rules::GratificationTable::new(context.minimum_gratification)
+        .ok()
+        .and_then(|t| assess::minimum_for(&t, details.agreement.starts_on.year()))
+        .map(|(m, _)| m.cents_per_hour);
+    let values = internship::values(details, row, context.organisation, minimum);
+    let source = match locale {
+        Locale::Fr => internship::CLAUSES_FR,
+        Locale::En => internship::CLAUSES_EN,
+    };
+    Ok(internship::blocks_of(&internship::render_template(
+        source, &values,
+    )?))
+}
+
+/// The signature page, on the final document.
+fn with_signatures(
+    mut blocks: Vec<Block>,
+    context: &Context<'_>,
+    locale: Locale,
+    signed: Option<&[Signed<'_>]>,
+) -> Vec<Block> {
+    let w = words(locale);
+    let label = |text: &str| format!("{text}{}", w.colon);
     if let Some(signed) = signed {
         blocks.push(Block::PageBreak);
         blocks.push(Block::Heading(w.signatures.to_owned()));
@@ -384,7 +424,7 @@ fn blocks(
             ));
         }
     }
-    Ok(blocks)
+    blocks
 }
 
 /// The school's clauses: the configured template (or the one shipped), rendered with the

@@ -48,6 +48,7 @@ fn context<'a>(settings: &'a Settings, signatory: Option<&'a Person>) -> Context
         organisation: &settings.mail.organisation,
         school_signatory: signatory,
         settings: &settings.agreements,
+        minimum_gratification: &settings.internship.minimum_gratification,
         tz: DEFAULT_TIMEZONE,
     }
 }
@@ -135,7 +136,15 @@ fn check_locale(locale: Option<&str>, errors: &mut Vec<FieldError>) -> Option<Lo
 pub fn create(tx: &mut WriteTx<'_>, new: NewAgreement) -> Result<Details, ApiError> {
     let mut errors = Vec::new();
     let kind = match Kind::parse(new.kind.trim()) {
-        Some(k @ (Kind::Internship | Kind::Research)) => Some(k),
+        Some(k @ Kind::Research) => Some(k),
+        Some(Kind::Internship) => {
+            errors.push(FieldError::new(
+                "kind",
+                "internship agreements are requested through POST /api/v1/internships (their \
+                 hours, host and supervisor are required)",
+            ));
+            None
+        }
         Some(Kind::FieldMission) => {
             errors.push(FieldError::new(
                 "kind",
@@ -667,6 +676,11 @@ fn schedule_reminders(
 pub fn send(tx: &mut WriteTx<'_>, state: &AppState, id: &str) -> Result<Details, ApiError> {
     let agreement = models::lock(tx, id).map_err(|_| Refusal::NotFound)?;
     let details = one(tx, agreement)?;
+    if details.agreement.kind == Kind::Internship.as_str()
+        && details.agreement.status == Status::Draft.as_str()
+    {
+        super::internship::flows::check_sendable(tx, &state.settings, &details)?;
+    }
     let school = school_signatory(tx, &state.settings)?;
     let prepared = prepare(&details, &state.settings, school.as_ref())?;
     commit_send(tx, state, prepared, false)
@@ -829,6 +843,9 @@ pub fn sign(
         details.agreement.updated_at = at;
         models::update(tx, &details.agreement)?;
         send_final(tx, state, &details)?;
+        if details.agreement.kind == Kind::Internship.as_str() {
+            super::internship::flows::schedule_certificate(tx, &details.agreement)?;
+        }
     }
     Ok(details)
 }
@@ -996,14 +1013,30 @@ pub fn change(
     agreement.ends_on = terms.ends_on;
     agreement.locale = locale.as_str().to_owned();
     agreement.updated_at = db::now();
+    if agreement.kind == Kind::Internship.as_str() {
+        super::internship::flows::rejudge(tx, &state.settings, &agreement)?;
+    }
     if status == Status::Sent {
-        models::void_version(tx, &agreement.id, agreement.version)?;
-        agreement.version += 1;
+        return reissue(tx, state, agreement);
     }
     models::update(tx, &agreement)?;
+    one(tx, agreement)
+}
+
+/// A sent agreement whose content changed (already set on `agreement`, not yet written): its
+/// signatures are voided and a new version is frozen and sent to every party to sign again.
+pub fn reissue(
+    tx: &mut WriteTx<'_>,
+    state: &AppState,
+    mut agreement: Agreement,
+) -> Result<Details, ApiError> {
+    agreement.updated_at = db::now();
+    models::void_version(tx, &agreement.id, agreement.version)?;
+    agreement.version += 1;
+    models::update(tx, &agreement)?;
     let details = one(tx, agreement)?;
-    if status != Status::Sent {
-        return Ok(details);
+    if details.agreement.kind == Kind::Internship.as_str() {
+        super::internship::flows::check_sendable(tx, &state.settings, &details)?;
     }
     let school = school_signatory(tx, &state.settings)?;
     let signatories = signatories(&details, school.as_ref())?;

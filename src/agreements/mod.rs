@@ -30,7 +30,16 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(handlers::send_agreement)
         .service(handlers::send_campaign_agreements)
         .service(handlers::sign_agreement)
-        .service(handlers::cancel_agreement);
+        .service(handlers::cancel_agreement)
+        .service(internship::handlers::certificate_pdf)
+        .service(internship::handlers::request_internship)
+        .service(internship::handlers::get_internship)
+        .service(internship::handlers::change_internship)
+        .service(internship::handlers::prepare_certificate)
+        .service(internship::handlers::supervisor_form)
+        .service(internship::handlers::complete_internship)
+        .service(internship::handlers::certificate_form)
+        .service(internship::handlers::confirm_certificate);
 }
 
 /// The scheduled work of agreements: reminders to signatories, warnings to staff.
@@ -38,4 +47,8 @@ pub fn jobs(handlers: Handlers) -> Handlers {
     handlers
         .with(flows::REMINDER_JOB, flows::remind)
         .with(flows::WARNING_JOB, flows::warn_unsigned)
+        .with(
+            internship::flows::CERTIFICATE_JOB,
+            internship::flows::certificate_job,
+        )
 }

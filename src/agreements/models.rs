@@ -71,6 +71,8 @@ pub struct Company {
     pub name: String,
     pub city: String,
     pub contact: Option<Person>,
+    /// What a convention de stage names of the host (SIRET, address, representative).
+    pub host: crate::agreements::internship::models::HostRecord,
 }
 
 /// An agreement with everyone it names and the signatures of its current version.
@@ -86,6 +88,10 @@ pub struct Details {
     pub signatures: Vec<(Signature, Person)>,
     /// The SHA-256 of the current version's frozen PDF (from `sent` on).
     pub document_sha256: Option<String>,
+    /// An internship's content (`None` for the other kinds).
+    pub internship: Option<crate::agreements::internship::models::Internship>,
+    /// An internship's certificate, once prepared.
+    pub certificate: Option<crate::agreements::internship::models::Certificate>,
 }
 
 pub fn insert(conn: &mut DbConnection, agreement: &Agreement) -> QueryResult<usize> {
@@ -342,15 +348,36 @@ fn keep_awaiting<T>(
 pub fn details(conn: &mut DbConnection, list: Vec<Agreement>) -> QueryResult<Vec<Details>> {
     let ids: Vec<&str> = list.iter().map(|a| a.id.as_str()).collect();
     let company_ids: Vec<&str> = list.iter().map(|a| a.company_id.as_str()).collect();
-    let companies: Vec<(String, String, String, Option<String>)> = companies::table
+    use crate::agreements::internship::models::{self as internships, HostRecord};
+    let companies: Vec<(String, String, String, Option<String>, HostRecord)> = companies::table
         .filter(companies::id.eq_any(&company_ids))
         .select((
             companies::id,
             companies::name,
             companies::city,
             companies::contact_id,
+            HostRecord::as_select(),
         ))
         .load(conn)?;
+    let internship_ids: Vec<&str> = list
+        .iter()
+        .filter(|a| a.kind == crate::agreements::domain::Kind::Internship.as_str())
+        .map(|a| a.id.as_str())
+        .collect();
+    let (mut internships, mut certificates) = if internship_ids.is_empty() {
+        (HashMap::new(), HashMap::new())
+    } else {
+        (
+            internships::of(conn, &internship_ids)?
+                .into_iter()
+                .map(|i| (i.agreement_id.clone(), i))
+                .collect::<HashMap<_, _>>(),
+            internships::certificates(conn, &internship_ids)?
+                .into_iter()
+                .map(|c| (c.agreement_id.clone(), c))
+                .collect::<HashMap<_, _>>(),
+        )
+    };
     let mission_ids: Vec<&str> = list
         .iter()
         .filter_map(|a| a.mission_id.as_deref())
@@ -403,7 +430,7 @@ pub fn details(conn: &mut DbConnection, list: Vec<Agreement>) -> QueryResult<Vec
     let people = people(conn, &people_ids)?;
     let companies: HashMap<String, Company> = companies
         .into_iter()
-        .map(|(id, name, city, contact)| {
+        .map(|(id, name, city, contact, host)| {
             let contact = contact.and_then(|c| people.get(&c).cloned());
             (
                 id.clone(),
@@ -412,6 +439,7 @@ pub fn details(conn: &mut DbConnection, list: Vec<Agreement>) -> QueryResult<Vec
                     name,
                     city,
                     contact,
+                    host,
                 },
             )
         })
@@ -442,6 +470,8 @@ pub fn details(conn: &mut DbConnection, list: Vec<Agreement>) -> QueryResult<Vec
                 person(mission_tutors.get(mission)?)
             });
             Some(Details {
+                internship: internships.remove(&agreement.id),
+                certificate: certificates.remove(&agreement.id),
                 document_sha256: documents
                     .get(&(agreement.id.clone(), agreement.version))
                     .cloned(),

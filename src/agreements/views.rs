@@ -4,6 +4,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use crate::agreements::internship::views::{InternshipView, LimitsView};
 use crate::agreements::models::{Details, Person};
 use crate::db::utc;
 
@@ -81,12 +82,35 @@ pub struct AgreementView {
     pub cancel_reason: Option<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// An internship's content and computed hours (null for the other kinds).
+    pub internship: Option<InternshipView>,
+}
+
+impl AgreementView {
+    /// With an internship's limits judged now.
+    pub fn with_limits(mut self, limits: LimitsView) -> Self {
+        if let Some(i) = &mut self.internship {
+            i.limits = Some(limits);
+        }
+        self
+    }
 }
 
 impl From<Details> for AgreementView {
     fn from(d: Details) -> Self {
+        let internship = d.internship.as_ref().map(|row| {
+            let plan = crate::agreements::internship::flows::plan(&d.agreement, row);
+            InternshipView::of(
+                row,
+                &d.company.host,
+                d.certificate.as_ref(),
+                plan.as_ref(),
+                None,
+            )
+        });
         let a = d.agreement;
         Self {
+            internship,
             reference: crate::agreements::document::reference(&a.id),
             id: a.id,
             kind: a.kind,

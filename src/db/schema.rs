@@ -161,6 +161,11 @@ diesel::table! {
         city -> Text,
         local -> Bool,
         created_at -> Timestamp,
+        siret -> Nullable<Text>,
+        address -> Text,
+        representative_name -> Text,
+        representative_role -> Text,
+        headcount -> Nullable<Int4>,
     }
 }
 
@@ -205,6 +210,53 @@ diesel::table! {
 diesel::table! {
     incubator_lock (id) {
         id -> Int4,
+    }
+}
+
+diesel::table! {
+    internship_certificates (agreement_id) {
+        agreement_id -> Text,
+        token_hash -> Text,
+        prepared_at -> Timestamp,
+        presence_minutes -> Int4,
+        gratification_cents -> Nullable<Int8>,
+        confirmed_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    internships (agreement_id) {
+        agreement_id -> Text,
+        requested_by -> Text,
+        student_number -> Text,
+        programme -> Text,
+        programme_hours -> Text,
+        internship_type -> Text,
+        department -> Text,
+        supervisor_name -> Text,
+        supervisor_role -> Text,
+        supervisor_email -> Text,
+        supervisor_phone -> Text,
+        activities -> Text,
+        skills -> Text,
+        weekly_minutes -> Int4,
+        work_days -> Text,
+        night_work -> Bool,
+        sunday_work -> Bool,
+        holiday_work -> Bool,
+        interruptions -> Text,
+        leave -> Text,
+        gratification_cents -> Nullable<Int4>,
+        gratification_terms -> Text,
+        benefits -> Text,
+        confidential -> Bool,
+        internal_rules -> Text,
+        overlap_allowed -> Bool,
+        presence_minutes -> Int4,
+        supervisor_token_hash -> Nullable<Text>,
+        supervisor_completed_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
     }
 }
 
@@ -391,6 +443,9 @@ diesel::joinable!(equipment -> labs (lab_id));
 diesel::joinable!(equipment_authorizations -> equipment (equipment_id));
 diesel::joinable!(evaluations -> missions (mission_id));
 diesel::joinable!(evaluations -> users (evaluator_id));
+diesel::joinable!(internship_certificates -> internships (agreement_id));
+diesel::joinable!(internships -> agreements (agreement_id));
+diesel::joinable!(internships -> users (requested_by));
 diesel::joinable!(lab_closures -> labs (lab_id));
 diesel::joinable!(lab_closures -> users (created_by));
 diesel::joinable!(lab_opening_hours -> labs (lab_id));
@@ -427,6 +482,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     equipment,
     equipment_authorizations,
     evaluations,
+    internship_certificates,
+    internships,
     incubator_lock,
     lab_closures,
     lab_opening_hours,

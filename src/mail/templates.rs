@@ -491,6 +491,12 @@ mod tests {
         values["creator"] = json!("Léo Roux");
         values["link"] = json!("http://x/app/teams/t1/preferences");
         values["city"] = json!("Alès");
+        // Internships: the supervisor's link, the certificate.
+        values["student"] = json!("Léo Roux");
+        values["supervisor"] = json!("Anne Roux");
+        values["subject"] = json!("Réduire les chutes");
+        values["presence_hours"] = json!("616 h");
+        values["gratification_total"] = json!("2 772,00 €");
         // Agreements and evaluations.
         values["agreement"] = json!({
             "title": "Convention de mission de terrain", "reference": "1A2B3C", "version": 2,
@@ -583,7 +589,9 @@ mod tests {
                 }
                 assert!(
                     r.text.trim_end().ends_with("fieldlab account.")
-                        || r.text.trim_end().ends_with("compte fieldlab."),
+                        || r.text.trim_end().ends_with("compte fieldlab.")
+                        || r.text.trim_end().ends_with("internship agreement.")
+                        || r.text.trim_end().ends_with("convention de stage."),
                     "{kind}: {:?}",
                     r.text
                 );

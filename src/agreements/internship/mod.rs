@@ -51,10 +51,16 @@
 //!   the year its days fall in; a school whose year differs changes
 //!   [`ACADEMIC_YEAR_FIRST_MONTH`]. This is a choice, not a figure read in the law.
 
+pub mod assess;
+pub mod document;
+pub mod flows;
+pub mod handlers;
 pub mod holidays;
 pub mod hours;
+pub mod models;
 pub mod rules;
 pub mod siret;
+pub mod views;
 
 /// D124-6: 7 hours of presence, consecutive or not, make one day.
 pub const MINUTES_PER_LEGAL_DAY: u32 = 7 * 60;

@@ -142,6 +142,65 @@ impl fmt::Display for Refusal {
     }
 }
 
+/// Hours as a number for the API's figures: 428.75 for 428 h 45.
+pub fn hours(presence: Presence) -> f64 {
+    f64::from(presence.minutes()) / 60.0
+}
+
+/// 422 for the internship's own content (its length, its gratification, its SIRET); 409 when
+/// the other internships stand in the way (the supervisor's, the student's). The figures are
+/// problem+json extension members.
+impl From<Refusal> for crate::error::ApiError {
+    fn from(refusal: Refusal) -> Self {
+        use crate::error::ApiError;
+        let detail = format!("{refusal}.");
+        let code = refusal.code();
+        match refusal {
+            Refusal::DurationExceeded {
+                academic_year,
+                used,
+                asked,
+                limit,
+            } => ApiError::unprocessable(code, detail)
+                .with("academic_year", academic_year.to_string())
+                .with("used_hours", hours(used))
+                .with("asked_hours", hours(asked))
+                .with("limit_hours", hours(limit)),
+            Refusal::GratificationRequired {
+                presence,
+                threshold,
+                minimum_cents_per_hour,
+            } => ApiError::unprocessable(code, detail)
+                .with("presence_hours", hours(presence))
+                .with("threshold_hours", hours(threshold))
+                .with("minimum_cents_per_hour", minimum_cents_per_hour),
+            Refusal::GratificationBelowMinimum {
+                year,
+                offered_cents_per_hour,
+                minimum_cents_per_hour,
+            } => ApiError::unprocessable(code, detail)
+                .with("year", year)
+                .with("offered_cents_per_hour", offered_cents_per_hour)
+                .with("minimum_cents_per_hour", minimum_cents_per_hour),
+            Refusal::SupervisorFull { in_progress, limit } => ApiError::conflict(code, detail)
+                .with("in_progress", in_progress)
+                .with("limit", limit),
+            Refusal::InternshipOverlap { other } => ApiError::conflict(code, detail)
+                .with("other_starts_on", other.start())
+                .with("other_ends_on", other.end()),
+            Refusal::HostQuota {
+                interns_in_a_week,
+                limit,
+                headcount,
+            } => ApiError::conflict(code, detail)
+                .with("interns_in_a_week", interns_in_a_week)
+                .with("limit", limit)
+                .with("headcount", headcount),
+            Refusal::InvalidSiret(_) => ApiError::unprocessable(code, detail),
+        }
+    }
+}
+
 /// "4.35 €".
 fn euros(cents: u32) -> String {
     format!("{}.{:02} €", cents / 100, cents % 100)
