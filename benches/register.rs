@@ -417,7 +417,7 @@ fn generate(conn: &mut DbConnection, demo: &str, school: &str, size: usize) -> E
                 None,
                 company_ids[i % company_ids.len()].clone(),
                 Some(students[i % students.len()].clone()),
-                None,
+                Some(tutors[i % tutors.len()].clone()),
             ),
             Kind::Research => (
                 None,
@@ -452,7 +452,7 @@ fn generate(conn: &mut DbConnection, demo: &str, school: &str, size: usize) -> E
             updated_at: created,
         };
         if status == "sent" || status == "signed" {
-            for party in kind.parties() {
+            for &party in kind.parties() {
                 let user_id = match party {
                     Party::School => school.to_owned(),
                     Party::Company => contacts[&row.company_id].clone(),

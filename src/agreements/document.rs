@@ -314,7 +314,7 @@ fn blocks(
     }
     if let (Kind::Internship, Some(row)) = (kind, &details.internship) {
         blocks.extend(internship_clauses(details, row, context, locale)?);
-        return Ok(with_signatures(blocks, context, locale, signed));
+        return Ok(with_signatures(blocks, context, locale, kind, signed));
     }
     blocks.push(Block::Heading(w.article_subject.to_owned()));
     let (open, close) = w.quotes;
@@ -356,7 +356,7 @@ fn blocks(
         .unwrap_or_else(|| w.to_be_named.to_owned());
     blocks.push(Block::Field(label(w.supervisor), supervisor));
     blocks.extend(clauses(details, context, locale, &starts_on, &ends_on)?);
-    Ok(with_signatures(blocks, context, locale, signed))
+    Ok(with_signatures(blocks, context, locale, kind, signed))
 }
 
 /// The internship's clauses (D124-4's mentions), filled from its record.
@@ -386,6 +386,7 @@ fn with_signatures(
     mut blocks: Vec<Block>,
     context: &Context<'_>,
     locale: Locale,
+    kind: Kind,
     signed: Option<&[Signed<'_>]>,
 ) -> Vec<Block> {
     let w = words(locale);
@@ -398,6 +399,7 @@ fn with_signatures(
                 Party::School => w.school,
                 Party::Company => w.company,
                 Party::Student => w.student,
+                Party::Tutor if kind == Kind::Internship => w.academic_tutor,
                 Party::Tutor => w.tutor,
             };
             blocks.push(Block::Heading(format!("{who} — {}", s.person.name)));

@@ -29,13 +29,14 @@ impl Kind {
     }
 
     /// Who signs, in the order the PDF lists them: the school and the company always, then the
-    /// student (field mission, internship) or the tutor (research partnership).
-    pub fn parties(self) -> [Party; 3] {
+    /// student (field mission, internship) or the tutor (research partnership). An internship's
+    /// academic tutor (enseignant référent) signs too, as Code de l'éducation D124-4 asks; its
+    /// company supervisor, who has no account, does not yet (issue 23's configurable signers).
+    pub fn parties(self) -> &'static [Party] {
         match self {
-            Kind::FieldMission | Kind::Internship => {
-                [Party::School, Party::Company, Party::Student]
-            }
-            Kind::Research => [Party::School, Party::Company, Party::Tutor],
+            Kind::FieldMission => &[Party::School, Party::Company, Party::Student],
+            Kind::Internship => &[Party::School, Party::Company, Party::Student, Party::Tutor],
+            Kind::Research => &[Party::School, Party::Company, Party::Tutor],
         }
     }
 }
@@ -342,6 +343,10 @@ mod tests {
         assert_eq!(
             Kind::Research.parties(),
             [Party::School, Party::Company, Party::Tutor]
+        );
+        assert_eq!(
+            Kind::Internship.parties(),
+            [Party::School, Party::Company, Party::Student, Party::Tutor]
         );
         assert_eq!(Kind::parse("internship"), Some(Kind::Internship));
         assert_eq!(Kind::parse("stage"), None);

@@ -316,8 +316,8 @@ fn signatories(
 ) -> Result<Vec<(Party, Person)>, Refusal> {
     let kind = Kind::parse(&details.agreement.kind).unwrap_or(Kind::FieldMission);
     kind.parties()
-        .into_iter()
-        .map(|party| {
+        .iter()
+        .map(|&party| {
             let person = match party {
                 Party::School => school.cloned(),
                 Party::Company => details.company.contact.clone(),
