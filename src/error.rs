@@ -213,6 +213,13 @@ impl ApiError {
         self.code
     }
 
+    /// The problem's extension members (the figures behind a refusal).
+    pub fn extensions(&self) -> impl Iterator<Item = (&str, &serde_json::Value)> {
+        self.extensions
+            .iter()
+            .flat_map(|m| m.iter().map(|(k, v)| (k.as_str(), v)))
+    }
+
     pub fn problem(&self) -> Problem {
         Problem {
             kind: format!("urn:fieldlab:problem:{}", self.code),

@@ -236,6 +236,7 @@ pub async fn next_to_sign(
 
 fn agreement_page(
     conn: &mut DbConnection,
+    settings: &crate::config::Settings,
     lang: Lang,
     user: &CurrentUser,
     id: &str,
@@ -269,6 +270,7 @@ fn agreement_page(
         }
     });
     Ok(context! {
+        internship => crate::web::internships::section(conn, settings, lang, user, &d)?,
         agreement => agreement_value(lang, &d),
         can_sign,
         you_signed,
@@ -287,8 +289,9 @@ pub async fn agreement(
     let user = v.signed_in()?.clone();
     let lang = v.lang;
     let id = id.into_inner();
+    let settings = state.settings.clone();
     show(&v, &state, "agreement.html", move |conn| {
-        agreement_page(conn, lang, &user, &id)
+        agreement_page(conn, &settings, lang, &user, &id)
     })
     .await
 }
@@ -313,7 +316,7 @@ pub async fn agreement_pdf(
 
 /// Runs one change of the agreement (`act`, in a write transaction), then shows its page: with
 /// the flash `done` when it went through, or with the refusal over the page as it stands.
-async fn act_on<F>(
+pub async fn act_on<F>(
     v: Visitor,
     state: web::Data<AppState>,
     user: CurrentUser,
@@ -332,13 +335,14 @@ where
         Ok(_) => Ok(v.see_other(&format!("/app/agreements/{id}?done={done}"))),
         Err(e) => {
             let lang = v.lang;
+            let settings = state.settings.clone();
             refused_over(
                 &v,
                 &state,
                 e,
                 "agreement.html",
                 kept(&fields),
-                move |conn| agreement_page(conn, lang, &user, &id),
+                move |conn| agreement_page(conn, &settings, lang, &user, &id),
             )
             .await
         }

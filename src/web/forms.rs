@@ -78,11 +78,12 @@ pub fn refused(
         .iter()
         .map(|e| (e.field.clone(), field_message(v.lang, &e.field, &e.message)))
         .collect();
+    let figures = figures(v.lang, &error);
     Ok(v.page(
         status,
         template,
         context! {
-            alert => alert(v.lang, &problem.code, &problem.detail),
+            alert => alert(v.lang, &problem.code, &problem.detail, &figures),
             values => values,
             field_errors => field_errors,
             ..extra
@@ -120,14 +121,70 @@ where
     refused(v, error, template, kept, page)
 }
 
-/// The refusal in the page's language: the catalogue's sentence for its code in French; in
-/// English the use case's own words, which carry its figures (quota used, durations allowed).
-fn alert(lang: Lang, code: &str, detail: &str) -> String {
+/// A refusal as a sentence of the page's language, with its figures.
+pub fn refusal_sentence(lang: Lang, error: &ApiError) -> String {
+    let problem = error.problem();
+    alert(lang, &problem.code, &problem.detail, &figures(lang, error))
+}
+
+/// The refusal in the page's language: the catalogue's sentence for its code in French, its
+/// `{figures}` filled from the problem's extension members; in English the use case's own
+/// words, which carry its figures (quota used, durations allowed).
+fn alert(lang: Lang, code: &str, detail: &str, figures: &[(String, String)]) -> String {
     if lang.is_french() || detail.is_empty() || code == "validation_failed" {
-        lang.refusal(code).to_owned()
+        let mut text = lang.refusal(code).to_owned();
+        for (name, value) in figures {
+            text = text.replace(&format!("{{{name}}}"), value);
+        }
+        text
     } else {
         detail.to_owned()
     }
+}
+
+/// A refusal's figures as the page writes them: « 924 », « 462,5 », and amounts in cents
+/// (`…_cents_per_hour`) as euros.
+fn figures(lang: Lang, error: &ApiError) -> Vec<(String, String)> {
+    let number = |n: f64| {
+        let text = if n.fract() == 0.0 {
+            format!("{n:.0}")
+        } else {
+            format!("{n:.2}").trim_end_matches('0').to_owned()
+        };
+        match lang {
+            Lang::Fr => text.replace('.', ","),
+            Lang::En => text,
+        }
+    };
+    error
+        .extensions()
+        .filter_map(|(name, value)| {
+            let text = match value {
+                serde_json::Value::Number(n) => {
+                    let n = n.as_f64()?;
+                    if name.ends_with("_cents_per_hour") {
+                        let euros = format!("{:.2}", n / 100.0);
+                        let euros = match lang {
+                            Lang::Fr => euros.replace('.', ","),
+                            Lang::En => euros,
+                        };
+                        match lang {
+                            Lang::Fr => format!("{euros}\u{a0}€"),
+                            Lang::En => format!("€{euros}"),
+                        }
+                    } else {
+                        number(n)
+                    }
+                }
+                serde_json::Value::String(s) => match crate::dates::parse_date(s) {
+                    Some(day) => lang.date(day),
+                    None => s.clone(),
+                },
+                _ => return None,
+            };
+            Some((name.to_owned(), text))
+        })
+        .collect()
 }
 
 /// The domains as a select's options, in the reader's language.
@@ -198,15 +255,27 @@ mod tests {
     #[test]
     fn an_english_refusal_keeps_its_figures_a_french_one_reads_french() {
         let detail = "This week the project has used 180 of its 240 minutes.";
-        assert_eq!(alert(Lang::En, "quota_exceeded", detail), detail);
+        assert_eq!(alert(Lang::En, "quota_exceeded", detail, &[]), detail);
         assert_eq!(
-            alert(Lang::Fr, "quota_exceeded", detail),
+            alert(Lang::Fr, "quota_exceeded", detail, &[]),
             Lang::Fr.refusal("quota_exceeded")
         );
         assert_eq!(
-            alert(Lang::En, "validation_failed", "Invalid fields."),
+            alert(Lang::En, "validation_failed", "Invalid fields.", &[]),
             Lang::En.refusal("validation_failed")
         );
+    }
+
+    #[test]
+    fn a_french_refusal_says_its_figures() {
+        let error = ApiError::unprocessable("gratification_below_minimum", "x")
+            .with("year", 2026)
+            .with("offered_cents_per_hour", 449)
+            .with("minimum_cents_per_hour", 450);
+        let text = alert(Lang::Fr, error.code(), "x", &figures(Lang::Fr, &error));
+        assert!(text.contains("4,49\u{a0}€"), "{text}");
+        assert!(text.contains("4,50\u{a0}€"), "{text}");
+        assert!(text.contains("2026"), "{text}");
     }
 
     #[test]

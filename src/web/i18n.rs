@@ -144,6 +144,7 @@ pub fn catalogue(lang: Lang) -> &'static BTreeMap<&'static str, &'static str> {
             .iter()
             .chain(crate::web::staff::texts::TEXTS)
             .chain(crate::web::agreements::TEXTS)
+            .chain(crate::web::internships::TEXTS)
             .map(|(key, fr, en)| (*key, if column == 0 { *fr } else { *en }))
             .collect()
     })
@@ -480,6 +481,7 @@ mod tests {
             .iter()
             .chain(crate::web::staff::texts::TEXTS)
             .chain(crate::web::agreements::TEXTS)
+            .chain(crate::web::internships::TEXTS)
         {
             assert!(seen.insert(*key), "{key} twice");
             assert!(!fr.is_empty() && !en.is_empty(), "{key} missing a language");

@@ -12,6 +12,22 @@ use crate::web::i18n::Lang;
 pub const TEMPLATES: &[(&str, &str)] = &[
     ("base.html", include_str!("templates/base.html")),
     ("forms.html", include_str!("templates/forms.html")),
+    (
+        "internship_fields.html",
+        include_str!("templates/internship_fields.html"),
+    ),
+    (
+        "internship_new.html",
+        include_str!("templates/internship_new.html"),
+    ),
+    (
+        "internship_form.html",
+        include_str!("templates/internship_form.html"),
+    ),
+    (
+        "certificate_form.html",
+        include_str!("templates/certificate_form.html"),
+    ),
     ("landing.html", include_str!("templates/landing.html")),
     ("login.html", include_str!("templates/login.html")),
     ("register.html", include_str!("templates/register.html")),

@@ -14,7 +14,7 @@ use crate::helpers::{
 };
 
 /// The PDF's text with all whitespace removed (extraction splits lines and words freely).
-fn pdf_text(bytes: &[u8]) -> String {
+pub(crate) fn pdf_text(bytes: &[u8]) -> String {
     let text = pdf_extract::extract_text_from_mem(bytes).expect("the PDF's text");
     text.split_whitespace().collect()
 }
@@ -24,7 +24,7 @@ fn flat(s: &str) -> String {
 }
 
 /// The PDF attached to the e-mail to `to` whose subject contains `about`.
-async fn attached_pdf(app: &TestApp, to: &str, about: &str) -> Vec<u8> {
+pub(crate) async fn attached_pdf(app: &TestApp, to: &str, about: &str) -> Vec<u8> {
     use mailparse::MailHeaderMap;
     fn find_pdf(part: &mailparse::ParsedMail) -> Option<Vec<u8>> {
         if part.ctype.mimetype == "application/pdf" {

@@ -17,6 +17,7 @@ mod errors;
 mod hardening;
 mod helpers;
 mod incubator;
+mod internship_journey;
 mod labs;
 mod missions;
 mod missions_journeys;

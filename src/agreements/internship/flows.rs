@@ -1172,8 +1172,11 @@ pub fn confirm_certificate(
     }
     let mut errors = Vec::new();
     if let Some(hours) = body.presence_hours {
-        match minutes_of_hours(hours) {
-            Some(m) => certificate.presence_minutes = m as i32,
+        // A certificate's hours cover the whole internship: at most a year of days.
+        match (hours.is_finite() && hours > 0.0 && hours <= 24.0 * 366.0)
+            .then(|| (hours * 60.0).round() as i32)
+        {
+            Some(m) => certificate.presence_minutes = m,
             None => errors.push(FieldError::new(
                 "presence_hours",
                 "must be more than 0 (hours of presence)",
