@@ -705,7 +705,39 @@ pub fn send_campaign(state: &AppState, campaign_id: &str) -> Result<CampaignSend
     };
     let rows = models::list(&mut conn, &filter, &PageRequest::EVERY)?;
     let drafts = models::details(&mut conn, rows)?;
-    let school = school_signatory(&mut conn, &state.settings)?;
+    send_drafts(state, &mut conn, drafts, CampaignSend::default())
+}
+
+/// Sends every internship draft that is ready (the supervisor's part given, the academic
+/// tutor named, no limit passed); the others are listed with why.
+pub fn send_ready_internships(state: &AppState) -> Result<CampaignSend, ApiError> {
+    let mut conn = state.pool.get()?;
+    let filter = Filter {
+        kind: Some(Kind::Internship.as_str().to_owned()),
+        status: Some(Status::Draft.as_str().to_owned()),
+        ..Filter::default()
+    };
+    let rows = models::list(&mut conn, &filter, &PageRequest::EVERY)?;
+    let mut outcome = CampaignSend::default();
+    let mut ready = Vec::new();
+    for draft in models::details(&mut conn, rows)? {
+        match super::internship::flows::check_sendable(&mut conn, &state.settings, &draft) {
+            Ok(()) => ready.push(draft),
+            Err(error) => outcome.skipped.push((draft.agreement.id.clone(), error)),
+        }
+    }
+    send_drafts(state, &mut conn, ready, outcome)
+}
+
+/// Renders the drafts on every core, then writes them in one transaction: each frozen in its
+/// savepoint (one that changed meanwhile is skipped with why), one e-mail per signatory.
+fn send_drafts(
+    state: &AppState,
+    conn: &mut DbConnection,
+    drafts: Vec<Details>,
+    mut outcome: CampaignSend,
+) -> Result<CampaignSend, ApiError> {
+    let school = school_signatory(conn, &state.settings)?;
     let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
     let chunk = drafts.len().div_ceil(threads).max(1);
     let prepared: Vec<(String, Result<Prepared, ApiError>)> = std::thread::scope(|scope| {
@@ -725,8 +757,7 @@ pub fn send_campaign(state: &AppState, campaign_id: &str) -> Result<CampaignSend
             .flat_map(|h| h.join().unwrap_or_default())
             .collect()
     });
-    db::write_transaction(&mut conn, |tx| {
-        let mut outcome = CampaignSend::default();
+    db::write_transaction(conn, |tx| {
         let mut frozen = Vec::new();
         for (id, ready) in prepared {
             let written =
@@ -1163,6 +1194,15 @@ pub fn warn_unsigned(tx: &mut WriteTx<'_>, state: &AppState, job: &Job) -> Resul
 
 /// The register for the school's administration: every agreement the filter lets through
 /// (not a page), newest first, as a CSV for a French spreadsheet.
+/// Hours for a French spreadsheet: « 428,75 ».
+fn hours_cell(minutes: i32) -> String {
+    let hours = f64::from(minutes) / 60.0;
+    let text = format!("{hours:.2}");
+    text.trim_end_matches('0')
+        .trim_end_matches('.')
+        .replace('.', ",")
+}
+
 pub fn register_csv(
     conn: &mut DbConnection,
     filter: &Filter,
@@ -1226,6 +1266,16 @@ pub fn register_csv_of(
             signed(Party::Student),
             signed(Party::Tutor),
             when(a.signed_at),
+            d.company.host.siret.clone().unwrap_or_default(),
+            d.internship
+                .as_ref()
+                .map(|i| hours_cell(i.presence_minutes))
+                .unwrap_or_default(),
+            d.internship
+                .as_ref()
+                .and_then(|i| i.gratification_cents)
+                .map(|c| format!("{},{:02}", c / 100, c % 100))
+                .unwrap_or_default(),
             a.id.clone(),
         ]
     });
@@ -1249,6 +1299,9 @@ pub fn register_csv_of(
             "student_signed_at",
             "tutor_signed_at",
             "signed_at",
+            "company_siret",
+            "internship_hours",
+            "gratification_per_hour",
             "id",
         ],
         rows,

@@ -248,18 +248,40 @@ pub async fn send_campaign_agreements(
     let id = id.into_inner();
     let app = state.clone().into_inner();
     let outcome = web::block(move || flows::send_campaign(&app, &id)).await??;
-    Ok(web::Json(CampaignSendView {
-        sent: outcome.sent,
-        skipped: outcome
-            .skipped
-            .into_iter()
-            .map(|(agreement_id, e)| SkippedView {
-                agreement_id,
-                code: e.code().to_owned(),
-                detail: e.to_string(),
-            })
-            .collect(),
-    }))
+    Ok(web::Json(outcome.into()))
+}
+
+impl From<flows::CampaignSend> for CampaignSendView {
+    fn from(outcome: flows::CampaignSend) -> Self {
+        Self {
+            sent: outcome.sent,
+            skipped: outcome
+                .skipped
+                .into_iter()
+                .map(|(agreement_id, e)| SkippedView {
+                    agreement_id,
+                    code: e.code().to_owned(),
+                    detail: e.to_string(),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// Send every internship draft that is ready (staff): the supervisor's part given, the
+/// academic tutor named, no legal limit passed. The others are listed in `skipped` with why
+/// (`internship_incomplete`, a limit's code); the ready ones are rendered on every core and
+/// sent in one transaction, one e-mail per signatory.
+#[utoipa::path(tag = "internships", security(("bearer" = [])),
+    responses((status = 200, body = CampaignSendView), (status = 401, body = Problem), (status = 403, body = Problem)))]
+#[post("/internships/send")]
+pub async fn send_ready_internships(
+    state: web::Data<AppState>,
+    _staff: Staff,
+) -> Result<web::Json<CampaignSendView>, ApiError> {
+    let app = state.clone().into_inner();
+    let outcome = web::block(move || flows::send_ready_internships(&app)).await??;
+    Ok(web::Json(outcome.into()))
 }
 
 /// The client's address (behind a trusted proxy, the one it reports) and software, as a

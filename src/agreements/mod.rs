@@ -31,6 +31,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(handlers::send_campaign_agreements)
         .service(handlers::sign_agreement)
         .service(handlers::cancel_agreement)
+        .service(handlers::send_ready_internships)
         .service(internship::handlers::certificate_pdf)
         .service(internship::handlers::request_internship)
         .service(internship::handlers::get_internship)

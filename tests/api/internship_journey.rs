@@ -211,7 +211,10 @@ async fn a_student_requests_an_internship_its_supervisor_completes_it_all_sign_a
         &crate::agreements::attached_pdf(&app, student, "attestation").await,
     );
     for expected in ["Attestationdestage", "500h", "73282932000074", "D.124-9"] {
-        assert!(text.contains(expected), "{expected} in the certificate: {text}");
+        assert!(
+            text.contains(expected),
+            "{expected} in the certificate: {text}"
+        );
     }
     sign_in(&b, &app, student, PASSWORD).await;
     b.goto(&app.url(&format!("/app/agreements/{id}"))).await;
