@@ -90,11 +90,17 @@ async fn main() {
     let drafts = models::details(&mut conn, rows).expect("details");
     assert_eq!(drafts.len(), 240, "one agreement per student");
     let school = flows::school_signatory(&mut conn, &settings).expect("signatory");
+    let edited = fieldlab::agreements::templates::Edited::default();
     let mut times = Vec::new();
     for i in 0..100 {
         let start = Instant::now();
-        let prepared =
-            flows::prepare(&drafts[i % drafts.len()], &settings, school.as_ref()).expect("pdf");
+        let prepared = flows::prepare(
+            &drafts[i % drafts.len()],
+            &settings,
+            school.as_ref(),
+            &edited,
+        )
+        .expect("pdf");
         times.push(start.elapsed());
         assert_eq!(prepared.sha256().len(), 64);
     }

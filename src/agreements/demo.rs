@@ -22,6 +22,7 @@ pub fn advance(
     let rows = models::list(tx, &filter, &crate::paging::PageRequest::EVERY)?;
     let drafts = models::details(tx, rows)?;
     let school = flows::school_signatory(tx, settings)?;
+    let edited = crate::agreements::templates::Edited::load(tx)?;
     for (i, details) in drafts.iter().enumerate() {
         match i % 6 {
             // Two in six stay as they are (one draft, one cancelled).
@@ -36,7 +37,7 @@ pub fn advance(
             }
             _ => {}
         }
-        let prepared = flows::prepare(details, settings, school.as_ref())?;
+        let prepared = flows::prepare(details, settings, school.as_ref(), &edited)?;
         let sha = prepared.sha256().to_owned();
         let mut agreement = flows::freeze(tx, prepared, false)?;
         // The first three in six are signed by everyone, the fourth by its student only.

@@ -136,6 +136,9 @@ pub struct Context<'a> {
     pub settings: &'a AgreementSettings,
     /// The yearly minimum gratification (config `internship.minimum_gratification`).
     pub minimum_gratification: &'a [crate::config::MinimumGratification],
+    /// The clauses' template to render (`templates::source`: staff's, configured or shipped;
+    /// for a frozen version, the one it was frozen with).
+    pub clauses: &'a str,
     pub tz: Tz,
 }
 
@@ -201,6 +204,15 @@ pub fn render(
         a.version
     );
     pdf::render(&blocks, title(details), locale.as_str(), &footer, w.page)
+}
+
+/// The clauses fieldlab ships for field missions and research (the internship's are its
+/// own, `internship::document`).
+pub fn shipped_clauses(locale: Locale) -> &'static str {
+    match locale {
+        Locale::Fr => CLAUSES_FR,
+        Locale::En => CLAUSES_EN,
+    }
 }
 
 /// « de » before a name, elided before a vowel or a mute h: « de Découpes », « d’Ateliers »,
@@ -313,7 +325,7 @@ fn blocks(
         }
     }
     if let (Kind::Internship, Some(row)) = (kind, &details.internship) {
-        blocks.extend(internship_clauses(details, row, context, locale)?);
+        blocks.extend(internship_clauses(details, row, context)?);
         return Ok(with_signatures(blocks, context, locale, kind, signed));
     }
     blocks.push(Block::Heading(w.article_subject.to_owned()));
@@ -355,7 +367,7 @@ fn blocks(
         .or_else(|| details.company.contact.as_ref().map(|c| c.name.clone()))
         .unwrap_or_else(|| w.to_be_named.to_owned());
     blocks.push(Block::Field(label(w.supervisor), supervisor));
-    blocks.extend(clauses(details, context, locale, &starts_on, &ends_on)?);
+    blocks.extend(clauses(details, context, &starts_on, &ends_on)?);
     Ok(with_signatures(blocks, context, locale, kind, signed))
 }
 
@@ -364,7 +376,6 @@ fn internship_clauses(
     details: &Details,
     row: &crate::agreements::internship::models::Internship,
     context: &Context<'_>,
-    locale: Locale,
 ) -> Result<Vec<Block>, String> {
     use crate::agreements::internship::{assess, document as internship, rules};
     let minimum = rules::GratificationTable::new(context.minimum_gratification)
@@ -372,12 +383,9 @@ fn internship_clauses(
         .and_then(|t| assess::minimum_for(&t, details.agreement.starts_on.year()))
         .map(|(m, _)| m.cents_per_hour);
     let values = internship::values(details, row, context.organisation, minimum);
-    let source = match locale {
-        Locale::Fr => internship::CLAUSES_FR,
-        Locale::En => internship::CLAUSES_EN,
-    };
     Ok(internship::blocks_of(&internship::render_template(
-        source, &values,
+        context.clauses,
+        &values,
     )?))
 }
 
@@ -434,23 +442,10 @@ fn with_signatures(
 fn clauses(
     details: &Details,
     context: &Context<'_>,
-    locale: Locale,
     starts_on: &str,
     ends_on: &str,
 ) -> Result<Vec<Block>, String> {
-    let configured = match locale {
-        Locale::Fr => &context.settings.template,
-        Locale::En => &context.settings.template_en,
-    };
-    let source = if configured.trim().is_empty() {
-        match locale {
-            Locale::Fr => CLAUSES_FR.to_owned(),
-            Locale::En => CLAUSES_EN.to_owned(),
-        }
-    } else {
-        std::fs::read_to_string(configured)
-            .map_err(|e| format!("agreements template {configured}: {e}"))?
-    };
+    let source = context.clauses;
     let a = &details.agreement;
     let student = details.student.as_ref().map(|p| p.name.as_str());
     let tutor = details.tutor.as_ref().map(|p| p.name.as_str());
@@ -469,7 +464,7 @@ fn clauses(
     // `{{ company|de }}`: « de Découpes », « d’Ateliers » (templates written for French).
     env.add_filter("de", |name: String| de(&name));
     let text = env
-        .render_str(&source, &values)
+        .render_str(source, &values)
         .map_err(|e| format!("agreements template: {e}"))?;
     Ok(text
         .split("\n\n")

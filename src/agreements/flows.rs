@@ -10,6 +10,7 @@ use sha2::{Digest, Sha256};
 use crate::agreements::document::{self, Context, Signed};
 use crate::agreements::domain::{self, Action, Kind, Party, Refusal, Status, Terms};
 use crate::agreements::models::{self, Agreement, Details, Filter, Person, Register, Signature};
+use crate::agreements::templates;
 use crate::app::AppState;
 use crate::auth::{CurrentUser, Role};
 use crate::clock::{morning_of, DEFAULT_TIMEZONE};
@@ -43,8 +44,13 @@ pub fn school_signatory(
     )
 }
 
-fn context<'a>(settings: &'a Settings, signatory: Option<&'a Person>) -> Context<'a> {
+fn context<'a>(
+    settings: &'a Settings,
+    signatory: Option<&'a Person>,
+    clauses: &'a str,
+) -> Context<'a> {
     Context {
+        clauses,
         organisation: &settings.mail.organisation,
         school_signatory: signatory,
         settings: &settings.agreements,
@@ -300,6 +306,8 @@ pub struct Prepared {
     pdf: Vec<u8>,
     sha256: String,
     signatories: Vec<(Party, Person)>,
+    /// The clauses' template it was rendered from, kept with the frozen version.
+    clauses: String,
 }
 
 impl Prepared {
@@ -337,12 +345,16 @@ pub fn prepare(
     details: &Details,
     settings: &Settings,
     school: Option<&Person>,
+    edited: &templates::Edited,
 ) -> Result<Prepared, ApiError> {
     let status = Status::parse(&details.agreement.status).unwrap_or(Status::Cancelled);
     Action::Send.apply(status)?;
     let signatories = signatories(details, school)?;
-    let pdf = document::render(details, &context(settings, school), None).map_err(pdf_error)?;
+    let clauses = templates::source_for(edited, settings, details)?;
+    let pdf =
+        document::render(details, &context(settings, school, &clauses), None).map_err(pdf_error)?;
     Ok(Prepared {
+        clauses,
         agreement_id: details.agreement.id.clone(),
         version: details.agreement.version,
         updated_at: details.agreement.updated_at,
@@ -460,6 +472,7 @@ pub fn freeze(
         agreement.version,
         &prepared.sha256,
         &prepared.pdf,
+        &prepared.clauses,
     )?;
     let rows: Vec<Signature> = prepared
         .signatories
@@ -682,7 +695,8 @@ pub fn send(tx: &mut WriteTx<'_>, state: &AppState, id: &str) -> Result<Details,
         super::internship::flows::check_sendable(tx, &state.settings, &details)?;
     }
     let school = school_signatory(tx, &state.settings)?;
-    let prepared = prepare(&details, &state.settings, school.as_ref())?;
+    let edited = templates::Edited::load(tx)?;
+    let prepared = prepare(&details, &state.settings, school.as_ref(), &edited)?;
     commit_send(tx, state, prepared, false)
 }
 
@@ -738,6 +752,7 @@ fn send_drafts(
     mut outcome: CampaignSend,
 ) -> Result<CampaignSend, ApiError> {
     let school = school_signatory(conn, &state.settings)?;
+    let edited = &templates::Edited::load(conn)?;
     let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
     let chunk = drafts.len().div_ceil(threads).max(1);
     let prepared: Vec<(String, Result<Prepared, ApiError>)> = std::thread::scope(|scope| {
@@ -747,7 +762,10 @@ fn send_drafts(
                 let school = school.as_ref();
                 scope.spawn(move || {
                     part.iter()
-                        .map(|d| (d.agreement.id.clone(), prepare(d, &state.settings, school)))
+                        .map(|d| {
+                            let prepared = prepare(d, &state.settings, school, edited);
+                            (d.agreement.id.clone(), prepared)
+                        })
                         .collect::<Vec<_>>()
                 })
             })
@@ -883,7 +901,7 @@ pub fn sign(
 
 /// Everyone gets the signed agreement: the frozen text and its signature page.
 fn send_final(tx: &mut WriteTx<'_>, state: &AppState, details: &Details) -> Result<(), ApiError> {
-    let pdf = final_pdf(state, details)?;
+    let pdf = final_pdf(tx, state, details)?;
     let facts = AgreementMail::of(details);
     let file = format!(
         "convention-{}.pdf",
@@ -908,7 +926,16 @@ fn send_final(tx: &mut WriteTx<'_>, state: &AppState, details: &Details) -> Resu
 }
 
 /// The signed document: its text as frozen (same content, same version) and the signature page.
-fn final_pdf(state: &AppState, details: &Details) -> Result<Vec<u8>, ApiError> {
+fn final_pdf(
+    conn: &mut DbConnection,
+    state: &AppState,
+    details: &Details,
+) -> Result<Vec<u8>, ApiError> {
+    let a = &details.agreement;
+    let clauses = match models::document_clauses(conn, &a.id, a.version)? {
+        Some(frozen) => frozen,
+        None => templates::source_for(&templates::Edited::load(conn)?, &state.settings, details)?,
+    };
     let school = details
         .signatures
         .iter()
@@ -928,7 +955,7 @@ fn final_pdf(state: &AppState, details: &Details) -> Result<Vec<u8>, ApiError> {
         .collect();
     document::render(
         details,
-        &context(&state.settings, school.as_ref()),
+        &context(&state.settings, school.as_ref(), &clauses),
         Some(&rows),
     )
     .map_err(pdf_error)
@@ -949,7 +976,7 @@ pub fn pdf(
     );
     let status = Status::parse(&a.status).unwrap_or(Status::Draft);
     let bytes = match status {
-        Status::Signed => final_pdf(state, details)?,
+        Status::Signed => final_pdf(conn, state, details)?,
         Status::Sent => {
             models::document(conn, &a.id, a.version)?.ok_or_else(ApiError::not_found)?
         }
@@ -957,8 +984,17 @@ pub fn pdf(
             Some(frozen) => frozen,
             None => {
                 let school = school_signatory(conn, &state.settings)?;
-                document::render(details, &context(&state.settings, school.as_ref()), None)
-                    .map_err(pdf_error)?
+                let clauses = templates::source_for(
+                    &templates::Edited::load(conn)?,
+                    &state.settings,
+                    details,
+                )?;
+                document::render(
+                    details,
+                    &context(&state.settings, school.as_ref(), &clauses),
+                    None,
+                )
+                .map_err(pdf_error)?
             }
         },
     };
@@ -1071,9 +1107,15 @@ pub fn reissue(
     }
     let school = school_signatory(tx, &state.settings)?;
     let signatories = signatories(&details, school.as_ref())?;
-    let pdf = document::render(&details, &context(&state.settings, school.as_ref()), None)
-        .map_err(pdf_error)?;
+    let clauses = templates::source_for(&templates::Edited::load(tx)?, &state.settings, &details)?;
+    let pdf = document::render(
+        &details,
+        &context(&state.settings, school.as_ref(), &clauses),
+        None,
+    )
+    .map_err(pdf_error)?;
     let prepared = Prepared {
+        clauses,
         agreement_id: details.agreement.id.clone(),
         version: details.agreement.version,
         updated_at: details.agreement.updated_at,

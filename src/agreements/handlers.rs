@@ -1,6 +1,6 @@
 //! The agreements' endpoints: parse → `flows` → view.
 
-use actix_web::{get, patch, post, web, HttpRequest, HttpResponse};
+use actix_web::{delete, get, patch, post, put, web, HttpRequest, HttpResponse};
 
 use crate::agreements::flows::{self, Change, NewAgreement, SignRequest};
 use crate::agreements::models::Filter;
@@ -345,4 +345,107 @@ pub async fn cancel_agreement(
         .write(move |tx, _| flows::cancel(tx, &id, reason))
         .await?;
     Ok(web::Json(details.into()))
+}
+
+/// A kind and language's clauses: staff's text, or the shipped one.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct ClauseTemplateView {
+    /// `field_mission`, `internship` or `research`.
+    pub kind: String,
+    /// `fr` or `en`.
+    pub locale: String,
+    /// A minijinja template: `{{ company }}`, `{% if … %}`, the filter `de` (« d’Ateliers »);
+    /// blank lines part paragraphs, `# ` starts a heading.
+    pub body: String,
+    /// Staff changed it (else the shipped text or the configured file).
+    pub edited: bool,
+}
+
+#[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
+pub struct ClauseTemplateBody {
+    pub body: String,
+}
+
+/// The clauses of each kind and language (staff).
+#[utoipa::path(tag = "agreements", security(("bearer" = [])),
+    responses((status = 200, body = Vec<ClauseTemplateView>), (status = 401, body = Problem), (status = 403, body = Problem)))]
+#[get("/clause-templates")]
+pub async fn clause_templates(
+    state: web::Data<AppState>,
+    _staff: Staff,
+) -> Result<web::Json<serde_json::Value>, ApiError> {
+    let settings = state.settings.clone();
+    let items: Vec<ClauseTemplateView> = state
+        .db(move |conn| crate::agreements::templates::list(conn, &settings))
+        .await?
+        .into_iter()
+        .map(|t| ClauseTemplateView {
+            kind: t.kind.as_str().to_owned(),
+            locale: t.locale.as_str().to_owned(),
+            body: t.body,
+            edited: t.edited,
+        })
+        .collect();
+    Ok(web::Json(serde_json::json!({ "items": items })))
+}
+
+/// Staff's text for a kind and language, checked by rendering a sample agreement (422
+/// `invalid_template` naming what is wrong). Versions sent from now on use it; those already
+/// sent keep the text they were frozen with.
+#[utoipa::path(tag = "agreements", security(("bearer" = [])),
+    request_body = ClauseTemplateBody,
+    responses((status = 204), (status = 401, body = Problem), (status = 403, body = Problem),
+              (status = 404, body = Problem), (status = 422, description = "`invalid_template`", body = Problem)))]
+#[put("/clause-templates/{kind}/{locale}")]
+pub async fn save_clause_template(
+    state: web::Data<AppState>,
+    staff: Staff,
+    path: web::Path<(String, String)>,
+    body: web::Json<ClauseTemplateBody>,
+) -> Result<HttpResponse, ApiError> {
+    let (kind, locale) = path.into_inner();
+    let by = staff.0.id.clone();
+    state
+        .write(move |tx, state| {
+            crate::agreements::templates::save(tx, &state.settings, &by, &kind, &locale, &body.body)
+        })
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Back to the shipped text (staff).
+#[utoipa::path(tag = "agreements", security(("bearer" = [])),
+    responses((status = 204), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
+#[delete("/clause-templates/{kind}/{locale}")]
+pub async fn reset_clause_template(
+    state: web::Data<AppState>,
+    _staff: Staff,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let (kind, locale) = path.into_inner();
+    state
+        .write(move |tx, _| crate::agreements::templates::reset(tx, &kind, &locale))
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// A sample agreement rendered with a text, before saving it (staff).
+#[utoipa::path(tag = "agreements", security(("bearer" = [])),
+    request_body = ClauseTemplateBody,
+    responses((status = 200, content_type = "application/pdf", body = Vec<u8>), (status = 401, body = Problem),
+              (status = 403, body = Problem), (status = 422, description = "`invalid_template`", body = Problem)))]
+#[post("/clause-templates/{kind}/{locale}/preview")]
+pub async fn preview_clause_template(
+    state: web::Data<AppState>,
+    _staff: Staff,
+    path: web::Path<(String, String)>,
+    body: web::Json<ClauseTemplateBody>,
+) -> Result<HttpResponse, ApiError> {
+    let (kind, locale) = path.into_inner();
+    let settings = state.settings.clone();
+    let pdf = web::block(move || {
+        crate::agreements::templates::preview(&settings, &kind, &locale, &body.body)
+    })
+    .await??;
+    Ok(pdf_response("apercu.pdf", pdf))
 }

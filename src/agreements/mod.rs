@@ -12,6 +12,7 @@ pub mod handlers;
 pub mod internship;
 pub mod models;
 pub mod pdf;
+pub mod templates;
 pub mod views;
 
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -32,6 +33,10 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(handlers::sign_agreement)
         .service(handlers::cancel_agreement)
         .service(handlers::send_ready_internships)
+        .service(handlers::clause_templates)
+        .service(handlers::save_clause_template)
+        .service(handlers::reset_clause_template)
+        .service(handlers::preview_clause_template)
         .service(internship::handlers::certificate_pdf)
         .service(internship::handlers::request_internship)
         .service(internship::handlers::get_internship)

@@ -610,6 +610,7 @@ pub fn insert_document(
     version: i32,
     sha256: &str,
     pdf: &[u8],
+    clauses: &str,
 ) -> QueryResult<usize> {
     diesel::insert_into(agreement_documents::table)
         .values((
@@ -617,6 +618,7 @@ pub fn insert_document(
             agreement_documents::version.eq(version),
             agreement_documents::sha256.eq(sha256),
             agreement_documents::created_at.eq(now()),
+            agreement_documents::clauses.eq(clauses),
         ))
         .execute(conn)?;
     diesel::insert_into(agreement_document_blobs::table)
@@ -626,6 +628,20 @@ pub fn insert_document(
             agreement_document_blobs::pdf.eq(pdf),
         ))
         .execute(conn)
+}
+
+/// The clauses' template a version was frozen with (`None` before it was kept).
+pub fn document_clauses(
+    conn: &mut DbConnection,
+    agreement_id: &str,
+    version: i32,
+) -> QueryResult<Option<String>> {
+    Ok(agreement_documents::table
+        .find((agreement_id, version))
+        .select(agreement_documents::clauses)
+        .first::<Option<String>>(conn)
+        .optional()?
+        .flatten())
 }
 
 /// The frozen PDF of a version.

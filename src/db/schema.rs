@@ -23,6 +23,7 @@ diesel::table! {
         version -> Int4,
         sha256 -> Text,
         created_at -> Timestamp,
+        clauses -> Nullable<Text>,
     }
 }
 
@@ -150,6 +151,16 @@ diesel::table! {
         max_choices -> Int4,
         status -> Text,
         created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    clause_templates (kind, locale) {
+        kind -> Text,
+        locale -> Text,
+        body -> Text,
+        updated_by -> Text,
+        updated_at -> Timestamp,
     }
 }
 
@@ -438,6 +449,7 @@ diesel::joinable!(bookings -> equipment (equipment_id));
 diesel::joinable!(campaign_constraints -> campaigns (campaign_id));
 diesel::joinable!(campaign_constraints -> problems (problem_id));
 diesel::joinable!(campaign_constraints -> teams (team_id));
+diesel::joinable!(clause_templates -> users (updated_by));
 diesel::joinable!(companies -> users (contact_id));
 diesel::joinable!(equipment -> labs (lab_id));
 diesel::joinable!(equipment_authorizations -> equipment (equipment_id));
@@ -478,6 +490,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     bookings,
     campaign_constraints,
     campaigns,
+    clause_templates,
     companies,
     equipment,
     equipment_authorizations,

@@ -145,6 +145,7 @@ pub fn catalogue(lang: Lang) -> &'static BTreeMap<&'static str, &'static str> {
             .chain(crate::web::staff::texts::TEXTS)
             .chain(crate::web::agreements::TEXTS)
             .chain(crate::web::internships::TEXTS)
+            .chain(crate::web::staff::clauses::TEXTS)
             .map(|(key, fr, en)| (*key, if column == 0 { *fr } else { *en }))
             .collect()
     })
@@ -482,6 +483,7 @@ mod tests {
             .chain(crate::web::staff::texts::TEXTS)
             .chain(crate::web::agreements::TEXTS)
             .chain(crate::web::internships::TEXTS)
+            .chain(crate::web::staff::clauses::TEXTS)
         {
             assert!(seen.insert(*key), "{key} twice");
             assert!(!fr.is_empty() && !en.is_empty(), "{key} missing a language");

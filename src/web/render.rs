@@ -25,6 +25,14 @@ pub const TEMPLATES: &[(&str, &str)] = &[
         include_str!("templates/internship_form.html"),
     ),
     (
+        "staff_templates.html",
+        include_str!("templates/staff_templates.html"),
+    ),
+    (
+        "staff_template.html",
+        include_str!("templates/staff_template.html"),
+    ),
+    (
         "certificate_form.html",
         include_str!("templates/certificate_form.html"),
     ),

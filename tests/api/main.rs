@@ -9,6 +9,7 @@ mod backup;
 mod browser;
 mod browser_look;
 mod browser_texts;
+mod clause_templates;
 mod cli;
 mod console;
 mod csv_files;

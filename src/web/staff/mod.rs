@@ -7,6 +7,7 @@
 pub mod allocation;
 pub mod campaigns;
 pub mod charts;
+pub mod clauses;
 pub mod emails;
 pub mod incubator;
 pub mod labs;
@@ -44,7 +45,8 @@ pub fn posted(
 pub fn routes(cfg: &mut web::ServiceConfig) {
     use allocation as a;
     use campaigns as c;
-    cfg.route("/app/staff/emails", web::get().to(emails::emails))
+    cfg.configure(clauses::routes)
+        .route("/app/staff/emails", web::get().to(emails::emails))
         .route("/app/staff/emails/{id}", web::get().to(emails::email))
         .route(
             "/app/staff/emails/{id}/retry",
