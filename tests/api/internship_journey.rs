@@ -161,6 +161,13 @@ async fn a_student_requests_an_internship_its_supervisor_completes_it_all_sign_a
     .await;
     assert!(b.text(".status-sent").await.len() > 1);
     b.desk_screenshot("internship-sent", "main").await;
+    // The office's clauses: one template per kind and language, previewed before saving.
+    b.goto(&app.url("/app/staff/templates")).await;
+    assert_eq!(b.count("#templates li").await, 6);
+    check_page(&b).await;
+    b.goto(&app.url("/app/staff/templates/internship/fr")).await;
+    assert!(b.value("#body").await.contains("124-9"));
+    check_page(&b).await;
     sign_out(&b).await;
 
     // The student signs in the browser; the host, the tutor and the school through the API.
