@@ -177,6 +177,18 @@ pub struct AgreementSettings {
     pub reminder_days: u32,
     /// The e-mail of the staff account that signs for the school; empty: the first staff account.
     pub school_signatory: String,
+    /// The validation steps each kind goes through before it is sent, in order:
+    /// `pedagogical` (the academic tutor, or staff) then `administrative` (the office, which
+    /// validates by sending).
+    pub validation: ValidationSettings,
+}
+
+/// The steps of each kind (`agreements.validation`).
+#[derive(Debug, Clone, Deserialize)]
+pub struct ValidationSettings {
+    pub field_mission: Vec<String>,
+    pub internship: Vec<String>,
+    pub research: Vec<String>,
 }
 
 /// Internships (conventions de stage): the figures the law sets that change every year.

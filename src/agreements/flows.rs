@@ -349,6 +349,7 @@ pub fn prepare(
 ) -> Result<Prepared, ApiError> {
     let status = Status::parse(&details.agreement.status).unwrap_or(Status::Cancelled);
     Action::Send.apply(status)?;
+    super::validating::state_of(settings, details).check_send()?;
     let signatories = signatories(details, school)?;
     let clauses = templates::source_for(edited, settings, details)?;
     let pdf =
@@ -685,8 +686,13 @@ fn schedule_reminders(
     Ok(())
 }
 
-/// Sends one agreement (staff).
-pub fn send(tx: &mut WriteTx<'_>, state: &AppState, id: &str) -> Result<Details, ApiError> {
+/// Sends one agreement (staff): the office's validation step is given by `by` sending it.
+pub fn send(
+    tx: &mut WriteTx<'_>,
+    state: &AppState,
+    by: &str,
+    id: &str,
+) -> Result<Details, ApiError> {
     let agreement = models::lock(tx, id).map_err(|_| Refusal::NotFound)?;
     let details = one(tx, agreement)?;
     if details.agreement.kind == Kind::Internship.as_str()
@@ -697,6 +703,7 @@ pub fn send(tx: &mut WriteTx<'_>, state: &AppState, id: &str) -> Result<Details,
     let school = school_signatory(tx, &state.settings)?;
     let edited = templates::Edited::load(tx)?;
     let prepared = prepare(&details, &state.settings, school.as_ref(), &edited)?;
+    super::validating::record_sent(tx, &state.settings, &details, by)?;
     commit_send(tx, state, prepared, false)
 }
 
@@ -710,7 +717,11 @@ pub struct CampaignSend {
 
 /// Sends every `draft` of a campaign: the PDFs are rendered first, outside any transaction
 /// and on every core; then one transaction writes them all with their e-mails.
-pub fn send_campaign(state: &AppState, campaign_id: &str) -> Result<CampaignSend, ApiError> {
+pub fn send_campaign(
+    state: &AppState,
+    by: &str,
+    campaign_id: &str,
+) -> Result<CampaignSend, ApiError> {
     let mut conn = state.pool.get()?;
     let filter = Filter {
         campaign_id: Some(campaign_id.to_owned()),
@@ -719,12 +730,12 @@ pub fn send_campaign(state: &AppState, campaign_id: &str) -> Result<CampaignSend
     };
     let rows = models::list(&mut conn, &filter, &PageRequest::EVERY)?;
     let drafts = models::details(&mut conn, rows)?;
-    send_drafts(state, &mut conn, drafts, CampaignSend::default())
+    send_drafts(state, by, &mut conn, drafts, CampaignSend::default())
 }
 
 /// Sends every internship draft that is ready (the supervisor's part given, the academic
 /// tutor named, no limit passed); the others are listed with why.
-pub fn send_ready_internships(state: &AppState) -> Result<CampaignSend, ApiError> {
+pub fn send_ready_internships(state: &AppState, by: &str) -> Result<CampaignSend, ApiError> {
     let mut conn = state.pool.get()?;
     let filter = Filter {
         kind: Some(Kind::Internship.as_str().to_owned()),
@@ -740,13 +751,14 @@ pub fn send_ready_internships(state: &AppState) -> Result<CampaignSend, ApiError
             Err(error) => outcome.skipped.push((draft.agreement.id.clone(), error)),
         }
     }
-    send_drafts(state, &mut conn, ready, outcome)
+    send_drafts(state, by, &mut conn, ready, outcome)
 }
 
 /// Renders the drafts on every core, then writes them in one transaction: each frozen in its
 /// savepoint (one that changed meanwhile is skipped with why), one e-mail per signatory.
 fn send_drafts(
     state: &AppState,
+    by: &str,
     conn: &mut DbConnection,
     drafts: Vec<Details>,
     mut outcome: CampaignSend,
@@ -777,9 +789,19 @@ fn send_drafts(
     });
     db::write_transaction(conn, |tx| {
         let mut frozen = Vec::new();
+        let by_id: std::collections::HashMap<&str, &Details> = drafts
+            .iter()
+            .map(|d| (d.agreement.id.as_str(), d))
+            .collect();
         for (id, ready) in prepared {
-            let written =
-                ready.and_then(|p| tx.savepoint(|tx| freeze_scheduled(tx, state, p, false)));
+            let written = ready.and_then(|p| {
+                tx.savepoint(|tx| {
+                    if let Some(details) = by_id.get(id.as_str()) {
+                        super::validating::record_sent(tx, &state.settings, details, by)?;
+                    }
+                    freeze_scheduled(tx, state, p, false)
+                })
+            });
             match written {
                 Ok(agreement) => {
                     outcome.sent.push(id);

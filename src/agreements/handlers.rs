@@ -225,12 +225,12 @@ pub async fn change_agreement(
 #[post("/agreements/{id}/send")]
 pub async fn send_agreement(
     state: web::Data<AppState>,
-    _staff: Staff,
+    staff: Staff,
     id: web::Path<String>,
 ) -> Result<web::Json<AgreementView>, ApiError> {
     let id = id.into_inner();
     let details = state
-        .write(move |tx, state| flows::send(tx, state, &id))
+        .write(move |tx, state| flows::send(tx, state, &staff.0.id, &id))
         .await?;
     Ok(web::Json(details.into()))
 }
@@ -242,12 +242,12 @@ pub async fn send_agreement(
 #[post("/campaigns/{id}/agreements/send")]
 pub async fn send_campaign_agreements(
     state: web::Data<AppState>,
-    _staff: Staff,
+    staff: Staff,
     id: web::Path<String>,
 ) -> Result<web::Json<CampaignSendView>, ApiError> {
     let id = id.into_inner();
     let app = state.clone().into_inner();
-    let outcome = web::block(move || flows::send_campaign(&app, &id)).await??;
+    let outcome = web::block(move || flows::send_campaign(&app, &staff.0.id, &id)).await??;
     Ok(web::Json(outcome.into()))
 }
 
@@ -277,10 +277,10 @@ impl From<flows::CampaignSend> for CampaignSendView {
 #[post("/internships/send")]
 pub async fn send_ready_internships(
     state: web::Data<AppState>,
-    _staff: Staff,
+    staff: Staff,
 ) -> Result<web::Json<CampaignSendView>, ApiError> {
     let app = state.clone().into_inner();
-    let outcome = web::block(move || flows::send_ready_internships(&app)).await??;
+    let outcome = web::block(move || flows::send_ready_internships(&app, &staff.0.id)).await??;
     Ok(web::Json(outcome.into()))
 }
 
@@ -448,4 +448,55 @@ pub async fn preview_clause_template(
     })
     .await??;
     Ok(pdf_response("apercu.pdf", pdf))
+}
+
+/// A validator approves or refuses a step of a draft: `pedagogical` (its academic tutor, or
+/// staff), `administrative` (staff; sending also gives it). Steps go in the configured order
+/// (`agreements.validation`); a refusal needs its reason (422 `reason_required`), e-mailed to
+/// the requester, and waits for their correction and resubmission.
+#[utoipa::path(tag = "agreements", security(("bearer" = [])),
+    request_body = ValidationBody,
+    responses((status = 200, body = AgreementView), (status = 401, body = Problem), (status = 403, body = Problem),
+              (status = 404, body = Problem),
+              (status = 409, description = "`invalid_transition`, `awaiting_correction`, `validation_out_of_order`", body = Problem),
+              (status = 422, description = "`reason_required`, `validation_failed`", body = Problem)))]
+#[post("/agreements/{id}/validations")]
+pub async fn validate_agreement(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    id: web::Path<String>,
+    body: web::Json<ValidationBody>,
+) -> Result<web::Json<AgreementView>, ApiError> {
+    let (id, body) = (id.into_inner(), body.into_inner());
+    let details = state
+        .write(move |tx, state| {
+            crate::agreements::validating::decide(
+                tx,
+                state,
+                &user,
+                &id,
+                &body.step,
+                &body.decision,
+                body.reason.as_deref(),
+            )
+        })
+        .await?;
+    Ok(web::Json(details.into()))
+}
+
+/// After correcting a refused draft, its requester (or staff) asks for validation again.
+#[utoipa::path(tag = "agreements", security(("bearer" = [])),
+    responses((status = 200, body = AgreementView), (status = 401, body = Problem), (status = 403, body = Problem),
+              (status = 404, body = Problem), (status = 409, description = "`not_refused`", body = Problem)))]
+#[post("/agreements/{id}/resubmit")]
+pub async fn resubmit_agreement(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    id: web::Path<String>,
+) -> Result<web::Json<AgreementView>, ApiError> {
+    let id = id.into_inner();
+    let details = state
+        .write(move |tx, state| crate::agreements::validating::resubmit(tx, state, &user, &id))
+        .await?;
+    Ok(web::Json(details.into()))
 }

@@ -13,6 +13,8 @@ pub mod internship;
 pub mod models;
 pub mod pdf;
 pub mod templates;
+pub mod validating;
+pub mod validation;
 pub mod views;
 
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -33,6 +35,8 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(handlers::sign_agreement)
         .service(handlers::cancel_agreement)
         .service(handlers::send_ready_internships)
+        .service(handlers::validate_agreement)
+        .service(handlers::resubmit_agreement)
         .service(handlers::clause_templates)
         .service(handlers::save_clause_template)
         .service(handlers::reset_clause_template)

@@ -10,7 +10,7 @@ use diesel::prelude::*;
 use crate::agreements::domain::Status;
 use crate::db::schema::{
     agreement_counts, agreement_document_blobs, agreement_documents, agreement_signatures,
-    agreements, companies, missions, problems, team_members, users,
+    agreement_validations, agreements, companies, missions, problems, team_members, users,
 };
 use crate::db::{now, DbConnection, WriteTx};
 use crate::paging::PageRequest;
@@ -92,6 +92,26 @@ pub struct Details {
     pub internship: Option<crate::agreements::internship::models::Internship>,
     /// An internship's certificate, once prepared.
     pub certificate: Option<crate::agreements::internship::models::Certificate>,
+    /// Its validation history, oldest first, with who decided.
+    pub validations: Vec<(Validation, Person)>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = agreement_validations)]
+pub struct Validation {
+    pub id: String,
+    pub agreement_id: String,
+    pub step: String,
+    pub decision: String,
+    pub reason: Option<String>,
+    pub by_user: String,
+    pub at: NaiveDateTime,
+}
+
+pub fn insert_validation(conn: &mut DbConnection, row: &Validation) -> QueryResult<usize> {
+    diesel::insert_into(agreement_validations::table)
+        .values(row)
+        .execute(conn)
 }
 
 pub fn insert(conn: &mut DbConnection, agreement: &Agreement) -> QueryResult<usize> {
@@ -420,7 +440,13 @@ pub fn details(conn: &mut DbConnection, list: Vec<Agreement>) -> QueryResult<Vec
         .into_iter()
         .map(|(id, version, sha)| ((id, version), sha))
         .collect();
+    let validations: Vec<Validation> = agreement_validations::table
+        .filter(agreement_validations::agreement_id.eq_any(&ids))
+        .order((agreement_validations::at.asc(), agreement_validations::id.asc()))
+        .select(Validation::as_select())
+        .load(conn)?;
     let mut people_ids: Vec<String> = signatures.iter().map(|s| s.user_id.clone()).collect();
+    people_ids.extend(validations.iter().map(|v| v.by_user.clone()));
     people_ids.extend(companies.iter().filter_map(|c| c.3.clone()));
     people_ids.extend(list.iter().filter_map(|a| a.student_id.clone()));
     people_ids.extend(list.iter().filter_map(|a| a.tutor_id.clone()));
@@ -453,6 +479,15 @@ pub fn details(conn: &mut DbConnection, list: Vec<Agreement>) -> QueryResult<Vec
                 .push((s, person));
         }
     }
+    let mut validations_of: HashMap<String, Vec<(Validation, Person)>> = HashMap::new();
+    for v in validations {
+        if let Some(person) = people.get(&v.by_user).cloned() {
+            validations_of
+                .entry(v.agreement_id.clone())
+                .or_default()
+                .push((v, person));
+        }
+    }
     let person = |id: &Option<String>| id.as_ref().and_then(|id| people.get(id).cloned());
     Ok(list
         .into_iter()
@@ -472,6 +507,7 @@ pub fn details(conn: &mut DbConnection, list: Vec<Agreement>) -> QueryResult<Vec
             Some(Details {
                 internship: internships.remove(&agreement.id),
                 certificate: certificates.remove(&agreement.id),
+                validations: validations_of.remove(&agreement.id).unwrap_or_default(),
                 document_sha256: documents
                     .get(&(agreement.id.clone(), agreement.version))
                     .cloned(),

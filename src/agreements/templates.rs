@@ -183,6 +183,7 @@ pub fn sample(kind: Kind, locale: Locale) -> Details {
         document_sha256: None,
         internship,
         certificate: None,
+        validations: Vec::new(),
     }
 }
 

@@ -84,6 +84,23 @@ pub struct AgreementView {
     pub updated_at: DateTime<Utc>,
     /// An internship's content and computed hours (null for the other kinds).
     pub internship: Option<InternshipView>,
+    /// The validation history before sending, oldest first.
+    pub validations: Vec<ValidationView>,
+    /// The step refused and not corrected yet (the requester corrects, then resubmits).
+    pub awaiting_correction: Option<String>,
+}
+
+/// One decision of the validation before sending.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ValidationView {
+    /// `pedagogical` or `administrative`.
+    pub step: String,
+    /// `approved`, `refused` or `resubmitted`.
+    pub decision: String,
+    /// Why (always given for a refusal).
+    pub reason: Option<String>,
+    pub by: PersonView,
+    pub at: DateTime<Utc>,
 }
 
 impl AgreementView {
@@ -108,9 +125,29 @@ impl From<Details> for AgreementView {
                 None,
             )
         });
+        let awaiting_correction = d
+            .validations
+            .iter()
+            .rev()
+            .find(|(v, _)| v.decision != "approved")
+            .filter(|(v, _)| v.decision == "refused")
+            .map(|(v, _)| v.step.clone());
+        let validations = d
+            .validations
+            .iter()
+            .map(|(v, p)| ValidationView {
+                step: v.step.clone(),
+                decision: v.decision.clone(),
+                reason: v.reason.clone(),
+                by: p.into(),
+                at: utc(v.at),
+            })
+            .collect();
         let a = d.agreement;
         Self {
             internship,
+            validations,
+            awaiting_correction,
             reference: crate::agreements::document::reference(&a.id),
             id: a.id,
             kind: a.kind,
@@ -212,6 +249,17 @@ pub struct SignBody {
     pub consent: bool,
     /// The version read (optional): if it was replaced, 409 `agreement_changed`.
     pub version: Option<i32>,
+}
+
+/// A validator's decision on a step.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ValidationBody {
+    /// `pedagogical` (the academic tutor or staff) or `administrative` (staff).
+    pub step: String,
+    /// `approve` or `refuse`.
+    pub decision: String,
+    /// Required to refuse (422 `reason_required`): what to correct. E-mailed to the requester.
+    pub reason: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize, ToSchema)]

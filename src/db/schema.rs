@@ -42,6 +42,18 @@ diesel::table! {
 }
 
 diesel::table! {
+    agreement_validations (id) {
+        id -> Text,
+        agreement_id -> Text,
+        step -> Text,
+        decision -> Text,
+        reason -> Nullable<Text>,
+        by_user -> Text,
+        at -> Timestamp,
+    }
+}
+
+diesel::table! {
     agreements (id) {
         id -> Text,
         kind -> Text,
@@ -439,6 +451,8 @@ diesel::table! {
 diesel::joinable!(agreement_documents -> agreements (agreement_id));
 diesel::joinable!(agreement_signatures -> agreements (agreement_id));
 diesel::joinable!(agreement_signatures -> users (user_id));
+diesel::joinable!(agreement_validations -> agreements (agreement_id));
+diesel::joinable!(agreement_validations -> users (by_user));
 diesel::joinable!(agreements -> campaigns (campaign_id));
 diesel::joinable!(agreements -> companies (company_id));
 diesel::joinable!(agreements -> missions (mission_id));
@@ -483,6 +497,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     agreement_document_blobs,
     agreement_documents,
     agreement_signatures,
+    agreement_validations,
     agreements,
     allocations,
     application_events,

@@ -497,6 +497,8 @@ mod tests {
         values["subject"] = json!("Réduire les chutes");
         values["presence_hours"] = json!("616 h");
         values["gratification_total"] = json!("2 772,00 €");
+        // A validation refused with its reason.
+        values["by"] = json!("Anne Roux");
         // Agreements and evaluations.
         values["agreement"] = json!({
             "title": "Convention de mission de terrain", "reference": "1A2B3C", "version": 2,

@@ -389,6 +389,7 @@ pub async fn send(
     form: Fields,
 ) -> Result<HttpResponse, PageError> {
     let (user, fields) = posted(&v, form)?;
+    let by = user.id.clone();
     act_on(
         v,
         state,
@@ -396,7 +397,7 @@ pub async fn send(
         id.into_inner(),
         fields,
         "agreement_sent",
-        flows::send,
+        move |tx, state, id| flows::send(tx, state, &by, id),
     )
     .await
 }
@@ -618,11 +619,11 @@ pub async fn send_campaign(
     id: web::Path<String>,
     form: Fields,
 ) -> Result<HttpResponse, PageError> {
-    posted(&v, form)?;
+    let (user, _) = posted(&v, form)?;
     let id = id.into_inner();
     let app = state.clone().into_inner();
     let for_page = id.clone();
-    let outcome = web::block(move || flows::send_campaign(&app, &id))
+    let outcome = web::block(move || flows::send_campaign(&app, &user.id, &id))
         .await
         .map_err(|e| v.fail(e.into()))?
         .map_err(|e| v.fail(e))?;
