@@ -715,6 +715,8 @@ pub fn update(conn: &mut DbConnection, agreement: &Agreement) -> QueryResult<usi
             agreements::description.eq(&agreement.description),
             agreements::place.eq(&agreement.place),
             agreements::supervisor.eq(&agreement.supervisor),
+            // An internship's academic tutor is named (or replaced) by staff after the request.
+            agreements::tutor_id.eq(&agreement.tutor_id),
             agreements::starts_on.eq(agreement.starts_on),
             agreements::ends_on.eq(agreement.ends_on),
             agreements::sent_at.eq(agreement.sent_at),
