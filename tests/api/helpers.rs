@@ -571,7 +571,9 @@ pub async fn ready_internship(
     host_part: &Value,
     host: &Value,
 ) -> ReadyInternship {
-    let res = app.post("/api/v1/internships", Some(requester), request).await;
+    let res = app
+        .post("/api/v1/internships", Some(requester), request)
+        .await;
     let created = expect_status(res, StatusCode::CREATED).await;
     let internship = id(&created);
     let missing = &created["internship"]["limits"]["missing"];
@@ -595,7 +597,10 @@ pub async fn ready_internship(
         completed["internship"]["supervisor_completed_at"].is_string(),
         "{completed}"
     );
-    let short = internship.chars().filter(char::is_ascii_alphanumeric).take(10);
+    let short = internship
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .take(10);
     let email = format!("referent.{}@mines-ales.fr", short.collect::<String>());
     let (tutor, tutor_token) = app.user_with_role("tutor", &email).await;
     let mut change = json!({"academic_tutor_id": id(&tutor)});
@@ -649,7 +654,19 @@ pub async fn certificate_form_token(app: &TestApp, to: &str, id: &str) -> String
     form_token(app, to, "/certificate-form?token=", "certificate-forms", id).await
 }
 
-/// Every token following `marker` in the `.eml` files to `to` written so far.
+/// The first token following `marker` in the e-mails to `to` (a welcome's set-password link).
+pub async fn mailed_token(app: &TestApp, to: &str, marker: &str) -> String {
+    for _ in 0..150 {
+        if let Some(token) = tokens_in_mails(app, to, marker).into_iter().next() {
+            return token;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("no {marker} link in the e-mails to {to}");
+}
+
+/// Every token following `marker` in the `.eml` files to `to` written so far. Only whole ones:
+/// fieldlab's tokens are 64 hex digits, and a file may be read while it is being written.
 fn tokens_in_mails(app: &TestApp, to: &str, marker: &str) -> Vec<String> {
     use mailparse::MailHeaderMap;
     let mut tokens = Vec::new();
@@ -679,7 +696,7 @@ fn tokens_in_mails(app: &TestApp, to: &str, marker: &str) -> Vec<String> {
                 .chars()
                 .take_while(char::is_ascii_alphanumeric)
                 .collect();
-            if !token.is_empty() && !tokens.contains(&token) {
+            if token.len() == 64 && !tokens.contains(&token) {
                 tokens.push(token);
             }
         }
@@ -690,9 +707,13 @@ fn tokens_in_mails(app: &TestApp, to: &str, marker: &str) -> Vec<String> {
 /// The PDF attached to the e-mail to `to` whose subject contains `about`.
 pub async fn attached_pdf(app: &TestApp, to: &str, about: &str) -> Vec<u8> {
     use mailparse::MailHeaderMap;
+    // Whole PDFs only (they end with %%EOF): a file may be read while it is being written.
     fn find_pdf(part: &mailparse::ParsedMail) -> Option<Vec<u8>> {
         if part.ctype.mimetype == "application/pdf" {
-            return part.get_body_raw().ok();
+            return part.get_body_raw().ok().filter(|pdf| {
+                let tail = &pdf[pdf.len().saturating_sub(32)..];
+                tail.windows(5).any(|w| w == b"%%EOF")
+            });
         }
         part.subparts.iter().find_map(find_pdf)
     }
