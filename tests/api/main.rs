@@ -17,6 +17,7 @@ mod errors;
 mod hardening;
 mod helpers;
 mod incubator;
+mod internships;
 mod labs;
 mod missions;
 mod missions_journeys;
