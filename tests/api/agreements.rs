@@ -268,7 +268,10 @@ async fn a_change_to_a_sent_agreement_voids_its_signatures_and_makes_a_new_versi
     )
     .await;
     let id = ready.id.clone();
-    assert_eq!(ready.view["place"], "Anduze", "the company's city by default");
+    assert_eq!(
+        ready.view["place"], "Anduze",
+        "the company's city by default"
+    );
     let text = pdf_text(&pdf(&app, &id, &staff).await);
     for expected in [
         "Conventiondestage",

@@ -270,13 +270,7 @@ async fn write_load(
             )
             .await;
             let signed = expect_status(
-                sign(
-                    &app,
-                    &id,
-                    &tutor.1,
-                    json!({"consent": true, "version": 1}),
-                )
-                .await,
+                sign(&app, &id, &tutor.1, json!({"consent": true, "version": 1})).await,
                 StatusCode::OK,
             )
             .await;

@@ -353,5 +353,8 @@ async fn text_the_pdf_cannot_print_is_refused_naming_its_field() {
         .await;
     let kept = expect_status(res, StatusCode::OK).await;
     assert_eq!(kept["place"], "Alès");
-    assert_eq!(kept["internship"]["skills"], "", "nothing of the refused change is kept");
+    assert_eq!(
+        kept["internship"]["skills"], "",
+        "nothing of the refused change is kept"
+    );
 }

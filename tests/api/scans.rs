@@ -252,7 +252,10 @@ async fn hot_paths_scan_no_large_table(analyze: bool) {
     )
     .get_result(&mut conn)
     .expect("internship index scans");
-    assert!(internships.n > 0, "the internships' hot path was not played");
+    assert!(
+        internships.n > 0,
+        "the internships' hot path was not played"
+    );
     // Sending, reading, listing and signing never read a PDF's bytes (nothing was downloaded).
     let blobs: Count = diesel::sql_query(
         "SELECT (COALESCE(seq_scan, 0) + COALESCE(idx_scan, 0))::bigint AS n \
