@@ -141,6 +141,9 @@ impl Plan {
 #[derive(Debug, Clone)]
 pub struct OtherInternship {
     pub same_host: bool,
+    /// Staff allowed that one to overlap the student's others: an overlap allowed on either of
+    /// two internships is allowed for both.
+    pub overlap_allowed: bool,
     pub plan: Plan,
 }
 
@@ -262,7 +265,12 @@ pub fn assess(
         refusals.push(refusal);
     }
     if !facts.overlap_allowed {
-        let periods: Vec<Period> = others.iter().map(|(_, p)| p.period).collect();
+        let periods: Vec<Period> = facts
+            .student_others
+            .iter()
+            .filter(|o| !o.overlap_allowed)
+            .map(|o| o.plan.period)
+            .collect();
         if let Err(refusal) = rules::check_overlap(&plan.period, &periods) {
             refusals.push(refusal);
         }
@@ -364,6 +372,7 @@ mod tests {
         let facts = Facts {
             student_others: vec![OtherInternship {
                 same_host: true,
+                overlap_allowed: false,
                 plan: plan(day(2025, 10, 6), day(2025, 10, 31), 35),
             }],
             offered_cents: Some(450),
@@ -384,6 +393,7 @@ mod tests {
         let facts = Facts {
             student_others: vec![OtherInternship {
                 same_host: false,
+                overlap_allowed: false,
                 plan: plan(day(2025, 10, 6), day(2025, 10, 31), 35),
             }],
             offered_cents: Some(450),
@@ -452,6 +462,7 @@ mod tests {
         let mut facts = Facts {
             student_others: vec![OtherInternship {
                 same_host: false,
+                overlap_allowed: false,
                 plan: plan(day(2026, 2, 23), day(2026, 3, 6), 35),
             }],
             hosted: vec![
@@ -474,6 +485,16 @@ mod tests {
         assert_eq!(a.warnings.len(), 1);
         assert!(a.warnings[0].is_warning());
         facts.overlap_allowed = true;
+        let a = assess(
+            &p.presence_plan().expect("valid in the test"),
+            &facts,
+            &table(),
+        )
+        .expect("valid in the test");
+        assert_eq!(a.refusals, vec![]);
+        // Allowed on the other one instead: this one may overlap it too.
+        facts.overlap_allowed = false;
+        facts.student_others[0].overlap_allowed = true;
         let a = assess(
             &p.presence_plan().expect("valid in the test"),
             &facts,

@@ -84,6 +84,7 @@ fn facts(
             .filter_map(|o| {
                 Some(OtherInternship {
                     same_host: o.company_id == agreement.company_id,
+                    overlap_allowed: o.internship.overlap_allowed,
                     plan: other_plan(o)?,
                 })
             })
