@@ -730,7 +730,7 @@ async fn a_students_internships_may_overlap_only_when_staff_allow_it() {
     let app = spawn_app().await;
     let (first_host, second_host) = (host(&app, 1).await, host(&app, 2).await);
     let (_, student) = student_account(&app, 1).await;
-    expect_status(
+    let first = expect_status(
         request(
             &app,
             &student,
@@ -800,6 +800,18 @@ async fn a_students_internships_may_overlap_only_when_staff_allow_it() {
     assert_eq!(allowed["starts_on"], "2026-04-20");
     assert_eq!(allowed["internship"]["overlap_allowed"], true);
     assert_eq!(allowed["internship"]["limits"]["refusals"], json!([]));
+    // The overlap allowed holds for the first one too: it can still be changed.
+    let first = expect_status(
+        app.patch(
+            &format!("/api/v1/internships/{}", id(&first)),
+            Some(&student),
+            &json!({"subject": "Banc d'essai"}),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(first["internship"]["limits"]["refusals"], json!([]));
 }
 
 #[tokio::test]
