@@ -442,7 +442,10 @@ pub fn details(conn: &mut DbConnection, list: Vec<Agreement>) -> QueryResult<Vec
         .collect();
     let validations: Vec<Validation> = agreement_validations::table
         .filter(agreement_validations::agreement_id.eq_any(&ids))
-        .order((agreement_validations::at.asc(), agreement_validations::id.asc()))
+        .order((
+            agreement_validations::at.asc(),
+            agreement_validations::id.asc(),
+        ))
         .select(Validation::as_select())
         .load(conn)?;
     let mut people_ids: Vec<String> = signatures.iter().map(|s| s.user_id.clone()).collect();
@@ -767,6 +770,7 @@ pub fn update(conn: &mut DbConnection, agreement: &Agreement) -> QueryResult<usi
             agreements::description.eq(&agreement.description),
             agreements::place.eq(&agreement.place),
             agreements::supervisor.eq(&agreement.supervisor),
+            // An internship's academic tutor is named (or replaced) by staff after the request.
             agreements::tutor_id.eq(&agreement.tutor_id),
             agreements::starts_on.eq(agreement.starts_on),
             agreements::ends_on.eq(agreement.ends_on),

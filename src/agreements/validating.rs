@@ -93,7 +93,10 @@ fn may_decide(user: &CurrentUser, details: &Details, step: Step) -> bool {
 
 /// Who asked for the agreement (told of a refusal): an internship's requester, else nobody
 /// but staff, who see it on the page.
-fn requester(tx: &mut WriteTx<'_>, details: &Details) -> Result<Option<(String, String)>, ApiError> {
+fn requester(
+    tx: &mut WriteTx<'_>,
+    details: &Details,
+) -> Result<Option<(String, String)>, ApiError> {
     let Some(row) = &details.internship else {
         return Ok(None);
     };
@@ -128,7 +131,10 @@ pub fn decide(
     let mut errors = Vec::new();
     let step = Step::parse(step);
     if step.is_none() {
-        errors.push(FieldError::new("step", "must be `pedagogical` or `administrative`"));
+        errors.push(FieldError::new(
+            "step",
+            "must be `pedagogical` or `administrative`",
+        ));
     }
     let decision = Decision::parse(decision).filter(|d| *d != Decision::Resubmitted);
     if decision.is_none() {

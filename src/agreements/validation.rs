@@ -151,9 +151,10 @@ pub fn reason(raw: Option<&str>) -> Result<String, ApiError> {
             "is required to refuse: say what to correct",
         )
         .with_code("reason_required")])),
-        Some(r) if r.chars().count() > 2_000 => Err(ApiError::validation(vec![
-            FieldError::new("reason", "must be at most 2000 characters"),
-        ])),
+        Some(r) if r.chars().count() > 2_000 => Err(ApiError::validation(vec![FieldError::new(
+            "reason",
+            "must be at most 2000 characters",
+        )])),
         Some(r) => Ok(r.to_owned()),
     }
 }
@@ -175,7 +176,11 @@ impl From<Refusal> for ApiError {
                 "validation_pending",
                 format!(
                     "The agreement needs its validation first: {}.",
-                    steps.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")
+                    steps
+                        .iter()
+                        .map(|s| s.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 ),
             )
             .with(
@@ -261,7 +266,10 @@ mod tests {
             reason(Some("  ")).expect_err("blank").code(),
             "reason_required"
         );
-        assert_eq!(reason(Some(" Dates fausses ")).ok().as_deref(), Some("Dates fausses"));
+        assert_eq!(
+            reason(Some(" Dates fausses ")).ok().as_deref(),
+            Some("Dates fausses")
+        );
         assert_eq!(
             steps(&["pedagogical".into(), "nope".into()]),
             vec![Pedagogical]

@@ -28,6 +28,28 @@ use crate::web::staff::{posted, staff};
 
 /// `(key, French, English)`: the words of these pages, joined to the catalogue.
 pub const TEXTS: &[(&str, &str, &str)] = &[
+    ("validation.title", "Validation avant envoi", "Validation before sending"),
+    ("validation.step.pedagogical", "Validation pédagogique (enseignant référent)", "Pedagogical validation (academic tutor)"),
+    ("validation.step.administrative", "Validation administrative (service des stages, à l’envoi)", "Administrative validation (the office, on sending)"),
+    ("validation.status.approved", "validée", "approved"),
+    ("validation.status.pending", "à faire", "to do"),
+    ("validation.status.refused", "refusée, à corriger", "refused, to correct"),
+    ("validation.history.approved", "{step} : validée par {by}, {when}", "{step}: approved by {by}, {when}"),
+    ("validation.history.refused", "{step} : refusée par {by}, {when}", "{step}: refused by {by}, {when}"),
+    ("validation.history.resubmitted", "Corrigée et renvoyée par {by}, {when}", "Corrected and resubmitted by {by}, {when}"),
+    ("validation.reason", "Motif du refus (obligatoire pour refuser)", "Reason for refusing (required to refuse)"),
+    ("validation.approve", "Valider", "Approve"),
+    ("validation.refuse", "Refuser", "Refuse"),
+    ("validation.resubmit", "Renvoyer pour validation", "Resubmit for validation"),
+    ("validation.resubmit_hint", "Corrigez la convention, puis renvoyez-la : le refus et son motif restent dans l’historique.", "Correct the agreement, then resubmit it: the refusal and its reason stay in the history."),
+    ("flash.validation_approved", "Étape validée.", "Step approved."),
+    ("flash.validation_refused", "Refus enregistré : le demandeur a reçu le motif par e-mail.", "Refusal recorded: the requester got the reason by e-mail."),
+    ("flash.resubmitted", "Convention renvoyée pour validation.", "Agreement resubmitted for validation."),
+    ("error.reason_required", "Indiquez le motif du refus : il est envoyé au demandeur.", "Give the reason for refusing: it is sent to the requester."),
+    ("error.validation_pending", "La convention doit d’abord être validée (voir « Validation avant envoi »).", "The agreement must be validated first (see “Validation before sending”)."),
+    ("error.awaiting_correction", "La convention a été refusée : elle attend sa correction et son renvoi.", "The agreement was refused: it waits for its correction and resubmission."),
+    ("error.validation_out_of_order", "Cette étape n’est pas la suivante à valider.", "This step is not the next one to decide."),
+    ("error.not_refused", "Rien à renvoyer : la convention n’attend pas de correction.", "Nothing to resubmit: the agreement is not waiting for a correction."),
     ("nav.agreements", "Conventions", "Agreements"),
     ("agreements.title", "Mes conventions", "My agreements"),
     ("agreements.none", "Aucune convention pour l’instant.", "No agreement yet."),
@@ -270,6 +292,7 @@ fn agreement_page(
         }
     });
     Ok(context! {
+        validation => validation_section(settings, lang, user, &d),
         internship => crate::web::internships::section(conn, settings, lang, user, &d)?,
         agreement => agreement_value(lang, &d),
         can_sign,
@@ -279,6 +302,130 @@ fn agreement_page(
         consent => lang.fill("agreement.consent", &[("v", &d.agreement.version.to_string())]),
         staff_actions,
     })
+}
+
+/// The validation before sending: each step's state, the history with reasons, and what
+/// this reader may do now (decide the next step, or resubmit after a correction).
+fn validation_section(
+    settings: &crate::config::Settings,
+    lang: Lang,
+    user: &CurrentUser,
+    d: &Details,
+) -> Option<Value> {
+    use crate::agreements::validating;
+    use crate::agreements::validation::Step;
+    let steps = validating::steps_of(settings, &d.agreement.kind);
+    if d.agreement.status != Status::Draft.as_str() && d.validations.is_empty() {
+        return None;
+    }
+    let state = validating::state_of(settings, d);
+    let next = state.next().filter(|_| state.awaiting_correction.is_none());
+    let may = |step: Step| {
+        user.is(Role::Staff)
+            || (step == Step::Pedagogical
+                && d.agreement.tutor_id.as_deref() == Some(user.id.as_str()))
+    };
+    // The office gives its step by sending: its form is the send button.
+    let decide = next
+        .filter(|s| *s != Step::Administrative && may(*s))
+        .filter(|_| d.agreement.status == Status::Draft.as_str())
+        .map(|s| context! { step => s.as_str(), label => lang.text(&format!("validation.step.{}", s.as_str())) });
+    let requester = d
+        .internship
+        .as_ref()
+        .is_some_and(|i| i.requested_by == user.id);
+    Some(context! {
+        steps => steps.iter().map(|s| {
+            let status = if state.awaiting_correction == Some(*s) {
+                "refused"
+            } else if state.approved.contains(s) {
+                "approved"
+            } else {
+                "pending"
+            };
+            context! {
+                label => lang.text(&format!("validation.step.{}", s.as_str())),
+                status,
+                status_label => lang.text(&format!("validation.status.{status}")),
+            }
+        }).collect::<Vec<_>>(),
+        history => d.validations.iter().map(|(v, p)| context! {
+            text => lang.fill(&format!("validation.history.{}", v.decision), &[
+                ("step", lang.text(&format!("validation.step.{}", v.step))),
+                ("by", &p.name),
+                ("when", &when(lang, Some(v.at)).unwrap_or_default()),
+            ]),
+            reason => &v.reason,
+        }).collect::<Vec<_>>(),
+        decide,
+        can_resubmit => state.awaiting_correction.is_some()
+            && (requester || user.is(Role::Staff))
+            && d.agreement.status == Status::Draft.as_str(),
+    })
+}
+
+pub async fn validate(
+    v: Visitor,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+    form: Fields,
+) -> Result<HttpResponse, PageError> {
+    let user = v.signed_in()?.clone();
+    let fields = form.into_inner();
+    v.check_csrf(field(&fields, "csrf_token"))?;
+    let (step, decision) = (
+        field(&fields, "step").to_owned(),
+        field(&fields, "decision").to_owned(),
+    );
+    let reason = field(&fields, "reason").to_owned();
+    let by = user.clone();
+    let done = if decision == "refuse" {
+        "validation_refused"
+    } else {
+        "validation_approved"
+    };
+    act_on(
+        v,
+        state,
+        user,
+        id.into_inner(),
+        fields,
+        done,
+        move |tx, state, id| {
+            crate::agreements::validating::decide(
+                tx,
+                state,
+                &by,
+                id,
+                &step,
+                &decision,
+                Some(&reason),
+            )
+        },
+    )
+    .await
+}
+
+pub async fn resubmit(
+    v: Visitor,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+    form: Fields,
+) -> Result<HttpResponse, PageError> {
+    let user = v.signed_in()?.clone();
+    let fields = form.into_inner();
+    v.check_csrf(field(&fields, "csrf_token"))?;
+    let by = user.clone();
+    act_on(
+        v,
+        state,
+        user,
+        id.into_inner(),
+        fields,
+        "resubmitted",
+        move |tx, state, id| crate::agreements::validating::resubmit(tx, state, &by, id),
+    )
+    .await
 }
 
 pub async fn agreement(
@@ -852,6 +999,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/app/agreements/{id}", web::get().to(agreement))
         .route("/app/agreements/{id}/pdf", web::get().to(agreement_pdf))
         .route("/app/agreements/{id}/sign", web::post().to(sign))
+        .route("/app/agreements/{id}/validations", web::post().to(validate))
+        .route("/app/agreements/{id}/resubmit", web::post().to(resubmit))
         .route("/app/staff/agreements", web::get().to(register))
         .route("/app/staff/agreements.csv", web::get().to(register_csv))
         .route("/app/staff/agreements/{id}/send", web::post().to(send))

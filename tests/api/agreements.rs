@@ -9,8 +9,9 @@ use reqwest::StatusCode;
 use serde_json::{json, Value};
 
 use crate::helpers::{
-    company_and_student, eventually, expect_problem, expect_status, pdf, published_missions, sign,
-    spawn_app, spawn_app_with, TestApp, PASSWORD, STAFF_EMAIL,
+    attached_pdf, company_and_student, eventually, expect_problem, expect_status,
+    internship_request, pdf, published_missions, ready_internship, sign, siret, spawn_app,
+    spawn_app_with, supervisor_part, TestApp, PASSWORD, STAFF_EMAIL,
 };
 
 /// The PDF's text with all whitespace removed (extraction splits lines and words freely).
@@ -21,40 +22,6 @@ pub(crate) fn pdf_text(bytes: &[u8]) -> String {
 
 fn flat(s: &str) -> String {
     s.split_whitespace().collect()
-}
-
-/// The PDF attached to the e-mail to `to` whose subject contains `about`.
-pub(crate) async fn attached_pdf(app: &TestApp, to: &str, about: &str) -> Vec<u8> {
-    use mailparse::MailHeaderMap;
-    fn find_pdf(part: &mailparse::ParsedMail) -> Option<Vec<u8>> {
-        if part.ctype.mimetype == "application/pdf" {
-            return part.get_body_raw().ok();
-        }
-        part.subparts.iter().find_map(find_pdf)
-    }
-    for _ in 0..150 {
-        for entry in std::fs::read_dir(&app.mail_dir)
-            .into_iter()
-            .flatten()
-            .flatten()
-        {
-            let Ok(raw) = std::fs::read(entry.path()) else {
-                continue;
-            };
-            let Ok(mail) = mailparse::parse_mail(&raw) else {
-                continue;
-            };
-            let rcpt = mail.headers.get_first_value("To").unwrap_or_default();
-            let subject = mail.headers.get_first_value("Subject").unwrap_or_default();
-            if rcpt.contains(to) && subject.contains(about) {
-                if let Some(pdf) = find_pdf(&mail) {
-                    return pdf;
-                }
-            }
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("no PDF sent to {to} about {about}");
 }
 
 #[tokio::test]
@@ -276,30 +243,48 @@ async fn a_change_to_a_sent_agreement_voids_its_signatures_and_makes_a_new_versi
         .collect();
     assert_eq!(fields, ["tutor_id", "ends_on"], "{refused}");
 
-    let created = expect_status(
+    // Internships are requested through /internships, not here.
+    let refused = expect_problem(
         app.post(
             "/api/v1/agreements",
             Some(&staff),
             &json!({"kind": "internship", "company_id": company_id, "student_id": student_id,
-                    "subject": "Jumeau numérique d'une presse", "supervisor": "Paul Gardon",
-                    "starts_on": "2027-04-05", "ends_on": "2027-08-27"}),
+                    "subject": "X", "starts_on": "2027-04-05", "ends_on": "2027-08-27"}),
         )
         .await,
-        StatusCode::CREATED,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_failed",
     )
     .await;
-    let id = created["id"].as_str().expect("id").to_owned();
-    assert_eq!(created["place"], "Anduze", "the company's city by default");
+    assert_eq!(refused["errors"][0]["field"], "kind", "{refused}");
+
+    let ready = ready_internship(
+        &app,
+        &staff,
+        &internship_request(&company_id, json!({"student_id": student_id})),
+        &supervisor_part(json!({})),
+        &json!({"siret": siret(1), "address": "12 route de Saint-Jean",
+                "representative_name": "Claire Fabre", "representative_role": "gérante"}),
+    )
+    .await;
+    let id = ready.id.clone();
+    assert_eq!(
+        ready.view["place"], "Anduze",
+        "the company's city by default"
+    );
     let text = pdf_text(&pdf(&app, &id, &staff).await);
     for expected in [
         "Conventiondestage",
         "CévennesMéca",
         "PaulGardon",
-        "lundi5avril2027",
+        // The internship's clauses date without the weekday.
+        "Lestagesedérouledu5avril2027au27août2027",
+        &flat(&siret(1)),
     ] {
         assert!(text.contains(expected), "{expected}: {text}");
     }
-    expect_status(
+    assert!(!text.contains("lundi5avril2027"), "{text}");
+    let sent = expect_status(
         app.post(
             &format!("/api/v1/agreements/{id}/send"),
             Some(&staff),
@@ -309,6 +294,13 @@ async fn a_change_to_a_sent_agreement_voids_its_signatures_and_makes_a_new_versi
         StatusCode::OK,
     )
     .await;
+    let parties: Vec<&str> = sent["signatures"]
+        .as_array()
+        .expect("signatures")
+        .iter()
+        .map(|s| s["party"].as_str().expect("party"))
+        .collect();
+    assert_eq!(parties, ["school", "company", "student", "tutor"]);
     expect_status(
         sign(&app, &id, &student, json!({"consent": true, "version": 1})).await,
         StatusCode::OK,
@@ -333,16 +325,22 @@ async fn a_change_to_a_sent_agreement_voids_its_signatures_and_makes_a_new_versi
         .expect("signatures")
         .iter()
         .all(|s| s["signed_at"].is_null()));
-    assert!(pdf_text(&pdf(&app, &id, &staff).await).contains("vendredi10septembre2027"));
-    let asked = app.mails_to("lina@etu.fr").await;
-    assert_eq!(
-        asked
-            .iter()
-            .filter(|m| m["kind"] == "agreement_to_sign")
-            .count(),
-        2,
-        "sent, then the new version"
-    );
+    assert!(pdf_text(&pdf(&app, &id, &staff).await).contains("au10septembre2027"));
+    let tutor_email = sent["signatures"][3]["signatory"]["email"]
+        .as_str()
+        .expect("the academic tutor")
+        .to_owned();
+    for to in ["lina@etu.fr", tutor_email.as_str()] {
+        let asked = app.mails_to(to).await;
+        assert_eq!(
+            asked
+                .iter()
+                .filter(|m| m["kind"] == "agreement_to_sign")
+                .count(),
+            2,
+            "{to}: sent, then the new version"
+        );
+    }
     // The version read before the change cannot be signed.
     let stale = expect_problem(
         sign(&app, &id, &student, json!({"consent": true, "version": 1})).await,
@@ -394,11 +392,12 @@ async fn the_register_opens_in_a_french_spreadsheet() {
     let (company_id, _, student_id, _) = company_and_student(&app).await;
     let created = expect_status(
         app.post(
-            "/api/v1/agreements",
+            "/api/v1/internships",
             Some(&staff),
-            &json!({"kind": "internship", "company_id": company_id, "student_id": student_id,
-                    "subject": "=HYPERLINK(\"http://x\")", "starts_on": "2027-04-05",
-                    "ends_on": "2027-08-27"}),
+            &internship_request(
+                &company_id,
+                json!({"student_id": student_id, "subject": "=HYPERLINK(\"http://x\")"}),
+            ),
         )
         .await,
         StatusCode::CREATED,

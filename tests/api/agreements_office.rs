@@ -484,10 +484,12 @@ async fn the_register_pages_through_every_agreement_with_its_total_and_filters()
     let (company, _) = app
         .company("contact@registre.fr", "Registre SA", "Nîmes")
         .await;
-    let (student, _) = app.user_with_role("student", "stage@etu.fr").await;
+    let (tutor, _) = app.user_with_role("tutor", "recherche@mines-ales.fr").await;
 
-    // 520 internship agreements, one second apart: every fourth cancelled, every tenth (from
-    // the fifth) a draft starting in two days (overdue), the rest in two months.
+    // 520 research agreements, one second apart: every fourth cancelled, every tenth (from the
+    // fifth) a draft starting in two days (overdue), the rest in two months. Research, written
+    // straight as rows: an internship is a row beside its agreement too, made through its
+    // supervisor's link, and the register's paging is not about internships.
     let pool = fieldlab::startup::open_database(&app.settings).expect("database");
     let mut conn = pool.get().expect("connection");
     let today = chrono::Utc::now().date_naive();
@@ -498,17 +500,17 @@ async fn the_register_pages_through_every_agreement_with_its_total_and_filters()
             let starts_on = today + chrono::Duration::days(if soon { 2 } else { 60 });
             fieldlab::agreements::models::Agreement {
                 id: fieldlab::db::new_id(),
-                kind: "internship".into(),
+                kind: "research".into(),
                 status: if i % 4 == 0 { "cancelled" } else { "draft" }.into(),
                 version: 1,
                 locale: "fr".into(),
                 campaign_id: None,
                 mission_id: None,
                 company_id: company.clone(),
-                student_id: Some(id(&student)),
-                tutor_id: None,
-                subject: format!("Stage n° {i}"),
-                description: "Un stage".into(),
+                student_id: None,
+                tutor_id: Some(id(&tutor)),
+                subject: format!("Recherche n° {i}"),
+                description: "Une recherche".into(),
                 place: "Nîmes".into(),
                 supervisor: None,
                 starts_on,
@@ -570,7 +572,7 @@ async fn the_register_pages_through_every_agreement_with_its_total_and_filters()
         page.contains(&link(5)) && page.contains(&link(15)),
         "{page}"
     );
-    let (_, page) = browser.get("/app/staff/agreements?kind=research").await;
+    let (_, page) = browser.get("/app/staff/agreements?kind=internship").await;
     assert!(page.contains("0 conventions, page 1 sur 1"), "{page}");
 
     // The CSV: everything the filter matches, not a page.

@@ -15,8 +15,8 @@ use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
 use crate::helpers::{
-    company_and_student, database_for_test, eventually, expect_status, lab_open_every_day, sign,
-    spawn_app_on, spawn_app_with, TestApp, TestDatabase, STAFF_EMAIL,
+    database_for_test, eventually, expect_status, id, lab_open_every_day, sign, spawn_app_on,
+    spawn_app_with, TestApp, TestDatabase, STAFF_EMAIL,
 };
 
 fn fieldlab() -> Command {
@@ -208,17 +208,19 @@ async fn the_cleanup_removes_what_expired_clears_old_bodies_and_keeps_the_rest()
 #[derive(Default)]
 struct Committed {
     bookings: Vec<Value>,
-    /// Each agreement as its student's signature left it.
+    /// Each agreement as its tutor's signature left it.
     agreements: Vec<Value>,
 }
 
-/// Books a one-hour slot and, every other time, creates an internship agreement, sends it and
-/// has the student sign it, until `stop`; records each answer once it came.
+/// Books a one-hour slot and, every other time, creates a research agreement, sends it and has
+/// its tutor sign it, until `stop`; records each answer once it came. Research, not internships:
+/// what is backed up is the point, and an internship takes an e-mailed link to its supervisor
+/// and may not overlap the student's others, which a loop of them in a few seconds would.
 async fn write_load(
     app: Arc<TestApp>,
     equipment: String,
     company: String,
-    student: (String, String),
+    tutor: (String, String),
     committed: Arc<Mutex<Committed>>,
     stop: Arc<std::sync::atomic::AtomicBool>,
 ) {
@@ -248,8 +250,8 @@ async fn write_load(
                 app.post(
                     "/api/v1/agreements",
                     Some(&staff),
-                    &json!({"kind": "internship", "company_id": company,
-                            "student_id": student.0, "subject": format!("Stage n° {i}"),
+                    &json!({"kind": "research", "company_id": company,
+                            "tutor_id": tutor.0, "subject": format!("Recherche n° {i}"),
                             "starts_on": starts, "ends_on": starts + chrono::Duration::days(90)}),
                 )
                 .await,
@@ -268,13 +270,7 @@ async fn write_load(
             )
             .await;
             let signed = expect_status(
-                sign(
-                    &app,
-                    &id,
-                    &student.1,
-                    json!({"consent": true, "version": 1}),
-                )
-                .await,
+                sign(&app, &id, &tutor.1, json!({"consent": true, "version": 1})).await,
                 StatusCode::OK,
             )
             .await;
@@ -291,14 +287,14 @@ fn sha256_hex(bytes: &[u8]) -> String {
         .collect()
 }
 
-/// The student's signature of an agreement as the API shows it.
-fn student_signature(agreement: &Value) -> Value {
+/// The tutor's signature of an agreement as the API shows it.
+fn tutor_signature(agreement: &Value) -> Value {
     agreement["signatures"]
         .as_array()
         .expect("signatures")
         .iter()
-        .find(|s| s["party"] == "student")
-        .expect("the student signs")
+        .find(|s| s["party"] == "tutor")
+        .expect("the tutor signs")
         .clone()
 }
 
@@ -307,8 +303,11 @@ async fn a_backup_taken_under_write_load_restores_every_committed_booking_agreem
 {
     let app = Arc::new(spawn_app_with(|_| {}).await);
     let equipment = lab_with_equipment(&app).await;
-    let (company, _, student_id, student_token) = company_and_student(&app).await;
-    let student = (student_id, student_token);
+    let (company, _) = app
+        .company("rh@cevennes-meca.fr", "Cévennes Méca", "Anduze")
+        .await;
+    let (tutor, tutor_token) = app.user_with_role("tutor", "ref@mines-ales.fr").await;
+    let tutor = (id(&tutor), tutor_token);
 
     let committed = Arc::new(Mutex::new(Committed::default()));
     let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
@@ -316,7 +315,7 @@ async fn a_backup_taken_under_write_load_restores_every_committed_booking_agreem
         app.clone(),
         equipment,
         company,
-        student,
+        tutor,
         committed.clone(),
         stop.clone(),
     ));
@@ -474,9 +473,9 @@ async fn a_backup_taken_under_write_load_restores_every_committed_booking_agreem
         for field in ["status", "version", "subject", "document_sha256", "sent_at"] {
             assert_eq!(found[field], agreement[field], "{field} of agreement {id}");
         }
-        let signature = student_signature(&found);
+        let signature = tutor_signature(&found);
         assert!(signature["signed_at"].is_string(), "{found}");
-        assert_eq!(signature, student_signature(agreement));
+        assert_eq!(signature, tutor_signature(agreement));
         let pdf = back
             .get(
                 &format!("/api/v1/agreements/{id}.pdf"),

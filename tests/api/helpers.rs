@@ -491,6 +491,267 @@ pub async fn published_missions(app: &TestApp, n: usize) -> Vec<(String, String)
     missions
 }
 
+/// A valid SIRET (14 digits, its last one the Luhn key) made from `n`, so that each host of a
+/// test has its own: fieldlab keeps one company per SIRET.
+pub fn siret(n: u32) -> String {
+    let base = format!("{:013}", 7_328_293_200_000_u64 + u64::from(n));
+    // The key is not doubled: from the right, the base's first digit is.
+    let sum: u32 = base
+        .bytes()
+        .rev()
+        .enumerate()
+        .map(|(i, b)| {
+            let d = u32::from(b - b'0');
+            match (i % 2 == 0, d * 2) {
+                (true, twice) if twice > 9 => twice - 9,
+                (true, twice) => twice,
+                (false, _) => d,
+            }
+        })
+        .sum();
+    format!("{base}{}", (10 - sum % 10) % 10)
+}
+
+/// An internship request's required fields, at `company_id`, from 5 April to 27 August 2027
+/// (over 308 hours: a gratification is due), supervised by Paul Gardon; `more` adds fields or
+/// replaces these (staff give `student_id`).
+pub fn internship_request(company_id: &str, more: Value) -> Value {
+    let mut body = json!({
+        "company_id": company_id,
+        "student_number": "22A0042",
+        "programme": "Cycle ingénieur, 2e année",
+        "subject": "Jumeau numérique d'une presse",
+        "starts_on": "2027-04-05",
+        "ends_on": "2027-08-27",
+        "supervisor_name": "Paul Gardon",
+        "supervisor_email": "paul.gardon@cevennes-meca.fr",
+    });
+    merge(&mut body, more);
+    body
+}
+
+/// The company supervisor's usual part: activities, skills and the 2026 minimum gratification
+/// (which 2027 uses until its own is known).
+pub fn supervisor_part(more: Value) -> Value {
+    let mut body = json!({
+        "activities": "Modéliser la presse et comparer le modèle aux mesures.",
+        "skills": "Modélisation, instrumentation.",
+        "gratification_cents_per_hour": 450,
+        "leave": "Deux jours par mois de présence.",
+    });
+    merge(&mut body, more);
+    body
+}
+
+fn merge(body: &mut Value, more: Value) {
+    if let (Some(body), Value::Object(more)) = (body.as_object_mut(), more) {
+        body.extend(more);
+    }
+}
+
+/// An internship ready to be sent, made the real way.
+pub struct ReadyInternship {
+    pub id: String,
+    /// The academic tutor's token: they sign as the fourth party.
+    pub tutor: String,
+    /// The token of the supervisor's link (`/internship-form?token=…`).
+    pub form_token: String,
+    /// The internship as staff saw it once ready.
+    pub view: Value,
+}
+
+/// `requester` (a student for themselves, or staff with `student_id` in `request`) asks for an
+/// internship; its supervisor completes the host's part (`host_part`) from the link e-mailed to
+/// them; staff name a new academic tutor and, when `host` is not null, complete the host's
+/// record (its SIRET, address, signatory). Asserts it is then ready to send.
+pub async fn ready_internship(
+    app: &TestApp,
+    requester: &str,
+    request: &Value,
+    host_part: &Value,
+    host: &Value,
+) -> ReadyInternship {
+    let res = app
+        .post("/api/v1/internships", Some(requester), request)
+        .await;
+    let created = expect_status(res, StatusCode::CREATED).await;
+    let internship = id(&created);
+    let missing = &created["internship"]["limits"]["missing"];
+    assert!(
+        missing
+            .as_array()
+            .is_some_and(|m| m.contains(&json!("supervisor_part"))),
+        "{created}"
+    );
+    let supervisor = request["supervisor_email"].as_str().expect("supervisor");
+    let form_token = supervisor_form_token(app, supervisor, &internship).await;
+    let res = app
+        .put(
+            &format!("/api/v1/internship-forms/{form_token}"),
+            None,
+            host_part,
+        )
+        .await;
+    let completed = expect_status(res, StatusCode::OK).await;
+    assert!(
+        completed["internship"]["supervisor_completed_at"].is_string(),
+        "{completed}"
+    );
+    let short = internship
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .take(10);
+    let email = format!("referent.{}@mines-ales.fr", short.collect::<String>());
+    let (tutor, tutor_token) = app.user_with_role("tutor", &email).await;
+    let mut change = json!({"academic_tutor_id": id(&tutor)});
+    if !host.is_null() {
+        change["company"] = host.clone();
+    }
+    let res = app
+        .patch(
+            &format!("/api/v1/internships/{internship}"),
+            Some(&app.staff_token),
+            &change,
+        )
+        .await;
+    let view = expect_status(res, StatusCode::OK).await;
+    let limits = &view["internship"]["limits"];
+    assert_eq!(limits["missing"], json!([]), "{view}");
+    assert_eq!(limits["ready_to_send"], true, "{view}");
+    // The academic tutor's pedagogical validation, before the office sends it.
+    let res = app
+        .post(
+            &format!("/api/v1/agreements/{internship}/validations"),
+            Some(&tutor_token),
+            &json!({"step": "pedagogical", "decision": "approve"}),
+        )
+        .await;
+    let view = expect_status(res, StatusCode::OK).await;
+    assert_eq!(view["validations"][0]["decision"], "approved", "{view}");
+    ReadyInternship {
+        id: internship,
+        tutor: tutor_token,
+        form_token,
+        view,
+    }
+}
+
+/// The token of the link in the e-mails to `to` whose form (`/api/v1/{form}/{token}`) is
+/// internship `id`'s: one supervisor may have several internships, each its own link.
+async fn form_token(app: &TestApp, to: &str, marker: &str, form: &str, id: &str) -> String {
+    for _ in 0..150 {
+        for token in tokens_in_mails(app, to, marker) {
+            let res = app.get(&format!("/api/v1/{form}/{token}"), None).await;
+            if res.status() == StatusCode::OK {
+                let view: Value = res.json().await.expect("json");
+                if view["id"] == id {
+                    return token;
+                }
+            }
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("no {marker} link for {id} in the e-mails to {to}");
+}
+
+/// The token of internship `id`'s supervisor link, read from the e-mail to `to`.
+pub async fn supervisor_form_token(app: &TestApp, to: &str, id: &str) -> String {
+    form_token(app, to, "/internship-form?token=", "internship-forms", id).await
+}
+
+/// The token of internship `id`'s certificate link, read from the e-mail to `to`.
+pub async fn certificate_form_token(app: &TestApp, to: &str, id: &str) -> String {
+    form_token(app, to, "/certificate-form?token=", "certificate-forms", id).await
+}
+
+/// The first token following `marker` in the e-mails to `to` (a welcome's set-password link).
+pub async fn mailed_token(app: &TestApp, to: &str, marker: &str) -> String {
+    for _ in 0..150 {
+        if let Some(token) = tokens_in_mails(app, to, marker).into_iter().next() {
+            return token;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("no {marker} link in the e-mails to {to}");
+}
+
+/// Every token following `marker` in the `.eml` files to `to` written so far. Only whole ones:
+/// fieldlab's tokens are 64 hex digits, and a file may be read while it is being written.
+fn tokens_in_mails(app: &TestApp, to: &str, marker: &str) -> Vec<String> {
+    use mailparse::MailHeaderMap;
+    let mut tokens = Vec::new();
+    for entry in std::fs::read_dir(&app.mail_dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+    {
+        let Ok(raw) = std::fs::read(entry.path()) else {
+            continue;
+        };
+        let Ok(mail) = mailparse::parse_mail(&raw) else {
+            continue;
+        };
+        if !mail
+            .headers
+            .get_first_value("To")
+            .unwrap_or_default()
+            .contains(to)
+        {
+            continue;
+        }
+        let mut text = String::new();
+        collect_text(&mail, &mut text);
+        for after in text.split(marker).skip(1) {
+            let token: String = after
+                .chars()
+                .take_while(char::is_ascii_alphanumeric)
+                .collect();
+            if token.len() == 64 && !tokens.contains(&token) {
+                tokens.push(token);
+            }
+        }
+    }
+    tokens
+}
+
+/// The PDF attached to the e-mail to `to` whose subject contains `about`.
+pub async fn attached_pdf(app: &TestApp, to: &str, about: &str) -> Vec<u8> {
+    use mailparse::MailHeaderMap;
+    // Whole PDFs only (they end with %%EOF): a file may be read while it is being written.
+    fn find_pdf(part: &mailparse::ParsedMail) -> Option<Vec<u8>> {
+        if part.ctype.mimetype == "application/pdf" {
+            return part.get_body_raw().ok().filter(|pdf| {
+                let tail = &pdf[pdf.len().saturating_sub(32)..];
+                tail.windows(5).any(|w| w == b"%%EOF")
+            });
+        }
+        part.subparts.iter().find_map(find_pdf)
+    }
+    for _ in 0..150 {
+        for entry in std::fs::read_dir(&app.mail_dir)
+            .into_iter()
+            .flatten()
+            .flatten()
+        {
+            let Ok(raw) = std::fs::read(entry.path()) else {
+                continue;
+            };
+            let Ok(mail) = mailparse::parse_mail(&raw) else {
+                continue;
+            };
+            let rcpt = mail.headers.get_first_value("To").unwrap_or_default();
+            let subject = mail.headers.get_first_value("Subject").unwrap_or_default();
+            if rcpt.contains(to) && subject.contains(about) {
+                if let Some(pdf) = find_pdf(&mail) {
+                    return pdf;
+                }
+            }
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("no PDF sent to {to} about {about}");
+}
+
 /// The decoded text of the `.eml` file to `to` whose subject contains `about`.
 pub async fn wait_for_eml_about(app: &TestApp, to: &str, about: &str) -> String {
     for _ in 0..150 {

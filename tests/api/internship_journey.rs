@@ -155,6 +155,25 @@ async fn a_student_requests_an_internship_its_supervisor_completes_it_all_sign_a
         b.text("main").await
     );
     assert!(b.text("#limits-ok").await.contains("Aucune limite"));
+    sign_out(&b).await;
+
+    // The academic tutor validates it (the pedagogical step); the office then sends it.
+    sign_in(&b, &app, "anne.roux@mines-ales.fr", PASSWORD).await;
+    b.goto(&app.url(&format!("/app/agreements/{id}"))).await;
+    check_page(&b).await;
+    b.click("#refuse").await;
+    assert!(
+        b.text("#reason-error").await.contains("obligatoire")
+            || b.text("[role=alert]").await.contains("motif"),
+        "a refusal needs its reason: {}",
+        b.text("main").await
+    );
+    b.click("#approve").await;
+    assert!(b.text("[role=status]").await.contains("Étape validée"));
+    assert!(b.text("#validation-history").await.contains("Anne Roux"));
+    sign_out(&b).await;
+    sign_in(&b, &app, STAFF_EMAIL, PASSWORD).await;
+    b.goto(&app.url(&format!("/app/agreements/{id}"))).await;
     b.click(&format!(
         "form[action='/app/staff/agreements/{id}/send'] button"
     ))
@@ -215,7 +234,7 @@ async fn a_student_requests_an_internship_its_supervisor_completes_it_all_sign_a
     let mail = wait_for_eml_about(&app, student, "attestation").await;
     assert!(mail.contains("500 h"), "{mail}");
     let text = crate::agreements::pdf_text(
-        &crate::agreements::attached_pdf(&app, student, "attestation").await,
+        &crate::helpers::attached_pdf(&app, student, "attestation").await,
     );
     for expected in ["Attestationdestage", "500h", "73282932000074", "D.124-9"] {
         assert!(

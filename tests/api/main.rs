@@ -19,6 +19,7 @@ mod hardening;
 mod helpers;
 mod incubator;
 mod internship_journey;
+mod internships;
 mod labs;
 mod missions;
 mod missions_journeys;

@@ -8,7 +8,10 @@ use std::process::Command;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
-use crate::helpers::{expect_problem, expect_status, id, pdf, spawn_app, TestApp};
+use crate::helpers::{
+    expect_problem, expect_status, id, internship_request, pdf, ready_internship, siret, spawn_app,
+    supervisor_part, TestApp,
+};
 
 const PAGE_MARGIN: f64 = 64.0;
 
@@ -19,6 +22,17 @@ async fn parties(app: &TestApp) -> (String, String, String, String) {
         .await;
     let (student, student_token) = app.user_with_role("student", "noa@etu.fr").await;
     (company, contact, id(&student), student_token)
+}
+
+/// What staff add to Ateliers du Gard's record before its internships can be sent.
+fn host_record() -> Value {
+    json!({"siret": siret(7), "address": "3 rue d'Avéjan",
+           "representative_name": "Inès Roux", "representative_role": "directrice"})
+}
+
+/// The text of `pdf` as poppler reads it, without whitespace (for the other tests' checks).
+pub fn pdf_text(pdf: &[u8]) -> String {
+    flat(&read_back(pdf).1)
 }
 
 /// A word of a PDF page as `pdftotext -bbox` reads it, with its box.
@@ -130,20 +144,19 @@ async fn long_words_right_to_left_text_and_emoji_print_inside_the_page_and_the_f
     );
     let subject = format!("Étude {long_word} שלום עולם مرحبا بكم 😀 fin");
     let place = format!("Atelier 🏭 תל אביב, {url}");
-    let created = expect_status(
-        app.post(
-            "/api/v1/agreements",
-            Some(&staff),
-            &json!({"kind": "internship", "company_id": company_id, "student_id": student_id,
-                    "subject": subject, "place": place, "supervisor": "Paul Gardon",
-                    "starts_on": "2027-04-05", "ends_on": "2027-08-27"}),
-        )
-        .await,
-        StatusCode::CREATED,
+    let ready = ready_internship(
+        &app,
+        &staff,
+        &internship_request(
+            &company_id,
+            json!({"student_id": student_id, "subject": subject, "place": place}),
+        ),
+        &supervisor_part(json!({})),
+        &host_record(),
     )
     .await;
-    let id = created["id"].as_str().expect("id").to_owned();
-    assert_eq!(created["subject"], subject.as_str());
+    let id = ready.id.clone();
+    assert_eq!(ready.view["subject"], subject.as_str());
 
     let (pages, words, fonts) = read_back(&pdf(&app, &id, &staff).await);
     assert_inside(&pages, &words);
@@ -161,19 +174,19 @@ async fn long_words_right_to_left_text_and_emoji_print_inside_the_page_and_the_f
     for face in ["NotoSansArabic", "DejaVuSans", "NotoEmoji"] {
         assert!(fonts.contains(face), "{face} not embedded: {fonts}");
     }
-    // French typography: elision before the company, agreement with « la société », « ».
+    // French typography: agreement with « la société », « » around the subject (the elision
+    // the shared clauses make is read in the research agreement's test below).
     for expected in [
-        "locauxd’AteliersduGard",
         "lasociétéAteliersduGard",
         "représentéepar",
+        "Sujetdustage:«Étude",
     ] {
         assert!(text.contains(expected), "{expected} not in {text}");
     }
     assert!(!text.contains("deAteliers"), "{text}");
-    assert!(text.contains("«Étude"), "{text}");
 
-    // Sent, signed by all three: the final PDF's signature page shows each fingerprint whole,
-    // inside the page.
+    // Sent, signed by all four (the academic tutor too): the final PDF's signature page shows
+    // each fingerprint whole, inside the page.
     let sent = expect_status(
         app.post(
             &format!("/api/v1/agreements/{id}/send"),
@@ -185,7 +198,7 @@ async fn long_words_right_to_left_text_and_emoji_print_inside_the_page_and_the_f
     )
     .await;
     let sha = sent["document_sha256"].as_str().expect("sha").to_owned();
-    for token in [&student, &company, &staff] {
+    for token in [&student, &company, &ready.tutor, &staff] {
         expect_status(
             app.post(
                 &format!("/api/v1/agreements/{id}/sign"),
@@ -201,7 +214,41 @@ async fn long_words_right_to_left_text_and_emoji_print_inside_the_page_and_the_f
     assert_inside(&pages, &words);
     let text = flat(&words);
     assert!(text.contains("Signatures"), "{text}");
-    assert_eq!(text.matches(&sha).count(), 3, "{sha} thrice in {text}");
+    assert_eq!(text.matches(&sha).count(), 4, "{sha} four times in {text}");
+    assert!(text.contains("Tuteuracadémique"), "{text}");
+}
+
+#[tokio::test]
+async fn the_shared_clauses_elide_de_before_a_vowel_and_quote_the_subject() {
+    let app = spawn_app().await;
+    let staff = app.staff_token.clone();
+    let (company_id, _, _, _) = parties(&app).await;
+    let (tutor, _) = app.user_with_role("tutor", "ref@mines-ales.fr").await;
+    // A research agreement: its clauses are the school's template, which names the company
+    // after « de » (internships have clauses of their own, without).
+    let created = expect_status(
+        app.post(
+            "/api/v1/agreements",
+            Some(&staff),
+            &json!({"kind": "research", "company_id": company_id, "tutor_id": id(&tutor),
+                    "subject": "Étude des chutes", "starts_on": "2027-04-05",
+                    "ends_on": "2027-08-27"}),
+        )
+        .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    let text = pdf_text(&pdf(&app, &id(&created), &staff).await);
+    for expected in [
+        "locauxd’AteliersduGard",
+        "lademanded’AteliersduGard",
+        "lasociétéAteliersduGard",
+        "représentéepar",
+        "«Étudedeschutes»",
+    ] {
+        assert!(text.contains(expected), "{expected} not in {text}");
+    }
+    assert!(!text.contains("deAteliers"), "{text}");
 }
 
 #[tokio::test]
@@ -211,11 +258,13 @@ async fn english_agreements_quote_the_subject_with_english_marks() {
     let (company_id, _, student_id, _) = parties(&app).await;
     let created = expect_status(
         app.post(
-            "/api/v1/agreements",
+            "/api/v1/internships",
             Some(&staff),
-            &json!({"kind": "internship", "company_id": company_id, "student_id": student_id,
-                    "subject": "Digital twin", "locale": "en",
-                    "starts_on": "2027-04-05", "ends_on": "2027-08-27"}),
+            &internship_request(
+                &company_id,
+                json!({"student_id": student_id, "subject": "Digital twin", "locale": "en",
+                       "programme": "Engineering, 2nd year"}),
+            ),
         )
         .await,
         StatusCode::CREATED,
@@ -224,7 +273,13 @@ async fn english_agreements_quote_the_subject_with_english_marks() {
     let id = created["id"].as_str().expect("id");
     let (_, words, _) = read_back(&pdf(&app, id, &staff).await);
     let text = flat(&words);
-    assert!(text.contains("covers“Digitaltwin”."), "{text}");
+    for expected in [
+        "Subjectoftheinternship:“Digitaltwin”.",
+        "programme“Engineering,2ndyear”",
+    ] {
+        assert!(text.contains(expected), "{expected} not in {text}");
+    }
+    assert!(!text.contains('"'), "{text}");
     assert!(!text.contains('«'), "{text}");
 }
 
@@ -235,11 +290,12 @@ async fn text_the_pdf_cannot_print_is_refused_naming_its_field() {
     let (company_id, _, student_id, _) = parties(&app).await;
     let refused = expect_problem(
         app.post(
-            "/api/v1/agreements",
+            "/api/v1/internships",
             Some(&staff),
-            &json!({"kind": "internship", "company_id": company_id, "student_id": student_id,
-                    "subject": "Mission \u{e000}", "place": "Alès",
-                    "starts_on": "2027-04-05", "ends_on": "2027-08-27"}),
+            &internship_request(
+                &company_id,
+                json!({"student_id": student_id, "subject": "Mission \u{e000}", "place": "Alès"}),
+            ),
         )
         .await,
         StatusCode::UNPROCESSABLE_ENTITY,
@@ -258,11 +314,9 @@ async fn text_the_pdf_cannot_print_is_refused_naming_its_field() {
     // the agreement keeps its place.
     let created = expect_status(
         app.post(
-            "/api/v1/agreements",
+            "/api/v1/internships",
             Some(&staff),
-            &json!({"kind": "internship", "company_id": company_id, "student_id": student_id,
-                    "subject": "Jumeau numérique", "starts_on": "2027-04-05",
-                    "ends_on": "2027-08-27"}),
+            &internship_request(&company_id, json!({"student_id": student_id})),
         )
         .await,
         StatusCode::CREATED,
@@ -281,8 +335,26 @@ async fn text_the_pdf_cannot_print_is_refused_naming_its_field() {
     )
     .await;
     assert_eq!(refused["errors"][0]["field"], "place", "{refused}");
+    // The internship's own fields too, through its own endpoint.
+    let refused: Value = expect_problem(
+        app.patch(
+            &format!("/api/v1/internships/{id}"),
+            Some(&staff),
+            &json!({"activities": "Essais \u{e000}", "skills": "Mesure"}),
+        )
+        .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "unprintable_text",
+    )
+    .await;
+    assert_eq!(refused["errors"][0]["field"], "activities", "{refused}");
     let res = app
-        .get(&format!("/api/v1/agreements/{id}"), Some(&staff))
+        .get(&format!("/api/v1/internships/{id}"), Some(&staff))
         .await;
-    assert_eq!(expect_status(res, StatusCode::OK).await["place"], "Alès");
+    let kept = expect_status(res, StatusCode::OK).await;
+    assert_eq!(kept["place"], "Alès");
+    assert_eq!(
+        kept["internship"]["skills"], "",
+        "nothing of the refused change is kept"
+    );
 }

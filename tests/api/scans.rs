@@ -11,10 +11,13 @@ use reqwest::StatusCode;
 use serde_json::json;
 
 use crate::console::Browser;
-use crate::helpers::{eventually, expect_status, spawn_app_with, TestApp, PASSWORD, STAFF_EMAIL};
+use crate::helpers::{
+    eventually, expect_status, internship_request, ready_internship, siret, spawn_app_with,
+    supervisor_part, TestApp, PASSWORD, STAFF_EMAIL,
+};
 
-/// Past 10,000 rows in each hot table: agreements with their frozen documents and three
-/// signatures each, sent and waiting e-mails, live sessions, done jobs.
+/// Past 10,000 rows in each hot table: internship agreements with their content, frozen
+/// documents and three signatures each, sent and waiting e-mails, live sessions, done jobs.
 const FILL: &str = r#"
 INSERT INTO users (id, email, name, role, password_hash, created_by, created_at)
 SELECT 'fill-user-' || lpad(n::text, 6, '0'), 'fill-' || n || '@fill.example', 'Fill ' || n,
@@ -32,6 +35,12 @@ SELECT 'fill-agreement-' || lpad(n::text, 6, '0'), 'internship', 'signed', 1, 'f
        NULL, 'Stage ' || n, 'Un stage.', 'Paris', NULL, date '2026-01-05', date '2026-06-30',
        now() - interval '20 days', now() - interval '10 days', NULL, NULL,
        now() - interval '20 days' - n * interval '1 second', now() - interval '10 days'
+FROM generate_series(1, 12000) AS n;
+INSERT INTO internships (agreement_id, requested_by, student_number, internship_type,
+    supervisor_name, supervisor_email, weekly_minutes, presence_minutes, created_at, updated_at)
+SELECT 'fill-agreement-' || lpad(n::text, 6, '0'), 'fill-user-' || lpad(n::text, 6, '0'),
+       'F' || n, 'compulsory', 'Tuteur ' || n % 4000, 'tuteur-' || n % 4000 || '@fill.example',
+       2100, 48300, now() - interval '20 days', now() - interval '20 days'
 FROM generate_series(1, 12000) AS n;
 INSERT INTO agreement_documents (agreement_id, version, sha256, created_at)
 SELECT 'fill-agreement-' || lpad(n::text, 6, '0'), 1, md5(n::text) || md5(n::text),
@@ -123,24 +132,28 @@ async fn hot_paths_scan_no_large_table(analyze: bool) {
         .execute(&mut conn)
         .expect("statistics reset");
 
-    // Signing in (sessions by token hash, expired ones purged), an agreement created, sent,
-    // read and signed, the lists and the register, the outbox's claim and the staff's outbox.
+    // Signing in (sessions by token hash, expired ones purged), an internship requested, its
+    // supervisor's part given from the e-mailed link, its tutor named (the limits weigh the
+    // student's, the supervisor's and the host's other internships at each step), sent, read
+    // and signed, the lists and the register, the outbox's claim and the staff's outbox.
     let student = app.login("lea@etu.fr", PASSWORD).await;
     let staff_again = app.login(STAFF_EMAIL, PASSWORD).await;
-    let created = expect_status(
-        app.post(
-            "/api/v1/agreements",
-            Some(&staff),
-            &json!({"kind": "internship", "company_id": company,
-                    "student_id": student_user["id"],
-                    "subject": "Jumeau numérique d'une presse",
-                    "starts_on": "2027-04-05", "ends_on": "2027-08-27"}),
-        )
-        .await,
-        StatusCode::CREATED,
+    let ready = ready_internship(
+        &app,
+        &staff,
+        &internship_request(&company, json!({"student_id": student_user["id"]})),
+        &supervisor_part(json!({})),
+        &json!({"siret": siret(3), "address": "1 place de la Mairie",
+                "representative_name": "Jean Scan"}),
     )
     .await;
-    let id = created["id"].as_str().expect("id").to_owned();
+    let id = ready.id.clone();
+    expect_status(
+        app.get(&format!("/api/v1/internships/{id}"), Some(&student))
+            .await,
+        StatusCode::OK,
+    )
+    .await;
     expect_status(
         app.post(
             &format!("/api/v1/agreements/{id}/send"),
@@ -231,6 +244,17 @@ async fn hot_paths_scan_no_large_table(analyze: bool) {
     assert!(
         used.n > 0,
         "no index scan counted: the statistics were not flushed"
+    );
+    // The internship's limits read the filled internships through their indexes.
+    let internships: Count = diesel::sql_query(
+        "SELECT COALESCE(idx_scan, 0)::bigint AS n FROM pg_stat_user_tables \
+         WHERE relname = 'internships'",
+    )
+    .get_result(&mut conn)
+    .expect("internship index scans");
+    assert!(
+        internships.n > 0,
+        "the internships' hot path was not played"
     );
     // Sending, reading, listing and signing never read a PDF's bytes (nothing was downloaded).
     let blobs: Count = diesel::sql_query(

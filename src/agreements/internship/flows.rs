@@ -84,6 +84,7 @@ fn facts(
             .filter_map(|o| {
                 Some(OtherInternship {
                     same_host: o.company_id == agreement.company_id,
+                    overlap_allowed: o.internship.overlap_allowed,
                     plan: other_plan(o)?,
                 })
             })
@@ -224,6 +225,15 @@ fn date(value: &Option<String>, field: &str, errors: &mut Vec<FieldError>) -> Op
 /// Hours as the API sends them (35, 17.5) to whole minutes.
 fn minutes_of_hours(hours: f64) -> Option<u32> {
     (hours.is_finite() && hours > 0.0 && hours <= 168.0).then(|| (hours * 60.0).round() as u32)
+}
+
+/// A whole internship's hours of presence (a certificate's) to whole minutes: more than 0 and at
+/// most 10 hours (L3121-18) on every day from `starts_on` to `ends_on`.
+fn presence_minutes_of_hours(hours: f64, starts_on: NaiveDate, ends_on: NaiveDate) -> Option<i32> {
+    let days = (ends_on - starts_on).num_days() + 1;
+    let most = days.max(1) * i64::from(MAX_DAILY_MINUTES);
+    let minutes = (hours.is_finite() && hours > 0.0).then(|| (hours * 60.0).round())?;
+    (minutes <= most as f64).then_some(minutes as i32)
 }
 
 /// A host's SIRET, or its refusal as a field error carrying `invalid_siret`.
@@ -1172,14 +1182,13 @@ pub fn confirm_certificate(
     }
     let mut errors = Vec::new();
     if let Some(hours) = body.presence_hours {
-        // A certificate's hours cover the whole internship: at most a year of days.
-        match (hours.is_finite() && hours > 0.0 && hours <= 24.0 * 366.0)
-            .then(|| (hours * 60.0).round() as i32)
-        {
+        // Not `minutes_of_hours`: that bounds a week (168 h), and an internship is longer.
+        match presence_minutes_of_hours(hours, agreement.starts_on, agreement.ends_on) {
             Some(m) => certificate.presence_minutes = m,
             None => errors.push(FieldError::new(
                 "presence_hours",
-                "must be more than 0 (hours of presence)",
+                "must be more than 0 hours of presence, and at most 10 a day over the \
+                 internship's dates",
             )),
         }
     }
@@ -1250,4 +1259,23 @@ pub fn certificate_pdf(state: &AppState, details: &Details) -> Result<(String, V
         super::document::certificate_file(&details.agreement.id),
         certificate_bytes(state, details)?,
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// 5 April to 25 June 2027: 82 days, so at most 820 hours; a certificate's hours are not
+    /// bounded by a week's 168.
+    #[test]
+    fn a_certificates_hours_are_bounded_by_the_internships_days() {
+        let from = NaiveDate::from_ymd_opt(2027, 4, 5).expect("day");
+        let to = NaiveDate::from_ymd_opt(2027, 6, 25).expect("day");
+        assert_eq!(presence_minutes_of_hours(392.5, from, to), Some(23_550));
+        assert_eq!(presence_minutes_of_hours(820.0, from, to), Some(49_200));
+        assert_eq!(presence_minutes_of_hours(820.5, from, to), None);
+        assert_eq!(presence_minutes_of_hours(0.0, from, to), None);
+        assert_eq!(presence_minutes_of_hours(f64::NAN, from, to), None);
+        assert_eq!(presence_minutes_of_hours(7.0, from, from), Some(420));
+    }
 }
