@@ -67,6 +67,12 @@ fn sha256(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }
 
+/// The agreement `id` as it stands now, with everyone it names.
+pub fn reread(conn: &mut DbConnection, id: &str) -> Result<Details, ApiError> {
+    let agreement = models::find(conn, id).map_err(|_| Refusal::NotFound)?;
+    one(conn, agreement)
+}
+
 fn one(conn: &mut DbConnection, agreement: Agreement) -> Result<Details, ApiError> {
     models::details(conn, vec![agreement])?
         .pop()

@@ -179,10 +179,7 @@ pub fn decide(
             state.outbox.enqueue(tx, mail)?;
         }
     }
-    let agreement = models::find(tx, id)?;
-    Ok(models::details(tx, vec![agreement])?
-        .pop()
-        .ok_or_else(ApiError::not_found)?)
+    flows::reread(tx, id)
 }
 
 /// After correcting a refused draft, its requester (or staff) asks for validation again.
@@ -208,8 +205,5 @@ pub fn resubmit(
         ));
     };
     record(tx, id, step, Decision::Resubmitted, None, &user.id)?;
-    let agreement = models::find(tx, id)?;
-    Ok(models::details(tx, vec![agreement])?
-        .pop()
-        .ok_or_else(ApiError::not_found)?)
+    flows::reread(tx, id)
 }

@@ -810,10 +810,7 @@ pub fn request(
 }
 
 fn one(conn: &mut DbConnection, id: &str) -> Result<Details, ApiError> {
-    let agreement = models::find(conn, id).map_err(|_| Refusal::NotFound)?;
-    models::details(conn, vec![agreement])?
-        .pop()
-        .ok_or_else(ApiError::not_found)
+    agreement_flows::reread(conn, id)
 }
 
 /// The link the supervisor completes their part from.
