@@ -383,7 +383,7 @@ fn internship_clauses(
         .and_then(|t| assess::minimum_for(&t, details.agreement.starts_on.year()))
         .map(|(m, _)| m.cents_per_hour);
     let values = internship::values(details, row, context.organisation, minimum);
-    Ok(internship::blocks_of(&internship::render_template(
+    Ok(blocks_of(&internship::render_template(
         context.clauses,
         &values,
     )?))
@@ -466,8 +466,12 @@ fn clauses(
     let text = env
         .render_str(source, &values)
         .map_err(|e| format!("agreements template: {e}"))?;
-    Ok(text
-        .split("\n\n")
+    Ok(blocks_of(&text))
+}
+
+/// A rendered template's text as blocks: blank lines part paragraphs, `# ` starts a heading.
+pub fn blocks_of(text: &str) -> Vec<Block> {
+    text.split("\n\n")
         .map(str::trim)
         .filter(|p| !p.is_empty())
         .flat_map(|p| match p.strip_prefix("# ") {
@@ -479,7 +483,7 @@ fn clauses(
             }
             None => vec![Block::Paragraph(p.replace('\n', " "))],
         })
-        .collect())
+        .collect()
 }
 
 #[cfg(test)]

@@ -8,7 +8,7 @@ use serde::Serialize;
 use super::assess::{self, InternshipType};
 use super::hours::{LegalDuration, Presence};
 use super::models::{Certificate, Internship};
-use crate::agreements::document::{de, locale_of, reference};
+use crate::agreements::document::{blocks_of, de, locale_of, reference};
 use crate::agreements::models::Details;
 use crate::agreements::pdf::{self, Block};
 use crate::mail::domain::Locale;
@@ -281,23 +281,6 @@ pub fn values(
         confidential: row.confidential,
         internal_rules: row.internal_rules.clone(),
     }
-}
-
-/// A template's text as blocks: blank lines part paragraphs, `# ` starts a heading.
-pub fn blocks_of(text: &str) -> Vec<Block> {
-    text.split("\n\n")
-        .map(str::trim)
-        .filter(|p| !p.is_empty())
-        .flat_map(|p| match p.strip_prefix("# ") {
-            Some(rest) => {
-                let mut lines = rest.splitn(2, '\n');
-                let heading = Block::Heading(lines.next().unwrap_or_default().trim().to_owned());
-                let body = lines.next().map(|b| Block::Paragraph(b.replace('\n', " ")));
-                std::iter::once(heading).chain(body).collect::<Vec<_>>()
-            }
-            None => vec![Block::Paragraph(p.replace('\n', " "))],
-        })
-        .collect()
 }
 
 pub fn render_template(source: &str, values: &impl Serialize) -> Result<String, String> {
