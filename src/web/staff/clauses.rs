@@ -78,6 +78,28 @@ fn page_of(
     })
 }
 
+/// The template's page again with the refusal beside the text typed.
+async fn refused_again(
+    v: &Visitor,
+    state: &AppState,
+    error: crate::error::ApiError,
+    fields: &[(String, String)],
+    kind: String,
+    locale: String,
+) -> Result<HttpResponse, PageError> {
+    let lang = v.lang;
+    let settings = state.settings.clone();
+    refused_over(
+        v,
+        state,
+        error,
+        "staff_template.html",
+        kept(fields),
+        move |conn| page_of(conn, &settings, lang, &kind, &locale),
+    )
+    .await
+}
+
 pub async fn edit(
     v: Visitor,
     state: web::Data<AppState>,
@@ -122,19 +144,7 @@ pub async fn save(
                 "template_saved"
             }
         ))),
-        Err(e) => {
-            let lang = v.lang;
-            let settings = state.settings.clone();
-            refused_over(
-                &v,
-                &state,
-                e,
-                "staff_template.html",
-                kept(&fields),
-                move |conn| page_of(conn, &settings, lang, &kind, &locale),
-            )
-            .await
-        }
+        Err(e) => refused_again(&v, &state, e, &fields, kind, locale).await,
     }
 }
 
@@ -154,19 +164,7 @@ pub async fn preview(
         .map_err(|e| v.fail(crate::error::ApiError::internal(e)))?;
     match rendered {
         Ok(pdf) => Ok(crate::agreements::handlers::pdf_response("apercu.pdf", pdf)),
-        Err(e) => {
-            let lang = v.lang;
-            let settings = state.settings.clone();
-            refused_over(
-                &v,
-                &state,
-                e,
-                "staff_template.html",
-                kept(&fields),
-                move |conn| page_of(conn, &settings, lang, &kind, &locale),
-            )
-            .await
-        }
+        Err(e) => refused_again(&v, &state, e, &fields, kind, locale).await,
     }
 }
 
