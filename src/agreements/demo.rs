@@ -28,7 +28,7 @@ pub fn advance(
             // Two in six stay as they are (one draft, one cancelled).
             4 => continue,
             5 => {
-                flows::cancel(
+                flows::mark_cancelled(
                     tx,
                     &details.agreement.id,
                     Some("Mission déplacée".to_owned()),

@@ -1030,7 +1030,23 @@ pub fn pdf(
 }
 
 /// Cancels a draft or sent agreement (staff), with an optional reason.
-pub fn cancel(tx: &mut WriteTx<'_>, id: &str, reason: Option<String>) -> Result<Details, ApiError> {
+pub fn cancel(
+    tx: &mut WriteTx<'_>,
+    state: &AppState,
+    id: &str,
+    reason: Option<String>,
+) -> Result<Details, ApiError> {
+    let details = mark_cancelled(tx, id, reason)?;
+    tell_cancelled(tx, state, &details)?;
+    Ok(details)
+}
+
+/// The cancellation itself, telling no one (the demo's seeded agreements).
+pub fn mark_cancelled(
+    tx: &mut WriteTx<'_>,
+    id: &str,
+    reason: Option<String>,
+) -> Result<Details, ApiError> {
     let mut agreement = models::lock(tx, id).map_err(|_| Refusal::NotFound)?;
     let status = Status::parse(&agreement.status).unwrap_or(Status::Cancelled);
     Action::Cancel.apply(status)?;
@@ -1043,6 +1059,50 @@ pub fn cancel(tx: &mut WriteTx<'_>, id: &str, reason: Option<String>) -> Result<
     agreement.updated_at = at;
     models::update(tx, &agreement)?;
     one(tx, agreement)
+}
+
+#[derive(Serialize)]
+struct CancelledMail<'a> {
+    name: &'a str,
+    agreement: &'a AgreementMail,
+    reason: &'a str,
+    link: String,
+}
+
+/// Everyone the agreement names (its signatories once sent; the student, the company's
+/// contact and the tutor of a draft) is told it is cancelled, with the reason.
+fn tell_cancelled(
+    tx: &mut WriteTx<'_>,
+    state: &AppState,
+    details: &Details,
+) -> Result<(), ApiError> {
+    let mut people: Vec<&Person> = details.signatures.iter().map(|(_, p)| p).collect();
+    people.extend(details.student.iter());
+    people.extend(details.company.contact.iter());
+    people.extend(details.tutor.iter());
+    people.sort_by(|a, b| a.id.cmp(&b.id));
+    people.dedup_by(|a, b| a.id == b.id);
+    let facts = AgreementMail::of(details);
+    let reason = details
+        .agreement
+        .cancel_reason
+        .as_deref()
+        .unwrap_or_default();
+    for person in people {
+        let values = CancelledMail {
+            name: &person.name,
+            agreement: &facts,
+            reason,
+            link: link(state, &details.agreement.id),
+        };
+        let mut email = Email::new(&person.email, "agreement_cancelled", values).dedupe(format!(
+            "agreement_cancelled:{}:{}",
+            details.agreement.id, person.id
+        ));
+        email.locale = Some(document::locale_of(details));
+        state.outbox.enqueue(tx, email)?;
+    }
+    Ok(())
 }
 
 /// Staff's change of an agreement's content; `None` keeps a value.

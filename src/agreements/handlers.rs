@@ -342,7 +342,7 @@ pub async fn cancel_agreement(
     let id = id.into_inner();
     let reason = body.and_then(|b| b.into_inner().reason);
     let details = state
-        .write(move |tx, _| flows::cancel(tx, &id, reason))
+        .write(move |tx, state| flows::cancel(tx, state, &id, reason))
         .await?;
     Ok(web::Json(details.into()))
 }

@@ -564,7 +564,7 @@ pub async fn cancel(
         id.into_inner(),
         fields,
         "agreement_cancelled",
-        |tx, _, id| flows::cancel(tx, id, reason),
+        |tx, state, id| flows::cancel(tx, state, id, reason),
     )
     .await
 }

@@ -369,6 +369,11 @@ async fn a_change_to_a_sent_agreement_voids_its_signatures_and_makes_a_new_versi
     .await;
     assert_eq!(cancelled["status"], "cancelled");
     assert_eq!(cancelled["cancel_reason"], "Stage reporté");
+    // Every party is told, with the reason.
+    for to in ["lina@etu.fr", "rh@cevennes-meca.fr"] {
+        let mail = crate::helpers::wait_for_eml_about(&app, to, "annulée").await;
+        assert!(mail.contains("Stage reporté"), "{to}: {mail}");
+    }
     expect_problem(
         sign(&app, &id, &contact, json!({"consent": true})).await,
         StatusCode::CONFLICT,
