@@ -1004,6 +1004,10 @@ pub fn pdf(
     );
     let status = Status::parse(&a.status).unwrap_or(Status::Draft);
     let bytes = match status {
+        // Signed outside fieldlab: the scan staff attested is the document.
+        Status::Signed if details.signed_copy.is_some() => {
+            models::document(conn, &a.id, a.version)?.ok_or_else(ApiError::not_found)?
+        }
         Status::Signed => final_pdf(conn, state, details)?,
         Status::Sent => {
             models::document(conn, &a.id, a.version)?.ok_or_else(ApiError::not_found)?
@@ -1103,6 +1107,62 @@ fn tell_cancelled(
         state.outbox.enqueue(tx, email)?;
     }
     Ok(())
+}
+
+/// Signed outside fieldlab (on paper, in another tool): staff upload the signed scan and
+/// attest it with a note (who signed, where the originals are). A sent agreement's signatures
+/// of the current version are voided and the scan becomes a new version's document; the
+/// agreement is `signed`. Refused: not a PDF, an empty note, a signed or cancelled agreement.
+pub fn record_signed_copy(
+    tx: &mut WriteTx<'_>,
+    by: &str,
+    id: &str,
+    pdf: &[u8],
+    note: &str,
+) -> Result<Details, ApiError> {
+    let mut agreement = models::lock(tx, id).map_err(|_| Refusal::NotFound)?;
+    let status = Status::parse(&agreement.status).unwrap_or(Status::Cancelled);
+    Action::Change.apply(status)?;
+    let mut errors = Vec::new();
+    if !pdf.starts_with(b"%PDF-") {
+        errors.push(
+            FieldError::new("file", "must be the signed agreement as a PDF").with_code("not_a_pdf"),
+        );
+    }
+    let note = note.trim();
+    if note.is_empty() || note.chars().count() > 2_000 {
+        errors.push(FieldError::new(
+            "note",
+            "is required (1 to 2000 characters): who signed, where the originals are",
+        ));
+    }
+    if !errors.is_empty() {
+        return Err(Refusal::Invalid(errors).into());
+    }
+    if status == Status::Sent {
+        models::void_version(tx, &agreement.id, agreement.version)?;
+        agreement.version += 1;
+    }
+    let at = db::now();
+    models::insert_document(tx, &agreement.id, agreement.version, &sha256(pdf), pdf, "")?;
+    models::insert_signed_copy(
+        tx,
+        &models::SignedCopy {
+            agreement_id: agreement.id.clone(),
+            version: agreement.version,
+            attested_by: by.to_owned(),
+            attested_at: at,
+            note: note.to_owned(),
+        },
+    )?;
+    agreement.status = Status::Signed.as_str().to_owned();
+    agreement.signed_at = Some(at);
+    agreement.updated_at = at;
+    models::update(tx, &agreement)?;
+    if agreement.kind == Kind::Internship.as_str() {
+        super::internship::flows::schedule_certificate(tx, &agreement)?;
+    }
+    one(tx, agreement)
 }
 
 /// Staff's change of an agreement's content; `None` keeps a value.

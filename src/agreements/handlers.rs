@@ -500,3 +500,62 @@ pub async fn resubmit_agreement(
         .await?;
     Ok(web::Json(details.into()))
 }
+
+#[derive(Debug, Default, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct SignedCopyQuery {
+    /// The attestation (with an `application/pdf` body): who signed, where the originals are.
+    pub note: Option<String>,
+}
+
+/// Signed outside fieldlab (staff): the signed scan as the body (`application/pdf`, the note
+/// in `?note=`) or as the file of a `multipart/form-data` form with a `note` field. The scan
+/// becomes the agreement's document and the agreement is `signed`, with who attested it.
+#[utoipa::path(tag = "agreements", security(("bearer" = [])),
+    params(SignedCopyQuery),
+    request_body(content = Vec<u8>, content_type = "application/pdf"),
+    responses((status = 200, body = AgreementView), (status = 400, body = Problem), (status = 401, body = Problem),
+              (status = 403, body = Problem), (status = 404, body = Problem),
+              (status = 409, description = "`invalid_transition`: signed or cancelled", body = Problem),
+              (status = 422, description = "`not_a_pdf`, `validation_failed` (the note)", body = Problem)))]
+#[post("/agreements/{id}/signed-copy")]
+pub async fn signed_copy(
+    state: web::Data<AppState>,
+    staff: Staff,
+    id: web::Path<String>,
+    query: web::Query<SignedCopyQuery>,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> Result<web::Json<AgreementView>, ApiError> {
+    let (pdf, note) = signed_copy_of(&req, body, query.into_inner().note).await?;
+    let id = id.into_inner();
+    let details = state
+        .write(move |tx, _| flows::record_signed_copy(tx, &staff.0.id, &id, &pdf, &note))
+        .await?;
+    Ok(web::Json(details.into()))
+}
+
+/// The scan and the note of a signed copy: a PDF body, or a form's file and `note` field.
+pub async fn signed_copy_of(
+    req: &HttpRequest,
+    body: web::Bytes,
+    note: Option<String>,
+) -> Result<(web::Bytes, String), ApiError> {
+    let is_pdf = req
+        .headers()
+        .get(actix_web::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/pdf"));
+    if is_pdf {
+        return Ok((body, note.unwrap_or_default()));
+    }
+    let upload = crate::upload::form(req, body).await?;
+    let note = upload
+        .fields
+        .iter()
+        .find(|(k, _)| k == "note")
+        .map(|(_, v)| v.clone())
+        .or(note)
+        .unwrap_or_default();
+    Ok((upload.one_file()?, note))
+}

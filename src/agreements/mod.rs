@@ -36,6 +36,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(handlers::cancel_agreement)
         .service(handlers::send_ready_internships)
         .service(handlers::validate_agreement)
+        .service(handlers::signed_copy)
         .service(handlers::resubmit_agreement)
         .service(handlers::clause_templates)
         .service(handlers::save_clause_template)

@@ -10,7 +10,8 @@ use diesel::prelude::*;
 use crate::agreements::domain::Status;
 use crate::db::schema::{
     agreement_counts, agreement_document_blobs, agreement_documents, agreement_signatures,
-    agreement_validations, agreements, companies, missions, problems, team_members, users,
+    agreement_signed_copies, agreement_validations, agreements, companies, missions, problems,
+    team_members, users,
 };
 use crate::db::{now, DbConnection, WriteTx};
 use crate::paging::PageRequest;
@@ -94,6 +95,24 @@ pub struct Details {
     pub certificate: Option<crate::agreements::internship::models::Certificate>,
     /// Its validation history, oldest first, with who decided.
     pub validations: Vec<(Validation, Person)>,
+    /// Signed outside fieldlab: the current version is the scan staff attested.
+    pub signed_copy: Option<(SignedCopy, Person)>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = agreement_signed_copies)]
+pub struct SignedCopy {
+    pub agreement_id: String,
+    pub version: i32,
+    pub attested_by: String,
+    pub attested_at: NaiveDateTime,
+    pub note: String,
+}
+
+pub fn insert_signed_copy(conn: &mut DbConnection, row: &SignedCopy) -> QueryResult<usize> {
+    diesel::insert_into(agreement_signed_copies::table)
+        .values(row)
+        .execute(conn)
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -448,8 +467,13 @@ pub fn details(conn: &mut DbConnection, list: Vec<Agreement>) -> QueryResult<Vec
         ))
         .select(Validation::as_select())
         .load(conn)?;
+    let copies: Vec<SignedCopy> = agreement_signed_copies::table
+        .filter(agreement_signed_copies::agreement_id.eq_any(&ids))
+        .select(SignedCopy::as_select())
+        .load(conn)?;
     let mut people_ids: Vec<String> = signatures.iter().map(|s| s.user_id.clone()).collect();
     people_ids.extend(validations.iter().map(|v| v.by_user.clone()));
+    people_ids.extend(copies.iter().map(|c| c.attested_by.clone()));
     people_ids.extend(companies.iter().filter_map(|c| c.3.clone()));
     people_ids.extend(list.iter().filter_map(|a| a.student_id.clone()));
     people_ids.extend(list.iter().filter_map(|a| a.tutor_id.clone()));
@@ -491,6 +515,12 @@ pub fn details(conn: &mut DbConnection, list: Vec<Agreement>) -> QueryResult<Vec
                 .push((v, person));
         }
     }
+    let mut copy_of: HashMap<(String, i32), (SignedCopy, Person)> = HashMap::new();
+    for c in copies {
+        if let Some(person) = people.get(&c.attested_by).cloned() {
+            copy_of.insert((c.agreement_id.clone(), c.version), (c, person));
+        }
+    }
     let person = |id: &Option<String>| id.as_ref().and_then(|id| people.get(id).cloned());
     Ok(list
         .into_iter()
@@ -511,6 +541,7 @@ pub fn details(conn: &mut DbConnection, list: Vec<Agreement>) -> QueryResult<Vec
                 internship: internships.remove(&agreement.id),
                 certificate: certificates.remove(&agreement.id),
                 validations: validations_of.remove(&agreement.id).unwrap_or_default(),
+                signed_copy: copy_of.remove(&(agreement.id.clone(), agreement.version)),
                 document_sha256: documents
                     .get(&(agreement.id.clone(), agreement.version))
                     .cloned(),

@@ -184,6 +184,7 @@ pub fn sample(kind: Kind, locale: Locale) -> Details {
         internship,
         certificate: None,
         validations: Vec::new(),
+        signed_copy: None,
     }
 }
 

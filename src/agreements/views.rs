@@ -88,6 +88,15 @@ pub struct AgreementView {
     pub validations: Vec<ValidationView>,
     /// The step refused and not corrected yet (the requester corrects, then resubmits).
     pub awaiting_correction: Option<String>,
+    /// Signed outside fieldlab: who attested the uploaded scan, when, and their note.
+    pub signed_copy: Option<SignedCopyView>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SignedCopyView {
+    pub attested_by: PersonView,
+    pub attested_at: DateTime<Utc>,
+    pub note: String,
 }
 
 /// One decision of the validation before sending.
@@ -143,8 +152,14 @@ impl From<Details> for AgreementView {
                 at: utc(v.at),
             })
             .collect();
+        let signed_copy = d.signed_copy.as_ref().map(|(c, p)| SignedCopyView {
+            attested_by: p.into(),
+            attested_at: utc(c.attested_at),
+            note: c.note.clone(),
+        });
         let a = d.agreement;
         Self {
+            signed_copy,
             internship,
             validations,
             awaiting_correction,

@@ -42,6 +42,16 @@ diesel::table! {
 }
 
 diesel::table! {
+    agreement_signed_copies (agreement_id, version) {
+        agreement_id -> Text,
+        version -> Int4,
+        attested_by -> Text,
+        attested_at -> Timestamp,
+        note -> Text,
+    }
+}
+
+diesel::table! {
     agreement_validations (id) {
         id -> Text,
         agreement_id -> Text,
@@ -451,6 +461,7 @@ diesel::table! {
 diesel::joinable!(agreement_documents -> agreements (agreement_id));
 diesel::joinable!(agreement_signatures -> agreements (agreement_id));
 diesel::joinable!(agreement_signatures -> users (user_id));
+diesel::joinable!(agreement_signed_copies -> users (attested_by));
 diesel::joinable!(agreement_validations -> agreements (agreement_id));
 diesel::joinable!(agreement_validations -> users (by_user));
 diesel::joinable!(agreements -> campaigns (campaign_id));
@@ -497,6 +508,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     agreement_document_blobs,
     agreement_documents,
     agreement_signatures,
+    agreement_signed_copies,
     agreement_validations,
     agreements,
     allocations,

@@ -29,6 +29,14 @@ use crate::web::staff::{posted, staff};
 /// `(key, French, English)`: the words of these pages, joined to the catalogue.
 pub const TEXTS: &[(&str, &str, &str)] = &[
     ("validation.title", "Validation avant envoi", "Validation before sending"),
+    ("signed_copy.title", "Signée hors de fieldlab", "Signed outside fieldlab"),
+    ("signed_copy.file", "La convention signée (PDF scanné)", "The signed agreement (scanned PDF)"),
+    ("signed_copy.note", "Attestation : qui a signé, où sont les originaux", "Attestation: who signed, where the originals are"),
+    ("signed_copy.attest", "J’atteste que ce document porte les signatures de toutes les parties.", "I attest that this document bears every party’s signature."),
+    ("signed_copy.submit", "Enregistrer comme signée", "Record as signed"),
+    ("signed_copy.done", "Signée hors de fieldlab, attestée par {by} le {when} : « {note} »", "Signed outside fieldlab, attested by {by} on {when}: “{note}”"),
+    ("flash.signed_copy", "La convention est enregistrée comme signée, avec le document et votre attestation.", "The agreement is recorded as signed, with the document and your attestation."),
+    ("error.not_a_pdf", "Ce fichier n’est pas un PDF.", "This file is not a PDF."),
     ("validation.step.pedagogical", "Validation pédagogique (enseignant référent)", "Pedagogical validation (academic tutor)"),
     ("validation.step.administrative", "Validation administrative (service des stages, à l’envoi)", "Administrative validation (the office, on sending)"),
     ("validation.status.approved", "validée", "approved"),
@@ -277,7 +285,18 @@ fn agreement_page(
         context! {
             can_send => status == Status::Draft,
             can_cancel => matches!(status, Status::Draft | Status::Sent),
+            can_record_signed => matches!(status, Status::Draft | Status::Sent),
         }
+    });
+    let signed_copy = d.signed_copy.as_ref().map(|(c, p)| {
+        lang.fill(
+            "signed_copy.done",
+            &[
+                ("by", &p.name),
+                ("when", &when(lang, Some(c.attested_at)).unwrap_or_default()),
+                ("note", &c.note),
+            ],
+        )
     });
     // Signing one after the other: the next agreement awaiting this reader, once this one is
     // signed (each keeps its own consent box and signature record).
@@ -293,6 +312,7 @@ fn agreement_page(
     });
     Ok(context! {
         validation => validation_section(settings, lang, user, &d),
+        signed_copy,
         internship => crate::web::internships::section(conn, settings, lang, user, &d)?,
         agreement => agreement_value(lang, &d),
         can_sign,
@@ -424,6 +444,44 @@ pub async fn resubmit(
         fields,
         "resubmitted",
         move |tx, state, id| crate::agreements::validating::resubmit(tx, state, &by, id),
+    )
+    .await
+}
+
+/// Staff record an agreement signed outside fieldlab: the scan and their attestation.
+pub async fn signed_copy(
+    v: Visitor,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+    req: actix_web::HttpRequest,
+    body: web::Bytes,
+) -> Result<HttpResponse, PageError> {
+    let user = staff(&v)?;
+    let upload = crate::upload::form(&req, body)
+        .await
+        .map_err(|e| v.fail(e))?;
+    v.check_csrf(field(&upload.fields, "csrf_token"))?;
+    let fields = upload.fields.clone();
+    let note = field(&upload.fields, "note").to_owned();
+    let attested = !field(&upload.fields, "attest").is_empty();
+    let by = user.id.clone();
+    act_on(
+        v,
+        state,
+        user,
+        id.into_inner(),
+        fields,
+        "signed_copy",
+        move |tx, _, id| {
+            if !attested {
+                return Err(ApiError::validation(vec![FieldError::new(
+                    "attest",
+                    "is required: tick the box to attest the signatures",
+                )]));
+            }
+            let pdf = upload.one_file()?;
+            flows::record_signed_copy(tx, &by, id, &pdf, &note)
+        },
     )
     .await
 }
@@ -1005,6 +1063,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/app/staff/agreements.csv", web::get().to(register_csv))
         .route("/app/staff/agreements/{id}/send", web::post().to(send))
         .route("/app/staff/agreements/{id}/cancel", web::post().to(cancel))
+        .route(
+            "/app/staff/agreements/{id}/signed-copy",
+            web::post().to(signed_copy),
+        )
         .route(
             "/app/staff/campaigns/{id}/agreements/send",
             web::post().to(send_campaign),

@@ -27,6 +27,7 @@ mod notifications;
 mod pdf_text;
 mod scans;
 mod service;
+mod signed_copy;
 mod smtp;
 mod tutors;
 mod webdriver;

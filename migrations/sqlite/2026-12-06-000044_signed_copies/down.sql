@@ -1,0 +1,1 @@
+DROP TABLE agreement_signed_copies;
