@@ -152,6 +152,7 @@ pub fn sample(kind: Kind, locale: Locale) -> Details {
         internal_rules: "Port des équipements de protection dans l’atelier.".to_owned(),
         overlap_allowed: false,
         presence_minutes: 539 * 60,
+        gratification_due: true,
         supervisor_token_hash: None,
         supervisor_completed_at: Some(at),
         created_at: at,

@@ -286,6 +286,7 @@ diesel::table! {
         internal_rules -> Text,
         overlap_allowed -> Bool,
         presence_minutes -> Int4,
+        gratification_due -> Bool,
         supervisor_token_hash -> Nullable<Text>,
         supervisor_completed_at -> Nullable<Timestamp>,
         created_at -> Timestamp,

@@ -47,6 +47,9 @@ CREATE TABLE internships (
     -- Computed from the dates, schedule, holidays and interruptions on every write (never
     -- typed): the register's hours and the limits' sums read it.
     presence_minutes INTEGER NOT NULL CHECK (presence_minutes >= 0),
+    -- L124-6 as judged at the last write: over 308 h at this host in an academic year,
+    -- counting the student's other internships there (the document states it).
+    gratification_due BOOLEAN NOT NULL DEFAULT FALSE,
     supervisor_token_hash TEXT UNIQUE,
     supervisor_completed_at TIMESTAMP,
     created_at TIMESTAMP NOT NULL,

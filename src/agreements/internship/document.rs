@@ -268,7 +268,8 @@ pub fn values(
             .map(|p| between(p.start(), p.end()))
             .collect(),
         leave: row.leave.clone(),
-        gratification_due: super::rules::gratification_required(presence),
+        // The year at this host counts (L124-6): as judged at the last write.
+        gratification_due: row.gratification_due || super::rules::gratification_required(presence),
         gratification_hourly: row
             .gratification_cents
             .map(|c| euros(i64::from(c), locale))

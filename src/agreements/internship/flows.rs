@@ -507,6 +507,7 @@ fn judge(
 ) -> Result<Assessment, ApiError> {
     let assessment = assessment(conn, settings, agreement, row)?;
     row.presence_minutes = assessment.presence.minutes() as i32;
+    row.gratification_due = assessment.gratification_required;
     let supervisor_done = editor == Editor::Supervisor || row.supervisor_completed_at.is_some();
     let blocking = assessment
         .refusals
@@ -784,6 +785,7 @@ pub fn request(
         internal_rules: String::new(),
         overlap_allowed: false,
         presence_minutes: 0,
+        gratification_due: false,
         supervisor_token_hash: None,
         supervisor_completed_at: None,
         created_at: at,

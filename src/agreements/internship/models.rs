@@ -39,6 +39,8 @@ pub struct Internship {
     pub internal_rules: String,
     pub overlap_allowed: bool,
     pub presence_minutes: i32,
+    /// L124-6 as judged at the last write (the student's year at this host counted).
+    pub gratification_due: bool,
     pub supervisor_token_hash: Option<String>,
     pub supervisor_completed_at: Option<NaiveDateTime>,
     pub created_at: NaiveDateTime,
