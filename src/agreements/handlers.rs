@@ -559,3 +559,25 @@ pub async fn signed_copy_of(
         .unwrap_or_default();
     Ok((upload.one_file()?, note))
 }
+
+/// The office's figures (staff): agreements per month and kind, days from request to
+/// signature (median, 90th percentile), who is slowest to sign, the companies with the most
+/// agreements, internship hours and planned gratification per academic year.
+#[utoipa::path(tag = "agreements", security(("bearer" = [])),
+    responses((status = 200, body = crate::agreements::statistics::Figures), (status = 401, body = Problem),
+              (status = 403, body = Problem)))]
+#[get("/agreements/statistics")]
+pub async fn agreement_statistics(
+    state: web::Data<AppState>,
+    _staff: Staff,
+) -> Result<web::Json<crate::agreements::statistics::Figures>, ApiError> {
+    let figures = state
+        .db(|conn| {
+            let (rows, signed, hours) = crate::agreements::models::statistics_rows(conn)?;
+            Ok(crate::agreements::statistics::figures(
+                &rows, &signed, &hours,
+            ))
+        })
+        .await?;
+    Ok(web::Json(figures))
+}

@@ -12,6 +12,7 @@ pub mod handlers;
 pub mod internship;
 pub mod models;
 pub mod pdf;
+pub mod statistics;
 pub mod templates;
 pub mod validating;
 pub mod validation;
@@ -25,6 +26,7 @@ use crate::jobs::Handlers;
 /// otherwise take them as ids.
 pub fn routes(cfg: &mut ServiceConfig) {
     cfg.service(handlers::register_csv)
+        .service(handlers::agreement_statistics)
         .service(handlers::agreement_pdf)
         .service(handlers::list_agreements)
         .service(handlers::create_agreement)

@@ -855,3 +855,82 @@ pub fn document_sha(
         .first(conn)
         .optional()
 }
+
+/// What the office's figures read: every agreement's kind, status, company and dates, the
+/// current versions' signatures with when they were sent, and the internships' hours.
+pub fn statistics_rows(
+    conn: &mut DbConnection,
+) -> QueryResult<(
+    Vec<crate::agreements::statistics::Row>,
+    Vec<crate::agreements::statistics::Signed>,
+    Vec<crate::agreements::statistics::Hours>,
+)> {
+    use crate::agreements::statistics::{Hours, Row, Signed};
+    use crate::db::schema::internships;
+    let rows = agreements::table
+        .inner_join(companies::table)
+        .select((
+            agreements::kind,
+            agreements::status,
+            companies::name,
+            agreements::created_at,
+            agreements::sent_at,
+            agreements::signed_at,
+        ))
+        .load::<(
+            String,
+            String,
+            String,
+            NaiveDateTime,
+            Option<NaiveDateTime>,
+            Option<NaiveDateTime>,
+        )>(conn)?
+        .into_iter()
+        .map(
+            |(kind, status, company, created_at, sent_at, signed_at)| Row {
+                kind,
+                status,
+                company,
+                created_at,
+                sent_at,
+                signed_at,
+            },
+        )
+        .collect();
+    let signed = agreement_signatures::table
+        .inner_join(agreements::table)
+        .filter(agreement_signatures::version.eq(agreements::version))
+        .filter(agreement_signatures::voided_at.is_null())
+        .select((
+            agreement_signatures::party,
+            agreements::sent_at,
+            agreement_signatures::signed_at,
+        ))
+        .load::<(String, Option<NaiveDateTime>, Option<NaiveDateTime>)>(conn)?
+        .into_iter()
+        .filter_map(|(party, sent_at, signed_at)| {
+            Some(Signed {
+                party,
+                sent_at: sent_at?,
+                signed_at: signed_at?,
+            })
+        })
+        .collect();
+    let hours = internships::table
+        .inner_join(agreements::table)
+        .filter(agreements::status.ne(Status::Cancelled.as_str()))
+        .select((
+            agreements::starts_on,
+            internships::presence_minutes,
+            internships::gratification_cents,
+        ))
+        .load::<(NaiveDate, i32, Option<i32>)>(conn)?
+        .into_iter()
+        .map(|(starts_on, presence_minutes, gratification_cents)| Hours {
+            starts_on,
+            presence_minutes,
+            gratification_cents,
+        })
+        .collect();
+    Ok((rows, signed, hours))
+}

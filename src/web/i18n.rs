@@ -146,6 +146,7 @@ pub fn catalogue(lang: Lang) -> &'static BTreeMap<&'static str, &'static str> {
             .chain(crate::web::agreements::TEXTS)
             .chain(crate::web::internships::TEXTS)
             .chain(crate::web::staff::clauses::TEXTS)
+            .chain(crate::web::staff::statistics::TEXTS)
             .map(|(key, fr, en)| (*key, if column == 0 { *fr } else { *en }))
             .collect()
     })
@@ -484,6 +485,7 @@ mod tests {
             .chain(crate::web::agreements::TEXTS)
             .chain(crate::web::internships::TEXTS)
             .chain(crate::web::staff::clauses::TEXTS)
+            .chain(crate::web::staff::statistics::TEXTS)
         {
             assert!(seen.insert(*key), "{key} twice");
             assert!(!fr.is_empty() && !en.is_empty(), "{key} missing a language");

@@ -25,6 +25,10 @@ pub const TEMPLATES: &[(&str, &str)] = &[
         include_str!("templates/internship_form.html"),
     ),
     (
+        "staff_statistics.html",
+        include_str!("templates/staff_statistics.html"),
+    ),
+    (
         "staff_templates.html",
         include_str!("templates/staff_templates.html"),
     ),

@@ -180,6 +180,15 @@ async fn a_student_requests_an_internship_its_supervisor_completes_it_all_sign_a
     .await;
     assert!(b.text(".status-sent").await.len() > 1);
     b.desk_screenshot("internship-sent", "main").await;
+    // The office's figures: this internship's hours counted in its academic year.
+    b.goto(&app.url("/app/staff/statistics")).await;
+    assert!(
+        b.text("#years").await.contains("2026-2027"),
+        "{}",
+        b.text("main").await
+    );
+    assert!(b.text("#company-list").await.contains("Ateliers du Gard"));
+    check_page(&b).await;
     // The office's clauses: one template per kind and language, previewed before saving.
     b.goto(&app.url("/app/staff/templates")).await;
     assert_eq!(b.count("#templates li").await, 6);

@@ -96,6 +96,25 @@ async fn an_agreement_signed_on_paper_is_recorded_with_its_scan_and_who_attested
         .expect("note")
         .contains("originaux"));
     assert_eq!(pdf(&app, &id, &staff).await, b"%PDF-1.7 scan signed by all");
+    // The office's figures count it from the data.
+    let figures = expect_status(
+        app.get("/api/v1/agreements/statistics", Some(&staff)).await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(figures["total"], 1, "{figures}");
+    assert_eq!(figures["per_month"][0]["research"], 1, "{figures}");
+    assert_eq!(figures["companies"][0]["company"], "Cévennes Méca");
+    assert_eq!(figures["request_to_signature"]["count"], 1, "{figures}");
+    expect_status(
+        app.get(
+            "/api/v1/agreements/statistics",
+            Some(&app.login("t@mines-ales.fr", PASSWORD).await),
+        )
+        .await,
+        StatusCode::FORBIDDEN,
+    )
+    .await;
     // Signed: nothing more to record.
     expect_problem(
         upload(b"%PDF-1.7 again", "x").await,

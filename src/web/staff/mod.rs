@@ -12,6 +12,7 @@ pub mod emails;
 pub mod incubator;
 pub mod labs;
 pub mod people;
+pub mod statistics;
 pub mod texts;
 
 use actix_web::web;
@@ -46,6 +47,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     use allocation as a;
     use campaigns as c;
     cfg.configure(clauses::routes)
+        .configure(statistics::routes)
         .route("/app/staff/emails", web::get().to(emails::emails))
         .route("/app/staff/emails/{id}", web::get().to(emails::email))
         .route(
