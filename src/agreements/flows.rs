@@ -1400,6 +1400,9 @@ pub fn register_csv(
     let register = Register {
         filter: filter.clone(),
         overdue_until: None,
+        company: None,
+        academic_year: None,
+        awaiting: None,
     };
     register_csv_of(conn, &register)
 }

@@ -257,6 +257,23 @@ pub fn list(
 pub struct Register {
     pub filter: Filter,
     pub overdue_until: Option<NaiveDate>,
+    /// Companies whose name contains this (any case).
+    pub company: Option<String>,
+    /// The academic year (its first calendar year) the agreement starts in.
+    pub academic_year: Option<i32>,
+    /// Sent and waiting for this party's signature (`school`, `company`, `student`, `tutor`).
+    pub awaiting: Option<String>,
+}
+
+impl Register {
+    /// Filters that the kept totals (`agreement_counts`) cannot answer.
+    fn counted_by_rows(&self) -> bool {
+        self.overdue_until.is_some()
+            || self.filter.party.is_some()
+            || self.company.is_some()
+            || self.academic_year.is_some()
+            || self.awaiting.is_some()
+    }
 }
 
 fn register_query<'a>(
@@ -269,6 +286,38 @@ fn register_query<'a>(
             .filter(agreements::status.eq_any(Status::UNSIGNED))
             .filter(agreements::starts_on.le(day));
     }
+    if let Some(text) = &register.company {
+        // Matched here, not in SQL: LIKE folds case on SQLite only; a school has a few
+        // thousand companies at most.
+        let text = text.to_lowercase();
+        let ids: Vec<String> = companies::table
+            .select((companies::id, companies::name))
+            .load::<(String, String)>(conn)?
+            .into_iter()
+            .filter(|(_, name)| name.to_lowercase().contains(&text))
+            .map(|(id, _)| id)
+            .collect();
+        query = query.filter(agreements::company_id.eq_any(ids));
+    }
+    if let Some(year) = register.academic_year {
+        let period = crate::agreements::internship::rules::AcademicYear::starting(year).period();
+        if let Some(period) = period {
+            query = query
+                .filter(agreements::starts_on.ge(period.start()))
+                .filter(agreements::starts_on.le(period.end()));
+        }
+    }
+    if let Some(party) = &register.awaiting {
+        let waiting: Vec<String> = agreement_signatures::table
+            .filter(agreement_signatures::party.eq(party))
+            .filter(agreement_signatures::signed_at.is_null())
+            .filter(agreement_signatures::voided_at.is_null())
+            .select(agreement_signatures::agreement_id)
+            .load(conn)?;
+        query = query
+            .filter(agreements::status.eq(Status::Sent.as_str()))
+            .filter(agreements::id.eq_any(waiting));
+    }
     Ok(query)
 }
 
@@ -277,7 +326,7 @@ fn register_query<'a>(
 /// count of every agreement; overdue and party filters count their rows through an index.
 pub fn register_count(conn: &mut DbConnection, register: &Register) -> QueryResult<i64> {
     let filter = &register.filter;
-    if register.overdue_until.is_some() || filter.party.is_some() {
+    if register.counted_by_rows() {
         return register_query(conn, register)?.count().get_result(conn);
     }
     let mut counts = agreement_counts::table

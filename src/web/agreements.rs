@@ -29,6 +29,9 @@ use crate::web::staff::{posted, staff};
 /// `(key, French, English)`: the words of these pages, joined to the catalogue.
 pub const TEXTS: &[(&str, &str, &str)] = &[
     ("validation.title", "Validation avant envoi", "Validation before sending"),
+    ("agreement_register.company_filter", "Entreprise (nom)", "Company (name)"),
+    ("agreement_register.academic_year", "Année universitaire", "Academic year"),
+    ("agreement_register.awaiting", "En attente de la signature de", "Waiting for the signature of"),
     ("signed_copy.title", "Signée hors de fieldlab", "Signed outside fieldlab"),
     ("signed_copy.file", "La convention signée (PDF scanné)", "The signed agreement (scanned PDF)"),
     ("signed_copy.note", "Attestation : qui a signé, où sont les originaux", "Attestation: who signed, where the originals are"),
@@ -634,10 +637,25 @@ pub struct RegisterQuery {
     status: String,
     campaign_id: String,
     overdue: String,
+    /// A part of the company's name.
+    company: String,
+    /// The academic year's first calendar year (`2026` for 2026-2027).
+    academic_year: String,
+    /// `school`, `company`, `student` or `tutor`: sent and waiting for them.
+    awaiting: String,
     /// 1-based; anything unreadable is the first page.
     page: String,
     sent: Option<usize>,
     skipped: Option<usize>,
+}
+
+/// The academic years a register filters by: three back, and the next one.
+fn academic_years(today: chrono::NaiveDate) -> Vec<Value> {
+    let current = crate::agreements::internship::rules::AcademicYear::of(today).first_year();
+    (current - 3..=current + 1)
+        .rev()
+        .map(|y| context! { value => y.to_string(), label => format!("{y}-{}", y + 1) })
+        .collect()
 }
 
 /// Rows per page of the register.
@@ -660,6 +678,15 @@ fn register_of(q: &RegisterQuery, today: chrono::NaiveDate) -> Register {
         },
         overdue_until: (!q.overdue.trim().is_empty())
             .then(|| crate::agreements::domain::overdue_until(today)),
+        company: some(&q.company),
+        academic_year: q
+            .academic_year
+            .trim()
+            .parse()
+            .ok()
+            .filter(|y| (2000..=2100).contains(y)),
+        awaiting: some(&q.awaiting)
+            .filter(|p| crate::agreements::domain::Party::parse(p).is_some()),
     }
 }
 
@@ -673,6 +700,18 @@ fn register_filters(q: &RegisterQuery) -> String {
     );
     if !q.overdue.trim().is_empty() {
         query.push_str("&overdue=1");
+    }
+    for (name, value) in [
+        ("company", &q.company),
+        ("academic_year", &q.academic_year),
+        ("awaiting", &q.awaiting),
+    ] {
+        if !value.trim().is_empty() {
+            query.push_str(&format!(
+                "&{name}={}",
+                crate::web::session::encode(value.trim())
+            ));
+        }
     }
     query
 }
@@ -783,7 +822,9 @@ fn register_page(
         campaigns,
         kinds => Kind::ALL.iter().map(|k| context! { value => k.as_str(), label => lang.text(&format!("agreement.kind.{}", k.as_str())) }).collect::<Vec<_>>(),
         statuses => Status::ALL.iter().map(|s| context! { value => s.as_str(), label => lang.text(&format!("agreement.status.{}", s.as_str())) }).collect::<Vec<_>>(),
-        filter => context! { kind => q.kind, status => q.status, campaign_id => q.campaign_id, overdue => register.overdue_until.is_some() },
+        filter => context! { kind => q.kind, status => q.status, campaign_id => q.campaign_id, overdue => register.overdue_until.is_some(), company => q.company, academic_year => q.academic_year, awaiting => q.awaiting },
+        years => academic_years(today),
+        parties => ["school", "company", "student", "tutor"].iter().map(|p| context! { value => *p, label => lang.text(&format!("agreement.party.{p}")) }).collect::<Vec<_>>(),
         csv => format!("/app/staff/agreements.csv?{query}"),
         outcome => q.sent.map(|sent| context! { sent, skipped => q.skipped.unwrap_or(0) }),
     })

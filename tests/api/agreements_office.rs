@@ -574,6 +574,35 @@ async fn the_register_pages_through_every_agreement_with_its_total_and_filters()
     );
     let (_, page) = browser.get("/app/staff/agreements?kind=internship").await;
     assert!(page.contains("0 conventions, page 1 sur 1"), "{page}");
+    // By company (any case, part of the name), academic year and whose signature is awaited.
+    let (_, page) = browser.get("/app/staff/agreements?company=registre").await;
+    assert!(page.contains("520 conventions, page 1 sur 11"), "{page}");
+    assert!(
+        page.contains("company=registre"),
+        "the links keep it: {page}"
+    );
+    let (_, page) = browser.get("/app/staff/agreements?company=autre").await;
+    assert!(page.contains(">0 conventions, page 1 sur 1<"), "{page}");
+    let year = fieldlab::agreements::internship::rules::AcademicYear::of(today).first_year();
+    let in_year = rows
+        .iter()
+        .filter(|r| {
+            fieldlab::agreements::internship::rules::AcademicYear::of(r.starts_on).first_year()
+                == year
+        })
+        .count();
+    let (_, page) = browser
+        .get(&format!("/app/staff/agreements?academic_year={year}"))
+        .await;
+    assert!(
+        page.contains(&format!("{in_year} conventions")),
+        "{in_year}: {page}"
+    );
+    let (_, page) = browser.get("/app/staff/agreements?awaiting=company").await;
+    assert!(
+        page.contains("0 conventions"),
+        "drafts await no one: {page}"
+    );
 
     // The CSV: everything the filter matches, not a page.
     let (status, csv) = browser
