@@ -290,7 +290,7 @@ mod tests {
     use crate::config::MinimumGratification;
 
     fn day(y: i32, m: u32, d: u32) -> NaiveDate {
-        NaiveDate::from_ymd_opt(y, m, d).unwrap()
+        NaiveDate::from_ymd_opt(y, m, d).expect("valid in the test")
     }
 
     fn table() -> GratificationTable {
@@ -308,13 +308,13 @@ mod tests {
                 source: String::new(),
             },
         ])
-        .unwrap()
+        .expect("valid in the test")
     }
 
     fn plan(from: NaiveDate, to: NaiveDate, weekly_hours: u32) -> Plan {
         use Weekday::*;
         Plan {
-            period: Period::new(from, to).unwrap(),
+            period: Period::new(from, to).expect("valid in the test"),
             weekly_minutes: weekly_hours * 60,
             days: vec![Mon, Tue, Wed, Thu, Fri],
             interruptions: vec![],
@@ -330,7 +330,8 @@ mod tests {
         assert_eq!(mask_to_days("1101100"), days);
         assert_eq!(parse_day("Sat"), Some(Sat));
         assert_eq!(parse_day("samedi"), None);
-        let periods = vec![Period::new(day(2026, 12, 24), day(2027, 1, 1)).unwrap()];
+        let periods =
+            vec![Period::new(day(2026, 12, 24), day(2027, 1, 1)).expect("valid in the test")];
         assert_eq!(periods_from_json(&periods_to_json(&periods)), periods);
         assert_eq!(periods_from_json("not json"), vec![]);
     }
@@ -339,11 +340,16 @@ mod tests {
     fn a_short_internship_passes_every_limit_without_gratification() {
         // 2 to 27 February 2026: 20 weekdays, no holiday: 20 × 7 h = 140 h.
         let p = plan(day(2026, 2, 2), day(2026, 2, 27), 35);
-        let a = assess(&p.presence_plan().unwrap(), &Facts::default(), &table()).unwrap();
+        let a = assess(
+            &p.presence_plan().expect("valid in the test"),
+            &Facts::default(),
+            &table(),
+        )
+        .expect("valid in the test");
         assert_eq!(a.presence, Presence::from_hours(140));
         assert!(!a.gratification_required);
         assert_eq!(a.refusals, vec![]);
-        assert_eq!(a.minimum.unwrap().cents_per_hour, 450);
+        assert_eq!(a.minimum.expect("valid in the test").cents_per_hour, 450);
         assert!(!a.minimum_provisional);
     }
 
@@ -353,7 +359,7 @@ mod tests {
         // minus Easter Monday 6 April, 1 and 8 May, Ascension 14 May, Whit Monday 25 May: 115 days
         // = 805 h. With 140 h already at the host that academic year: 945 h > 924 h.
         let p = plan(day(2026, 1, 5), day(2026, 6, 19), 35);
-        let presence = p.presence_plan().unwrap().presence();
+        let presence = p.presence_plan().expect("valid in the test").presence();
         assert_eq!(presence, Presence::from_hours(805));
         let facts = Facts {
             student_others: vec![OtherInternship {
@@ -363,7 +369,12 @@ mod tests {
             offered_cents: Some(450),
             ..Facts::default()
         };
-        let a = assess(&p.presence_plan().unwrap(), &facts, &table()).unwrap();
+        let a = assess(
+            &p.presence_plan().expect("valid in the test"),
+            &facts,
+            &table(),
+        )
+        .expect("valid in the test");
         assert_eq!(a.years[0].used, Presence::from_hours(140));
         assert!(matches!(
             a.first_refusal(),
@@ -378,14 +389,24 @@ mod tests {
             offered_cents: Some(450),
             ..Facts::default()
         };
-        let a = assess(&p.presence_plan().unwrap(), &facts, &table()).unwrap();
+        let a = assess(
+            &p.presence_plan().expect("valid in the test"),
+            &facts,
+            &table(),
+        )
+        .expect("valid in the test");
         assert_eq!(a.refusals, vec![]);
     }
 
     #[test]
     fn gratification_is_required_over_308_hours_and_at_least_the_start_years_minimum() {
         let p = plan(day(2026, 3, 2), day(2026, 6, 26), 35);
-        let a = assess(&p.presence_plan().unwrap(), &Facts::default(), &table()).unwrap();
+        let a = assess(
+            &p.presence_plan().expect("valid in the test"),
+            &Facts::default(),
+            &table(),
+        )
+        .expect("valid in the test");
         assert!(a.gratification_required);
         assert!(matches!(
             a.first_refusal(),
@@ -395,7 +416,12 @@ mod tests {
             offered_cents: Some(449),
             ..Facts::default()
         };
-        let a = assess(&p.presence_plan().unwrap(), &facts, &table()).unwrap();
+        let a = assess(
+            &p.presence_plan().expect("valid in the test"),
+            &facts,
+            &table(),
+        )
+        .expect("valid in the test");
         assert_eq!(
             a.first_refusal(),
             Some(&Refusal::GratificationBelowMinimum {
@@ -409,8 +435,13 @@ mod tests {
     #[test]
     fn a_year_without_its_row_uses_the_latest_one_provisionally() {
         let p = plan(day(2027, 2, 1), day(2027, 2, 26), 35);
-        let a = assess(&p.presence_plan().unwrap(), &Facts::default(), &table()).unwrap();
-        assert_eq!(a.minimum.unwrap().year, 2026);
+        let a = assess(
+            &p.presence_plan().expect("valid in the test"),
+            &Facts::default(),
+            &table(),
+        )
+        .expect("valid in the test");
+        assert_eq!(a.minimum.expect("valid in the test").year, 2026);
         assert!(a.minimum_provisional);
         assert_eq!(minimum_for(&table(), 2024), None);
     }
@@ -423,11 +454,19 @@ mod tests {
                 same_host: false,
                 plan: plan(day(2026, 2, 23), day(2026, 3, 6), 35),
             }],
-            hosted: vec![Period::new(day(2026, 2, 1), day(2026, 3, 1)).unwrap(); 3],
+            hosted: vec![
+                Period::new(day(2026, 2, 1), day(2026, 3, 1)).expect("valid in the test");
+                3
+            ],
             headcount: Some(10),
             ..Facts::default()
         };
-        let a = assess(&p.presence_plan().unwrap(), &facts, &table()).unwrap();
+        let a = assess(
+            &p.presence_plan().expect("valid in the test"),
+            &facts,
+            &table(),
+        )
+        .expect("valid in the test");
         assert!(matches!(
             a.first_refusal(),
             Some(Refusal::InternshipOverlap { .. })
@@ -435,7 +474,12 @@ mod tests {
         assert_eq!(a.warnings.len(), 1);
         assert!(a.warnings[0].is_warning());
         facts.overlap_allowed = true;
-        let a = assess(&p.presence_plan().unwrap(), &facts, &table()).unwrap();
+        let a = assess(
+            &p.presence_plan().expect("valid in the test"),
+            &facts,
+            &table(),
+        )
+        .expect("valid in the test");
         assert_eq!(a.refusals, vec![]);
     }
 }

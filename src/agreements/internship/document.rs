@@ -26,7 +26,7 @@ pub fn euros(cents: i64, locale: Locale) -> String {
     let digits = units.to_string();
     let mut grouped = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             grouped.push(match locale {
                 Locale::Fr => '\u{202f}',
                 Locale::En => ',',
