@@ -736,7 +736,7 @@ pub fn send_campaign(
     };
     let rows = models::list(&mut conn, &filter, &PageRequest::EVERY)?;
     let drafts = models::details(&mut conn, rows)?;
-    send_drafts(state, by, &mut conn, drafts, CampaignSend::default())
+    send_drafts(state, by, &mut conn, drafts, None)
 }
 
 /// Sends every internship draft that is ready (the supervisor's part given, the academic
@@ -749,16 +749,15 @@ pub fn send_ready_internships(state: &AppState, by: &str) -> Result<CampaignSend
         ..Filter::default()
     };
     let rows = models::list(&mut conn, &filter, &PageRequest::EVERY)?;
-    let mut outcome = CampaignSend::default();
-    let mut ready = Vec::new();
-    for draft in models::details(&mut conn, rows)? {
-        match super::internship::flows::check_sendable(&mut conn, &state.settings, &draft) {
-            Ok(()) => ready.push(draft),
-            Err(error) => outcome.skipped.push((draft.agreement.id.clone(), error)),
-        }
-    }
-    send_drafts(state, by, &mut conn, ready, outcome)
+    let drafts = models::details(&mut conn, rows)?;
+    // Each draft's readiness is judged in the rendering threads, on their own connections:
+    // its queries wait on the database while the other thread renders.
+    let check: Check = super::internship::flows::check_sendable;
+    send_drafts(state, by, &mut conn, drafts, Some(check))
 }
+
+/// A readiness check run on each draft before it is rendered (its own connection).
+type Check = fn(&mut DbConnection, &Settings, &Details) -> Result<(), ApiError>;
 
 /// Renders the drafts on every core, then writes them in one transaction: each frozen in its
 /// savepoint (one that changed meanwhile is skipped with why), one e-mail per signatory.
@@ -767,8 +766,9 @@ fn send_drafts(
     by: &str,
     conn: &mut DbConnection,
     drafts: Vec<Details>,
-    mut outcome: CampaignSend,
+    check: Option<Check>,
 ) -> Result<CampaignSend, ApiError> {
+    let mut outcome = CampaignSend::default();
     let school = school_signatory(conn, &state.settings)?;
     let edited = &templates::Edited::load(conn)?;
     let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
@@ -779,9 +779,21 @@ fn send_drafts(
             .map(|part| {
                 let school = school.as_ref();
                 scope.spawn(move || {
+                    let mut own = match check {
+                        Some(_) => Some(state.pool.get()),
+                        None => None,
+                    };
                     part.iter()
                         .map(|d| {
-                            let prepared = prepare(d, &state.settings, school, edited);
+                            let ready = match (check, own.as_mut()) {
+                                (Some(check), Some(Ok(c))) => check(c, &state.settings, d),
+                                (Some(_), Some(Err(e))) => {
+                                    Err(ApiError::unavailable(e.to_string()))
+                                }
+                                _ => Ok(()),
+                            };
+                            let prepared =
+                                ready.and_then(|()| prepare(d, &state.settings, school, edited));
                             (d.agreement.id.clone(), prepared)
                         })
                         .collect::<Vec<_>>()

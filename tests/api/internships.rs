@@ -1171,3 +1171,58 @@ async fn bad_input_is_named_and_a_sent_internship_is_closed_to_its_link() {
     assert_eq!(kept["subject"], "Jumeau numérique d'une presse");
     assert_ne!(kept["internship"]["activities"], "Autre chose");
 }
+
+#[tokio::test]
+async fn the_office_sends_every_ready_internship_at_once_and_lists_the_others_with_why() {
+    let app = spawn_app().await;
+    let staff = app.staff_token.clone();
+    let company = host(&app, 61).await;
+    let (_, student) = student_account(&app, 61).await;
+    let (other_id, _) = student_account(&app, 62).await;
+    let ready = ready_internship(
+        &app,
+        &student,
+        &internship_request(&company, json!({"supervisor_email": "t@hote61.fr"})),
+        &supervisor_part(json!({})),
+        &json!({"siret": siret(61)}),
+    )
+    .await;
+    // Another one, still waiting for its supervisor's part.
+    let waiting = expect_status(
+        app.post(
+            "/api/v1/internships",
+            Some(&staff),
+            &internship_request(
+                &company,
+                json!({"student_id": other_id, "supervisor_email": "u@hote61.fr"}),
+            ),
+        )
+        .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    let outcome = expect_status(
+        app.post("/api/v1/internships/send", Some(&staff), &json!({}))
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(outcome["sent"], json!([ready.id]), "{outcome}");
+    assert_eq!(
+        outcome["skipped"][0]["agreement_id"],
+        id(&waiting),
+        "{outcome}"
+    );
+    assert_eq!(
+        outcome["skipped"][0]["code"], "internship_incomplete",
+        "{outcome}"
+    );
+    let sent = expect_status(
+        app.get(&format!("/api/v1/internships/{}", ready.id), Some(&staff))
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(sent["status"], "sent");
+    assert_eq!(sent["signatures"].as_array().map(Vec::len), Some(4));
+}
