@@ -779,10 +779,7 @@ fn send_drafts(
             .map(|part| {
                 let school = school.as_ref();
                 scope.spawn(move || {
-                    let mut own = match check {
-                        Some(_) => Some(state.pool.get()),
-                        None => None,
-                    };
+                    let mut own = check.map(|_| state.pool.get());
                     part.iter()
                         .map(|d| {
                             let ready = match (check, own.as_mut()) {
