@@ -9,7 +9,8 @@
 //! [`unprintable`] tells the use cases which text no embedded face can print, so it is refused
 //! when entered rather than dropped from the document.
 
-use std::sync::LazyLock;
+use std::collections::HashMap;
+use std::sync::{LazyLock, Mutex};
 
 use krilla::geom::Point;
 use krilla::metadata::Metadata;
@@ -85,6 +86,12 @@ struct Fonts {
     bold: Face,
     fallbacks: Vec<Face>,
 }
+
+/// Widths already measured, by (bold, size) then text.
+type Widths = HashMap<(bool, u32), HashMap<String, f32>>;
+static WIDTHS: LazyLock<Mutex<Widths>> = LazyLock::new(Mutex::default);
+/// The most widths remembered before starting again.
+const MAX_WIDTHS: usize = 200_000;
 
 static FONTS: LazyLock<Fonts> = LazyLock::new(|| Fonts {
     regular: Face::load(notosans::REGULAR_TTF),
@@ -192,12 +199,33 @@ impl Fonts {
         pieces
     }
 
-    /// The printed width of one line of `text`.
+    /// The printed width of one line of `text`. Remembered across documents: the clauses
+    /// are the same words in every agreement, and shaping them is most of a PDF's cost.
     fn width(&self, text: &str, bold: bool, size: f32) -> f32 {
-        self.pieces(text, bold)
+        let key = (bold, size.to_bits());
+        if let Some(known) = WIDTHS
+            .lock()
+            .ok()
+            .and_then(|widths| widths.get(&key)?.get(text).copied())
+        {
+            return known;
+        }
+        let width = self
+            .pieces(text, bold)
             .into_iter()
             .map(|(face, piece, rtl)| self.face(face, bold).width(piece, size, rtl))
-            .sum()
+            .sum();
+        if let Ok(mut widths) = WIDTHS.lock() {
+            // Bounded: long words cut at every character would otherwise grow it for ever.
+            if widths.values().map(HashMap::len).sum::<usize>() > MAX_WIDTHS {
+                widths.clear();
+            }
+            widths
+                .entry(key)
+                .or_default()
+                .insert(text.to_owned(), width);
+        }
+        width
     }
 
     /// The end (a byte offset, past at least one character) of the widest prefix of `word`
