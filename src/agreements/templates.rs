@@ -312,6 +312,17 @@ mod tests {
                 assert!(pdf.starts_with(b"%PDF"));
             }
         }
+        // D124-4 1° and 14°: the course's hours and the host's rules are printed.
+        let body = shipped(&settings, Kind::Internship, Locale::Fr).expect("shipped");
+        let details = sample(Kind::Internship, Locale::Fr);
+        let row = details.internship.as_ref().expect("an internship");
+        let text = crate::agreements::internship::document::render_template(
+            &body,
+            &crate::agreements::internship::document::values(&details, row, "École", Some(450)),
+        )
+        .expect("renders");
+        assert!(text.contains("900 h par an"), "{text}");
+        assert!(text.contains("Port des équipements"), "{text}");
     }
 
     #[test]
