@@ -85,7 +85,7 @@ pub fn record_sent(
 }
 
 /// Who may decide `step`: staff always; the pedagogical step also the agreement's tutor.
-fn may_decide(user: &CurrentUser, details: &Details, step: Step) -> bool {
+pub fn may_decide(user: &CurrentUser, details: &Details, step: Step) -> bool {
     user.is(Role::Staff)
         || (step == Step::Pedagogical
             && details.agreement.tutor_id.as_deref() == Some(user.id.as_str()))

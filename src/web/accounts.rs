@@ -50,7 +50,7 @@ pub struct EmailForm {
 #[derive(Deserialize, Default)]
 #[serde(default)]
 pub struct TokenQuery {
-    token: String,
+    pub token: String,
 }
 
 #[derive(Deserialize, Default)]

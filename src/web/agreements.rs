@@ -343,14 +343,9 @@ fn validation_section(
     }
     let state = validating::state_of(settings, d);
     let next = state.next().filter(|_| state.awaiting_correction.is_none());
-    let may = |step: Step| {
-        user.is(Role::Staff)
-            || (step == Step::Pedagogical
-                && d.agreement.tutor_id.as_deref() == Some(user.id.as_str()))
-    };
     // The office gives its step by sending: its form is the send button.
     let decide = next
-        .filter(|s| *s != Step::Administrative && may(*s))
+        .filter(|s| *s != Step::Administrative && validating::may_decide(user, d, *s))
         .filter(|_| d.agreement.status == Status::Draft.as_str())
         .map(|s| context! { step => s.as_str(), label => lang.text(&format!("validation.step.{}", s.as_str())) });
     let requester = d

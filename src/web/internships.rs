@@ -6,7 +6,6 @@
 
 use actix_web::{web, HttpResponse};
 use minijinja::{context, Value};
-use serde::Deserialize;
 
 use crate::agreements::internship::assess::{self, InternshipType, DAY_NAMES};
 use crate::agreements::internship::document::{euros, hours_text, legal_text};
@@ -19,6 +18,7 @@ use crate::auth::{CurrentUser, Role};
 use crate::db::DbConnection;
 use crate::error::{ApiError, FieldError};
 use crate::mail::domain::Locale;
+use crate::web::accounts::TokenQuery;
 use crate::web::forms::{field, kept, refusal_sentence, refused, Fields};
 use crate::web::i18n::Lang;
 use crate::web::session::{PageError, Visitor};
@@ -137,12 +137,6 @@ pub const TEXTS: &[(&str, &str, &str)] = &[
     ("error.certificate_not_issued", "L’attestation sera disponible quand le tuteur ou la tutrice en entreprise l’aura confirmée.", "The certificate is available once the company supervisor confirms it."),
     ("error.not_signed", "L’attestation se prépare pour une convention signée.", "A certificate is prepared for a signed agreement."),
 ];
-
-#[derive(Deserialize)]
-pub struct TokenQuery {
-    #[serde(default)]
-    token: String,
-}
 
 /// A form's optional text: blank is not given.
 fn opt(fields: &[(String, String)], name: &str) -> Option<String> {

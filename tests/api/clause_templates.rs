@@ -6,7 +6,7 @@ use reqwest::StatusCode;
 use serde_json::json;
 
 use crate::agreements::pdf_text;
-use crate::helpers::{expect_problem, expect_status, pdf, spawn_app, PASSWORD};
+use crate::helpers::{expect_problem, expect_status, pdf, spawn_app};
 
 #[tokio::test]
 async fn staff_edit_a_kinds_clauses_and_a_sent_agreement_keeps_the_text_it_was_frozen_with() {
@@ -65,40 +65,7 @@ async fn staff_edit_a_kinds_clauses_and_a_sent_agreement_keeps_the_text_it_was_f
     .await;
 
     // A research agreement sent now is frozen with it.
-    let (company_id, company_token) = app.company("r@labo.fr", "Cévennes Méca", "Anduze").await;
-    let tutor = expect_status(
-        app.post(
-            "/api/v1/tutors",
-            Some(&staff),
-            &json!({"email": "t@mines-ales.fr", "name": "Théo Riste", "password": PASSWORD,
-                    "domains": ["materials"], "max_projects": 2, "max_missions": 2}),
-        )
-        .await,
-        StatusCode::CREATED,
-    )
-    .await;
-    let created = expect_status(
-        app.post(
-            "/api/v1/agreements",
-            Some(&staff),
-            &json!({"kind": "research", "company_id": company_id, "tutor_id": tutor["id"],
-                    "subject": "Béton de chanvre", "starts_on": "2027-04-05", "ends_on": "2027-08-27"}),
-        )
-        .await,
-        StatusCode::CREATED,
-    )
-    .await;
-    let id = created["id"].as_str().expect("id").to_owned();
-    expect_status(
-        app.post(
-            &format!("/api/v1/agreements/{id}/send"),
-            Some(&staff),
-            &json!({}),
-        )
-        .await,
-        StatusCode::OK,
-    )
-    .await;
+    let (id, company_token, tutor_token) = crate::helpers::sent_research_agreement(&app).await;
     assert!(pdf_text(&pdf(&app, &id, &staff).await).contains("ClausepremièrepourCévennesMéca"));
 
     // The text changes; the sent agreement, then its signed copy, keep the first one.
@@ -112,7 +79,6 @@ async fn staff_edit_a_kinds_clauses_and_a_sent_agreement_keeps_the_text_it_was_f
         StatusCode::NO_CONTENT,
     )
     .await;
-    let tutor_token = app.login("t@mines-ales.fr", PASSWORD).await;
     for token in [&staff, &company_token, &tutor_token] {
         expect_status(
             app.post(

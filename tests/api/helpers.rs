@@ -789,3 +789,44 @@ fn collect_text(part: &mailparse::ParsedMail, out: &mut String) {
         collect_text(sub, out);
     }
 }
+
+/// A research agreement sent by staff (company "Cévennes Méca" with contact `r@labo.fr`,
+/// tutor `t@mines-ales.fr`): its id, the company contact's token and the tutor's.
+pub async fn sent_research_agreement(app: &TestApp) -> (String, String, String) {
+    let (company_id, company_token) = app.company("r@labo.fr", "Cévennes Méca", "Anduze").await;
+    let tutor = expect_status(
+        app.post(
+            "/api/v1/tutors",
+            Some(&app.staff_token),
+            &json!({"email": "t@mines-ales.fr", "name": "Théo Riste", "password": PASSWORD,
+                    "domains": ["materials"], "max_projects": 2, "max_missions": 2}),
+        )
+        .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    let created = expect_status(
+        app.post(
+            "/api/v1/agreements",
+            Some(&app.staff_token),
+            &json!({"kind": "research", "company_id": company_id, "tutor_id": tutor["id"],
+                    "subject": "Béton de chanvre", "starts_on": "2027-04-05", "ends_on": "2027-08-27"}),
+        )
+        .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    let id = id(&created);
+    expect_status(
+        app.post(
+            &format!("/api/v1/agreements/{id}/send"),
+            Some(&app.staff_token),
+            &json!({}),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    let tutor_token = app.login("t@mines-ales.fr", PASSWORD).await;
+    (id, company_token, tutor_token)
+}

@@ -10,40 +10,7 @@ use crate::helpers::{expect_problem, expect_status, pdf, spawn_app, PASSWORD};
 async fn an_agreement_signed_on_paper_is_recorded_with_its_scan_and_who_attested_it() {
     let app = spawn_app().await;
     let staff = app.staff_token.clone();
-    let (company_id, _) = app.company("r@labo.fr", "Cévennes Méca", "Anduze").await;
-    let tutor = expect_status(
-        app.post(
-            "/api/v1/tutors",
-            Some(&staff),
-            &json!({"email": "t@mines-ales.fr", "name": "Théo Riste", "password": PASSWORD,
-                    "domains": ["materials"], "max_projects": 2, "max_missions": 2}),
-        )
-        .await,
-        StatusCode::CREATED,
-    )
-    .await;
-    let created = expect_status(
-        app.post(
-            "/api/v1/agreements",
-            Some(&staff),
-            &json!({"kind": "research", "company_id": company_id, "tutor_id": tutor["id"],
-                    "subject": "Béton de chanvre", "starts_on": "2027-04-05", "ends_on": "2027-08-27"}),
-        )
-        .await,
-        StatusCode::CREATED,
-    )
-    .await;
-    let id = created["id"].as_str().expect("id").to_owned();
-    expect_status(
-        app.post(
-            &format!("/api/v1/agreements/{id}/send"),
-            Some(&staff),
-            &json!({}),
-        )
-        .await,
-        StatusCode::OK,
-    )
-    .await;
+    let (id, _, _) = crate::helpers::sent_research_agreement(&app).await;
     let upload = |bytes: &'static [u8], note: &'static str| {
         let (app, id, staff) = (&app, id.clone(), staff.clone());
         async move {
