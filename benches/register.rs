@@ -240,7 +240,14 @@ async fn main() {
     let mut times = Vec::new();
     for _ in 0..20 {
         let start = Instant::now();
-        let waiting = models::awaiting(&mut conn, &school.id).expect("awaiting");
+        let waiting = models::awaiting(
+            &mut conn,
+            &models::Signer {
+                user_ids: std::slice::from_ref(&school.id),
+                signers: &fieldlab::agreements::domain::Signers::together(),
+            },
+        )
+        .expect("awaiting");
         times.push(start.elapsed());
         assert_eq!(waiting.len(), expected.sent);
     }
@@ -472,6 +479,7 @@ fn generate(conn: &mut DbConnection, demo: &str, school: &str, size: usize) -> E
                     user_agent: None,
                     document_sha256: signed.then(|| "0".repeat(64)),
                     voided_at: None,
+                    signed_by: None,
                 });
             }
         }

@@ -181,6 +181,16 @@ pub struct AgreementSettings {
     /// `pedagogical` (the academic tutor, or staff) then `administrative` (the office, which
     /// validates by sending).
     pub validation: ValidationSettings,
+    /// Who signs each kind, in stages (each a list of parties): a stage is asked once the
+    /// previous one has signed.
+    pub signers: SignerSettings,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct SignerSettings {
+    pub field_mission: Vec<Vec<String>>,
+    pub internship: Vec<Vec<String>>,
+    pub research: Vec<Vec<String>>,
 }
 
 /// The steps of each kind (`agreements.validation`).

@@ -59,6 +59,10 @@ pub struct Application {
 impl Application {
     /// Binds the listener (port 0 picks a free one) and prepares the server without running it.
     pub fn build(settings: Settings) -> anyhow::Result<Self> {
+        // Who signs each kind: a mistyped party stops the start, not a signature later.
+        let s = &settings.agreements.signers;
+        crate::agreements::domain::Signers::parse([&s.field_mission, &s.internship, &s.research])
+            .map_err(|e| anyhow::anyhow!("invalid agreements.signers: {e}"))?;
         let pool = open_database(&settings)?;
         let trusted = TrustedProxies::parse(
             &settings.server.trusted_proxies,

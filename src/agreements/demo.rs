@@ -52,9 +52,12 @@ pub fn advance(
                 &agreement.id,
                 agreement.version,
                 party.as_str(),
-                Some("127.0.0.1"),
-                Some("fieldlab seed-demo"),
-                &sha,
+                &models::Stamp {
+                    ip: Some("127.0.0.1"),
+                    user_agent: Some("fieldlab seed-demo"),
+                    sha256: &sha,
+                    by: None,
+                },
             )?;
         }
         if parties.len() == 3 {

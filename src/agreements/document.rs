@@ -45,6 +45,8 @@ struct Words {
     version: &'static str,
     signatures: &'static str,
     signed_on: &'static str,
+    /// Who signed in the signatory's place.
+    delegate: &'static str,
     not_signed: &'static str,
     address: &'static str,
     software: &'static str,
@@ -82,6 +84,7 @@ const FR: Words = Words {
     version: "version",
     signatures: "Signatures",
     signed_on: "Signé le",
+    delegate: "Par délégation, signé par",
     not_signed: "Non signé",
     address: "Adresse réseau",
     software: "Logiciel",
@@ -119,6 +122,7 @@ const EN: Words = Words {
     version: "version",
     signatures: "Signatures",
     signed_on: "Signed on",
+    delegate: "By delegation, signed by",
     not_signed: "Not signed",
     address: "Network address",
     software: "Software",
@@ -165,6 +169,8 @@ pub struct Signed<'a> {
     pub ip: Option<&'a str>,
     pub user_agent: Option<&'a str>,
     pub sha256: Option<&'a str>,
+    /// Who signed in the signatory's place (a delegation), if not them.
+    pub delegate: Option<&'a str>,
 }
 
 pub fn locale_of(details: &Details) -> Locale {
@@ -390,7 +396,7 @@ fn internship_clauses(
 }
 
 /// The signature page, on the final document.
-fn with_signatures(
+pub(crate) fn with_signatures(
     mut blocks: Vec<Block>,
     context: &Context<'_>,
     locale: Locale,
@@ -420,6 +426,9 @@ fn with_signatures(
                 )
             });
             blocks.push(Block::Field(label(w.signed_on), when));
+            if let Some(delegate) = s.delegate {
+                blocks.push(Block::Field(label(w.delegate), delegate.to_owned()));
+            }
             blocks.push(Block::Field(
                 label(w.address),
                 s.ip.unwrap_or("—").to_owned(),

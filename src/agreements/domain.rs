@@ -41,6 +41,108 @@ impl Kind {
     }
 }
 
+/// Who signs a kind, in stages (config `agreements.signers`): every party of a stage is asked
+/// at once, the next stage only once the previous one has signed (the school last, say).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stages(Vec<Vec<Party>>);
+
+impl Stages {
+    /// Every party of `kind` in one stage, in the PDF's order.
+    pub fn together(kind: Kind) -> Self {
+        Self(vec![kind.parties().to_vec()])
+    }
+
+    /// The configured stages, checked: parties `kind` names, each once, no empty stage.
+    pub fn parse(kind: Kind, raw: &[Vec<String>]) -> Result<Self, String> {
+        let mut seen = Vec::new();
+        let mut stages = Vec::new();
+        for stage in raw {
+            if stage.is_empty() {
+                return Err(format!("{}: an empty stage", kind.as_str()));
+            }
+            let mut parties = Vec::new();
+            for name in stage {
+                let party = Party::parse(name.trim())
+                    .filter(|p| kind.parties().contains(p))
+                    .ok_or_else(|| {
+                        format!(
+                            "{}: `{name}` is not one of its parties ({})",
+                            kind.as_str(),
+                            kind.parties()
+                                .iter()
+                                .map(|p| p.as_str())
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        )
+                    })?;
+                if seen.contains(&party) {
+                    return Err(format!("{}: `{name}` signs twice", kind.as_str()));
+                }
+                seen.push(party);
+                parties.push(party);
+            }
+            stages.push(parties);
+        }
+        if stages.is_empty() {
+            return Err(format!("{}: nobody signs", kind.as_str()));
+        }
+        Ok(Self(stages))
+    }
+
+    /// Every signatory, stage after stage.
+    pub fn parties(&self) -> Vec<Party> {
+        self.0.iter().flatten().copied().collect()
+    }
+
+    /// The parties asked to sign now, given who has signed: the first stage someone of which
+    /// has not signed (none once all have).
+    pub fn on_turn(&self, signed: &[Party]) -> &[Party] {
+        self.0
+            .iter()
+            .find(|stage| stage.iter().any(|p| !signed.contains(p)))
+            .map_or(&[], Vec::as_slice)
+    }
+}
+
+/// Each kind's stages of signers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Signers([Stages; 3]);
+
+impl Signers {
+    /// Every kind's parties together (fieldlab's default).
+    pub fn together() -> Self {
+        Self(Kind::ALL.map(Stages::together))
+    }
+
+    /// From each kind's configured stages, in `Kind::ALL`'s order.
+    pub fn parse(raw: [&[Vec<String>]; 3]) -> Result<Self, String> {
+        let [a, b, c] = raw;
+        Ok(Self([
+            Stages::parse(Kind::ALL[0], a)?,
+            Stages::parse(Kind::ALL[1], b)?,
+            Stages::parse(Kind::ALL[2], c)?,
+        ]))
+    }
+
+    pub fn of(&self, kind: Kind) -> &Stages {
+        &self.0[kind as usize]
+    }
+
+    /// Whether every kind signs in one stage: no one ever waits for their turn.
+    pub fn all_together(&self) -> bool {
+        self.0.iter().all(|s| s.0.len() == 1)
+    }
+
+    /// Whether `party` of an agreement of `kind` (`signed`: the parties that have signed) is
+    /// asked to sign now. A party the stages do not name (the configuration changed since it
+    /// was sent) is asked, never stranded.
+    pub fn awaits(&self, kind: Kind, signed: &[Party], party: Party) -> bool {
+        let stages = self.of(kind);
+        !signed.contains(&party)
+            && (stages.on_turn(signed).contains(&party) || !stages.parties().contains(&party))
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Status {
     Draft,
@@ -108,6 +210,8 @@ pub enum Action {
     Sign,
     /// Staff change the content: a sent agreement gets a new version to sign again.
     Change,
+    /// Staff take a sent agreement back to correct it: its signatures are void, it is a draft.
+    Withdraw,
     Cancel,
 }
 
@@ -120,6 +224,7 @@ impl Action {
             (Action::Send, Draft) => Ok(Sent),
             (Action::Sign, Sent) => Ok(Sent),
             (Action::Change, Draft | Sent) => Ok(from),
+            (Action::Withdraw, Sent) => Ok(Draft),
             (Action::Cancel, Draft | Sent) => Ok(Cancelled),
             _ => Err(Refusal::InvalidTransition { from, action: self }),
         }
@@ -263,6 +368,7 @@ impl From<Refusal> for ApiError {
                         Action::Send => "sent",
                         Action::Sign => "signed",
                         Action::Change => "changed",
+                        Action::Withdraw => "withdrawn for correction",
                         Action::Cancel => "cancelled",
                     }
                 ),
@@ -321,6 +427,9 @@ mod tests {
     fn the_lifecycle_only_moves_forward() {
         assert_eq!(Action::Send.apply(Status::Draft), Ok(Status::Sent));
         assert_eq!(Action::Sign.apply(Status::Sent), Ok(Status::Sent));
+        assert_eq!(Action::Withdraw.apply(Status::Sent), Ok(Status::Draft));
+        assert!(Action::Withdraw.apply(Status::Draft).is_err());
+        assert!(Action::Withdraw.apply(Status::Signed).is_err());
         assert_eq!(Action::Cancel.apply(Status::Sent), Ok(Status::Cancelled));
         assert_eq!(Action::Change.apply(Status::Sent), Ok(Status::Sent));
         for (action, from) in [
@@ -404,5 +513,70 @@ mod tests {
         .expect("valid");
         assert_eq!(terms.place.as_deref(), Some("Alès"));
         assert_eq!(terms.supervisor, None);
+    }
+
+    #[test]
+    fn signers_come_in_stages_and_the_next_is_asked_once_the_previous_has_signed() {
+        let raw = |v: &[&[&str]]| -> Vec<Vec<String>> {
+            v.iter()
+                .map(|s| s.iter().map(|p| (*p).to_owned()).collect())
+                .collect()
+        };
+        let school_last = Stages::parse(
+            Kind::Internship,
+            &raw(&[&["company", "student", "tutor"], &["school"]]),
+        )
+        .expect("valid");
+        assert_eq!(
+            school_last.parties(),
+            [Party::Company, Party::Student, Party::Tutor, Party::School]
+        );
+        assert_eq!(
+            school_last.on_turn(&[]),
+            [Party::Company, Party::Student, Party::Tutor]
+        );
+        assert_eq!(
+            school_last.on_turn(&[Party::Company, Party::Tutor]),
+            [Party::Company, Party::Student, Party::Tutor]
+        );
+        assert_eq!(
+            school_last.on_turn(&[Party::Company, Party::Student, Party::Tutor]),
+            [Party::School]
+        );
+        assert!(school_last
+            .on_turn(&[Party::Company, Party::Student, Party::Tutor, Party::School])
+            .is_empty());
+        assert_eq!(
+            Stages::together(Kind::Research).on_turn(&[]),
+            Kind::Research.parties()
+        );
+        // A kind's own parties only, each once, and someone.
+        for bad in [
+            raw(&[&["school", "student"]]),
+            raw(&[&["school"], &["school"]]),
+            raw(&[&["company"], &[]]),
+            raw(&[]),
+            raw(&[&["dean"]]),
+        ] {
+            assert!(Stages::parse(Kind::Research, &bad).is_err(), "{bad:?}");
+        }
+        let signers = Signers::parse([
+            &raw(&[&["school", "company", "student"]]),
+            &raw(&[&["company", "student", "tutor"], &["school"]]),
+            &raw(&[&["school", "company", "tutor"]]),
+        ])
+        .expect("valid");
+        assert!(!signers.all_together());
+        assert!(Signers::together().all_together());
+        assert!(!signers.awaits(Kind::Internship, &[], Party::School));
+        assert!(signers.awaits(
+            Kind::Internship,
+            &[Party::Company, Party::Student, Party::Tutor],
+            Party::School
+        ));
+        assert!(signers.awaits(Kind::FieldMission, &[], Party::School));
+        assert!(!signers.awaits(Kind::FieldMission, &[Party::School], Party::School));
+        // Any number of them: a research agreement the company alone signs.
+        assert!(Stages::parse(Kind::Research, &raw(&[&["company"]])).is_ok());
     }
 }

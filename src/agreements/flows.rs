@@ -8,7 +8,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use crate::agreements::document::{self, Context, Signed};
-use crate::agreements::domain::{self, Action, Kind, Party, Refusal, Status, Terms};
+use crate::agreements::domain::{self, Action, Kind, Party, Refusal, Signers, Status, Terms};
 use crate::agreements::models::{self, Agreement, Details, Filter, Person, Register, Signature};
 use crate::agreements::templates;
 use crate::app::AppState;
@@ -44,7 +44,7 @@ pub fn school_signatory(
     )
 }
 
-fn context<'a>(
+pub(crate) fn context<'a>(
     settings: &'a Settings,
     signatory: Option<&'a Person>,
     clauses: &'a str,
@@ -59,11 +59,11 @@ fn context<'a>(
     }
 }
 
-fn pdf_error(error: String) -> ApiError {
+pub(crate) fn pdf_error(error: String) -> ApiError {
     ApiError::internal(anyhow::anyhow!(error))
 }
 
-fn sha256(bytes: &[u8]) -> String {
+pub(crate) fn sha256(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }
 
@@ -323,15 +323,27 @@ impl Prepared {
     }
 }
 
-/// Who signs this agreement, each with an account, or the party that has none.
-fn signatories(
+/// Each kind's stages of signers (`agreements.signers`, checked at start-up; everyone at once
+/// if they do not read).
+pub fn signers(settings: &Settings) -> Signers {
+    let s = &settings.agreements.signers;
+    Signers::parse([&s.field_mission, &s.internship, &s.research])
+        .unwrap_or_else(|_| Signers::together())
+}
+
+/// Who signs this agreement, stage after stage, each with an account, or the party that has
+/// none.
+pub(crate) fn signatories(
     details: &Details,
     school: Option<&Person>,
+    settings: &Settings,
 ) -> Result<Vec<(Party, Person)>, Refusal> {
     let kind = Kind::parse(&details.agreement.kind).unwrap_or(Kind::FieldMission);
-    kind.parties()
-        .iter()
-        .map(|&party| {
+    signers(settings)
+        .of(kind)
+        .parties()
+        .into_iter()
+        .map(|party| {
             let person = match party {
                 Party::School => school.cloned(),
                 Party::Company => details.company.contact.clone(),
@@ -356,7 +368,7 @@ pub fn prepare(
     let status = Status::parse(&details.agreement.status).unwrap_or(Status::Cancelled);
     Action::Send.apply(status)?;
     super::validating::state_of(settings, details).check_send()?;
-    let signatories = signatories(details, school)?;
+    let signatories = signatories(details, school, settings)?;
     let clauses = templates::source_for(edited, settings, details)?;
     let pdf =
         document::render(details, &context(settings, school, &clauses), None).map_err(pdf_error)?;
@@ -373,7 +385,7 @@ pub fn prepare(
 
 /// The values of the e-mails about one agreement.
 #[derive(Serialize)]
-struct AgreementMail {
+pub(crate) struct AgreementMail {
     title: &'static str,
     reference: String,
     subject: String,
@@ -386,7 +398,7 @@ struct AgreementMail {
 }
 
 impl AgreementMail {
-    fn of(details: &Details) -> Self {
+    pub(crate) fn of(details: &Details) -> Self {
         let a = &details.agreement;
         Self {
             title: document::title(details),
@@ -409,6 +421,8 @@ struct ToSign<'a> {
     link: String,
     reminder: bool,
     changed: bool,
+    /// Why the previous version was withdrawn (a new version sent after a correction).
+    withdrawn_reason: Option<&'a str>,
 }
 
 pub fn link(state: &AppState, id: &str) -> String {
@@ -494,6 +508,7 @@ pub fn freeze(
             user_agent: None,
             document_sha256: None,
             voided_at: None,
+            signed_by: None,
         })
         .collect();
     models::insert_signatories(tx, &rows)?;
@@ -502,6 +517,35 @@ pub fn freeze(
     agreement.updated_at = at;
     models::update(tx, &agreement)?;
     Ok(agreement)
+}
+
+/// Whether `signature` (of `details`' current version) is asked for now: not given, and its
+/// party's stage has come (`agreements.signers`).
+pub fn awaits_now(settings: &Settings, details: &Details, signature: &Signature) -> bool {
+    let kind = Kind::parse(&details.agreement.kind).unwrap_or(Kind::FieldMission);
+    let signed: Vec<Party> = details
+        .signatures
+        .iter()
+        .filter(|(s, _)| s.signed_at.is_some())
+        .filter_map(|(s, _)| Party::parse(&s.party))
+        .collect();
+    signature.signed_at.is_none()
+        && Party::parse(&signature.party)
+            .is_none_or(|party| signers(settings).awaits(kind, &signed, party))
+}
+
+/// The rows of the current version `user_ids` (an account and whom it signs for) may sign now.
+pub fn signable<'a>(
+    settings: &Settings,
+    details: &'a Details,
+    user_ids: &[String],
+) -> Vec<&'a Signature> {
+    details
+        .signatures
+        .iter()
+        .filter(|(s, _)| user_ids.contains(&s.user_id) && awaits_now(settings, details, s))
+        .map(|(s, _)| s)
+        .collect()
 }
 
 /// E-mails each signatory of the current version who has not signed (one agreement sent
@@ -513,16 +557,38 @@ fn ask_to_sign(
     changed: bool,
 ) -> Result<usize, ApiError> {
     let mut sent = 0;
+    // A version after one withdrawn for correction says why, whichever way it was sent.
+    let why = match details.agreement.version {
+        1 => None,
+        v => models::withdrawals(tx, &details.agreement.id)?
+            .into_iter()
+            .find(|(withdrawn, _)| *withdrawn == v - 1)
+            .map(|(_, reason)| reason),
+    };
     for (signature, person) in &details.signatures {
-        if signature.signed_at.is_some() {
+        if !awaits_now(&state.settings, details, signature) {
             continue;
         }
         let key = to_sign_key(&details.agreement, &signature.party);
-        if one_to_sign(tx, state, details, person, false, changed, key)? {
+        let asked = if changed || why.is_some() {
+            ToSignAgain::Changed(why.as_deref())
+        } else {
+            ToSignAgain::First
+        };
+        if one_to_sign(tx, state, details, person, asked, key)? {
             sent += 1;
         }
     }
     Ok(sent)
+}
+
+/// Why a signatory is asked to sign.
+#[derive(Clone, Copy)]
+enum ToSignAgain<'a> {
+    First,
+    Reminder,
+    /// A new version replaces one withdrawn for correction (with why, when given).
+    Changed(Option<&'a str>),
 }
 
 /// The e-mail asking `person` to sign one agreement; false if `key` was already queued.
@@ -531,8 +597,7 @@ fn one_to_sign(
     state: &AppState,
     details: &Details,
     person: &Person,
-    reminder: bool,
-    changed: bool,
+    asked: ToSignAgain<'_>,
     key: String,
 ) -> Result<bool, ApiError> {
     let facts = AgreementMail::of(details);
@@ -540,8 +605,12 @@ fn one_to_sign(
         name: &person.name,
         agreement: &facts,
         link: link(state, &details.agreement.id),
-        reminder,
-        changed,
+        reminder: matches!(asked, ToSignAgain::Reminder),
+        changed: matches!(asked, ToSignAgain::Changed(_)),
+        withdrawn_reason: match asked {
+            ToSignAgain::Changed(why) => why,
+            _ => None,
+        },
     };
     let mut email = Email::new(&person.email, "agreement_to_sign", values);
     email.locale = Some(document::locale_of(details));
@@ -625,7 +694,7 @@ fn ask_each_once(tx: &mut WriteTx<'_>, state: &AppState, sent: &[Details]) -> Re
     let mut waiting: Vec<(&Person, Vec<(&Details, &str)>)> = Vec::new();
     for d in sent {
         for (signature, person) in &d.signatures {
-            if signature.signed_at.is_some() {
+            if !awaits_now(&state.settings, d, signature) {
                 continue;
             }
             let at = match waiting.iter().position(|(p, _)| p.id == person.id) {
@@ -645,7 +714,7 @@ fn ask_each_once(tx: &mut WriteTx<'_>, state: &AppState, sent: &[Details]) -> Re
     for (person, theirs) in waiting {
         if let [(d, party)] = theirs.as_slice() {
             let key = to_sign_key(&d.agreement, party);
-            one_to_sign(tx, state, d, person, false, false, key)?;
+            one_to_sign(tx, state, d, person, ToSignAgain::First, key)?;
             continue;
         }
         let versions: String = theirs
@@ -663,10 +732,52 @@ fn ask_each_once(tx: &mut WriteTx<'_>, state: &AppState, sent: &[Details]) -> Re
     Ok(())
 }
 
-/// The agreements awaiting `user_id`'s signature, the soonest start first.
-pub fn to_sign(conn: &mut DbConnection, user_id: &str) -> Result<Vec<Details>, ApiError> {
-    let rows = models::awaiting(conn, user_id)?;
+/// The agreements awaiting `user_id`'s signature now (theirs, and those of whoever delegated
+/// their signature to them), the soonest start first.
+pub fn to_sign(
+    conn: &mut DbConnection,
+    settings: &Settings,
+    user_id: &str,
+) -> Result<Vec<Details>, ApiError> {
+    let signer = signer_of(conn, settings, user_id)?;
+    let rows = models::awaiting(conn, &signer.as_signer())?;
     Ok(models::details(conn, rows)?)
+}
+
+/// The ids of [`to_sign`], without reading whole agreements.
+pub fn to_sign_ids(
+    conn: &mut DbConnection,
+    settings: &Settings,
+    user_id: &str,
+) -> Result<Vec<String>, ApiError> {
+    let signer = signer_of(conn, settings, user_id)?;
+    Ok(models::awaiting_ids(conn, &signer.as_signer())?)
+}
+
+/// Who `user_id` signs for today, and the stages they sign in.
+pub struct SignerOf {
+    user_ids: Vec<String>,
+    signers: Signers,
+}
+
+impl SignerOf {
+    pub fn as_signer(&self) -> models::Signer<'_> {
+        models::Signer {
+            user_ids: &self.user_ids,
+            signers: &self.signers,
+        }
+    }
+}
+
+pub fn signer_of(
+    conn: &mut DbConnection,
+    settings: &Settings,
+    user_id: &str,
+) -> Result<SignerOf, ApiError> {
+    Ok(SignerOf {
+        user_ids: super::delegations::signing_for(conn, user_id)?,
+        signers: signers(settings),
+    })
 }
 
 fn schedule_reminders(
@@ -850,8 +961,10 @@ struct SignedMail<'a> {
     link: String,
 }
 
-/// Records `user`'s signature of the current version. Signing again is a no-op; the last
-/// signature makes the agreement `signed` and sends everyone the final PDF.
+/// Records `user`'s signature of the current version (theirs, or the one of someone who
+/// delegated their signature to them today). Signing again is a no-op; a party whose stage has
+/// not come is refused (409 `not_your_turn`); once a stage has signed the next is asked; the
+/// last signature makes the agreement `signed` and sends everyone the final PDF.
 pub fn sign(
     tx: &mut WriteTx<'_>,
     state: &AppState,
@@ -861,16 +974,17 @@ pub fn sign(
 ) -> Result<Details, ApiError> {
     let agreement = models::lock(tx, id).map_err(|_| Refusal::NotFound)?;
     let details = one(tx, agreement)?;
-    let mine: Vec<&Signature> = details
+    let user_ids = super::delegations::signing_for(tx, &user.id)?;
+    let theirs: Vec<&Signature> = details
         .signatures
         .iter()
-        .filter(|(s, _)| s.user_id == user.id)
+        .filter(|(s, _)| user_ids.contains(&s.user_id))
         .map(|(s, _)| s)
         .collect();
     let signed_before = models::all_signatures(tx, id)?
         .iter()
         .any(|s| s.user_id == user.id);
-    if mine.is_empty() {
+    if theirs.is_empty() {
         // Not a signatory of this version: someone who signed an older one learns it changed,
         // anyone else learns nothing.
         let status = Status::parse(&details.agreement.status).unwrap_or(Status::Cancelled);
@@ -903,17 +1017,38 @@ pub fn sign(
         return Ok(details);
     }
     Action::Sign.apply(status)?;
+    let mine = signable(&state.settings, &details, &user_ids);
+    if mine.is_empty() {
+        if theirs.iter().all(|s| s.signed_at.is_some()) {
+            return Ok(details);
+        }
+        return Err(ApiError::conflict(
+            "not_your_turn",
+            "The other parties sign first: you will be asked once they have.",
+        ));
+    }
+    let on_turn_before: Vec<String> = details
+        .signatures
+        .iter()
+        .filter(|(s, _)| awaits_now(&state.settings, &details, s))
+        .map(|(s, _)| s.party.clone())
+        .collect();
     let mut signed_now = 0;
     let sha = models::document_sha(tx, id, details.agreement.version)?.unwrap_or_default();
     for s in mine {
+        // A delegate's signature names them; the signatory's own does not repeat it.
+        let by = (s.user_id != user.id).then_some(user.id.as_str());
         signed_now += models::sign(
             tx,
             id,
             details.agreement.version,
             &s.party,
-            request.ip.as_deref(),
-            request.user_agent.as_deref(),
-            &sha,
+            &models::Stamp {
+                ip: request.ip.as_deref(),
+                user_agent: request.user_agent.as_deref(),
+                sha256: &sha,
+                by,
+            },
         )?;
     }
     let mut details = one(tx, details.agreement)?;
@@ -931,6 +1066,16 @@ pub fn sign(
         send_final(tx, state, &details)?;
         if details.agreement.kind == Kind::Internship.as_str() {
             super::internship::flows::schedule_certificate(tx, &details.agreement)?;
+        }
+        return Ok(details);
+    }
+    // A stage complete: the next one is asked now.
+    for (signature, person) in &details.signatures {
+        if awaits_now(&state.settings, &details, signature)
+            && !on_turn_before.contains(&signature.party)
+        {
+            let key = to_sign_key(&details.agreement, &signature.party);
+            one_to_sign(tx, state, &details, person, ToSignAgain::First, key)?;
         }
     }
     Ok(details)
@@ -962,13 +1107,33 @@ fn send_final(tx: &mut WriteTx<'_>, state: &AppState, details: &Details) -> Resu
     Ok(())
 }
 
-/// The signed document: its text as frozen (same content, same version) and the signature page.
+/// Before an amendment changes a signed agreement's record, its signed PDF is kept as bytes:
+/// the document the parties signed stays the one they signed (once; later amendments find it).
+pub fn keep_signed_document(
+    tx: &mut WriteTx<'_>,
+    state: &AppState,
+    details: &Details,
+) -> Result<(), ApiError> {
+    if details.signed_copy.is_some() || models::final_document(tx, &details.agreement.id)?.is_some()
+    {
+        return Ok(());
+    }
+    let pdf = final_pdf(tx, state, details)?;
+    models::insert_final_document(tx, &details.agreement.id, &pdf)?;
+    Ok(())
+}
+
+/// The signed document: its text as frozen (same content, same version) and the signature page;
+/// once amended, the bytes kept when the first amendment applied.
 fn final_pdf(
     conn: &mut DbConnection,
     state: &AppState,
     details: &Details,
 ) -> Result<Vec<u8>, ApiError> {
     let a = &details.agreement;
+    if let Some(kept) = models::final_document(conn, &a.id)? {
+        return Ok(kept);
+    }
     let clauses = match models::document_clauses(conn, &a.id, a.version)? {
         Some(frozen) => frozen,
         None => templates::source_for(&templates::Edited::load(conn)?, &state.settings, details)?,
@@ -978,6 +1143,12 @@ fn final_pdf(
         .iter()
         .find(|(s, _)| s.party == Party::School.as_str())
         .map(|(_, p)| p.clone());
+    let delegates: Vec<String> = details
+        .signatures
+        .iter()
+        .filter_map(|(s, _)| s.signed_by.clone())
+        .collect();
+    let delegates = models::people(conn, &delegates)?;
     let rows: Vec<Signed<'_>> = details
         .signatures
         .iter()
@@ -988,6 +1159,11 @@ fn final_pdf(
             ip: s.ip.as_deref(),
             user_agent: s.user_agent.as_deref(),
             sha256: s.document_sha256.as_deref(),
+            delegate: s
+                .signed_by
+                .as_ref()
+                .and_then(|id| delegates.get(id))
+                .map(|p| p.name.as_str()),
         })
         .collect();
     document::render(
@@ -1174,6 +1350,58 @@ pub fn record_signed_copy(
     one(tx, agreement)
 }
 
+#[derive(Serialize)]
+struct WithdrawnMail<'a> {
+    name: &'a str,
+    agreement: &'a AgreementMail,
+    reason: &'a str,
+    link: String,
+}
+
+/// Staff take a sent agreement back to correct it: the reason is required and e-mailed to
+/// every signatory; its signatures are void and it is a draft again, whose next sending is a
+/// new version (its e-mails say why the previous one was withdrawn).
+pub fn withdraw(
+    tx: &mut WriteTx<'_>,
+    state: &AppState,
+    id: &str,
+    reason: Option<&str>,
+) -> Result<Details, ApiError> {
+    let Some(reason) = crate::text::not_blank(reason).filter(|r| r.chars().count() <= 2_000) else {
+        return Err(ApiError::validation(vec![FieldError::new(
+            "reason",
+            "is required (1 to 2000 characters): tell the signatories what is corrected",
+        )
+        .with_code("reason_required")]));
+    };
+    let mut agreement = models::lock(tx, id).map_err(|_| Refusal::NotFound)?;
+    let status = Status::parse(&agreement.status).unwrap_or(Status::Cancelled);
+    let draft = Action::Withdraw.apply(status)?;
+    let before = one(tx, agreement.clone())?;
+    models::set_withdrawn_reason(tx, id, agreement.version, reason)?;
+    models::void_version(tx, id, agreement.version)?;
+    agreement.version += 1;
+    agreement.status = draft.as_str().to_owned();
+    agreement.updated_at = db::now();
+    models::update(tx, &agreement)?;
+    let facts = AgreementMail::of(&before);
+    for (signature, person) in &before.signatures {
+        let values = WithdrawnMail {
+            name: &person.name,
+            agreement: &facts,
+            reason,
+            link: link(state, id),
+        };
+        let mut email = Email::new(&person.email, "agreement_withdrawn", values).dedupe(format!(
+            "agreement_withdrawn:{id}:{}:{}",
+            before.agreement.version, signature.party
+        ));
+        email.locale = Some(document::locale_of(&before));
+        state.outbox.enqueue(tx, email)?;
+    }
+    one(tx, agreement)
+}
+
 /// Staff's change of an agreement's content; `None` keeps a value.
 #[derive(Debug, Clone, Default)]
 pub struct Change {
@@ -1184,6 +1412,8 @@ pub struct Change {
     pub starts_on: Option<NaiveDate>,
     pub ends_on: Option<NaiveDate>,
     pub locale: Option<String>,
+    /// Why a sent agreement changes: told to the signatories with the new version.
+    pub reason: Option<String>,
 }
 
 /// Changes a draft, or a sent agreement: its signatures are voided and a new version is frozen
@@ -1241,6 +1471,9 @@ pub fn change(
         super::internship::flows::rejudge(tx, &state.settings, &agreement)?;
     }
     if status == Status::Sent {
+        if let Some(reason) = crate::text::not_blank(change.reason.as_deref()) {
+            models::set_withdrawn_reason(tx, id, agreement.version, reason)?;
+        }
         return reissue(tx, state, agreement);
     }
     models::update(tx, &agreement)?;
@@ -1263,7 +1496,7 @@ pub fn reissue(
         super::internship::flows::check_sendable(tx, &state.settings, &details)?;
     }
     let school = school_signatory(tx, &state.settings)?;
-    let signatories = signatories(&details, school.as_ref())?;
+    let signatories = signatories(&details, school.as_ref(), &state.settings)?;
     let clauses = templates::source_for(&templates::Edited::load(tx)?, &state.settings, &details)?;
     let pdf = document::render(
         &details,
@@ -1298,19 +1531,25 @@ pub fn remind(tx: &mut WriteTx<'_>, state: &AppState, job: &Job) -> Result<(), A
     }
     let details = one(tx, agreement)?;
     for (signature, person) in &details.signatures {
-        if signature.signed_at.is_some() {
+        if !awaits_now(&state.settings, &details, signature) {
             continue;
         }
         let key = format!("agreement_reminder:{}:{today}", person.id);
         if mail_models::queued(tx, &key)? {
             continue;
         }
-        let waiting: Vec<Agreement> = models::awaiting(tx, &person.id)?
-            .into_iter()
-            .filter(|a| today < a.starts_on)
-            .collect();
+        let waiting: Vec<Agreement> = models::awaiting(
+            tx,
+            &models::Signer {
+                user_ids: std::slice::from_ref(&person.id),
+                signers: &signers(&state.settings),
+            },
+        )?
+        .into_iter()
+        .filter(|a| today < a.starts_on)
+        .collect();
         if waiting.len() <= 1 {
-            one_to_sign(tx, state, &details, person, true, false, key)?;
+            one_to_sign(tx, state, &details, person, ToSignAgain::Reminder, key)?;
         } else {
             let all = models::details(tx, waiting)?;
             let list: Vec<&Details> = all.iter().collect();

@@ -205,6 +205,7 @@ pub async fn change_agreement(
         place: body.place,
         supervisor: body.supervisor,
         locale: body.locale,
+        reason: body.reason,
     };
     if !errors.is_empty() {
         return Err(ApiError::validation(errors));
@@ -322,6 +323,30 @@ pub async fn sign_agreement(
     };
     let details = state
         .write(move |tx, state| flows::sign(tx, state, &user, &id, request))
+        .await?;
+    Ok(web::Json(details.into()))
+}
+
+/// Withdraw a sent agreement for correction (staff): the reason is required and e-mailed to
+/// every signatory; its signatures are void and it is a draft again, sent next as a new
+/// version whose e-mails say why.
+#[utoipa::path(tag = "agreements", security(("bearer" = [])),
+    request_body = WithdrawBody,
+    responses((status = 200, body = AgreementView), (status = 401, body = Problem), (status = 403, body = Problem),
+              (status = 404, body = Problem),
+              (status = 409, description = "`invalid_transition`: not sent", body = Problem),
+              (status = 422, description = "`reason_required`", body = Problem)))]
+#[post("/agreements/{id}/withdraw")]
+pub async fn withdraw_agreement(
+    state: web::Data<AppState>,
+    _staff: Staff,
+    id: web::Path<String>,
+    body: web::Json<WithdrawBody>,
+) -> Result<web::Json<AgreementView>, ApiError> {
+    let id = id.into_inner();
+    let reason = body.into_inner().reason;
+    let details = state
+        .write(move |tx, state| flows::withdraw(tx, state, &id, reason.as_deref()))
         .await?;
     Ok(web::Json(details.into()))
 }
@@ -580,4 +605,69 @@ pub async fn agreement_statistics(
         })
         .await?;
     Ok(web::Json(figures))
+}
+
+/// A staff signatory delegates their signature to another staff account for a period (their
+/// absence): the delegate signs in their place, each signature naming them; told by e-mail.
+#[utoipa::path(tag = "agreements", security(("bearer" = [])),
+    request_body = DelegationBody,
+    responses((status = 201, body = DelegationView), (status = 401, body = Problem), (status = 403, body = Problem),
+              (status = 422, description = "`validation_failed`: not a staff account, oneself, the period", body = Problem)))]
+#[post("/delegations")]
+pub async fn create_delegation(
+    state: web::Data<AppState>,
+    staff: Staff,
+    body: web::Json<DelegationBody>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner();
+    let mut errors = Vec::new();
+    let starts_on = date_field(body.starts_on.as_deref(), "starts_on", &mut errors);
+    let ends_on = date_field(body.ends_on.as_deref(), "ends_on", &mut errors);
+    if !errors.is_empty() {
+        return Err(ApiError::validation(errors));
+    }
+    let named = state
+        .write(move |tx, state| {
+            crate::agreements::delegations::create(
+                tx,
+                state,
+                &staff.0,
+                &body.to_email,
+                starts_on,
+                ends_on,
+            )
+        })
+        .await?;
+    Ok(HttpResponse::Created().json(DelegationView::from(&named)))
+}
+
+/// The delegations the caller gave or received, the latest first.
+#[utoipa::path(tag = "agreements", security(("bearer" = [])),
+    responses((status = 200, body = Vec<DelegationView>), (status = 401, body = Problem), (status = 403, body = Problem)))]
+#[get("/delegations")]
+pub async fn list_delegations(
+    state: web::Data<AppState>,
+    staff: Staff,
+) -> Result<web::Json<serde_json::Value>, ApiError> {
+    let list = state
+        .db(move |conn| crate::agreements::delegations::of(conn, &staff.0.id))
+        .await?;
+    let items: Vec<DelegationView> = list.iter().map(DelegationView::from).collect();
+    Ok(web::Json(serde_json::json!({ "items": items })))
+}
+
+/// Revokes a delegation (staff): it stops now.
+#[utoipa::path(tag = "agreements", security(("bearer" = [])),
+    responses((status = 204), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
+#[post("/delegations/{id}/revoke")]
+pub async fn revoke_delegation(
+    state: web::Data<AppState>,
+    staff: Staff,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    state
+        .write(move |tx, _| crate::agreements::delegations::revoke(tx, &staff.0, &id))
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
 }

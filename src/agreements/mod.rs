@@ -4,6 +4,8 @@
 //! Below `missions` (publishing drafts the field-mission agreements): this domain reads the
 //! missions' tables through the schema, never their module.
 
+pub mod amendment;
+pub mod delegations;
 pub mod demo;
 pub mod document;
 pub mod domain;
@@ -36,10 +38,23 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(handlers::send_campaign_agreements)
         .service(handlers::sign_agreement)
         .service(handlers::cancel_agreement)
+        .service(handlers::withdraw_agreement)
+        .service(handlers::create_delegation)
+        .service(handlers::list_delegations)
+        .service(handlers::revoke_delegation)
         .service(handlers::send_ready_internships)
         .service(handlers::validate_agreement)
         .service(handlers::signed_copy)
         .service(handlers::resubmit_agreement)
+        .service(amendment::handlers::list_amendments)
+        .service(amendment::handlers::request_amendment)
+        .service(amendment::handlers::amendment_pdf)
+        .service(amendment::handlers::get_amendment)
+        .service(amendment::handlers::correct_amendment)
+        .service(amendment::handlers::validate_amendment)
+        .service(amendment::handlers::send_amendment)
+        .service(amendment::handlers::sign_amendment)
+        .service(amendment::handlers::cancel_amendment)
         .service(handlers::clause_templates)
         .service(handlers::save_clause_template)
         .service(handlers::reset_clause_template)

@@ -9,9 +9,9 @@ use diesel::prelude::*;
 
 use crate::agreements::domain::Status;
 use crate::db::schema::{
-    agreement_counts, agreement_document_blobs, agreement_documents, agreement_signatures,
-    agreement_signed_copies, agreement_validations, agreements, companies, missions, problems,
-    team_members, users,
+    agreement_counts, agreement_document_blobs, agreement_documents, agreement_final_documents,
+    agreement_signatures, agreement_signed_copies, agreement_validations, agreements, companies,
+    missions, problems, team_members, users,
 };
 use crate::db::{now, DbConnection, WriteTx};
 use crate::paging::PageRequest;
@@ -55,6 +55,8 @@ pub struct Signature {
     pub user_agent: Option<String>,
     pub document_sha256: Option<String>,
     pub voided_at: Option<NaiveDateTime>,
+    /// Who gave the signature when it is not `user_id` (a delegate).
+    pub signed_by: Option<String>,
 }
 
 /// Someone an agreement names.
@@ -361,10 +363,17 @@ pub fn register_rows(
     query.load(conn)
 }
 
-/// The `sent` agreements whose current version awaits `user_id`'s signature, the soonest start
+/// Who signs: an account and those whose signature it holds today (delegations), and each
+/// kind's stages (a party not on its turn yet is not waiting for them).
+pub struct Signer<'a> {
+    pub user_ids: &'a [String],
+    pub signers: &'a crate::agreements::domain::Signers,
+}
+
+/// The `sent` agreements whose current version awaits `signer`'s signature, the soonest start
 /// first: what a signatory has to sign, one after the other.
-pub fn awaiting(conn: &mut DbConnection, user_id: &str) -> QueryResult<Vec<Agreement>> {
-    let waiting = unsigned_versions(conn, user_id)?;
+pub fn awaiting(conn: &mut DbConnection, signer: &Signer<'_>) -> QueryResult<Vec<Agreement>> {
+    let waiting = unsigned_versions(conn, signer)?;
     let ids: Vec<&str> = waiting.iter().map(|(id, _)| id.as_str()).collect();
     // By id alone (the primary key): with `status = 'sent'` too, PostgreSQL walked every sent
     // agreement's entry in `agreements_status_created`. Status and order are checked here.
@@ -380,8 +389,8 @@ pub fn awaiting(conn: &mut DbConnection, user_id: &str) -> QueryResult<Vec<Agree
 
 /// The ids of [`awaiting`], in its order, without reading whole agreements: for a count or
 /// the first.
-pub fn awaiting_ids(conn: &mut DbConnection, user_id: &str) -> QueryResult<Vec<String>> {
-    let waiting = unsigned_versions(conn, user_id)?;
+pub fn awaiting_ids(conn: &mut DbConnection, signer: &Signer<'_>) -> QueryResult<Vec<String>> {
+    let waiting = unsigned_versions(conn, signer)?;
     let ids: Vec<&str> = waiting.iter().map(|(id, _)| id.as_str()).collect();
     let mut rows: Vec<(String, String, i32, NaiveDate)> = agreements::table
         .filter(agreements::id.eq_any(&ids))
@@ -398,17 +407,73 @@ pub fn awaiting_ids(conn: &mut DbConnection, user_id: &str) -> QueryResult<Vec<S
     Ok(rows.into_iter().map(|(id, ..)| id).collect())
 }
 
-/// The (agreement, version) pairs `user_id` has yet to sign, in no order.
-fn unsigned_versions(conn: &mut DbConnection, user_id: &str) -> QueryResult<Vec<(String, i32)>> {
-    agreement_signatures::table
-        .filter(agreement_signatures::user_id.eq(user_id))
+/// The (agreement, version) pairs `signer` has yet to sign and may sign now, in no order.
+fn unsigned_versions(
+    conn: &mut DbConnection,
+    signer: &Signer<'_>,
+) -> QueryResult<Vec<(String, i32)>> {
+    use crate::agreements::domain::{Kind, Party};
+    let mine: Vec<(String, i32, String)> = agreement_signatures::table
+        .filter(agreement_signatures::user_id.eq_any(signer.user_ids))
         .filter(agreement_signatures::signed_at.is_null())
         .filter(agreement_signatures::voided_at.is_null())
         .select((
             agreement_signatures::agreement_id,
             agreement_signatures::version,
+            agreement_signatures::party,
         ))
-        .load(conn)
+        .load(conn)?;
+    if signer.signers.all_together() {
+        let mut pairs: Vec<(String, i32)> = mine.into_iter().map(|(a, v, _)| (a, v)).collect();
+        pairs.sort();
+        pairs.dedup();
+        return Ok(pairs);
+    }
+    // Stages: who else has signed each version, and its kind, decide whose turn it is.
+    let ids: Vec<&str> = mine.iter().map(|(id, ..)| id.as_str()).collect();
+    let kinds: HashMap<String, String> = agreements::table
+        .filter(agreements::id.eq_any(&ids))
+        .select((agreements::id, agreements::kind))
+        .load::<(String, String)>(conn)?
+        .into_iter()
+        .collect();
+    let mut signed: HashMap<(String, i32), Vec<Party>> = HashMap::new();
+    for (id, version, party) in agreement_signatures::table
+        .filter(agreement_signatures::agreement_id.eq_any(&ids))
+        .filter(agreement_signatures::signed_at.is_not_null())
+        .filter(agreement_signatures::voided_at.is_null())
+        .select((
+            agreement_signatures::agreement_id,
+            agreement_signatures::version,
+            agreement_signatures::party,
+        ))
+        .load::<(String, i32, String)>(conn)?
+    {
+        signed
+            .entry((id, version))
+            .or_default()
+            .extend(Party::parse(&party));
+    }
+    let mut pairs: Vec<(String, i32)> = mine
+        .into_iter()
+        .filter(|(id, version, party)| {
+            let kind = kinds.get(id).and_then(|k| Kind::parse(k));
+            match (kind, Party::parse(party)) {
+                (Some(kind), Some(party)) => signer.signers.awaits(
+                    kind,
+                    signed
+                        .get(&(id.clone(), *version))
+                        .map_or(&[][..], Vec::as_slice),
+                    party,
+                ),
+                _ => true,
+            }
+        })
+        .map(|(a, v, _)| (a, v))
+        .collect();
+    pairs.sort();
+    pairs.dedup();
+    Ok(pairs)
 }
 
 /// Keeps the `sent` rows whose current version is in `waiting`, the soonest start first.
@@ -750,6 +815,53 @@ pub fn insert_document(
 }
 
 /// The clauses' template a version was frozen with (`None` before it was kept).
+/// Records why a sent version was withdrawn (its signatures voided by the caller).
+pub fn set_withdrawn_reason(
+    conn: &mut DbConnection,
+    agreement_id: &str,
+    version: i32,
+    reason: &str,
+) -> QueryResult<usize> {
+    diesel::update(agreement_documents::table.find((agreement_id, version)))
+        .set(agreement_documents::withdrawn_reason.eq(reason))
+        .execute(conn)
+}
+
+/// The versions withdrawn for correction, with why, oldest first.
+pub fn withdrawals(conn: &mut DbConnection, agreement_id: &str) -> QueryResult<Vec<(i32, String)>> {
+    agreement_documents::table
+        .filter(agreement_documents::agreement_id.eq(agreement_id))
+        .filter(agreement_documents::withdrawn_reason.is_not_null())
+        .order(agreement_documents::version.asc())
+        .select((
+            agreement_documents::version,
+            agreement_documents::withdrawn_reason.assume_not_null(),
+        ))
+        .load(conn)
+}
+
+/// A signed agreement's PDF as kept when its first amendment applied.
+pub fn final_document(conn: &mut DbConnection, agreement_id: &str) -> QueryResult<Option<Vec<u8>>> {
+    agreement_final_documents::table
+        .find(agreement_id)
+        .select(agreement_final_documents::pdf)
+        .first(conn)
+        .optional()
+}
+
+pub fn insert_final_document(
+    conn: &mut DbConnection,
+    agreement_id: &str,
+    pdf: &[u8],
+) -> QueryResult<usize> {
+    diesel::insert_into(agreement_final_documents::table)
+        .values((
+            agreement_final_documents::agreement_id.eq(agreement_id),
+            agreement_final_documents::pdf.eq(pdf),
+        ))
+        .execute(conn)
+}
+
 pub fn document_clauses(
     conn: &mut DbConnection,
     agreement_id: &str,
@@ -786,15 +898,22 @@ pub fn insert_signatories(conn: &mut DbConnection, rows: &[Signature]) -> QueryR
     Ok(n)
 }
 
+/// What a signature records besides its instant: where from, with what, the document's
+/// fingerprint, and who gave it when not the signatory (a delegate).
+pub struct Stamp<'a> {
+    pub ip: Option<&'a str>,
+    pub user_agent: Option<&'a str>,
+    pub sha256: &'a str,
+    pub by: Option<&'a str>,
+}
+
 /// Records a signature of the current version, once: an already signed row is left as it is.
 pub fn sign(
     conn: &mut DbConnection,
     agreement_id: &str,
     version: i32,
     party: &str,
-    ip: Option<&str>,
-    user_agent: Option<&str>,
-    sha256: &str,
+    stamp: &Stamp<'_>,
 ) -> QueryResult<usize> {
     diesel::update(
         agreement_signatures::table
@@ -806,9 +925,10 @@ pub fn sign(
     )
     .set((
         agreement_signatures::signed_at.eq(now()),
-        agreement_signatures::ip.eq(ip),
-        agreement_signatures::user_agent.eq(user_agent),
-        agreement_signatures::document_sha256.eq(sha256),
+        agreement_signatures::ip.eq(stamp.ip),
+        agreement_signatures::user_agent.eq(stamp.user_agent),
+        agreement_signatures::document_sha256.eq(stamp.sha256),
+        agreement_signatures::signed_by.eq(stamp.by),
     ))
     .execute(conn)
 }

@@ -12,7 +12,7 @@ use crate::app::AppState;
 use crate::auth::{CurrentUser, Role};
 use crate::config::Settings;
 use crate::db::{self, WriteTx};
-use crate::error::{ApiError, FieldError};
+use crate::error::ApiError;
 use crate::mail::Email;
 
 /// The steps an agreement of this kind goes through.
@@ -128,25 +128,7 @@ pub fn decide(
     decision: &str,
     reason: Option<&str>,
 ) -> Result<Details, ApiError> {
-    let mut errors = Vec::new();
-    let step = Step::parse(step);
-    if step.is_none() {
-        errors.push(FieldError::new(
-            "step",
-            "must be `pedagogical` or `administrative`",
-        ));
-    }
-    let decision = Decision::parse(decision).filter(|d| *d != Decision::Resubmitted);
-    if decision.is_none() {
-        errors.push(FieldError::new("decision", "must be `approve` or `refuse`"));
-    }
-    let (Some(step), Some(decision)) = (step, decision) else {
-        return Err(ApiError::validation(errors));
-    };
-    let reason = match decision {
-        Decision::Refused => Some(validation::reason(reason)?),
-        _ => crate::text::not_blank(reason).map(str::to_owned),
-    };
+    let (step, decision, reason) = validation::decision_of(step, decision, reason)?;
     models::lock(tx, id).map_err(|_| AgreementRefusal::NotFound)?;
     let details = flows::visible(tx, user, id)?;
     if !may_decide(user, &details, step) {

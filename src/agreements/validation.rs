@@ -144,6 +144,35 @@ impl State {
 }
 
 /// A refusal's reason: required, trimmed, at most 2,000 characters.
+/// A validator's request read: the step, approve or refuse, and the reason (required to
+/// refuse). Every unreadable field is named at once.
+pub fn decision_of(
+    step: &str,
+    decision: &str,
+    reason: Option<&str>,
+) -> Result<(Step, Decision, Option<String>), ApiError> {
+    let mut errors = Vec::new();
+    let step = Step::parse(step);
+    if step.is_none() {
+        errors.push(FieldError::new(
+            "step",
+            "must be `pedagogical` or `administrative`",
+        ));
+    }
+    let decision = Decision::parse(decision).filter(|d| *d != Decision::Resubmitted);
+    if decision.is_none() {
+        errors.push(FieldError::new("decision", "must be `approve` or `refuse`"));
+    }
+    let (Some(step), Some(decision)) = (step, decision) else {
+        return Err(ApiError::validation(errors));
+    };
+    let reason = match decision {
+        Decision::Refused => Some(self::reason(reason)?),
+        _ => crate::text::not_blank(reason).map(str::to_owned),
+    };
+    Ok((step, decision, reason))
+}
+
 pub fn reason(raw: Option<&str>) -> Result<String, ApiError> {
     match crate::text::not_blank(raw) {
         None => Err(ApiError::validation(vec![FieldError::new(

@@ -255,6 +255,8 @@ pub struct ChangeAgreementBody {
     pub starts_on: Option<String>,
     pub ends_on: Option<String>,
     pub locale: Option<String>,
+    /// Why a sent agreement changes: told to its signatories with the new version.
+    pub reason: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize, ToSchema)]
@@ -283,6 +285,13 @@ pub struct CancelBody {
     pub reason: Option<String>,
 }
 
+/// Why a sent agreement is withdrawn for correction (required).
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(default)]
+pub struct WithdrawBody {
+    pub reason: Option<String>,
+}
+
 #[derive(Debug, Serialize, ToSchema)]
 pub struct SkippedView {
     pub agreement_id: String,
@@ -297,4 +306,44 @@ pub struct CampaignSendView {
     pub sent: Vec<String>,
     /// The drafts left as they were, with why.
     pub skipped: Vec<SkippedView>,
+}
+
+/// A signature delegated for a period.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DelegationView {
+    #[schema(format = Uuid)]
+    pub id: String,
+    pub from: PersonView,
+    pub to: PersonView,
+    pub starts_on: NaiveDate,
+    pub ends_on: NaiveDate,
+    /// Whether the delegate may sign in the signatory's place today.
+    pub active: bool,
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+impl From<&crate::agreements::delegations::Named> for DelegationView {
+    fn from(n: &crate::agreements::delegations::Named) -> Self {
+        let d = &n.delegation;
+        Self {
+            id: d.id.clone(),
+            from: (&n.from).into(),
+            to: (&n.to).into(),
+            starts_on: d.starts_on,
+            ends_on: d.ends_on,
+            active: crate::agreements::delegations::covers(d, crate::clock::today()),
+            revoked_at: d.revoked_at.map(utc),
+        }
+    }
+}
+
+/// Whom to delegate one's signature to (a staff account's e-mail) and for which days.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(default)]
+pub struct DelegationBody {
+    pub to_email: String,
+    #[schema(format = Date)]
+    pub starts_on: Option<String>,
+    #[schema(format = Date)]
+    pub ends_on: Option<String>,
 }

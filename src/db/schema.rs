@@ -1,6 +1,26 @@
 // @generated automatically by Diesel CLI.
 
 diesel::table! {
+    agreement_amendments (id) {
+        id -> Text,
+        agreement_id -> Text,
+        number -> Int4,
+        status -> Text,
+        reason -> Text,
+        changes -> Text,
+        terminates_on -> Nullable<Date>,
+        termination_reason -> Nullable<Text>,
+        requested_by -> Text,
+        sha256 -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        sent_at -> Nullable<Timestamp>,
+        signed_at -> Nullable<Timestamp>,
+        cancelled_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
     agreement_counts (campaign_id, kind, status) {
         campaign_id -> Text,
         kind -> Text,
@@ -24,6 +44,14 @@ diesel::table! {
         sha256 -> Text,
         created_at -> Timestamp,
         clauses -> Nullable<Text>,
+        withdrawn_reason -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    agreement_final_documents (agreement_id) {
+        agreement_id -> Text,
+        pdf -> Bytea,
     }
 }
 
@@ -38,6 +66,7 @@ diesel::table! {
         user_agent -> Nullable<Text>,
         document_sha256 -> Nullable<Text>,
         voided_at -> Nullable<Timestamp>,
+        signed_by -> Nullable<Text>,
     }
 }
 
@@ -96,6 +125,37 @@ diesel::table! {
         objective -> Text,
         result -> Text,
         created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    amendment_documents (amendment_id) {
+        amendment_id -> Text,
+        pdf -> Bytea,
+    }
+}
+
+diesel::table! {
+    amendment_signatures (amendment_id, party) {
+        amendment_id -> Text,
+        party -> Text,
+        user_id -> Text,
+        signed_at -> Nullable<Timestamp>,
+        ip -> Nullable<Text>,
+        user_agent -> Nullable<Text>,
+        document_sha256 -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    amendment_validations (id) {
+        id -> Text,
+        amendment_id -> Text,
+        step -> Text,
+        decision -> Text,
+        reason -> Nullable<Text>,
+        by_user -> Text,
+        at -> Timestamp,
     }
 }
 
@@ -419,6 +479,18 @@ diesel::table! {
 }
 
 diesel::table! {
+    signature_delegations (id) {
+        id -> Text,
+        from_user -> Text,
+        to_user -> Text,
+        starts_on -> Date,
+        ends_on -> Date,
+        created_at -> Timestamp,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
     team_members (team_id, student_id) {
         team_id -> Text,
         campaign_id -> Text,
@@ -459,7 +531,10 @@ diesel::table! {
     }
 }
 
+diesel::joinable!(agreement_amendments -> agreements (agreement_id));
+diesel::joinable!(agreement_amendments -> users (requested_by));
 diesel::joinable!(agreement_documents -> agreements (agreement_id));
+diesel::joinable!(agreement_final_documents -> agreements (agreement_id));
 diesel::joinable!(agreement_signatures -> agreements (agreement_id));
 diesel::joinable!(agreement_signatures -> users (user_id));
 diesel::joinable!(agreement_signed_copies -> users (attested_by));
@@ -469,6 +544,11 @@ diesel::joinable!(agreements -> campaigns (campaign_id));
 diesel::joinable!(agreements -> companies (company_id));
 diesel::joinable!(agreements -> missions (mission_id));
 diesel::joinable!(allocations -> campaigns (campaign_id));
+diesel::joinable!(amendment_documents -> agreement_amendments (amendment_id));
+diesel::joinable!(amendment_signatures -> agreement_amendments (amendment_id));
+diesel::joinable!(amendment_signatures -> users (user_id));
+diesel::joinable!(amendment_validations -> agreement_amendments (amendment_id));
+diesel::joinable!(amendment_validations -> users (by_user));
 diesel::joinable!(application_events -> applications (application_id));
 diesel::joinable!(bookings -> applications (application_id));
 diesel::joinable!(bookings -> equipment (equipment_id));
@@ -505,14 +585,19 @@ diesel::joinable!(teams -> campaigns (campaign_id));
 diesel::joinable!(tutors -> users (user_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    agreement_amendments,
     agreement_counts,
     agreement_document_blobs,
     agreement_documents,
+    agreement_final_documents,
     agreement_signatures,
     agreement_signed_copies,
     agreement_validations,
     agreements,
     allocations,
+    amendment_documents,
+    amendment_signatures,
+    amendment_validations,
     application_events,
     applications,
     bookings,
@@ -536,6 +621,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     problems,
     scheduled_jobs,
     sessions,
+    signature_delegations,
     team_members,
     teams,
     tutors,

@@ -83,6 +83,17 @@ pub fn schedule(
     Ok(())
 }
 
+/// Drops the pending `kind` jobs about `subject_id` (a date moved: the caller schedules anew).
+pub fn unschedule(conn: &mut DbConnection, kind: &str, subject_id: &str) -> QueryResult<usize> {
+    diesel::delete(
+        scheduled_jobs::table
+            .filter(scheduled_jobs::kind.eq(kind))
+            .filter(scheduled_jobs::subject_id.eq(subject_id))
+            .filter(scheduled_jobs::status.eq("pending")),
+    )
+    .execute(conn)
+}
+
 /// The jobs about `subject_id` of these kinds, most recent first (for pages and tests).
 pub fn about(conn: &mut DbConnection, subject_id: &str) -> QueryResult<Vec<Job>> {
     scheduled_jobs::table

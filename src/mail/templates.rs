@@ -507,6 +507,12 @@ mod tests {
         });
         values["reminder"] = json!(false);
         values["changed"] = json!(true);
+        values["withdrawn_reason"] = json!("Le lieu était erroné.");
+        // A delegated signature: who delegates.
+        values["from"] = json!("Anne Roux");
+        // An amendment: its number and its changes as lines.
+        values["number"] = json!(1);
+        values["changes"] = json!(["Date de fin : jusqu’ici …, désormais …"]);
         values["count"] = json!(2);
         values["agreements"] = json!([{"title": "Convention de stage", "reference": "1A2B3C",
             "company": "Découpes Cévenoles", "party": "Léo Roux", "status": "draft",

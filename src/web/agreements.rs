@@ -56,7 +56,9 @@ pub const TEXTS: &[(&str, &str, &str)] = &[
     ("flash.validation_approved", "Étape validée.", "Step approved."),
     ("flash.validation_refused", "Refus enregistré : le demandeur a reçu le motif par e-mail.", "Refusal recorded: the requester got the reason by e-mail."),
     ("flash.resubmitted", "Convention renvoyée pour validation.", "Agreement resubmitted for validation."),
-    ("error.reason_required", "Indiquez le motif du refus : il est envoyé au demandeur.", "Give the reason for refusing: it is sent to the requester."),
+    ("agreement.not_your_turn", "Les autres parties signent d’abord : vous recevrez un e-mail quand ce sera votre tour.", "The other parties sign first: you will get an e-mail when it is your turn."),
+    ("error.not_your_turn", "Les autres parties signent d’abord : vous recevrez un e-mail quand ce sera votre tour.", "The other parties sign first: you will get an e-mail when it is your turn."),
+    ("error.reason_required", "Indiquez le motif : il est envoyé aux personnes concernées.", "Give the reason: it is sent to the people concerned."),
     ("error.validation_pending", "La convention doit d’abord être validée (voir « Validation avant envoi »).", "The agreement must be validated first (see “Validation before sending”)."),
     ("error.awaiting_correction", "La convention a été refusée : elle attend sa correction et son renvoi.", "The agreement was refused: it waits for its correction and resubmission."),
     ("error.validation_out_of_order", "Cette étape n’est pas la suivante à valider.", "This step is not the next one to decide."),
@@ -197,17 +199,17 @@ pub fn agreement_value(lang: Lang, d: &Details) -> Value {
 /// The agreements a party sees on their home and list: (value, waiting for my signature).
 pub fn mine(
     conn: &mut DbConnection,
+    settings: &crate::config::Settings,
     lang: Lang,
     user: &CurrentUser,
 ) -> Result<Vec<Value>, ApiError> {
     let list = flows::list(conn, user, Filter::default(), &crate::web::ALL)?;
+    let me = std::slice::from_ref(&user.id);
     Ok(list
         .iter()
         .map(|d| {
             let to_sign = d.agreement.status == Status::Sent.as_str()
-                && d.signatures
-                    .iter()
-                    .any(|(s, _)| s.user_id == user.id && s.signed_at.is_none());
+                && !flows::signable(settings, d, me).is_empty();
             context! { to_sign, ..agreement_value(lang, d) }
         })
         .collect())
@@ -219,9 +221,10 @@ pub async fn agreements(v: Visitor, state: web::Data<AppState>) -> Result<HttpRe
         return Ok(v.see_other("/app/staff/agreements"));
     }
     let lang = v.lang;
+    let settings = state.settings.clone();
     show(&v, &state, "agreements.html", move |conn| {
-        let agreements = mine(conn, lang, &user)?;
-        let waiting = models::awaiting_ids(conn, &user.id)?.len();
+        let agreements = mine(conn, &settings, lang, &user)?;
+        let waiting = flows::to_sign_ids(conn, &settings, &user.id)?.len();
         let waiting_left = waiting_left(lang, waiting);
         Ok(context! { agreements, waiting, waiting_left })
     })
@@ -238,8 +241,9 @@ fn waiting_left(lang: Lang, waiting: usize) -> String {
 pub async fn to_sign(v: Visitor, state: web::Data<AppState>) -> Result<HttpResponse, PageError> {
     let user = v.signed_in()?.clone();
     let lang = v.lang;
+    let settings = state.settings.clone();
     show(&v, &state, "agreements.html", move |conn| {
-        let waiting = flows::to_sign(conn, &user.id)?;
+        let waiting = flows::to_sign(conn, &settings, &user.id)?;
         let agreements: Vec<Value> = waiting
             .iter()
             .map(|d| context! { to_sign => true, ..agreement_value(lang, d) })
@@ -257,8 +261,13 @@ pub async fn next_to_sign(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, PageError> {
     let user = v.signed_in()?.clone();
+    let settings = state.settings.clone();
     let first = state
-        .db(move |conn| Ok(models::awaiting_ids(conn, &user.id)?.into_iter().next()))
+        .db(move |conn| {
+            Ok(flows::to_sign_ids(conn, &settings, &user.id)?
+                .into_iter()
+                .next())
+        })
         .await
         .map_err(|e| v.fail(e))?;
     Ok(match first {
@@ -275,13 +284,16 @@ fn agreement_page(
     id: &str,
 ) -> Result<Value, ApiError> {
     let d = flows::visible(conn, user, id)?;
+    // Theirs, and the signatures of whoever delegated theirs to this reader today.
+    let signing_for = crate::agreements::delegations::signing_for(conn, &user.id)?;
     let mine: Vec<_> = d
         .signatures
         .iter()
-        .filter(|(s, _)| s.user_id == user.id)
+        .filter(|(s, _)| signing_for.contains(&s.user_id))
         .collect();
     let sent = d.agreement.status == Status::Sent.as_str();
-    let can_sign = sent && mine.iter().any(|(s, _)| s.signed_at.is_none());
+    let can_sign = sent && !flows::signable(settings, &d, &signing_for).is_empty();
+    let not_your_turn = sent && !can_sign && mine.iter().any(|(s, _)| s.signed_at.is_none());
     let you_signed = !mine.is_empty() && mine.iter().all(|(s, _)| s.signed_at.is_some());
     let status = Status::parse(&d.agreement.status).unwrap_or(Status::Cancelled);
     let staff_actions = user.is(Role::Staff).then(|| {
@@ -303,7 +315,7 @@ fn agreement_page(
     });
     // Signing one after the other: the next agreement awaiting this reader, once this one is
     // signed (each keeps its own consent box and signature record).
-    let others: Vec<String> = models::awaiting_ids(conn, &user.id)?
+    let others: Vec<String> = flows::to_sign_ids(conn, settings, &user.id)?
         .into_iter()
         .filter(|id| *id != d.agreement.id)
         .collect();
@@ -317,8 +329,10 @@ fn agreement_page(
         validation => validation_section(settings, lang, user, &d),
         signed_copy,
         internship => crate::web::internships::section(conn, settings, lang, user, &d)?,
+        amendments => crate::web::amendments::section(conn, settings, lang, user, &d)?,
         agreement => agreement_value(lang, &d),
         can_sign,
+        not_your_turn,
         you_signed,
         next,
         all_signed_now => !can_sign && you_signed && others.is_empty(),
@@ -727,13 +741,14 @@ fn grouped(lang: Lang, n: i64) -> String {
 
 fn register_page(
     conn: &mut DbConnection,
+    settings: &crate::config::Settings,
     lang: Lang,
     user: &CurrentUser,
     q: RegisterQuery,
 ) -> Result<Value, ApiError> {
     let today = crate::clock::today();
     // Staff who sign for the school land here, not on "my agreements": what awaits them.
-    let waiting = models::awaiting_ids(conn, &user.id)?.len();
+    let waiting = flows::to_sign_ids(conn, settings, &user.id)?.len();
     let register = register_of(&q, today);
     // Counted and paged by the database, over every agreement the filters let through.
     let total = models::register_count(conn, &register)?;
@@ -833,8 +848,9 @@ pub async fn register(
     let user = staff(&v)?;
     let lang = v.lang;
     let q = query.into_inner();
+    let settings = state.settings.clone();
     show(&v, &state, "staff_agreements.html", move |conn| {
-        register_page(conn, lang, &user, q)
+        register_page(conn, &settings, lang, &user, q)
     })
     .await
 }

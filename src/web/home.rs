@@ -66,7 +66,7 @@ pub async fn for_user(state: &AppState, lang: Lang, user: CurrentUser) -> Result
             // A party's agreements (staff have the register in the console).
             let agreements: Vec<Value> = match user.role {
                 Role::Student | Role::Company | Role::Tutor => {
-                    crate::web::agreements::mine(conn, lang, &user)?
+                    crate::web::agreements::mine(conn, &settings, lang, &user)?
                         .into_iter()
                         .map(|a| agreement_line(user.role, a))
                         .collect()

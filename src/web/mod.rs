@@ -8,6 +8,7 @@
 
 pub mod accounts;
 pub mod agreements;
+pub mod amendments;
 pub mod forms;
 pub mod home;
 pub mod i18n;
@@ -125,6 +126,7 @@ pub fn pages(cfg: &mut web::ServiceConfig) {
         )
         .route("/app/missions/{id}", web::get().to(missions::mission))
         .configure(agreements::routes)
+        .configure(amendments::routes)
         .configure(internships::routes)
         .configure(staff::routes)
         .route("/app/{tail:.*}", web::to(not_found));

@@ -13,6 +13,14 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     ("base.html", include_str!("templates/base.html")),
     ("forms.html", include_str!("templates/forms.html")),
     (
+        "staff_delegations.html",
+        include_str!("templates/staff_delegations.html"),
+    ),
+    (
+        "amendment_fields.html",
+        include_str!("templates/amendment_fields.html"),
+    ),
+    (
         "internship_fields.html",
         include_str!("templates/internship_fields.html"),
     ),
@@ -228,7 +236,11 @@ mod tests {
             for (name, _) in TEMPLATES {
                 if matches!(
                     *name,
-                    "base.html" | "forms.html" | "staff.html" | "internship_fields.html"
+                    "base.html"
+                        | "forms.html"
+                        | "staff.html"
+                        | "internship_fields.html"
+                        | "amendment_fields.html"
                 ) {
                     continue;
                 }

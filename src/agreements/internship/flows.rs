@@ -526,9 +526,37 @@ pub fn rejudge(
     settings: &Settings,
     agreement: &Agreement,
 ) -> Result<(), ApiError> {
-    let Some(mut row) = rows::find(tx, &agreement.id)? else {
-        return Ok(());
+    rejudge_with(tx, settings, agreement, None)
+}
+
+/// [`rejudge`] with a new hourly gratification (`Some`), as an amendment applies it.
+pub fn rejudge_with(
+    tx: &mut WriteTx<'_>,
+    settings: &Settings,
+    agreement: &Agreement,
+    gratification_cents: Option<Option<i32>>,
+) -> Result<(), ApiError> {
+    if let Some(mut row) = judged(tx, settings, agreement, gratification_cents)? {
+        row.updated_at = db::now();
+        rows::update(tx, &row)?;
+    }
+    Ok(())
+}
+
+/// The internship's row judged against `agreement`'s terms (and a new gratification), not
+/// written: an amendment is checked this way before it is signed. `None`: not an internship.
+pub fn judged(
+    conn: &mut DbConnection,
+    settings: &Settings,
+    agreement: &Agreement,
+    gratification_cents: Option<Option<i32>>,
+) -> Result<Option<Internship>, ApiError> {
+    let Some(mut row) = rows::find(conn, &agreement.id)? else {
+        return Ok(None);
     };
+    if let Some(cents) = gratification_cents {
+        row.gratification_cents = cents.filter(|c| *c > 0);
+    }
     for (i, p) in assess::periods_from_json(&row.interruptions)
         .iter()
         .enumerate()
@@ -541,9 +569,35 @@ pub fn rejudge(
             .into());
         }
     }
-    judge(tx, settings, agreement, &mut row, Editor::Staff)?;
+    judge(conn, settings, agreement, &mut row, Editor::Staff)?;
+    Ok(Some(row))
+}
+
+/// A signed amendment applies to the internship: its gratification, its presence recomputed on
+/// the new dates (the limits were judged when it was asked for and when it was sent; a signed
+/// amendment applies as signed), its certificate moved to the new last day.
+pub fn apply_amended(
+    tx: &mut WriteTx<'_>,
+    settings: &Settings,
+    agreement: &Agreement,
+    gratification_cents: Option<i32>,
+    previous_end: NaiveDate,
+) -> Result<(), ApiError> {
+    let Some(mut row) = rows::find(tx, &agreement.id)? else {
+        return Ok(());
+    };
+    row.gratification_cents = gratification_cents.filter(|c| *c > 0);
+    // Interruptions past an early end no longer happen: kept as recorded, judged on what is left.
+    if let Ok(assessment) = assessment(tx, settings, agreement, &row) {
+        row.presence_minutes = assessment.presence.minutes() as i32;
+        row.gratification_due = assessment.gratification_required;
+    }
     row.updated_at = db::now();
     rows::update(tx, &row)?;
+    if agreement.ends_on != previous_end && rows::certificate(tx, &agreement.id)?.is_none() {
+        jobs::unschedule(tx, CERTIFICATE_JOB, &agreement.id)?;
+        schedule_certificate(tx, agreement)?;
+    }
     Ok(())
 }
 

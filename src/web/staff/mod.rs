@@ -8,6 +8,7 @@ pub mod allocation;
 pub mod campaigns;
 pub mod charts;
 pub mod clauses;
+pub mod delegations;
 pub mod emails;
 pub mod incubator;
 pub mod labs;
@@ -47,6 +48,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     use allocation as a;
     use campaigns as c;
     cfg.configure(clauses::routes)
+        .configure(delegations::routes)
         .configure(statistics::routes)
         .route("/app/staff/emails", web::get().to(emails::emails))
         .route("/app/staff/emails/{id}", web::get().to(emails::email))

@@ -1,0 +1,2 @@
+ALTER TABLE agreement_signatures DROP COLUMN signed_by;
+DROP TABLE signature_delegations;
