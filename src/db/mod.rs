@@ -203,12 +203,32 @@ pub(crate) fn create_parent_dir(path: &Path) -> anyhow::Result<()> {
 
 /// Applies the pending migrations of the connection's backend; returns the versions applied.
 pub fn run_migrations(conn: &mut DbConnection) -> anyhow::Result<Vec<String>> {
-    let applied = match conn {
-        DbConnection::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS),
-        DbConnection::Postgresql(c) => c.run_pending_migrations(POSTGRES_MIGRATIONS),
+    let failed =
+        |e: Box<dyn std::error::Error + Send + Sync>| anyhow::anyhow!("migration failed: {e}");
+    let versions = |v: Vec<diesel::migration::MigrationVersion<'_>>| -> Vec<String> {
+        v.iter().map(ToString::to_string).collect()
+    };
+    match conn {
+        DbConnection::Sqlite(c) => Ok(versions(
+            c.run_pending_migrations(SQLITE_MIGRATIONS)
+                .map_err(failed)?,
+        )),
+        DbConnection::Postgresql(c) => {
+            // Several instances starting together on PostgreSQL: one applies the migrations,
+            // the others wait on this session lock and then find nothing pending.
+            let key = lock_key("fieldlab:migrations");
+            let lock = |c: &mut PgConnection, f: &str| {
+                diesel::RunQueryDsl::execute(diesel::sql_query(format!("SELECT {f}({key})")), c)
+            };
+            lock(c, "pg_advisory_lock")?;
+            let applied = c
+                .run_pending_migrations(POSTGRES_MIGRATIONS)
+                .map(versions)
+                .map_err(failed);
+            lock(c, "pg_advisory_unlock")?;
+            applied
+        }
     }
-    .map_err(|e| anyhow::anyhow!("migration failed: {e}"))?;
-    Ok(applied.iter().map(ToString::to_string).collect())
 }
 
 /// The versions of every SQLite migration this binary knows, as `__diesel_schema_migrations`

@@ -747,15 +747,19 @@ async fn an_amendment_is_asked_for_sent_and_signed_from_the_agreements_page() {
     check_page(&b).await;
 
     // Before an absence, the school's signatory delegates their signature from the console.
-    app.user_with_role("staff", "adjoint@imt-mines-ales.fr").await;
+    app.user_with_role("staff", "adjoint@imt-mines-ales.fr")
+        .await;
     b.goto(&app.url("/app/staff/agreements")).await;
     b.click("#delegations-link").await;
     check_page(&b).await;
     let today = chrono::Utc::now().date_naive();
     b.fill("#to_email", "adjoint@imt-mines-ales.fr").await;
     b.set_value("#starts_on", &today.to_string()).await;
-    b.set_value("#ends_on", &(today + chrono::Duration::days(14)).to_string())
-        .await;
+    b.set_value(
+        "#ends_on",
+        &(today + chrono::Duration::days(14)).to_string(),
+    )
+    .await;
     b.click("#delegation-form button[type=submit]").await;
     assert!(b.text("#delegations").await.contains("en cours"));
     check_page(&b).await;

@@ -376,7 +376,7 @@ async fn a_stranger_guessing_from_elsewhere_never_locks_the_owner_out() {
 
 /// Debian's nginx in front of a test server: its own config, logs, pid and temp files in a temp
 /// folder, in the foreground as this test's child, killed when dropped.
-struct Nginx {
+pub(crate) struct Nginx {
     child: Child,
     port: u16,
     dir: tempfile::TempDir,
@@ -397,6 +397,12 @@ fn nginx_binary() -> Option<PathBuf> {
 impl Nginx {
     /// nginx relaying to `app`, or `None` (with a notice) where it is not installed.
     fn start(app: &TestApp) -> Option<Self> {
+        Self::start_for(&[app.address.trim_start_matches("http://").to_owned()])
+    }
+
+    /// nginx relaying to these `host:port`s in turn (round-robin, no stickiness; a refused
+    /// connection goes to the next one), or `None` where it is not installed.
+    pub(crate) fn start_for(upstreams: &[String]) -> Option<Self> {
         let Some(binary) = nginx_binary() else {
             if std::env::var("FIELDLAB_REQUIRE_BROWSER").as_deref() == Ok("1") {
                 panic!("FIELDLAB_REQUIRE_BROWSER=1 but nginx is not installed");
@@ -411,7 +417,10 @@ impl Nginx {
             .and_then(|l| l.local_addr())
             .expect("a free port")
             .port();
-        let upstream = app.address.trim_start_matches("http://");
+        let servers: String = upstreams
+            .iter()
+            .map(|u| format!("server {u} max_fails=1 fail_timeout=2s; "))
+            .collect();
         let d = dir.path().display();
         let conf = format!(
             "daemon off;
@@ -420,6 +429,7 @@ pid {d}/nginx.pid;
 error_log {d}/error.log warn;
 events {{ worker_connections 512; }}
 http {{
+  upstream fieldlab {{ {servers}}}
   access_log {d}/access.log;
   client_body_temp_path {d}/client_body;
   proxy_temp_path {d}/proxy;
@@ -429,7 +439,7 @@ http {{
   server {{
     listen 127.0.0.1:{port};
     location / {{
-      proxy_pass http://{upstream};
+      proxy_pass http://fieldlab;
       proxy_set_header Host $host;
       proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
       proxy_set_header X-Forwarded-Proto $scheme;
@@ -466,7 +476,7 @@ http {{
         panic!("nginx did not listen on port {port}");
     }
 
-    fn url(&self) -> String {
+    pub(crate) fn url(&self) -> String {
         format!("http://127.0.0.1:{}", self.port)
     }
 

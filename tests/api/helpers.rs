@@ -159,7 +159,7 @@ where
 }
 
 /// The first staff account, created the way `fieldlab create-admin` does.
-fn seed_staff(settings: &Settings) {
+pub(crate) fn seed_staff(settings: &Settings) {
     let pool = open_database(settings).expect("database opens");
     let mut conn = pool.get().expect("connection");
     let account = NewAccount::parse(

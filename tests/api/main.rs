@@ -19,6 +19,7 @@ mod errors;
 mod hardening;
 mod helpers;
 mod incubator;
+mod instances;
 mod internship_journey;
 mod internships;
 mod labs;
