@@ -28,6 +28,7 @@ mod missions_journeys;
 mod notifications;
 mod pdf_text;
 mod scans;
+mod scans_hot;
 mod service;
 mod signed_copy;
 mod signers;
