@@ -1028,18 +1028,16 @@ pub fn change(
 
 // ---- the certificate (attestation de stage) ----
 
-/// On signature: the certificate is prepared on the internship's last day.
-pub fn schedule_certificate(
-    conn: &mut DbConnection,
-    agreement: &Agreement,
-) -> Result<(), ApiError> {
+/// On signature: the certificate is prepared, and the supervisor's evaluation asked, on the
+/// internship's last day.
+pub fn schedule_last_day(conn: &mut DbConnection, agreement: &Agreement) -> Result<(), ApiError> {
     jobs::schedule(
         conn,
         CERTIFICATE_JOB,
         &agreement.id,
         crate::clock::morning_of(agreement.ends_on),
     )?;
-    Ok(())
+    super::evaluating::schedule_request(conn, agreement)
 }
 
 /// The scheduled job: prepares the certificate of a signed internship (once).

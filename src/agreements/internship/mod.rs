@@ -53,6 +53,7 @@
 
 pub mod assess;
 pub mod document;
+pub mod evaluating;
 pub mod evaluation;
 pub mod flows;
 pub mod handlers;
