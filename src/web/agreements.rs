@@ -317,6 +317,7 @@ fn agreement_page(
         validation => validation_section(settings, lang, user, &d),
         signed_copy,
         internship => crate::web::internships::section(conn, settings, lang, user, &d)?,
+        evaluation => crate::web::internship_evaluation::section(conn, lang, user, &d)?,
         agreement => agreement_value(lang, &d),
         can_sign,
         you_signed,

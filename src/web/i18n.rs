@@ -145,6 +145,7 @@ pub fn catalogue(lang: Lang) -> &'static BTreeMap<&'static str, &'static str> {
             .chain(crate::web::staff::texts::TEXTS)
             .chain(crate::web::agreements::TEXTS)
             .chain(crate::web::internships::TEXTS)
+            .chain(crate::web::internship_evaluation::TEXTS)
             .chain(crate::web::staff::clauses::TEXTS)
             .chain(crate::web::staff::statistics::TEXTS)
             .map(|(key, fr, en)| (*key, if column == 0 { *fr } else { *en }))
@@ -484,6 +485,7 @@ mod tests {
             .chain(crate::web::staff::texts::TEXTS)
             .chain(crate::web::agreements::TEXTS)
             .chain(crate::web::internships::TEXTS)
+            .chain(crate::web::internship_evaluation::TEXTS)
             .chain(crate::web::staff::clauses::TEXTS)
             .chain(crate::web::staff::statistics::TEXTS)
         {

@@ -12,6 +12,7 @@ pub mod forms;
 pub mod home;
 pub mod i18n;
 pub mod incubator;
+pub mod internship_evaluation;
 pub mod internships;
 pub mod labs;
 pub mod missions;
@@ -126,6 +127,7 @@ pub fn pages(cfg: &mut web::ServiceConfig) {
         .route("/app/missions/{id}", web::get().to(missions::mission))
         .configure(agreements::routes)
         .configure(internships::routes)
+        .configure(internship_evaluation::routes)
         .configure(staff::routes)
         .route("/app/{tail:.*}", web::to(not_found));
 }
