@@ -18,6 +18,7 @@ mod errors;
 mod hardening;
 mod helpers;
 mod incubator;
+mod internship_evaluation;
 mod internship_journey;
 mod internships;
 mod labs;
