@@ -206,6 +206,9 @@ pub struct ValidationSettings {
 pub struct InternshipSettings {
     /// The legal minimum hourly gratification, one row per calendar year (L124-6, D124-8).
     pub minimum_gratification: Vec<MinimumGratification>,
+    /// Days between reminders to a company supervisor who has not evaluated their intern (at
+    /// most three reminders, then staff are warned).
+    pub evaluation_reminder_days: u32,
 }
 
 /// One year's minimum hourly gratification: 15 % of that year's social-security hourly ceiling.

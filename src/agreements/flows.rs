@@ -1065,7 +1065,7 @@ pub fn sign(
         models::update(tx, &details.agreement)?;
         send_final(tx, state, &details)?;
         if details.agreement.kind == Kind::Internship.as_str() {
-            super::internship::flows::schedule_certificate(tx, &details.agreement)?;
+            super::internship::flows::schedule_last_day(tx, &details.agreement)?;
         }
         return Ok(details);
     }
@@ -1345,7 +1345,7 @@ pub fn record_signed_copy(
     agreement.updated_at = at;
     models::update(tx, &agreement)?;
     if agreement.kind == Kind::Internship.as_str() {
-        super::internship::flows::schedule_certificate(tx, &agreement)?;
+        super::internship::flows::schedule_last_day(tx, &agreement)?;
     }
     one(tx, agreement)
 }

@@ -67,10 +67,13 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(internship::handlers::supervisor_form)
         .service(internship::handlers::complete_internship)
         .service(internship::handlers::certificate_form)
-        .service(internship::handlers::confirm_certificate);
+        .service(internship::handlers::confirm_certificate)
+        .service(internship::handlers::evaluation_form)
+        .service(internship::handlers::submit_evaluation);
 }
 
-/// The scheduled work of agreements: reminders to signatories, warnings to staff.
+/// The scheduled work of agreements: reminders to signatories, warnings to staff; an
+/// internship's certificate and its supervisor's evaluation (asked, reminded, staff warned).
 pub fn jobs(handlers: Handlers) -> Handlers {
     handlers
         .with(flows::REMINDER_JOB, flows::remind)
@@ -78,5 +81,17 @@ pub fn jobs(handlers: Handlers) -> Handlers {
         .with(
             internship::flows::CERTIFICATE_JOB,
             internship::flows::certificate_job,
+        )
+        .with(
+            internship::evaluating::REQUEST_JOB,
+            internship::evaluating::request_job,
+        )
+        .with(
+            internship::evaluating::REMINDER_JOB,
+            internship::evaluating::reminder_job,
+        )
+        .with(
+            internship::evaluating::WARNING_JOB,
+            internship::evaluating::warning_job,
         )
 }

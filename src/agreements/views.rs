@@ -120,6 +120,17 @@ impl AgreementView {
         }
         self
     }
+
+    /// With an internship's evaluation, for those who read it.
+    pub fn with_evaluation(
+        mut self,
+        evaluation: Option<crate::agreements::internship::views::EvaluationView>,
+    ) -> Self {
+        if let Some(i) = &mut self.internship {
+            i.evaluation = evaluation;
+        }
+        self
+    }
 }
 
 impl From<Details> for AgreementView {

@@ -318,6 +318,19 @@ diesel::table! {
 }
 
 diesel::table! {
+    internship_evaluations (agreement_id) {
+        agreement_id -> Text,
+        token_hash -> Text,
+        mark_quarters -> Nullable<Int4>,
+        appreciation -> Text,
+        skills -> Text,
+        submitted_at -> Nullable<Timestamp>,
+        reminders_sent -> Int4,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     internships (agreement_id) {
         agreement_id -> Text,
         requested_by -> Text,
@@ -562,6 +575,7 @@ diesel::joinable!(equipment_authorizations -> equipment (equipment_id));
 diesel::joinable!(evaluations -> missions (mission_id));
 diesel::joinable!(evaluations -> users (evaluator_id));
 diesel::joinable!(internship_certificates -> internships (agreement_id));
+diesel::joinable!(internship_evaluations -> internships (agreement_id));
 diesel::joinable!(internships -> agreements (agreement_id));
 diesel::joinable!(internships -> users (requested_by));
 diesel::joinable!(lab_closures -> labs (lab_id));
@@ -610,6 +624,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     evaluations,
     incubator_lock,
     internship_certificates,
+    internship_evaluations,
     internships,
     lab_closures,
     lab_opening_hours,

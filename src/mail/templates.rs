@@ -523,7 +523,70 @@ mod tests {
         values["members"] = json!(["Léo Roux", "Zoé Martin"]);
         values["why"] = json!({"code": "contest", "choices": 3, "forbidden": 1,
             "contenders": 4, "problems": 2, "places": 3, "left_out": 1});
+        // An internship's evaluation by its supervisor.
+        values["mark"] = json!("15,5 / 20");
+        values["for_student"] = json!(true);
+        values["supervisor_email"] = json!("anne.roux@decoupes.fr");
+        values["reminders"] = json!(3);
+        values["last_reminder"] = json!(false);
         values
+    }
+
+    #[test]
+    fn an_internship_evaluation_is_asked_reminded_told_and_overdue_in_both_locales() {
+        let templates = Templates::new(vocabulary());
+        let mut values = every_value();
+        values["student"] = json!("Léa Martin");
+        values["link"] = json!("http://x/evaluation-form?token=t");
+        let asked = templates
+            .render("internship_evaluation_requested", Locale::Fr, &values)
+            .expect("renders");
+        assert_eq!(asked.subject, "Évaluation du stage de Léa Martin");
+        assert!(asked.text.contains("http://x/evaluation-form?token=t"));
+        assert!(!asked.text.contains("remplace"), "{}", asked.text);
+        values["reminder"] = json!(3);
+        values["last_reminder"] = json!(true);
+        let reminded = templates
+            .render("internship_evaluation_requested", Locale::Fr, &values)
+            .expect("renders");
+        assert_eq!(
+            reminded.subject,
+            "Rappel : Évaluation du stage de Léa Martin"
+        );
+        for body in [&reminded.text, &reminded.html] {
+            assert!(body.contains("Ce lien remplace"), "{body}");
+            assert!(body.contains("dernier rappel"), "{body}");
+        }
+        let en = templates
+            .render("internship_evaluation_requested", Locale::En, &values)
+            .expect("renders");
+        assert_eq!(en.subject, "Reminder: Léa Martin's internship evaluation");
+        let told = templates
+            .render("internship_evaluation_recorded", Locale::Fr, &values)
+            .expect("renders");
+        assert_eq!(
+            told.subject,
+            "Votre stage chez Découpes Cévenoles a été évalué"
+        );
+        assert!(told.text.contains("Note : 15,5 / 20"), "{}", told.text);
+        values["for_student"] = json!(false);
+        let tutor = templates
+            .render("internship_evaluation_recorded", Locale::Fr, &values)
+            .expect("renders");
+        assert_eq!(tutor.subject, "Évaluation du stage de Léa Martin reçue");
+        let overdue = templates
+            .render("internship_evaluation_overdue", Locale::Fr, &values)
+            .expect("renders");
+        assert_eq!(
+            overdue.subject,
+            "Évaluation du stage de Léa Martin toujours attendue — Découpes Cévenoles"
+        );
+        assert!(
+            overdue.text.contains("malgré 3 rappels"),
+            "{}",
+            overdue.text
+        );
+        assert!(overdue.text.contains("anne.roux@decoupes.fr"));
     }
 
     #[test]

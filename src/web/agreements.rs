@@ -330,6 +330,7 @@ fn agreement_page(
         signed_copy,
         internship => crate::web::internships::section(conn, settings, lang, user, &d)?,
         amendments => crate::web::amendments::section(conn, settings, lang, user, &d)?,
+        evaluation => crate::web::internship_evaluation::section(conn, lang, user, &d)?,
         agreement => agreement_value(lang, &d),
         can_sign,
         not_your_turn,

@@ -147,6 +147,7 @@ pub fn catalogue(lang: Lang) -> &'static BTreeMap<&'static str, &'static str> {
             .chain(crate::web::amendments::TEXTS)
             .chain(crate::web::staff::delegations::TEXTS)
             .chain(crate::web::internships::TEXTS)
+            .chain(crate::web::internship_evaluation::TEXTS)
             .chain(crate::web::staff::clauses::TEXTS)
             .chain(crate::web::staff::statistics::TEXTS)
             .map(|(key, fr, en)| (*key, if column == 0 { *fr } else { *en }))
@@ -488,6 +489,7 @@ mod tests {
             .chain(crate::web::amendments::TEXTS)
             .chain(crate::web::staff::delegations::TEXTS)
             .chain(crate::web::internships::TEXTS)
+            .chain(crate::web::internship_evaluation::TEXTS)
             .chain(crate::web::staff::clauses::TEXTS)
             .chain(crate::web::staff::statistics::TEXTS)
         {

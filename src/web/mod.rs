@@ -13,6 +13,7 @@ pub mod forms;
 pub mod home;
 pub mod i18n;
 pub mod incubator;
+pub mod internship_evaluation;
 pub mod internships;
 pub mod labs;
 pub mod missions;
@@ -128,6 +129,7 @@ pub fn pages(cfg: &mut web::ServiceConfig) {
         .configure(agreements::routes)
         .configure(amendments::routes)
         .configure(internships::routes)
+        .configure(internship_evaluation::routes)
         .configure(staff::routes)
         .route("/app/{tail:.*}", web::to(not_found));
 }

@@ -48,6 +48,10 @@ pub const TEMPLATES: &[(&str, &str)] = &[
         "certificate_form.html",
         include_str!("templates/certificate_form.html"),
     ),
+    (
+        "evaluation_form.html",
+        include_str!("templates/evaluation_form.html"),
+    ),
     ("landing.html", include_str!("templates/landing.html")),
     ("login.html", include_str!("templates/login.html")),
     ("register.html", include_str!("templates/register.html")),

@@ -518,19 +518,22 @@ async fn an_internships_amendment_is_validated_refused_with_a_reason_corrected_a
     assert_eq!(ended["ends_on"], "2027-06-30");
     // Fewer hours: 5 April to 30 June 2027 less Ascension and Whit Monday, 7 h a day.
     assert_eq!(ended["internship"]["presence_hours"], 427.0, "{ended}");
-    // The certificate now falls on the new last day.
+    // The certificate and the supervisor's evaluation now fall on the new last day.
     let pool = fieldlab::startup::open_database(&app.settings).expect("database");
     let mut conn = pool.get().expect("connection");
-    let pending: Vec<chrono::NaiveDate> = fieldlab::jobs::about(&mut conn, &id)
-        .expect("jobs")
-        .iter()
-        .filter(|j| j.kind == "internship_certificate" && j.status == "pending")
-        .map(|j| j.due_at.date())
-        .collect();
-    assert_eq!(
-        pending,
-        [chrono::NaiveDate::from_ymd_opt(2027, 6, 30).expect("day")]
-    );
+    let jobs = fieldlab::jobs::about(&mut conn, &id).expect("jobs");
+    for kind in ["internship_certificate", "internship_evaluation"] {
+        let pending: Vec<chrono::NaiveDate> = jobs
+            .iter()
+            .filter(|j| j.kind == kind && j.status == "pending")
+            .map(|j| j.due_at.date())
+            .collect();
+        assert_eq!(
+            pending,
+            [chrono::NaiveDate::from_ymd_opt(2027, 6, 30).expect("day")],
+            "{kind}"
+        );
+    }
 }
 
 #[tokio::test]

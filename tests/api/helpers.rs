@@ -664,6 +664,19 @@ pub async fn certificate_form_token(app: &TestApp, to: &str, id: &str) -> String
     form_token(app, to, "/certificate-form?token=", "certificate-forms", id).await
 }
 
+/// The token of internship `id`'s evaluation link, read from the e-mails to `to`: the
+/// current one (each reminder's link replaces the previous one).
+pub async fn evaluation_form_token(app: &TestApp, to: &str, id: &str) -> String {
+    form_token(
+        app,
+        to,
+        "/evaluation-form?token=",
+        "internship-evaluation-forms",
+        id,
+    )
+    .await
+}
+
 /// The first token following `marker` in the e-mails to `to` (a welcome's set-password link).
 pub async fn mailed_token(app: &TestApp, to: &str, marker: &str) -> String {
     for _ in 0..150 {

@@ -20,6 +20,7 @@ mod hardening;
 mod helpers;
 mod incubator;
 mod instances;
+mod internship_evaluation;
 mod internship_journey;
 mod internships;
 mod labs;

@@ -575,7 +575,7 @@ pub fn judged(
 
 /// A signed amendment applies to the internship: its gratification, its presence recomputed on
 /// the new dates (the limits were judged when it was asked for and when it was sent; a signed
-/// amendment applies as signed), its certificate moved to the new last day.
+/// amendment applies as signed), its certificate and evaluation moved to the new last day.
 pub fn apply_amended(
     tx: &mut WriteTx<'_>,
     settings: &Settings,
@@ -595,8 +595,10 @@ pub fn apply_amended(
     row.updated_at = db::now();
     rows::update(tx, &row)?;
     if agreement.ends_on != previous_end && rows::certificate(tx, &agreement.id)?.is_none() {
+        // The certificate and the supervisor's evaluation move to the new last day.
         jobs::unschedule(tx, CERTIFICATE_JOB, &agreement.id)?;
-        schedule_certificate(tx, agreement)?;
+        jobs::unschedule(tx, super::evaluating::REQUEST_JOB, &agreement.id)?;
+        schedule_last_day(tx, agreement)?;
     }
     Ok(())
 }
@@ -1082,18 +1084,16 @@ pub fn change(
 
 // ---- the certificate (attestation de stage) ----
 
-/// On signature: the certificate is prepared on the internship's last day.
-pub fn schedule_certificate(
-    conn: &mut DbConnection,
-    agreement: &Agreement,
-) -> Result<(), ApiError> {
+/// On signature: the certificate is prepared, and the supervisor's evaluation asked, on the
+/// internship's last day.
+pub fn schedule_last_day(conn: &mut DbConnection, agreement: &Agreement) -> Result<(), ApiError> {
     jobs::schedule(
         conn,
         CERTIFICATE_JOB,
         &agreement.id,
         crate::clock::morning_of(agreement.ends_on),
     )?;
-    Ok(())
+    super::evaluating::schedule_request(conn, agreement)
 }
 
 /// The scheduled job: prepares the certificate of a signed internship (once).

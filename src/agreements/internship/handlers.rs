@@ -3,8 +3,8 @@
 
 use actix_web::{get, patch, post, put, web, HttpResponse};
 
-use super::flows;
-use super::views::{CertificateBody, InternshipBody, LimitsView};
+use super::views::{CertificateBody, EvaluationBody, InternshipBody, LimitsView};
+use super::{evaluating, flows};
 use crate::agreements::flows as agreement_flows;
 use crate::agreements::handlers::pdf_response;
 use crate::agreements::models::Details;
@@ -60,6 +60,8 @@ pub async fn request_internship(
 }
 
 /// An internship with its computed hours and the limits judged now: its parties and staff.
+/// Staff, its academic tutor and its student also read the company supervisor's evaluation
+/// (`internship.evaluation`, null until asked).
 #[utoipa::path(tag = "internships", security(("bearer" = [])),
     responses((status = 200, body = AgreementView), (status = 401, body = Problem), (status = 404, body = Problem)))]
 #[get("/internships/{id}")]
@@ -76,7 +78,12 @@ pub async fn get_internship(
             if details.internship.is_none() {
                 return Err(ApiError::not_found());
             }
-            view(conn, &settings, details)
+            let evaluation = if evaluating::may_read(&details, &user) {
+                evaluating::read(conn, &details.agreement.id)?
+            } else {
+                None
+            };
+            Ok(view(conn, &settings, details)?.with_evaluation(evaluation))
         })
         .await?;
     Ok(web::Json(view))
@@ -222,4 +229,45 @@ pub async fn certificate_pdf(
         })
         .await?;
     Ok(pdf_response(&file, bytes))
+}
+
+/// The internship a supervisor's evaluation link is for, with its evaluation (`internship.
+/// evaluation`: the one recorded, read-only, once given).
+#[utoipa::path(tag = "internships",
+    responses((status = 200, body = AgreementView), (status = 404, description = "unknown or replaced link", body = Problem)))]
+#[get("/internship-evaluation-forms/{token}")]
+pub async fn evaluation_form(
+    state: web::Data<AppState>,
+    token: web::Path<String>,
+) -> Result<web::Json<AgreementView>, ApiError> {
+    let (details, row) = state
+        .db(move |conn| evaluating::by_token(conn, &token))
+        .await?;
+    let evaluation = super::views::EvaluationView::of(&row);
+    Ok(web::Json(
+        AgreementView::from(details).with_evaluation(Some(evaluation)),
+    ))
+}
+
+/// The company supervisor evaluates the intern, once: a mark out of 20 (quarter points), an
+/// appreciation, the skills observed; the student and the academic tutor are told.
+#[utoipa::path(tag = "internships",
+    request_body = EvaluationBody,
+    responses((status = 200, body = AgreementView), (status = 404, description = "unknown or replaced link", body = Problem),
+              (status = 409, description = "`evaluation_submitted`", body = Problem),
+              (status = 422, description = "`validation_failed`", body = Problem)))]
+#[put("/internship-evaluation-forms/{token}")]
+pub async fn submit_evaluation(
+    state: web::Data<AppState>,
+    token: web::Path<String>,
+    body: web::Json<EvaluationBody>,
+) -> Result<web::Json<AgreementView>, ApiError> {
+    let (token, body) = (token.into_inner(), body.into_inner());
+    let (details, row) = state
+        .write(move |tx, state| evaluating::submit(tx, state, &token, body))
+        .await?;
+    let evaluation = super::views::EvaluationView::of(&row);
+    Ok(web::Json(
+        AgreementView::from(details).with_evaluation(Some(evaluation)),
+    ))
 }

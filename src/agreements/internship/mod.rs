@@ -53,6 +53,8 @@
 
 pub mod assess;
 pub mod document;
+pub mod evaluating;
+pub mod evaluation;
 pub mod flows;
 pub mod handlers;
 pub mod holidays;

@@ -6,7 +6,9 @@ use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
 use crate::agreements::domain::Kind;
-use crate::db::schema::{agreements, companies, internship_certificates, internships};
+use crate::db::schema::{
+    agreements, companies, internship_certificates, internship_evaluations, internships,
+};
 use crate::db::DbConnection;
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable, AsChangeset)]
@@ -59,6 +61,22 @@ pub struct Certificate {
     /// The total gratification paid, in cents; `None`: none.
     pub gratification_cents: Option<i64>,
     pub confirmed_at: Option<NaiveDateTime>,
+}
+
+/// The company supervisor's evaluation of the intern: asked (a link, reminders counted), then
+/// given once (`submitted_at` with the mark and the appreciation).
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = internship_evaluations, treat_none_as_null = true)]
+pub struct EvaluationRow {
+    pub agreement_id: String,
+    pub token_hash: String,
+    /// Out of 20 in quarter points, as quarters (0 to 80).
+    pub mark_quarters: Option<i32>,
+    pub appreciation: String,
+    pub skills: String,
+    pub submitted_at: Option<NaiveDateTime>,
+    pub reminders_sent: i32,
+    pub created_at: NaiveDateTime,
 }
 
 /// What a convention de stage names of its host, beside the company's name and city.
@@ -150,6 +168,40 @@ pub fn save_certificate(conn: &mut DbConnection, row: &Certificate) -> QueryResu
 
 pub fn update_certificate(conn: &mut DbConnection, row: &Certificate) -> QueryResult<usize> {
     diesel::update(internship_certificates::table.find(&row.agreement_id))
+        .set(row)
+        .execute(conn)
+}
+
+pub fn evaluation(
+    conn: &mut DbConnection,
+    agreement_id: &str,
+) -> QueryResult<Option<EvaluationRow>> {
+    internship_evaluations::table
+        .find(agreement_id)
+        .select(EvaluationRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn evaluation_by_token(
+    conn: &mut DbConnection,
+    hash: &str,
+) -> QueryResult<Option<EvaluationRow>> {
+    internship_evaluations::table
+        .filter(internship_evaluations::token_hash.eq(hash))
+        .select(EvaluationRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn insert_evaluation(conn: &mut DbConnection, row: &EvaluationRow) -> QueryResult<usize> {
+    diesel::insert_into(internship_evaluations::table)
+        .values(row)
+        .execute(conn)
+}
+
+pub fn update_evaluation(conn: &mut DbConnection, row: &EvaluationRow) -> QueryResult<usize> {
+    diesel::update(internship_evaluations::table.find(&row.agreement_id))
         .set(row)
         .execute(conn)
 }

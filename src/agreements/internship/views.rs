@@ -5,8 +5,9 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::assess::{self, Assessment};
+use super::evaluation::{GivenMark, Mark};
 use super::hours::Presence;
-use super::models::{Certificate, HostRecord, Internship};
+use super::models::{Certificate, EvaluationRow, HostRecord, Internship};
 use super::rules::{self, Refusal};
 use crate::db::utc;
 
@@ -106,6 +107,64 @@ pub struct CertificateBody {
     pub presence_hours: Option<f64>,
     /// The total gratification paid, in cents; 0: none.
     pub gratification_total_cents: Option<i64>,
+}
+
+/// The company supervisor's evaluation of the intern, given once from their link.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+pub struct EvaluationBody {
+    /// Out of 20, in quarter points (14.5, 14.25); a number, or text such as "14,5".
+    #[schema(value_type = Option<f64>, example = 15.5)]
+    pub mark: Option<serde_json::Value>,
+    /// Required, at most 4000 characters.
+    pub appreciation: Option<String>,
+    /// The skills and behaviour observed (optional), at most 4000 characters.
+    pub skills: Option<String>,
+}
+
+impl EvaluationBody {
+    /// The mark as sent: a number, or text (anything else is text that is no number).
+    pub fn given_mark(&self) -> Option<GivenMark> {
+        match self.mark.as_ref()? {
+            serde_json::Value::Null => None,
+            serde_json::Value::Number(n) => Some(GivenMark::Number(n.as_f64().unwrap_or(f64::NAN))),
+            serde_json::Value::String(s) => Some(GivenMark::Text(s.clone())),
+            other => Some(GivenMark::Text(other.to_string())),
+        }
+    }
+}
+
+/// An internship's evaluation by its company supervisor: asked on the last day of a signed
+/// internship, reminded, then given once.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct EvaluationView {
+    /// When the supervisor was first asked.
+    pub requested_at: DateTime<Utc>,
+    /// Reminders sent so far (at most 3; staff are warned after the last).
+    pub reminders_sent: i32,
+    /// Null until the supervisor gives it.
+    pub submitted_at: Option<DateTime<Utc>>,
+    /// Out of 20, in quarter points; null until given.
+    pub mark: Option<f64>,
+    pub appreciation: Option<String>,
+    /// The skills and behaviour observed ("" if the supervisor left it out).
+    pub skills: Option<String>,
+}
+
+impl EvaluationView {
+    pub fn of(row: &EvaluationRow) -> Self {
+        let given = row.submitted_at.is_some();
+        Self {
+            requested_at: utc(row.created_at),
+            reminders_sent: row.reminders_sent,
+            submitted_at: row.submitted_at.map(utc),
+            mark: row
+                .mark_quarters
+                .and_then(Mark::from_quarters)
+                .map(Mark::points),
+            appreciation: given.then(|| row.appreciation.clone()),
+            skills: given.then(|| row.skills.clone()),
+        }
+    }
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -278,6 +337,10 @@ pub struct InternshipView {
     pub certificate: Option<CertificateView>,
     /// The limits judged now: in the internship's own endpoints and for staff.
     pub limits: Option<LimitsView>,
+    /// The company supervisor's evaluation: shown to staff, the academic tutor and the student
+    /// in `GET /internships/{id}`, and to the supervisor on their evaluation link; null until
+    /// asked (on the last day of a signed internship) and everywhere else.
+    pub evaluation: Option<EvaluationView>,
 }
 
 impl InternshipView {
@@ -335,6 +398,7 @@ impl InternshipView {
                 gratification_total_cents: c.gratification_cents,
             }),
             limits,
+            evaluation: None,
         }
     }
 }
