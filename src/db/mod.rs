@@ -118,7 +118,10 @@ impl r2d2::ManageConnection for ConnectionManager {
                 // a batch lookup `id = ANY($ids)` then reads its few rows through the primary
                 // key instead of the whole table (issue 24: no sequential scan of a large table
                 // on a hot path, with or without the planner's statistics).
-                conn.batch_execute("SET random_page_cost = 1.1")
+                // No JIT: its compilation (100-200 ms) starts whenever a plan's estimated cost
+                // passes `jit_above_cost`, and estimates made without statistics do for
+                // queries that run in milliseconds (a register sorted by its signatures).
+                conn.batch_execute("SET random_page_cost = 1.1; SET jit = off")
                     .map_err(diesel::ConnectionError::CouldntSetupConfiguration)?;
                 Ok(DbConnection::Postgresql(conn))
             }

@@ -15,6 +15,7 @@ pub mod incubator;
 pub mod internships;
 pub mod labs;
 pub mod missions;
+pub mod register;
 pub mod render;
 pub mod session;
 pub mod staff;
@@ -125,6 +126,7 @@ pub fn pages(cfg: &mut web::ServiceConfig) {
         )
         .route("/app/missions/{id}", web::get().to(missions::mission))
         .configure(agreements::routes)
+        .configure(register::routes)
         .configure(internships::routes)
         .configure(staff::routes)
         .route("/app/{tail:.*}", web::to(not_found));

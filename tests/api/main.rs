@@ -25,6 +25,7 @@ mod missions;
 mod missions_journeys;
 mod notifications;
 mod pdf_text;
+mod register;
 mod scans;
 mod service;
 mod signed_copy;
