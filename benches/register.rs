@@ -565,13 +565,24 @@ fn generate(conn: &mut DbConnection, demo: &str, school: &str, size: usize) -> E
         .expect("names")
         .into_iter()
         .collect();
-    let company_text = names[company_ids[0]].to_uppercase();
     let year = fieldlab::agreements::internship::rules::AcademicYear::of(today).first_year();
     let waiting_student: std::collections::HashSet<&str> = signatures
         .iter()
         .filter(|s| s.party == "student" && s.signed_at.is_none())
         .map(|s| s.agreement_id.as_str())
         .collect();
+    // The company of the first agreement the three filters keep: a case that lists rows.
+    let company_text = rows
+        .iter()
+        .find(|r| {
+            r.status == "sent"
+                && waiting_student.contains(r.id.as_str())
+                && fieldlab::agreements::internship::rules::AcademicYear::of(r.starts_on)
+                    .first_year()
+                    == year
+        })
+        .map(|r| names[&r.company_id].to_uppercase())
+        .expect("a sent agreement awaiting its student this year");
     let company_year_awaiting = rows
         .iter()
         .filter(|r| {
