@@ -175,6 +175,75 @@ async fn main() {
             Some((expected.overdue, 1)),
         ),
         (
+            "sort=company".into(),
+            "/app/staff/agreements?sort=company&dir=asc".into(),
+            &bench,
+            RUNS,
+            Some((size, 1)),
+        ),
+        (
+            format!("sort=company&dir=desc page {deep}"),
+            "/app/staff/agreements?sort=company&dir=desc&page=100".into(),
+            &bench,
+            RUNS,
+            Some((size, deep)),
+        ),
+        (
+            "sort=party (student name)".into(),
+            "/app/staff/agreements?sort=party&dir=asc".into(),
+            &bench,
+            RUNS,
+            Some((size, 1)),
+        ),
+        (
+            format!("sort=party&dir=desc page {deep}"),
+            "/app/staff/agreements?sort=party&dir=desc&page=100".into(),
+            &bench,
+            RUNS,
+            Some((size, deep)),
+        ),
+        (
+            "sort=starts_on".into(),
+            "/app/staff/agreements?sort=starts_on&dir=asc".into(),
+            &bench,
+            RUNS,
+            Some((size, 1)),
+        ),
+        (
+            "sort=status&dir=desc".into(),
+            "/app/staff/agreements?sort=status&dir=desc".into(),
+            &bench,
+            RUNS,
+            Some((size, 1)),
+        ),
+        (
+            "sort=signatures".into(),
+            "/app/staff/agreements?sort=signatures&dir=asc".into(),
+            &bench,
+            RUNS,
+            Some((size, 1)),
+        ),
+        (
+            "company+academic_year+awaiting".into(),
+            format!(
+                "/app/staff/agreements?company={}&academic_year={}&awaiting=student",
+                expected.company_text, expected.year
+            ),
+            &bench,
+            RUNS,
+            Some((expected.company_year_awaiting, 1)),
+        ),
+        (
+            "the same, sort=party".into(),
+            format!(
+                "/app/staff/agreements?company={}&academic_year={}&awaiting=student&sort=party&dir=asc",
+                expected.company_text, expected.year
+            ),
+            &bench,
+            RUNS,
+            Some((expected.company_year_awaiting, 1)),
+        ),
+        (
             format!("page 1 as the signatory ({} to sign)", expected.sent),
             "/app/staff/agreements".into(),
             &signatory,
@@ -290,6 +359,12 @@ struct Expected {
     in_campaign: usize,
     overdue: usize,
     signatures: usize,
+    /// A company name's part (one of the demo's companies, as typed in the filter).
+    company_text: String,
+    /// The current academic year's first calendar year.
+    year: i32,
+    /// Those of that company (by name), that academic year, sent and awaiting the student.
+    company_year_awaiting: usize,
 }
 
 /// `size` agreements (and their signatories' rows) in one transaction, the register test's way.
@@ -491,7 +566,55 @@ fn generate(conn: &mut DbConnection, demo: &str, school: &str, size: usize) -> E
     })
     .expect("inserted");
     let campaign = campaigns[1].clone();
+    // A company filter as staff type it: a part of one name, any case.
+    let names: std::collections::HashMap<String, String> = companies::table
+        .select((companies::id, companies::name))
+        .load::<(String, String)>(conn)
+        .expect("names")
+        .into_iter()
+        .collect();
+    let year = fieldlab::agreements::internship::rules::AcademicYear::of(today).first_year();
+    let waiting_student: std::collections::HashSet<&str> = signatures
+        .iter()
+        .filter(|s| s.party == "student" && s.signed_at.is_none())
+        .map(|s| s.agreement_id.as_str())
+        .collect();
+    // The company of the first agreement the three filters keep: a case that lists rows.
+    let company_text = rows
+        .iter()
+        .find(|r| {
+            r.status == "sent"
+                && waiting_student.contains(r.id.as_str())
+                && fieldlab::agreements::internship::rules::AcademicYear::of(r.starts_on)
+                    .first_year()
+                    == year
+        })
+        .map(|r| names[&r.company_id].to_uppercase())
+        .expect("a sent agreement awaiting its student this year");
+    let company_year_awaiting = rows
+        .iter()
+        .filter(|r| {
+            names[&r.company_id]
+                .to_lowercase()
+                .contains(&company_text.to_lowercase())
+                && fieldlab::agreements::internship::rules::AcademicYear::of(r.starts_on)
+                    .first_year()
+                    == year
+                && r.status == "sent"
+                && waiting_student.contains(r.id.as_str())
+        })
+        .count();
+    let company_text = company_text
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect();
     Expected {
+        company_text,
+        year,
+        company_year_awaiting,
         sent: rows.iter().filter(|r| r.status == "sent").count(),
         research: rows.iter().filter(|r| r.kind == "research").count(),
         in_campaign: rows

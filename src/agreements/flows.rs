@@ -10,6 +10,7 @@ use sha2::{Digest, Sha256};
 use crate::agreements::document::{self, Context, Signed};
 use crate::agreements::domain::{self, Action, Kind, Party, Refusal, Signers, Status, Terms};
 use crate::agreements::models::{self, Agreement, Details, Filter, Person, Register, Signature};
+use crate::agreements::register::{self, Column, Wording};
 use crate::agreements::templates;
 use crate::app::AppState;
 use crate::auth::{CurrentUser, Role};
@@ -1630,122 +1631,108 @@ pub fn warn_unsigned(tx: &mut WriteTx<'_>, state: &AppState, job: &Job) -> Resul
     Ok(())
 }
 
-/// The register for the school's administration: every agreement the filter lets through
-/// (not a page), newest first, as a CSV for a French spreadsheet.
-/// Hours for a French spreadsheet: « 428,75 ».
-fn hours_cell(minutes: i32) -> String {
-    let hours = f64::from(minutes) / 60.0;
-    let text = format!("{hours:.2}");
-    text.trim_end_matches('0')
-        .trim_end_matches('.')
-        .replace('.', ",")
-}
-
+/// The register for the school's administration (the API's `/agreements.csv`): every
+/// agreement the filter lets through (not a page), newest first, its historical columns with
+/// codes for kinds and statuses, for a French spreadsheet.
 pub fn register_csv(
     conn: &mut DbConnection,
     filter: &Filter,
 ) -> Result<(String, String), ApiError> {
     let register = Register {
         filter: filter.clone(),
-        overdue_until: None,
-        company: None,
-        academic_year: None,
-        awaiting: None,
+        ..Register::default()
     };
-    register_csv_of(conn, &register)
+    let text = register_sheet(conn, &register, &Column::API, Wording::Codes)?;
+    Ok(("conventions.csv".to_owned(), text))
 }
 
-/// [`register_csv`] of the staff's page, whose filters include the overdue ones.
-pub fn register_csv_of(
+/// The register as a CSV (`spreadsheet::french_csv`: `;`, BOM, CRLF, no formula): every
+/// agreement `register` lets through in its order, the `columns` in `wording`.
+pub fn register_sheet(
     conn: &mut DbConnection,
     register: &Register,
-) -> Result<(String, String), ApiError> {
+    columns: &[Column],
+    wording: Wording,
+) -> Result<String, ApiError> {
     let rows = models::register_rows(conn, register, None)?;
     let all = models::details(conn, rows)?;
+    let rows = all.iter().map(|d| {
+        columns
+            .iter()
+            .map(|c| register_cell(d, *c, wording))
+            .collect()
+    });
+    let header: Vec<&str> = columns.iter().map(|c| c.header(wording)).collect();
+    crate::spreadsheet::french_csv(&header, rows)
+}
+
+/// One cell of the register's CSV.
+fn register_cell(d: &Details, column: Column, wording: Wording) -> String {
+    let a = &d.agreement;
     let when = |at: Option<NaiveDateTime>| {
         at.map(|t| {
-            db::utc(t)
-                .with_timezone(&DEFAULT_TIMEZONE)
-                .format("%d/%m/%Y %H:%M")
-                .to_string()
+            let local = db::utc(t).with_timezone(&DEFAULT_TIMEZONE).naive_local();
+            register::time_cell(local, wording)
         })
         .unwrap_or_default()
     };
-    let rows = all.iter().map(|d| {
-        let a = &d.agreement;
-        let signed = |party: Party| {
-            when(
-                d.signatures
-                    .iter()
-                    .find(|(s, _)| s.party == party.as_str())
-                    .and_then(|(s, _)| s.signed_at),
-            )
-        };
-        vec![
-            document::reference(&a.id),
-            a.kind.clone(),
-            a.status.clone(),
-            a.version.to_string(),
-            d.campaign.clone().unwrap_or_default(),
-            d.company.name.clone(),
-            d.company
-                .contact
-                .as_ref()
-                .map(|p| p.name.clone())
-                .unwrap_or_default(),
-            d.student
-                .as_ref()
-                .map(|p| p.name.clone())
-                .unwrap_or_default(),
-            d.tutor.as_ref().map(|p| p.name.clone()).unwrap_or_default(),
-            a.subject.clone(),
-            a.starts_on.format("%d/%m/%Y").to_string(),
-            a.ends_on.format("%d/%m/%Y").to_string(),
-            when(a.sent_at),
-            signed(Party::School),
-            signed(Party::Company),
-            signed(Party::Student),
-            signed(Party::Tutor),
-            when(a.signed_at),
-            d.company.host.siret.clone().unwrap_or_default(),
-            d.internship
-                .as_ref()
-                .map(|i| hours_cell(i.presence_minutes))
-                .unwrap_or_default(),
-            d.internship
-                .as_ref()
-                .and_then(|i| i.gratification_cents)
-                .map(|c| format!("{},{:02}", c / 100, c % 100))
-                .unwrap_or_default(),
-            a.id.clone(),
-        ]
-    });
-    let text = crate::spreadsheet::french_csv(
-        &[
-            "reference",
-            "kind",
-            "status",
-            "version",
-            "campaign",
-            "company",
-            "company_contact",
-            "student",
-            "tutor",
-            "subject",
-            "starts_on",
-            "ends_on",
-            "sent_at",
-            "school_signed_at",
-            "company_signed_at",
-            "student_signed_at",
-            "tutor_signed_at",
-            "signed_at",
-            "company_siret",
-            "internship_hours",
-            "gratification_per_hour",
-            "id",
-        ],
-        rows,
-    )?;
-    Ok(("conventions.csv".to_owned(), text))
+    let signed = |party: Party| {
+        when(
+            d.signatures
+                .iter()
+                .find(|(s, _)| s.party == party.as_str())
+                .and_then(|(s, _)| s.signed_at),
+        )
+    };
+    let name = |p: &Option<Person>| p.as_ref().map(|p| p.name.clone()).unwrap_or_default();
+    match column {
+        Column::Reference => document::reference(&a.id),
+        Column::Kind => register::kind_word(&a.kind, wording),
+        Column::Status => register::status_word(&a.status, wording),
+        Column::Student => name(&d.student),
+        Column::StudentNumber => d
+            .internship
+            .as_ref()
+            .map(|i| i.student_number.clone())
+            .unwrap_or_default(),
+        Column::StudentEmail => d
+            .student
+            .as_ref()
+            .map(|p| p.email.clone())
+            .unwrap_or_default(),
+        Column::Company => d.company.name.clone(),
+        Column::CompanySiret => d.company.host.siret.clone().unwrap_or_default(),
+        Column::Subject => a.subject.clone(),
+        Column::StartsOn => register::date_cell(a.starts_on, wording),
+        Column::EndsOn => register::date_cell(a.ends_on, wording),
+        Column::InternshipHours => d
+            .internship
+            .as_ref()
+            .map(|i| register::hours_cell(i.presence_minutes, wording))
+            .unwrap_or_default(),
+        Column::GratificationPerHour => d
+            .internship
+            .as_ref()
+            .and_then(|i| i.gratification_cents)
+            .map(|c| register::euros_cell(c, wording))
+            .unwrap_or_default(),
+        Column::Tutor => name(&d.tutor),
+        Column::SchoolSignedAt => signed(Party::School),
+        Column::CompanySignedAt => signed(Party::Company),
+        Column::StudentSignedAt => signed(Party::Student),
+        Column::TutorSignedAt => signed(Party::Tutor),
+        Column::SentAt => when(a.sent_at),
+        Column::SignedAt => when(a.signed_at),
+        Column::CancelledAt => when(a.cancelled_at),
+        Column::CancelReason => a.cancel_reason.clone().unwrap_or_default(),
+        Column::Version => a.version.to_string(),
+        Column::Campaign => d.campaign.clone().unwrap_or_default(),
+        Column::CompanyContact => d
+            .company
+            .contact
+            .as_ref()
+            .map(|p| p.name.clone())
+            .unwrap_or_default(),
+        Column::Id => a.id.clone(),
+    }
 }

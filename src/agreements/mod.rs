@@ -14,6 +14,8 @@ pub mod handlers;
 pub mod internship;
 pub mod models;
 pub mod pdf;
+pub mod register;
+pub mod saved_filters;
 pub mod statistics;
 pub mod templates;
 pub mod validating;

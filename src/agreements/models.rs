@@ -8,6 +8,7 @@ use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
 use crate::agreements::domain::Status;
+use crate::agreements::register::{Direction, Order, SortKey};
 use crate::db::schema::{
     agreement_counts, agreement_document_blobs, agreement_documents, agreement_final_documents,
     agreement_signatures, agreement_signed_copies, agreement_validations, agreements, companies,
@@ -265,6 +266,8 @@ pub struct Register {
     pub academic_year: Option<i32>,
     /// Sent and waiting for this party's signature (`school`, `company`, `student`, `tutor`).
     pub awaiting: Option<String>,
+    /// The rows' order (newest first unless the reader sorts by a column).
+    pub order: Order,
 }
 
 impl Register {
@@ -346,22 +349,83 @@ pub fn register_count(conn: &mut DbConnection, register: &Register) -> QueryResu
     Ok(counts.load::<i32>(conn)?.into_iter().map(i64::from).sum())
 }
 
-/// The register's rows, newest first (created_at, then id: a stable order for OFFSET paging,
-/// served by the index `agreements_created`); `window` = (offset, limit), `None` for all (the
-/// CSV).
+/// The register's rows in its order, the id (same direction) breaking ties so that OFFSET
+/// paging is stable; `window` = (offset, limit), `None` for all (the CSV).
+///
+/// Each order is shaped for a plan that needs no statistics: creation and start date walk an
+/// index (`agreements_created`, `agreements_starts`); the others sort the filtered rows by a
+/// key read per row through a primary key (the company's or party's name), or computed
+/// (status in its life); signatures count only the `sent` and `cancelled` rows' current
+/// version through its primary key (drafts ask none, signed ones have all).
 pub fn register_rows(
     conn: &mut DbConnection,
     register: &Register,
     window: Option<(i64, i64)>,
 ) -> QueryResult<Vec<Agreement>> {
-    let mut query = register_query(conn, register)?
-        .select(Agreement::as_select())
-        .order((agreements::created_at.desc(), agreements::id.desc()));
+    use diesel::dsl::sql;
+    use diesel::sql_types::{BigInt, Text};
+    let asc = register.order.dir == Direction::Asc;
+    let query = register_query(conn, register)?.select(Agreement::as_select());
+    let mut query = match (register.order.key, asc) {
+        (SortKey::StartsOn, true) => {
+            query.order((agreements::starts_on.asc(), agreements::id.asc()))
+        }
+        (SortKey::StartsOn, false) => {
+            query.order((agreements::starts_on.desc(), agreements::id.desc()))
+        }
+        (SortKey::Kind, true) => query.order((agreements::kind.asc(), agreements::id.asc())),
+        (SortKey::Kind, false) => query.order((agreements::kind.desc(), agreements::id.desc())),
+        (SortKey::Status, true) => {
+            query.order((sql::<BigInt>(STATUS_RANK).asc(), agreements::id.asc()))
+        }
+        (SortKey::Status, false) => {
+            query.order((sql::<BigInt>(STATUS_RANK).desc(), agreements::id.desc()))
+        }
+        (SortKey::Company, true) => {
+            query.order((sql::<Text>(COMPANY_NAME).asc(), agreements::id.asc()))
+        }
+        (SortKey::Company, false) => {
+            query.order((sql::<Text>(COMPANY_NAME).desc(), agreements::id.desc()))
+        }
+        (SortKey::Party, true) => {
+            query.order((sql::<Text>(PARTY_NAME).asc(), agreements::id.asc()))
+        }
+        (SortKey::Party, false) => {
+            query.order((sql::<Text>(PARTY_NAME).desc(), agreements::id.desc()))
+        }
+        (SortKey::Signatures, true) => {
+            query.order((sql::<BigInt>(SIGNATURES_RANK).asc(), agreements::id.asc()))
+        }
+        (SortKey::Signatures, false) => {
+            query.order((sql::<BigInt>(SIGNATURES_RANK).desc(), agreements::id.desc()))
+        }
+        (_, true) => query.order((agreements::created_at.asc(), agreements::id.asc())),
+        (_, false) => query.order((agreements::created_at.desc(), agreements::id.desc())),
+    };
     if let Some((offset, limit)) = window {
         query = query.offset(offset).limit(limit);
     }
     query.load(conn)
 }
+
+/// The company's name, through its primary key.
+const COMPANY_NAME: &str =
+    "(SELECT companies.name FROM companies WHERE companies.id = agreements.company_id)";
+
+/// The student's name, else the research tutor's, through the primary key; none sorts as an
+/// empty name (first), the same on both backends (they place NULLs differently).
+const PARTY_NAME: &str = "COALESCE((SELECT users.name FROM users \
+     WHERE users.id = COALESCE(agreements.student_id, agreements.tutor_id)), '')";
+
+/// Statuses in an agreement's life.
+const STATUS_RANK: &str = "CASE agreements.status WHEN 'draft' THEN 0 WHEN 'sent' THEN 1 \
+     WHEN 'signed' THEN 2 ELSE 3 END";
+
+/// The share of the current version's signatures given, in percent: -1 when none is asked.
+const SIGNATURES_RANK: &str = "CASE agreements.status WHEN 'draft' THEN -1 WHEN 'signed' THEN 100 \
+     ELSE COALESCE((SELECT SUM(CASE WHEN s.signed_at IS NULL THEN 0 ELSE 1 END) * 100 \
+     / NULLIF(COUNT(*), 0) FROM agreement_signatures s \
+     WHERE s.agreement_id = agreements.id AND s.version = agreements.version), -1) END";
 
 /// Who signs: an account and those whose signature it holds today (delegations), and each
 /// kind's stages (a party not on its turn yet is not waiting for them).

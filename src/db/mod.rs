@@ -124,8 +124,13 @@ impl r2d2::ManageConnection for ConnectionManager {
                 // ANY($50 ids)` looked like a quarter of `agreement_signatures`, and it read
                 // all 24,000 rows to return 100. Every hot path is a lookup through an index;
                 // a query no index serves (a full export) still scans.
-                conn.batch_execute("SET random_page_cost = 1.1; SET enable_seqscan = off")
-                    .map_err(diesel::ConnectionError::CouldntSetupConfiguration)?;
+                // No JIT: its compilation (100-200 ms) starts whenever a plan's estimated cost
+                // passes `jit_above_cost`, and estimates made without statistics do for
+                // queries that run in milliseconds (a register sorted by its signatures).
+                conn.batch_execute(
+                    "SET random_page_cost = 1.1; SET enable_seqscan = off; SET jit = off",
+                )
+                .map_err(diesel::ConnectionError::CouldntSetupConfiguration)?;
                 Ok(DbConnection::Postgresql(conn))
             }
             DatabaseUrl::Sqlite(path) => {

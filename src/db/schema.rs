@@ -468,6 +468,16 @@ diesel::table! {
 }
 
 diesel::table! {
+    saved_filters (id) {
+        id -> Text,
+        user_id -> Text,
+        name -> Text,
+        query -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     scheduled_jobs (id) {
         id -> Text,
         kind -> Text,
@@ -591,6 +601,7 @@ diesel::joinable!(preferences -> problems (problem_id));
 diesel::joinable!(preferences -> teams (team_id));
 diesel::joinable!(problems -> campaigns (campaign_id));
 diesel::joinable!(problems -> companies (company_id));
+diesel::joinable!(saved_filters -> users (user_id));
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(team_members -> campaigns (campaign_id));
 diesel::joinable!(team_members -> teams (team_id));
@@ -634,6 +645,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     password_tokens,
     preferences,
     problems,
+    saved_filters,
     scheduled_jobs,
     sessions,
     signature_delegations,

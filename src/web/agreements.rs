@@ -3,16 +3,12 @@
 //! cancelling; the evaluation page at a mission's end. Through `agreements::flows` and
 //! `missions::evaluations`, like the API.
 
-use std::collections::BTreeMap;
-
 use actix_web::{web, HttpRequest, HttpResponse};
-use diesel::prelude::*;
 use minijinja::{context, Value};
-use serde::Deserialize;
 
-use crate::agreements::domain::{Kind, Status};
+use crate::agreements::domain::Status;
 use crate::agreements::flows::{self, SignRequest};
-use crate::agreements::models::{self, Details, Filter, Register};
+use crate::agreements::models::{Details, Filter};
 use crate::agreements::{document, handlers::client_of};
 use crate::app::AppState;
 use crate::auth::{CurrentUser, Role};
@@ -232,7 +228,7 @@ pub async fn agreements(v: Visitor, state: web::Data<AppState>) -> Result<HttpRe
 }
 
 /// "{n} to sign" with the reader's count, for the link to what awaits them.
-fn waiting_left(lang: Lang, waiting: usize) -> String {
+pub fn waiting_left(lang: Lang, waiting: usize) -> String {
     lang.fill("to_sign.left", &[("n", &waiting.to_string())])
 }
 
@@ -640,237 +636,6 @@ pub async fn cancel(
     .await
 }
 
-#[derive(Deserialize, Default, Clone)]
-#[serde(default)]
-pub struct RegisterQuery {
-    kind: String,
-    status: String,
-    campaign_id: String,
-    overdue: String,
-    /// A part of the company's name.
-    company: String,
-    /// The academic year's first calendar year (`2026` for 2026-2027).
-    academic_year: String,
-    /// `school`, `company`, `student` or `tutor`: sent and waiting for them.
-    awaiting: String,
-    /// 1-based; anything unreadable is the first page.
-    page: String,
-    sent: Option<usize>,
-    skipped: Option<usize>,
-}
-
-/// The academic years a register filters by: three back, and the next one.
-fn academic_years(today: chrono::NaiveDate) -> Vec<Value> {
-    let current = crate::agreements::internship::rules::AcademicYear::of(today).first_year();
-    (current - 3..=current + 1)
-        .rev()
-        .map(|y| context! { value => y.to_string(), label => format!("{y}-{}", y + 1) })
-        .collect()
-}
-
-/// Rows per page of the register.
-const REGISTER_PAGE: i64 = 50;
-
-/// Whether a not-signed agreement starts within the warning's working days (or has started).
-fn overdue(d: &Details, today: chrono::NaiveDate) -> bool {
-    crate::agreements::domain::is_overdue(&d.agreement.status, d.agreement.starts_on, today)
-}
-
-/// The register's query from the page's filters (the same for the page and its CSV).
-fn register_of(q: &RegisterQuery, today: chrono::NaiveDate) -> Register {
-    let some = |s: &str| Some(s.trim().to_owned()).filter(|s| !s.is_empty());
-    Register {
-        filter: Filter {
-            kind: some(&q.kind).filter(|k| Kind::parse(k).is_some()),
-            status: some(&q.status).filter(|s| Status::parse(s).is_some()),
-            campaign_id: some(&q.campaign_id),
-            party: None,
-        },
-        overdue_until: (!q.overdue.trim().is_empty())
-            .then(|| crate::agreements::domain::overdue_until(today)),
-        company: some(&q.company),
-        academic_year: q
-            .academic_year
-            .trim()
-            .parse()
-            .ok()
-            .filter(|y| (2000..=2100).contains(y)),
-        awaiting: some(&q.awaiting)
-            .filter(|p| crate::agreements::domain::Party::parse(p).is_some()),
-    }
-}
-
-/// The filters as a query string, kept by the page links and the CSV link.
-fn register_filters(q: &RegisterQuery) -> String {
-    let mut query = format!(
-        "kind={}&status={}&campaign_id={}",
-        crate::web::session::encode(&q.kind),
-        crate::web::session::encode(&q.status),
-        crate::web::session::encode(&q.campaign_id)
-    );
-    if !q.overdue.trim().is_empty() {
-        query.push_str("&overdue=1");
-    }
-    for (name, value) in [
-        ("company", &q.company),
-        ("academic_year", &q.academic_year),
-        ("awaiting", &q.awaiting),
-    ] {
-        if !value.trim().is_empty() {
-            query.push_str(&format!(
-                "&{name}={}",
-                crate::web::session::encode(value.trim())
-            ));
-        }
-    }
-    query
-}
-
-/// `2 000` in French (a no-break space between thousands), `2,000` in English.
-fn grouped(lang: Lang, n: i64) -> String {
-    let digits = n.to_string();
-    let separator = if lang.is_french() { '\u{a0}' } else { ',' };
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(separator);
-        }
-        out.push(c);
-    }
-    out
-}
-
-fn register_page(
-    conn: &mut DbConnection,
-    settings: &crate::config::Settings,
-    lang: Lang,
-    user: &CurrentUser,
-    q: RegisterQuery,
-) -> Result<Value, ApiError> {
-    let today = crate::clock::today();
-    // Staff who sign for the school land here, not on "my agreements": what awaits them.
-    let waiting = flows::to_sign_ids(conn, settings, &user.id)?.len();
-    let register = register_of(&q, today);
-    // Counted and paged by the database, over every agreement the filters let through.
-    let total = models::register_count(conn, &register)?;
-    let pages = ((total + REGISTER_PAGE - 1) / REGISTER_PAGE).max(1);
-    let page = q.page.trim().parse::<i64>().unwrap_or(1).clamp(1, pages);
-    let listed = models::register_rows(
-        conn,
-        &register,
-        Some(((page - 1) * REGISTER_PAGE, REGISTER_PAGE)),
-    )?;
-    let shown = models::details(conn, listed)?;
-    let rows: Vec<Value> = shown
-        .iter()
-        .map(|d| context! { overdue => overdue(d, today), ..agreement_value(lang, d) })
-        .collect();
-    // Progress per campaign, over every agreement (not only the filtered ones).
-    let names: BTreeMap<String, String> = crate::db::schema::campaigns::table
-        .select((
-            crate::db::schema::campaigns::id,
-            crate::db::schema::campaigns::name,
-        ))
-        .load::<(String, String)>(conn)
-        .map(|v| v.into_iter().collect())
-        .unwrap_or_default();
-    let mut progress: BTreeMap<String, (i64, i64, i64)> = BTreeMap::new();
-    for (campaign, status, n) in models::campaign_counts(conn)? {
-        let Some(campaign) = campaign else { continue };
-        let entry = progress.entry(campaign).or_default();
-        if status != Status::Cancelled.as_str() {
-            entry.1 += n;
-        }
-        if status == Status::Signed.as_str() {
-            entry.0 += n;
-        }
-        if status == Status::Draft.as_str() {
-            entry.2 += n;
-        }
-    }
-    let progress: Vec<Value> = progress
-        .into_iter()
-        .map(|(id, (signed, total, drafts))| {
-            context! {
-                name => names.get(&id).cloned().unwrap_or_default(),
-                id,
-                signed,
-                total,
-                drafts,
-                percent => if total > 0 { signed * 100 / total } else { 0 },
-            }
-        })
-        .collect();
-    let campaigns: Vec<Value> = names
-        .iter()
-        .map(|(id, name)| context! { id, name })
-        .collect();
-    let query = register_filters(&q);
-    let at_page = |n: i64| format!("/app/staff/agreements?{query}&page={n}");
-    let total_text = lang.fill(
-        if total == 1 {
-            "agreement_register.total_one"
-        } else {
-            "agreement_register.total_many"
-        },
-        &[
-            ("total", &grouped(lang, total)),
-            ("page", &page.to_string()),
-            ("pages", &pages.to_string()),
-        ],
-    );
-    Ok(context! {
-        waiting,
-        waiting_left => waiting_left(lang, waiting),
-        rows,
-        total,
-        total_text,
-        page,
-        pages,
-        previous => (page > 1).then(|| at_page(page - 1)),
-        next => (page < pages).then(|| at_page(page + 1)),
-        progress,
-        campaigns,
-        kinds => Kind::ALL.iter().map(|k| context! { value => k.as_str(), label => lang.text(&format!("agreement.kind.{}", k.as_str())) }).collect::<Vec<_>>(),
-        statuses => Status::ALL.iter().map(|s| context! { value => s.as_str(), label => lang.text(&format!("agreement.status.{}", s.as_str())) }).collect::<Vec<_>>(),
-        filter => context! { kind => q.kind, status => q.status, campaign_id => q.campaign_id, overdue => register.overdue_until.is_some(), company => q.company, academic_year => q.academic_year, awaiting => q.awaiting },
-        years => academic_years(today),
-        parties => ["school", "company", "student", "tutor"].iter().map(|p| context! { value => *p, label => lang.text(&format!("agreement.party.{p}")) }).collect::<Vec<_>>(),
-        csv => format!("/app/staff/agreements.csv?{query}"),
-        outcome => q.sent.map(|sent| context! { sent, skipped => q.skipped.unwrap_or(0) }),
-    })
-}
-
-pub async fn register(
-    v: Visitor,
-    state: web::Data<AppState>,
-    query: web::Query<RegisterQuery>,
-) -> Result<HttpResponse, PageError> {
-    let user = staff(&v)?;
-    let lang = v.lang;
-    let q = query.into_inner();
-    let settings = state.settings.clone();
-    show(&v, &state, "staff_agreements.html", move |conn| {
-        register_page(conn, &settings, lang, &user, q)
-    })
-    .await
-}
-
-/// Every agreement the filters let through, not one page.
-pub async fn register_csv(
-    v: Visitor,
-    state: web::Data<AppState>,
-    query: web::Query<RegisterQuery>,
-) -> Result<HttpResponse, PageError> {
-    staff(&v)?;
-    let register = register_of(&query.into_inner(), crate::clock::today());
-    let (file, csv) = state
-        .db(move |conn| flows::register_csv_of(conn, &register))
-        .await
-        .map_err(|e| v.fail(e))?;
-    Ok(crate::spreadsheet::download(&file, csv))
-}
-
 pub async fn send_campaign(
     v: Visitor,
     state: web::Data<AppState>,
@@ -1112,8 +877,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/app/agreements/{id}/sign", web::post().to(sign))
         .route("/app/agreements/{id}/validations", web::post().to(validate))
         .route("/app/agreements/{id}/resubmit", web::post().to(resubmit))
-        .route("/app/staff/agreements", web::get().to(register))
-        .route("/app/staff/agreements.csv", web::get().to(register_csv))
         .route("/app/staff/agreements/{id}/send", web::post().to(send))
         .route("/app/staff/agreements/{id}/cancel", web::post().to(cancel))
         .route(
@@ -1130,17 +893,4 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         )
         .route("/app/missions/{id}/evaluations", web::get().to(evaluation))
         .route("/app/missions/{id}/evaluations", web::post().to(evaluate));
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn totals_group_thousands_as_each_language_writes_them() {
-        assert_eq!(grouped(Lang::Fr, 2000), "2\u{a0}000");
-        assert_eq!(grouped(Lang::En, 1234567), "1,234,567");
-        assert_eq!(grouped(Lang::Fr, 520), "520");
-        assert_eq!(grouped(Lang::Fr, 0), "0");
-    }
 }

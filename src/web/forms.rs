@@ -29,6 +29,8 @@ pub fn field_message(lang: Lang, field: &str, message: &str) -> String {
         "field_error.mark_range"
     } else if message.starts_with("must be in quarter points") {
         "field_error.mark_step"
+    } else if message.starts_with("must be 1 to 80 characters") {
+        "field_error.name_length"
     } else {
         match field {
             "password" => "field_error.password",

@@ -17,6 +17,7 @@ pub mod internship_evaluation;
 pub mod internships;
 pub mod labs;
 pub mod missions;
+pub mod register;
 pub mod render;
 pub mod session;
 pub mod staff;
@@ -128,6 +129,7 @@ pub fn pages(cfg: &mut web::ServiceConfig) {
         .route("/app/missions/{id}", web::get().to(missions::mission))
         .configure(agreements::routes)
         .configure(amendments::routes)
+        .configure(register::routes)
         .configure(internships::routes)
         .configure(internship_evaluation::routes)
         .configure(staff::routes)

@@ -28,6 +28,7 @@ mod missions;
 mod missions_journeys;
 mod notifications;
 mod pdf_text;
+mod register;
 mod scans;
 mod scans_hot;
 mod service;

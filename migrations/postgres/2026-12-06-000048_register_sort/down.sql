@@ -1,0 +1,2 @@
+DROP TABLE saved_filters;
+DROP INDEX agreements_starts;
