@@ -99,21 +99,9 @@ fn item(settings: &Settings, lang: Lang, user: &CurrentUser, d: &Details, f: &Fu
         .get(&a.requested_by)
         .map(|p| p.name.clone())
         .unwrap_or_default();
-    let view = amendment::views::AmendmentView::from(f);
-    let awaiting_correction = view.awaiting_correction.is_some();
-    let steps = validating::steps_of(settings, &d.agreement.kind);
-    let approved: Vec<Step> = {
-        let mut approved = Vec::new();
-        for (v, _) in &f.validations {
-            match v.decision.as_str() {
-                "approved" => approved.extend(Step::parse(&v.step)),
-                "refused" => approved.clear(),
-                _ => {}
-            }
-        }
-        approved
-    };
-    let next = steps.iter().copied().find(|s| !approved.contains(s));
+    let validation = flows::state_of(settings, &d.agreement.kind, f);
+    let awaiting_correction = validation.awaiting_correction.is_some();
+    let next = validation.next();
     let draft = status == Status::Draft;
     let decide = next
         .filter(|s| *s != Step::Administrative && validating::may_decide(user, d, *s))
@@ -145,8 +133,7 @@ fn item(settings: &Settings, lang: Lang, user: &CurrentUser, d: &Details, f: &Fu
         decide,
         can_sign => flows::signs(f, &user.id) && status == Status::Sent,
         consent => lang.fill("amendment.consent", &[("n", &a.number.to_string())]),
-        can_send => user.is(Role::Staff) && draft && !awaiting_correction
-            && next.is_none_or(|s| s == Step::Administrative),
+        can_send => user.is(Role::Staff) && draft && validation.check_send().is_ok(),
         can_cancel => may_change && status.is_open(),
         correct => (may_change && draft).then(|| form_values(f)),
         awaiting_correction,

@@ -17,6 +17,7 @@ use crate::agreements::validation::{self, Decision, Event, State, Step};
 use crate::agreements::{document, flows, validating};
 use crate::app::AppState;
 use crate::auth::{CurrentUser, Role};
+use crate::config::Settings;
 use crate::db::{self, DbConnection, WriteTx};
 use crate::error::{ApiError, FieldError};
 use crate::mail::models::Attachment;
@@ -283,9 +284,9 @@ fn draft_of(
     Ok((details, full))
 }
 
-fn state_of(state: &AppState, details: &Details, full: &Full) -> State {
-    let history: Vec<Event> = full
-        .validations
+/// An amendment's validation history, oldest first.
+pub fn history(full: &Full) -> Vec<Event> {
+    full.validations
         .iter()
         .filter_map(|(v, _)| {
             Some(Event {
@@ -293,11 +294,12 @@ fn state_of(state: &AppState, details: &Details, full: &Full) -> State {
                 decision: Decision::parse(&v.decision)?,
             })
         })
-        .collect();
-    State::of(
-        &validating::steps_of(&state.settings, &details.agreement.kind),
-        &history,
-    )
+        .collect()
+}
+
+/// Where an amendment stands in its validation: its agreement's kind's steps, its own history.
+pub fn state_of(settings: &Settings, kind: &str, full: &Full) -> State {
+    State::of(&validating::steps_of(settings, kind), &history(full))
 }
 
 fn record(
@@ -339,7 +341,9 @@ pub fn correct(
     let checked = checked(tx, state, &details, &proposal)?;
     write_checked(&mut full.amendment, checked);
     rows::update(tx, &full.amendment)?;
-    if let Some(step) = state_of(state, &details, &full).awaiting_correction {
+    if let Some(step) =
+        state_of(&state.settings, &details.agreement.kind, &full).awaiting_correction
+    {
         record(
             tx,
             &full.amendment.id,
@@ -387,7 +391,7 @@ pub fn decide(
     if !validating::may_decide(user, &details, step) {
         return Err(ApiError::forbidden());
     }
-    state_of(state, &details, &full).check_decide(step)?;
+    state_of(&state.settings, &details.agreement.kind, &full).check_decide(step)?;
     record(
         tx,
         &full.amendment.id,
@@ -435,7 +439,7 @@ pub fn send(
         return Err(ApiError::forbidden());
     }
     let (details, mut full) = draft_of(tx, user, agreement_id, number)?;
-    let validation = state_of(state, &details, &full);
+    let validation = state_of(&state.settings, &details.agreement.kind, &full);
     validation.check_send()?;
     if details.internship.is_some() {
         let after = domain::apply(

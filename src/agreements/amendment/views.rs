@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::domain::Proposal;
-use super::flows::Full;
+use super::flows::{history, Full};
 use crate::agreements::views::{PersonView, SignatureView, ValidationView};
 use crate::db::utc;
 use crate::error::{ApiError, FieldError};
@@ -58,13 +58,9 @@ impl From<&Full> for AmendmentView {
                 email: String::new(),
             });
         // A refusal not followed by a resubmission waits for the requester's correction.
-        let awaiting_correction = f
-            .validations
-            .iter()
-            .rev()
-            .find(|(v, _)| v.decision != "approved")
-            .filter(|(v, _)| v.decision == "refused")
-            .map(|(v, _)| v.step.clone());
+        let awaiting_correction = crate::agreements::validation::State::of(&[], &history(f))
+            .awaiting_correction
+            .map(|s| s.as_str().to_owned());
         Self {
             number: a.number,
             status: a.status.clone(),
