@@ -188,12 +188,8 @@ pub fn section(
         })
         .collect();
     let list = flows::load(conn, &d.agreement.id)?;
-    let may_request = user.is(Role::Staff)
-        || d.internship
-            .as_ref()
-            .is_some_and(|i| i.requested_by == user.id);
     let can_request = status == AgreementStatus::Signed
-        && may_request
+        && flows::may_request(user, d)
         && !list.iter().any(|f| f.status().is_open());
     if list.is_empty() && !can_request && withdrawals.is_empty() && status != AgreementStatus::Sent
     {

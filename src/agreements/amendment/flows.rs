@@ -137,7 +137,7 @@ fn terms_of(details: &Details) -> Terms {
 }
 
 /// Staff, or the internship's requester (the student), may ask for an amendment.
-fn may_request(user: &CurrentUser, details: &Details) -> bool {
+pub fn may_request(user: &CurrentUser, details: &Details) -> bool {
     user.is(Role::Staff)
         || details
             .internship
