@@ -53,6 +53,7 @@ pub fn advance(
                 agreement.version,
                 party.as_str(),
                 &models::Stamp {
+                    at: crate::db::now(),
                     ip: Some("127.0.0.1"),
                     user_agent: Some("fieldlab seed-demo"),
                     sha256: &sha,

@@ -953,6 +953,116 @@ pub struct SignRequest {
     pub version: Option<i32>,
     pub ip: Option<String>,
     pub user_agent: Option<String>,
+    /// When the signature is given; [`ready_to_sign`] sets it.
+    pub at: Option<NaiveDateTime>,
+    /// The final PDF, when this signature completes the agreement ([`ready_to_sign`]).
+    pub prepared: Option<FinalPdf>,
+}
+
+/// The final PDF rendered before the signing transaction, and the state it was rendered from:
+/// used only if the transaction finds the agreement as it was. Rendering takes tens of
+/// milliseconds of CPU; inside the transaction it would hold SQLite's one write turn (every
+/// other request's writes and the outbox's would wait behind it).
+#[derive(Debug, Clone)]
+pub struct FinalPdf {
+    before: Fingerprint,
+    pdf: Vec<u8>,
+}
+
+/// What the final PDF depends on that another request could change meanwhile: the version,
+/// its last change, and who signed when; and the parties this signature is for.
+type Fingerprint = (
+    i32,
+    NaiveDateTime,
+    Vec<(String, String, Option<NaiveDateTime>)>,
+    Vec<String>,
+);
+
+fn fingerprint(details: &Details, mine: &[&Signature]) -> Fingerprint {
+    (
+        details.agreement.version,
+        details.agreement.updated_at,
+        details
+            .signatures
+            .iter()
+            .map(|(s, _)| (s.party.clone(), s.user_id.clone(), s.signed_at))
+            .collect(),
+        mine.iter().map(|s| s.party.clone()).collect(),
+    )
+}
+
+/// Readies `request` to sign agreement `id`: fixes its instant and, when it is the signature
+/// that completes the agreement, renders the final PDF now, outside any transaction. Anything
+/// unexpected leaves the request as it was: [`sign`] then judges it (and renders) itself.
+pub async fn ready_to_sign(
+    state: &std::sync::Arc<AppState>,
+    user: &CurrentUser,
+    id: &str,
+    mut request: SignRequest,
+) -> SignRequest {
+    let at = db::now();
+    request.at = Some(at);
+    let (state2, user, id, ready) = (
+        std::sync::Arc::clone(state),
+        user.clone(),
+        id.to_owned(),
+        request.clone(),
+    );
+    let prepared = state
+        .db(move |conn| prepare_final(conn, &state2, &user, &id, &ready, at))
+        .await;
+    request.prepared = prepared.ok().flatten();
+    request
+}
+
+fn prepare_final(
+    conn: &mut DbConnection,
+    state: &AppState,
+    user: &CurrentUser,
+    id: &str,
+    request: &SignRequest,
+    at: NaiveDateTime,
+) -> Result<Option<FinalPdf>, ApiError> {
+    let agreement = models::find(conn, id)?;
+    let details = one(conn, agreement)?;
+    if !request.consent
+        || Status::parse(&details.agreement.status) != Some(Status::Sent)
+        || request
+            .version
+            .is_some_and(|v| v != details.agreement.version)
+        || details.signed_copy.is_some()
+        || models::final_document(conn, id)?.is_some()
+    {
+        return Ok(None);
+    }
+    let user_ids = super::delegations::signing_for(conn, &user.id)?;
+    let mine = signable(&state.settings, &details, &user_ids);
+    let completes = !mine.is_empty()
+        && details
+            .signatures
+            .iter()
+            .all(|(s, _)| s.signed_at.is_some() || mine.iter().any(|m| m.party == s.party));
+    if !completes {
+        return Ok(None);
+    }
+    let before = fingerprint(&details, &mine);
+    let sha = models::document_sha(conn, id, details.agreement.version)?.unwrap_or_default();
+    let mine: Vec<String> = mine.iter().map(|s| s.party.clone()).collect();
+    let mut signed = details.clone();
+    for (s, _) in &mut signed.signatures {
+        if mine.contains(&s.party) {
+            s.signed_at = Some(at);
+            s.ip.clone_from(&request.ip);
+            s.user_agent.clone_from(&request.user_agent);
+            s.document_sha256 = Some(sha.clone());
+            s.signed_by = (s.user_id != user.id).then(|| user.id.clone());
+        }
+    }
+    signed.agreement.status = Status::Signed.as_str().to_owned();
+    signed.agreement.signed_at = Some(at);
+    signed.agreement.updated_at = at;
+    let pdf = final_pdf(conn, state, &signed)?;
+    Ok(Some(FinalPdf { before, pdf }))
 }
 
 #[derive(Serialize)]
@@ -1019,6 +1129,11 @@ pub fn sign(
     }
     Action::Sign.apply(status)?;
     let mine = signable(&state.settings, &details, &user_ids);
+    let prepared = request
+        .prepared
+        .filter(|p| p.before == fingerprint(&details, &mine))
+        .map(|p| p.pdf);
+    let at = request.at.unwrap_or_else(db::now);
     if mine.is_empty() {
         if theirs.iter().all(|s| s.signed_at.is_some()) {
             return Ok(details);
@@ -1045,6 +1160,7 @@ pub fn sign(
             details.agreement.version,
             &s.party,
             &models::Stamp {
+                at,
                 ip: request.ip.as_deref(),
                 user_agent: request.user_agent.as_deref(),
                 sha256: &sha,
@@ -1059,12 +1175,11 @@ pub fn sign(
             .iter()
             .all(|(s, _)| s.signed_at.is_some())
     {
-        let at = db::now();
         details.agreement.status = Status::Signed.as_str().to_owned();
         details.agreement.signed_at = Some(at);
         details.agreement.updated_at = at;
         models::update(tx, &details.agreement)?;
-        send_final(tx, state, &details)?;
+        send_final(tx, state, &details, prepared)?;
         if details.agreement.kind == Kind::Internship.as_str() {
             super::internship::flows::schedule_last_day(tx, &details.agreement)?;
         }
@@ -1082,9 +1197,18 @@ pub fn sign(
     Ok(details)
 }
 
-/// Everyone gets the signed agreement: the frozen text and its signature page.
-fn send_final(tx: &mut WriteTx<'_>, state: &AppState, details: &Details) -> Result<(), ApiError> {
-    let pdf = final_pdf(tx, state, details)?;
+/// Everyone gets the signed agreement: the frozen text and its signature page (rendered
+/// before the transaction when [`ready_to_sign`] could).
+fn send_final(
+    tx: &mut WriteTx<'_>,
+    state: &AppState,
+    details: &Details,
+    prepared: Option<Vec<u8>>,
+) -> Result<(), ApiError> {
+    let pdf = match prepared {
+        Some(pdf) => pdf,
+        None => final_pdf(tx, state, details)?,
+    };
     let facts = AgreementMail::of(details);
     let file = format!(
         "convention-{}.pdf",

@@ -320,7 +320,9 @@ pub async fn sign_agreement(
         version: body.version,
         ip,
         user_agent,
+        ..SignRequest::default()
     };
+    let request = flows::ready_to_sign(&state, &user, &id, request).await;
     let details = state
         .write(move |tx, state| flows::sign(tx, state, &user, &id, request))
         .await?;

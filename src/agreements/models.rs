@@ -965,6 +965,9 @@ pub fn insert_signatories(conn: &mut DbConnection, rows: &[Signature]) -> QueryR
 /// What a signature records besides its instant: where from, with what, the document's
 /// fingerprint, and who gave it when not the signatory (a delegate).
 pub struct Stamp<'a> {
+    /// When it was given (a signature that completes the agreement has its final PDF rendered
+    /// with this instant before the transaction that records it).
+    pub at: NaiveDateTime,
     pub ip: Option<&'a str>,
     pub user_agent: Option<&'a str>,
     pub sha256: &'a str,
@@ -988,7 +991,7 @@ pub fn sign(
             .filter(agreement_signatures::voided_at.is_null()),
     )
     .set((
-        agreement_signatures::signed_at.eq(now()),
+        agreement_signatures::signed_at.eq(stamp.at),
         agreement_signatures::ip.eq(stamp.ip),
         agreement_signatures::user_agent.eq(stamp.user_agent),
         agreement_signatures::document_sha256.eq(stamp.sha256),

@@ -1,8 +1,11 @@
 //! The delivery worker started by `serve`. It claims due messages (a lease, `SKIP LOCKED` on
 //! PostgreSQL) as delivery slots free up, sends up to [`CONCURRENCY`] at once, and records
-//! each outcome the moment it is known, on its own: after a crash only the messages in flight
-//! may go twice, and a relay that stalls holds one slot for one bounded attempt, never the
-//! others. It renews the lease of the messages in flight, wakes as soon as a request queues
+//! each outcome as soon as it is known: a slot stays taken until its outcome is written, so
+//! after a crash only the messages in flight may go twice, and a relay that stalls holds one
+//! slot for one bounded attempt, never the others. Outcomes that arrive together are written
+//! in one transaction (a recorder task), and slots freed together are refilled by one claim:
+//! under a busy server's writes (SQLite takes them one at a time) the worker needs a write
+//! turn per batch, not two per message. It renews the lease of the messages in flight, wakes as soon as a request queues
 //! something, polls every few seconds for retries that fall due and for messages queued by
 //! other processes, and warns when the oldest pending message has waited too long.
 
@@ -10,7 +13,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::sync::Notify;
+use tokio::sync::{mpsc, oneshot, Notify};
 use tokio::task::{Id, JoinError, JoinSet};
 use tokio::time::{interval, MissedTickBehavior};
 
@@ -31,6 +34,13 @@ const RECORD_RETRIES: [Duration; 5] = [
     Duration::from_secs(2),
     Duration::from_secs(4),
 ];
+
+/// One outcome waiting to be written, and who waits for it.
+struct Record {
+    id: String,
+    result: Arc<Outcome>,
+    written: oneshot::Sender<anyhow::Result<usize>>,
+}
 
 pub struct Worker {
     shared: Arc<Shared>,
@@ -79,6 +89,14 @@ impl Worker {
     }
 
     async fn run(&self, until_idle: bool) -> usize {
+        let (records, queue) = mpsc::unbounded_channel();
+        let recorder = tokio::spawn(Arc::clone(&self.shared).record_batches(queue));
+        let attempted = self.deliver_due(until_idle, records).await;
+        recorder.abort();
+        attempted
+    }
+
+    async fn deliver_due(&self, until_idle: bool, records: mpsc::UnboundedSender<Record>) -> usize {
         let mut in_flight = InFlight::default();
         let mut poll = interval(POLL);
         let mut renew = interval(self.lease / 4);
@@ -99,7 +117,7 @@ impl Worker {
                         look = rows.len() == free;
                         attempted += rows.len();
                         for row in rows {
-                            in_flight.start(&self.shared, row);
+                            in_flight.start(&self.shared, row, &records);
                         }
                     }
                     Err(e) => {
@@ -112,7 +130,13 @@ impl Worker {
                 return attempted;
             }
             tokio::select! {
-                Some(done) = in_flight.tasks.join_next_with_id() => in_flight.finished(done),
+                Some(done) = in_flight.tasks.join_next_with_id() => {
+                    in_flight.finished(done);
+                    // Slots freed by one recorded batch are refilled by one claim.
+                    while let Some(done) = in_flight.tasks.try_join_next_with_id() {
+                        in_flight.finished(done);
+                    }
+                }
                 () = self.wake.notified() => look = true,
                 _ = poll.tick() => look = true,
                 _ = renew.tick() => self.renew(in_flight.message_ids()).await,
@@ -191,9 +215,16 @@ struct InFlight {
 }
 
 impl InFlight {
-    fn start(&mut self, shared: &Arc<Shared>, row: Notification) {
+    fn start(
+        &mut self,
+        shared: &Arc<Shared>,
+        row: Notification,
+        records: &mpsc::UnboundedSender<Record>,
+    ) {
         let message = row.id.clone();
-        let task = self.tasks.spawn(Arc::clone(shared).deliver(row));
+        let task = self
+            .tasks
+            .spawn(Arc::clone(shared).deliver(row, records.clone()));
         self.messages.insert(task.id(), message);
     }
 
@@ -223,8 +254,9 @@ impl InFlight {
 }
 
 impl Shared {
-    /// One attempt at one message, recorded as soon as it is over.
-    async fn deliver(self: Arc<Self>, row: Notification) {
+    /// One attempt at one message, recorded as soon as it is over (its slot is held until
+    /// then).
+    async fn deliver(self: Arc<Self>, row: Notification, records: mpsc::UnboundedSender<Record>) {
         let delivery = self.mailer.deliver(&row).await;
         let result = outcome(
             delivery,
@@ -246,35 +278,85 @@ impl Shared {
             if let Some(pause) = pause {
                 tokio::time::sleep(pause).await;
             }
-            let (shared, id, result) = (Arc::clone(&self), row.id.clone(), Arc::clone(&result));
-            match tokio::task::spawn_blocking(move || shared.record(&id, &result)).await {
-                Ok(Ok(())) => return,
+            let (written, answer) = oneshot::channel();
+            let record = Record {
+                id: row.id.clone(),
+                result: Arc::clone(&result),
+                written,
+            };
+            if records.send(record).is_err() {
+                break; // the worker is stopping: the claim lapses and another try comes
+            }
+            match answer.await {
+                Ok(Ok(0)) => {
+                    tracing::warn!(id = %row.id, "an e-mail's claim had passed to another worker; its attempt is not recorded");
+                    return;
+                }
+                Ok(Ok(_)) => return,
                 Ok(Err(e)) => {
                     tracing::warn!(id = %row.id, error = %e, "could not record an e-mail attempt");
                 }
-                Err(e) => {
-                    tracing::warn!(id = %row.id, error = %e, "could not record an e-mail attempt")
-                }
+                Err(_) => break,
             }
         }
         tracing::error!(id = %row.id, "gave up recording an e-mail attempt: the message will be tried again when its claim lapses");
     }
 
-    /// Writes one attempt's outcome, in its own short transaction.
-    fn record(&self, id: &str, result: &Outcome) -> anyhow::Result<()> {
-        let mut conn = self.pool.get()?;
-        let written = write_transaction_with(&mut conn, &[], |conn| match result {
-            Outcome::Sent => models::mark_sent(conn, id, &self.id),
-            Outcome::RetryAfter(delay, error) => {
-                let at = now()
-                    + chrono::Duration::from_std(*delay).unwrap_or(chrono::Duration::hours(1));
-                models::mark_attempt_failed(conn, id, &self.id, error, Some(at))
+    /// Writes the outcomes that wait, as many as have come (at most a worker's slots), in one
+    /// short transaction each time; every waiting task learns what became of its own.
+    async fn record_batches(self: Arc<Self>, mut queue: mpsc::UnboundedReceiver<Record>) {
+        while let Some(first) = queue.recv().await {
+            let mut batch = vec![first];
+            while batch.len() < CONCURRENCY {
+                match queue.try_recv() {
+                    Ok(record) => batch.push(record),
+                    Err(_) => break,
+                }
             }
-            Outcome::Failed(error) => models::mark_attempt_failed(conn, id, &self.id, error, None),
-        })?;
-        if written == 0 {
-            tracing::warn!(%id, "an e-mail's claim had passed to another worker; its attempt is not recorded");
+            let outcomes: Vec<(String, Arc<Outcome>)> = batch
+                .iter()
+                .map(|r| (r.id.clone(), Arc::clone(&r.result)))
+                .collect();
+            let shared = Arc::clone(&self);
+            let written = tokio::task::spawn_blocking(move || shared.record(&outcomes))
+                .await
+                .map_err(anyhow::Error::from)
+                .and_then(|r| r);
+            match written {
+                Ok(counts) => {
+                    for (record, count) in batch.into_iter().zip(counts) {
+                        let _ = record.written.send(Ok(count));
+                    }
+                }
+                Err(e) => {
+                    for record in batch {
+                        let _ = record.written.send(Err(anyhow::anyhow!("{e}")));
+                    }
+                }
+            }
         }
-        Ok(())
+    }
+
+    /// Writes attempts' outcomes in one short transaction: for each, the rows written (0 when
+    /// its claim had passed to another worker).
+    fn record(&self, outcomes: &[(String, Arc<Outcome>)]) -> anyhow::Result<Vec<usize>> {
+        let mut conn = self.pool.get()?;
+        Ok(write_transaction_with(&mut conn, &[], |conn| {
+            outcomes
+                .iter()
+                .map(|(id, result)| match &**result {
+                    Outcome::Sent => models::mark_sent(conn, id, &self.id),
+                    Outcome::RetryAfter(delay, error) => {
+                        let at = now()
+                            + chrono::Duration::from_std(*delay)
+                                .unwrap_or(chrono::Duration::hours(1));
+                        models::mark_attempt_failed(conn, id, &self.id, error, Some(at))
+                    }
+                    Outcome::Failed(error) => {
+                        models::mark_attempt_failed(conn, id, &self.id, error, None)
+                    }
+                })
+                .collect::<Result<Vec<_>, _>>()
+        })?)
     }
 }

@@ -580,13 +580,16 @@ pub async fn sign(
         version: field(&fields, "version").trim().parse().ok(),
         ip,
         user_agent,
+        ..SignRequest::default()
     };
+    let id = id.into_inner();
+    let request = flows::ready_to_sign(&state, &user, &id, request).await;
     let signer = user.clone();
     act_on(
         v,
         state,
         user,
-        id.into_inner(),
+        id,
         fields,
         "agreement_signed",
         move |tx, state, id| flows::sign(tx, state, &signer, id, request),

@@ -397,6 +397,7 @@ pub async fn sign(
         version: None,
         ip,
         user_agent,
+        ..SignRequest::default()
     };
     let by = user.clone();
     act_on(

@@ -166,6 +166,7 @@ pub async fn sign_amendment(
         version: None,
         ip,
         user_agent,
+        ..SignRequest::default()
     };
     let full = state
         .write(move |tx, state| flows::sign(tx, state, &user, &id, number, request))
