@@ -1453,6 +1453,60 @@ fn print_phase(p: &Phase) {
     }
 }
 
+/// The outbox's drain, second by second, from each message's `created_at` and `sent_at`
+/// (stored to the second): over the seconds that began with [`BACKLOG`] or more waiting, how
+/// many were sent per second.
+struct Drain {
+    seconds: usize,
+    rate: f64,
+    most_waiting: i64,
+    busiest: i64,
+}
+
+fn exact_drain(times: &[(chrono::NaiveDateTime, Option<chrono::NaiveDateTime>)]) -> Drain {
+    let Some(first) = times.iter().map(|(c, _)| *c).min() else {
+        return Drain {
+            seconds: 0,
+            rate: f64::NAN,
+            most_waiting: 0,
+            busiest: 0,
+        };
+    };
+    let second = |at: chrono::NaiveDateTime| (at - first).num_seconds().max(0) as usize;
+    let last = times
+        .iter()
+        .map(|(c, s)| second(s.unwrap_or(*c)).max(second(*c)))
+        .max()
+        .unwrap_or(0);
+    let (mut created, mut sent) = (vec![0_i64; last + 2], vec![0_i64; last + 2]);
+    for (c, s) in times {
+        created[second(*c)] += 1;
+        if let Some(s) = s {
+            sent[second(*s)] += 1;
+        }
+    }
+    let (mut waiting, mut seconds, mut total, mut most_waiting) = (0_i64, 0, 0_i64, 0_i64);
+    for t in 0..=last {
+        // Waiting as second t begins: queued before it, not sent before it.
+        most_waiting = most_waiting.max(waiting);
+        if waiting as f64 >= BACKLOG {
+            seconds += 1;
+            total += sent[t];
+        }
+        waiting += created[t] - sent[t];
+    }
+    Drain {
+        seconds,
+        rate: if seconds > 0 {
+            total as f64 / seconds as f64
+        } else {
+            f64::NAN
+        },
+        most_waiting,
+        busiest: sent.iter().copied().max().unwrap_or(0),
+    }
+}
+
 #[derive(QueryableByName)]
 struct Wait {
     #[diesel(sql_type = Nullable<Double>)]
@@ -1566,6 +1620,13 @@ fn summary(
         );
     }
 
+    let drain = exact_drain(&times);
+    println!(
+        "exact drain (from each message's times, to the second): {} seconds began with {BACKLOG:.0} \
+         or more waiting (at most {}); {:.0}/s sent in those seconds; busiest second {} sent",
+        drain.seconds, drain.most_waiting, drain.rate, drain.busiest
+    );
+
     println!("\n==== the year at scale {scale} on {backend}: {wall:.0} s, {requests} requests");
     println!(
         "e-mails: {} sent, {} not sent; longest wait {exact_wait:.1} s (each message's created_at \
@@ -1592,10 +1653,20 @@ fn summary(
         exact_wait <= WAIT_GOAL,
     );
     verdict(
-        &format!(
-            "the outbox drains at ≥ {DRAIN_GOAL:.0}/s while {BACKLOG:.0} or more wait ({rate:.0}/s)"
-        ),
-        rate.is_nan() || rate >= DRAIN_GOAL,
+        &if drain.seconds == 0 {
+            format!(
+                "the outbox drains at ≥ {DRAIN_GOAL:.0}/s while {BACKLOG:.0} or more wait: no \
+                 second began with {BACKLOG:.0} waiting (at most {}); busiest second {} sent",
+                drain.most_waiting, drain.busiest
+            )
+        } else {
+            format!(
+                "the outbox drains at ≥ {DRAIN_GOAL:.0}/s while {BACKLOG:.0} or more wait \
+                 ({:.0}/s over {} such seconds)",
+                drain.rate, drain.seconds
+            )
+        },
+        drain.seconds == 0 || drain.rate >= DRAIN_GOAL,
     );
     if postgres {
         for s in scanned_big {

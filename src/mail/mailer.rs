@@ -13,10 +13,15 @@ use crate::mail::domain::Delivery;
 use crate::mail::models::Notification;
 use crate::mail::smtp::Relay;
 
-/// Messages delivered at once; also the most SMTP connections kept open. A relay on a LAN
-/// answers in a few milliseconds: 16 connections keep it busy without looking like a flood.
+/// Messages in flight at once (claimed, being sent or having their outcome written). Under a
+/// busy server each message spends most of its time waiting (a thread, a write turn), not
+/// working: 64 keep the outbox draining at hundreds a second while PDFs fill the cores.
 /// After a crash, at most this many messages (those in flight) may be sent twice.
-pub const CONCURRENCY: usize = 16;
+pub const CONCURRENCY: usize = 64;
+
+/// SMTP connections open at once (and kept idle between sends). A relay on a LAN answers in a
+/// few milliseconds: 16 connections keep it busy without looking like a flood.
+pub const RELAY_CONNECTIONS: usize = 16;
 
 pub enum Transport {
     Smtp(Relay),
@@ -28,6 +33,9 @@ pub struct Mailer {
     from: Mailbox,
     reply_to: Option<Mailbox>,
     transport: Transport,
+    /// At most [`RELAY_CONNECTIONS`] sends talk to the relay at once; the others wait here,
+    /// before their attempt's clock starts.
+    relay_turns: tokio::sync::Semaphore,
     /// `mail.timeout_seconds`: each SMTP step's bound, and a file write's.
     timeout: Duration,
 }
@@ -52,12 +60,13 @@ impl Mailer {
                 })?;
                 Transport::File(AsyncFileTransport::new(&settings.dir))
             }
-            MailTransport::Smtp => Transport::Smtp(Relay::new(settings, CONCURRENCY)?),
+            MailTransport::Smtp => Transport::Smtp(Relay::new(settings, RELAY_CONNECTIONS)?),
         };
         Ok(Self {
             from,
             reply_to,
             transport,
+            relay_turns: tokio::sync::Semaphore::new(RELAY_CONNECTIONS),
             timeout: Duration::from_secs(settings.timeout_seconds.max(1)),
         })
     }
@@ -74,6 +83,10 @@ impl Mailer {
         let message = match self.build(row) {
             Ok(m) => m,
             Err(e) => return Delivery::Permanent(e),
+        };
+        let _turn = match &self.transport {
+            Transport::Smtp(_) => self.relay_turns.acquire().await.ok(),
+            Transport::File(_) | Transport::Log => None,
         };
         let bound = match &self.transport {
             Transport::Smtp(relay) => relay.worst_case(message.envelope().to().len()),
