@@ -52,6 +52,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
 const PASSWORD: &str = "annee-universitaire-2026";
+const METRICS_TOKEN: &str = "year-bench-scraper";
 const STAFF: &str = "bureau.stages@fieldlab.test";
 const DOMAINS: [&str; 6] = [
     "civil_engineering",
@@ -71,6 +72,7 @@ const BACKLOG: f64 = 100.0;
 fn main() {
     let scale: usize = env_number("YEAR_SCALE", 1);
     let clients: usize = env_number("YEAR_CLIENTS", 16);
+    let instances: usize = env_number("YEAR_INSTANCES", 1);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -80,7 +82,7 @@ fn main() {
     let mut settings = Settings::load(None).expect("settings");
     let dropped = common::create_database(&mut settings, dir.path());
     let url = settings.database.url.clone();
-    let passed = runtime.block_on(run(scale, clients, &url, dir.path()));
+    let passed = runtime.block_on(run(scale, clients, instances, &url, dir.path()));
     common::drop_database(dropped);
     if !passed {
         std::process::exit(1);
@@ -98,27 +100,45 @@ fn env_number(name: &str, default: usize) -> usize {
 // The server, as its own process.
 
 struct Server {
-    child: Child,
+    /// The `fieldlab serve` processes (several behind nginx with `YEAR_INSTANCES`).
+    instances: Mutex<Vec<Instance>>,
+    nginx: Option<Child>,
+    /// Where the year's requests go: nginx, or the one instance.
     base: String,
+    /// The first instance, directly: `/metrics` answers only on loopback, never through a proxy.
+    metrics_base: String,
     url: String,
     mail_dir: PathBuf,
+    env: Vec<(&'static str, String)>,
+    config: Option<PathBuf>,
+    dir: PathBuf,
+}
+
+struct Instance {
+    child: Option<Child>,
+    port: u16,
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port()
 }
 
 impl Server {
-    fn start(url: &str, dir: &Path, scale: usize) -> Server {
+    fn start(url: &str, dir: &Path, scale: usize, count: usize) -> Server {
         let exe = env!("CARGO_BIN_EXE_fieldlab");
         let mail_dir = dir.join("mail");
         std::fs::create_dir_all(&mail_dir).expect("mail dir");
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .expect("a free port")
-            .port();
-        let env = [
+        let ports: Vec<u16> = (0..count.max(1)).map(|_| free_port()).collect();
+        let proxy_port = free_port();
+        let public = if count > 1 { proxy_port } else { ports[0] };
+        let env = vec![
             ("FIELDLAB__DATABASE__URL", url.to_owned()),
-            ("FIELDLAB__SERVER__PORT", port.to_string()),
             (
                 "FIELDLAB__SERVER__PUBLIC_URL",
-                format!("http://127.0.0.1:{port}"),
+                format!("http://127.0.0.1:{public}"),
             ),
             ("FIELDLAB__MAIL__TRANSPORT", "file".into()),
             (
@@ -128,7 +148,19 @@ impl Server {
             ("FIELDLAB__LOG__LEVEL", "warn".into()),
             ("FIELDLAB__INCUBATOR__CAPACITY", (25 * scale).to_string()),
             ("FIELDLAB__AGREEMENTS__SCHOOL_SIGNATORY", STAFF.into()),
+            // Behind a trusted proxy, loopback alone no longer vouches for a scraper.
+            ("FIELDLAB__SERVICE__METRICS_TOKEN", METRICS_TOKEN.into()),
         ];
+        // Behind nginx: the proxy is trusted for the client's address; one worker thread each.
+        let config = (count > 1).then(|| {
+            let path = dir.join("fieldlab.toml");
+            std::fs::write(
+                &path,
+                "[server]\nworkers = 1\ntrusted_proxies = [\"127.0.0.1\"]\n",
+            )
+            .expect("config written");
+            path
+        });
         let run = |args: &[&str]| {
             let status = Command::new(exe)
                 .args(args)
@@ -149,47 +181,104 @@ impl Server {
             PASSWORD,
         ]);
         autovacuum_off(url);
-        let log = std::fs::File::create(dir.join("server.log")).expect("log file");
-        let child = Command::new(exe)
+        let mut server = Server {
+            instances: Mutex::new(Vec::new()),
+            nginx: None,
+            base: format!("http://127.0.0.1:{public}"),
+            metrics_base: format!("http://127.0.0.1:{}", ports[0]),
+            url: url.to_owned(),
+            mail_dir,
+            env,
+            config,
+            dir: dir.to_owned(),
+        };
+        let instances = ports
+            .iter()
+            .map(|&port| Instance {
+                child: Some(server.spawn(port)),
+                port,
+            })
+            .collect();
+        server.instances = Mutex::new(instances);
+        if count > 1 {
+            server.nginx = Some(start_nginx(dir, proxy_port, &ports));
+        }
+        server
+    }
+
+    fn spawn(&self, port: u16) -> Child {
+        let log = std::fs::File::create(self.dir.join(format!("server-{port}.log"))).expect("log");
+        let mut command = Command::new(env!("CARGO_BIN_EXE_fieldlab"));
+        if let Some(config) = &self.config {
+            command.arg("--config").arg(config);
+        }
+        command
             .arg("serve")
-            .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
+            .envs(self.env.iter().map(|(k, v)| (*k, v.as_str())))
+            .env("FIELDLAB__SERVER__PORT", port.to_string())
             .stdout(log.try_clone().expect("log"))
             .stderr(log)
             .spawn()
-            .expect("fieldlab serve");
-        Server {
-            child,
-            base: format!("http://127.0.0.1:{port}"),
-            url: url.to_owned(),
-            mail_dir,
+            .expect("fieldlab serve")
+    }
+
+    /// SIGKILL: whatever instance `i` had in flight is cut.
+    fn kill(&self, i: usize) {
+        let mut instances = self.instances.lock().expect("instances");
+        if let Some(mut child) = instances[i].child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
         }
+    }
+
+    async fn restart(&self, i: usize, http: &reqwest::Client) {
+        let port = {
+            let mut instances = self.instances.lock().expect("instances");
+            let port = instances[i].port;
+            instances[i].child = Some(self.spawn(port));
+            port
+        };
+        wait_ready(http, &format!("http://127.0.0.1:{port}")).await;
+    }
+
+    fn count(&self) -> usize {
+        self.instances.lock().expect("instances").len()
     }
 
     async fn ready(&self, http: &reqwest::Client) {
-        for _ in 0..300 {
-            if let Ok(res) = http.get(format!("{}/health/ready", self.base)).send().await {
-                if res.status().is_success() {
-                    return;
-                }
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
+        let ports: Vec<u16> = self
+            .instances
+            .lock()
+            .expect("instances")
+            .iter()
+            .map(|i| i.port)
+            .collect();
+        for port in ports {
+            wait_ready(http, &format!("http://127.0.0.1:{port}")).await;
         }
-        panic!("the server did not become ready");
+        wait_ready(http, &self.base).await;
     }
 
-    /// The server's resident memory now and at its peak, in MiB (Linux).
+    /// The servers' resident memory now and at their peaks, in MiB (Linux), summed over the
+    /// instances.
     fn rss_mib(&self) -> (f64, f64) {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
-            .unwrap_or_default();
-        let field = |name: &str| {
-            status
-                .lines()
-                .find(|l| l.starts_with(name))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|kb| kb.parse::<f64>().ok())
-                .map_or(0.0, |kb| kb / 1024.0)
-        };
-        (field("VmRSS:"), field("VmHWM:"))
+        let instances = self.instances.lock().expect("instances");
+        let mut total = (0.0, 0.0);
+        for child in instances.iter().filter_map(|i| i.child.as_ref()) {
+            let status =
+                std::fs::read_to_string(format!("/proc/{}/status", child.id())).unwrap_or_default();
+            let field = |name: &str| {
+                status
+                    .lines()
+                    .find(|l| l.starts_with(name))
+                    .and_then(|l| l.split_whitespace().nth(1))
+                    .and_then(|kb| kb.parse::<f64>().ok())
+                    .map_or(0.0, |kb| kb / 1024.0)
+            };
+            total.0 += field("VmRSS:");
+            total.1 += field("VmHWM:");
+        }
+        total
     }
 
     /// The database's size in MiB (SQLite: the file and its WAL) and the mail folder's.
@@ -225,9 +314,70 @@ impl Server {
 
 impl Drop for Server {
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        if let Ok(instances) = self.instances.get_mut() {
+            for child in instances.iter_mut().filter_map(|i| i.child.as_mut()) {
+                let _ = child.kill();
+                let _ = child.wait();
+            }
+        }
+        if let Some(nginx) = &mut self.nginx {
+            let _ = nginx.kill();
+            let _ = nginx.wait();
+        }
     }
+}
+
+async fn wait_ready(http: &reqwest::Client, base: &str) {
+    for _ in 0..300 {
+        if let Ok(res) = http.get(format!("{base}/health/ready")).send().await {
+            if res.status().is_success() {
+                return;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("{base} did not become ready");
+}
+
+/// Debian's nginx in front of the instances: round-robin, no stickiness, the client's address
+/// appended to `X-Forwarded-For`.
+fn start_nginx(dir: &Path, port: u16, upstreams: &[u16]) -> Child {
+    let binary = ["/usr/sbin/nginx", "/usr/bin/nginx"]
+        .into_iter()
+        .map(PathBuf::from)
+        .find(|p| p.is_file())
+        .expect("nginx (apt-get install nginx-light)");
+    let root = dir.join("nginx");
+    std::fs::create_dir_all(&root).expect("nginx dir");
+    let servers: String = upstreams
+        .iter()
+        .map(|p| format!("server 127.0.0.1:{p} max_fails=1 fail_timeout=2s; "))
+        .collect();
+    let d = root.display();
+    let conf = format!(
+        "daemon off;\nmaster_process off;\npid {d}/nginx.pid;\nerror_log {d}/error.log warn;\n\
+         events {{ worker_connections 1024; }}\nhttp {{\n  upstream fieldlab {{ {servers}keepalive 32; }}\n\
+         access_log off;\n  client_body_temp_path {d}/client_body;\n  proxy_temp_path {d}/proxy;\n\
+         fastcgi_temp_path {d}/fastcgi;\n  uwsgi_temp_path {d}/uwsgi;\n  scgi_temp_path {d}/scgi;\n\
+         client_max_body_size 8m;\n  server {{\n    listen 127.0.0.1:{port};\n    location / {{\n\
+         proxy_pass http://fieldlab;\n      proxy_http_version 1.1;\n\
+         proxy_set_header Connection \"\";\n      proxy_set_header Host $host;\n\
+         proxy_read_timeout 300s;\n\
+         proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;\n    }}\n  }}\n}}\n"
+    );
+    let path = root.join("nginx.conf");
+    std::fs::write(&path, conf).expect("nginx.conf");
+    Command::new(binary)
+        .arg("-p")
+        .arg(&root)
+        .arg("-e")
+        .arg(root.join("error.log"))
+        .arg("-c")
+        .arg(&path)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("nginx starts")
 }
 
 /// CI's server runs with autovacuum off; a fresh database would otherwise be analysed as the
@@ -261,6 +411,8 @@ fn autovacuum_off(url: &str) {
 
 #[derive(Default)]
 struct Tally {
+    /// Requests an instance's kill cut (nginx answered 502), sent again.
+    cut: usize,
     latencies: HashMap<String, Vec<f64>>,
     errors: Vec<String>,
     server_errors: usize,
@@ -314,7 +466,18 @@ impl Api {
             req = req.json(body);
         }
         let started = Instant::now();
-        let res = req.send().await;
+        let retry = req.try_clone();
+        let mut res = req.send().await;
+        if res
+            .as_ref()
+            .is_ok_and(|r| r.status() == StatusCode::BAD_GATEWAY)
+        {
+            if let Some(again) = retry {
+                self.tally.lock().expect("tally").cut += 1;
+                tokio::time::sleep(Duration::from_millis(200)).await;
+                res = again.send().await;
+            }
+        }
         let (status, bytes) = match res {
             Ok(res) => {
                 let status = res.status();
@@ -447,7 +610,10 @@ async fn watch_outbox(
     stop: Arc<AtomicBool>,
 ) {
     while !stop.load(Ordering::Relaxed) {
-        if let Ok(res) = http.get(format!("{base}/metrics")).send().await {
+        let scrape = http
+            .get(format!("{base}/metrics"))
+            .bearer_auth(METRICS_TOKEN);
+        if let Ok(res) = scrape.send().await {
             if let Ok(text) = res.text().await {
                 let sample = Sample {
                     at: start.elapsed().as_secs_f64(),
@@ -505,18 +671,27 @@ struct Year {
     staff: String,
     tutors: Vec<(String, String, String)>, // id, email, token
     mail_dir: PathBuf,
+    server: Arc<Server>,
+    http: reqwest::Client,
     seen_mail: HashSet<PathBuf>,
     form_tokens: HashMap<String, String>,
 }
 
-async fn run(scale: usize, clients: usize, url: &str, dir: &Path) -> bool {
+async fn run(scale: usize, clients: usize, instances: usize, url: &str, dir: &Path) -> bool {
     let backend = if url.starts_with("postgres") {
         "PostgreSQL"
     } else {
         "SQLite"
     };
     println!("year generator: scale {scale}, {clients} clients at once, {backend}");
-    let server = Server::start(url, dir, scale);
+    if instances > 1 {
+        assert!(
+            url.starts_with("postgres"),
+            "several instances share one PostgreSQL: set BENCH_DATABASE_URL"
+        );
+        println!("{instances} instances behind nginx; one is killed (SIGKILL) half-way through the internships and started again a batch later");
+    }
+    let server = Arc::new(Server::start(url, dir, scale, instances));
     let http = reqwest::Client::builder()
         .pool_max_idle_per_host(clients * 2)
         .timeout(Duration::from_secs(300))
@@ -539,7 +714,7 @@ async fn run(scale: usize, clients: usize, url: &str, dir: &Path) -> bool {
     let stop = Arc::new(AtomicBool::new(false));
     let watcher = tokio::spawn(watch_outbox(
         http.clone(),
-        server.base.clone(),
+        server.metrics_base.clone(),
         start,
         Arc::clone(&samples),
         Arc::clone(&stop),
@@ -552,6 +727,8 @@ async fn run(scale: usize, clients: usize, url: &str, dir: &Path) -> bool {
         staff,
         tutors: Vec::new(),
         mail_dir: server.mail_dir.clone(),
+        server: Arc::clone(&server),
+        http: http.clone(),
         seen_mail: HashSet::new(),
         form_tokens: HashMap::new(),
     };
@@ -1173,8 +1350,23 @@ impl Year {
                     .map(|(_, token, n)| (format!("contact@hote{n}.fr"), token.clone())),
             )
             .collect();
+        let batches = interns.len().div_ceil(500);
+        let several = self.server.count() > 1;
         for (b, batch) in interns.chunks(500).enumerate() {
             let base = b * 500;
+            if several && b == batches / 2 {
+                // Killed a few seconds into the batch: requests and e-mails in flight.
+                let server = Arc::clone(&self.server);
+                tokio::spawn(async move {
+                    tokio::time::sleep(Duration::from_secs(3)).await;
+                    println!("   (instance 2 killed with SIGKILL, batch {b})");
+                    server.kill(1);
+                });
+            }
+            if several && b == batches / 2 + 1 {
+                self.server.restart(1, &self.http).await;
+                println!("   (instance 2 started again, batch {b})");
+            }
             let requested = each(
                 self.clients,
                 batch.iter().cloned().enumerate().collect(),
@@ -1448,6 +1640,12 @@ fn print_phase(p: &Phase) {
             percentile(&sorted, 99.0)
         );
     }
+    if p.tally.cut > 0 {
+        println!(
+            "   {} requests cut by an instance's kill (nginx: 502), sent again",
+            p.tally.cut
+        );
+    }
     for e in &p.tally.errors {
         println!("   ! {e}");
     }
@@ -1668,6 +1866,27 @@ fn summary(
         },
         drain.seconds == 0 || drain.rate >= DRAIN_GOAL,
     );
+    let instances = server.count();
+    if instances > 1 {
+        let files = std::fs::read_dir(&server.mail_dir)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter(|e| e.path().extension().is_some_and(|x| x == "eml"))
+            .count() as i64;
+        let twice = files - wait.sent;
+        let cut: usize = phases.iter().map(|p| p.tally.cut).sum();
+        verdict(
+            &format!(
+                "{instances} instances behind nginx, one killed and started again: {cut} requests \
+                 cut and sent again; {files} e-mail files for {} e-mails sent: {twice} sent twice \
+                 (at most what the killed one had in flight, {})",
+                wait.sent,
+                fieldlab::mail::mailer::CONCURRENCY
+            ),
+            (0..=fieldlab::mail::mailer::CONCURRENCY as i64).contains(&twice),
+        );
+    }
     if postgres {
         for s in scanned_big {
             println!("   sequential scan: {s}");
