@@ -30,6 +30,11 @@
 //! Run: `YEAR_SCALE=5 cargo bench --bench year` (SQLite), and with
 //! `BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres` on a fresh PostgreSQL
 //! database (dropped after). `YEAR_CLIENTS` (default 16) sets how many requests run at once.
+//! `YEAR_INSTANCES=3` (PostgreSQL) runs three instances behind Debian's nginx (round-robin, the
+//! proxy trusted for the client's address), kills one with SIGKILL a few seconds into the middle
+//! internship batch and starts it again a batch later: requests cut by the kill (nginx's 502)
+//! are sent again and counted, and the e-mail files are counted against the messages sent (a
+//! duplicate only for what the killed instance had in flight).
 
 #[allow(dead_code)]
 mod common;
